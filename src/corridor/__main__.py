@@ -1,0 +1,3 @@
+from corridor.entrypoints.cli.main import run
+
+run()

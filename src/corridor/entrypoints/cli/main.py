@@ -1,0 +1,37 @@
+"""The ``corridor`` command: one Typer app, each command group in its own module.
+
+Entrypoints stay thin: parse, call a service, map a :class:`CorridorError` to a message that
+names the field and the value, and an exit code (2 for bad input), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from corridor.entrypoints.cli import agreement, demo, ledger, plan, routes, serve
+from corridor.errors import CorridorError
+
+app = typer.Typer(
+    name="corridor",
+    help="Plan, agree and run humanitarian corridors.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (routes, plan, agreement, ledger, serve, demo):
+    module.register(app)
+
+_err = Console(stderr=True)
+
+
+def run() -> None:
+    """Console-script entry: run the app, turning our own errors into a message and a code."""
+    try:
+        app()
+    except CorridorError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,28 @@
+"""The one family of errors every part of corridor raises.
+
+Each error carries data so that an entrypoint can turn it into an exit code or an RFC 9457
+problem without parsing the message.
+"""
+
+from __future__ import annotations
+
+
+class CorridorError(Exception):
+    """Root of every error corridor raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(CorridorError):
+    """Bad input from a person or a file: names where (file, field path) and the value.
+
+    ``where`` is the file and field path (``scenario.yaml: gathering[3].people.general``),
+    ``problem`` what is wrong with the value.
+    """
+
+    exit_code = 2
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}" if where else problem)

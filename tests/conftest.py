@@ -1,0 +1,33 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+REFEREE = ROOT.parent / "shared" / "cep" / "validate.py"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def referee() -> Path:
+    """Path of the CEP referee; tests that need it skip, saying why, where it is absent."""
+    if not REFEREE.exists():
+        pytest.skip(f"the CEP referee is not at {REFEREE} (it lives in ../shared, beside the clone)")
+    return REFEREE
+
+
+def run_referee(referee: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the referee with the same Python; returns the finished process."""
+    return subprocess.run(
+        [sys.executable, str(referee), *map(str, args)], capture_output=True, text=True, check=False
+    )
