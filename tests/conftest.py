@@ -22,7 +22,9 @@ def data_dir() -> Path:
 def referee() -> Path:
     """Path of the CEP referee; tests that need it skip, saying why, where it is absent."""
     if not REFEREE.exists():
-        pytest.skip(f"the CEP referee is not at {REFEREE} (it lives in ../shared, beside the clone)")
+        pytest.skip(
+            f"the CEP referee is not at {REFEREE} (it lives in ../shared, beside the clone)"
+        )
     return REFEREE
 
 
