@@ -1,0 +1,271 @@
+// Every call the dashboard makes to the coordination service lives here, so that a change of
+// the /v1/ API is a change in this one file. Responses are normalised into the shapes the views
+// expect; the views never build a URL themselves.
+
+const TOKEN_KEY = "corridor.token";
+
+export class ApiError extends Error {
+  constructor(status, problem, url) {
+    const detail = (problem && (problem.detail || problem.title)) || `HTTP ${status}`;
+    super(detail);
+    this.status = status;
+    this.problem = problem || {};
+    this.url = url;
+  }
+  get forbidden() {
+    return this.status === 403;
+  }
+  get missing() {
+    return this.status === 404 || this.status === 405;
+  }
+}
+
+export function savedToken() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+export function saveToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function headers(extra = {}) {
+  const h = { Accept: "application/json", ...extra };
+  const token = savedToken();
+  if (token) h.Authorization = `Bearer ${token}`;
+  return h;
+}
+
+async function request(method, url, body, extraHeaders = {}) {
+  const init = { method, headers: headers(extraHeaders) };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { detail: text.slice(0, 200) };
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, data, url);
+  return data;
+}
+
+const get = (url) => request("GET", url);
+
+// Lists may come bare or wrapped ({items: [...]}, {corridors: [...]}, ...).
+function asList(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  if (!data || typeof data !== "object") return [];
+  for (const key of [...keys, "items", "results", "data"]) {
+    if (Array.isArray(data[key])) return data[key];
+  }
+  return [];
+}
+
+function asFeatureCollection(data) {
+  if (!data) return { type: "FeatureCollection", features: [] };
+  if (data.type === "FeatureCollection") return data;
+  if (data.type === "Feature") return { type: "FeatureCollection", features: [data] };
+  const features = asList(data, "features");
+  return { type: "FeatureCollection", features };
+}
+
+// --- who am I --------------------------------------------------------------------------------
+
+export function normaliseRole(role) {
+  return String(role || "")
+    .toLowerCase()
+    .replace(/[_\s]+/g, "-")
+    .replace(/^party-([ab])-liaison$/, "liaison-$1")
+    .replace(/^liaison-party-([ab])$/, "liaison-$1");
+}
+
+export async function me() {
+  const data = await get("/v1/me");
+  return {
+    role: normaliseRole(data.role || (data.roles && data.roles[0])),
+    party: data.party || null,
+    vehicle: data.vehicle || null,
+    organisation: data.organisation || data.org || null,
+    may: Array.isArray(data.may) ? data.may : null,
+  };
+}
+
+export async function config() {
+  try {
+    return (await get("/v1/config")) || {};
+  } catch (err) {
+    if (err instanceof ApiError && (err.missing || err.forbidden)) return {};
+    throw err;
+  }
+}
+
+// --- corridor and agreement ----------------------------------------------------------------
+
+export async function corridors() {
+  return asList(await get("/v1/corridors"), "corridors");
+}
+
+export async function corridor(id) {
+  const c = await get(`/v1/corridors/${encodeURIComponent(id)}`);
+  return {
+    ...c,
+    id: c.id ?? id,
+    state: c.state || c.status || "draft",
+    ready: Boolean(c.ready),
+    missing: asList(c.missing ?? c.checklist_missing),
+    checklist: asList(c.checklist),
+    versions: asList(c.versions),
+    acceptances: asList(c.acceptances ?? c.accepted),
+    confirmations: asList(c.confirmations ?? c.ceasefire_confirmations),
+    window: c.window || (c.current && c.current.window) || null,
+    timezone: c.timezone || c.time_zone || (c.current && c.current.timezone) || null,
+  };
+}
+
+export async function diff(id, from, to) {
+  const q = new URLSearchParams({ from: String(from), to: String(to) });
+  const data = await get(`/v1/corridors/${encodeURIComponent(id)}/diff?${q}`);
+  return asList(data, "changes", "differences");
+}
+
+// --- map layers ------------------------------------------------------------------------------
+
+export async function scenarioMap(scenario) {
+  return asFeatureCollection(await get(`/v1/scenarios/${encodeURIComponent(scenario)}/map`));
+}
+
+export async function roads(scenario) {
+  return asFeatureCollection(await get(`/v1/scenarios/${encodeURIComponent(scenario)}/roads`));
+}
+
+export async function routes(scenario) {
+  const q = new URLSearchParams({ scenario: String(scenario) });
+  return asFeatureCollection(await get(`/v1/routes?${q}`));
+}
+
+// --- plan, progress, positions ------------------------------------------------------------
+
+export async function plan(id) {
+  const p = await get(`/v1/plans/${encodeURIComponent(id)}`);
+  const body = p.plan && p.plan.routes ? p.plan : p;
+  return {
+    ...p,
+    routes: asList(body.routes),
+    origin: p.origin || p.t0 || p.clock_origin || null,
+    window: p.window || null,
+  };
+}
+
+export async function progress() {
+  const p = (await get("/v1/progress")) || {};
+  return {
+    ...p,
+    evacuated: p.evacuated || {},
+    planned: p.planned || {},
+    points: asList(p.points),
+    vehicles: asList(p.vehicles),
+    now: p.now || null,
+  };
+}
+
+export async function latestPositions() {
+  return asList(await get("/v1/positions/latest"), "positions", "vehicles");
+}
+
+export async function manifest(vehicle) {
+  return get(`/v1/manifests/${encodeURIComponent(vehicle)}`);
+}
+
+// --- incidents ---------------------------------------------------------------------------
+
+export async function incidents() {
+  return asList(await get("/v1/incidents"), "incidents");
+}
+
+export async function reportIncident(incident) {
+  // A client-made key: pressing "Report" twice on a bad connection files one incident.
+  const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  return request("POST", "/v1/incidents", { client_id: key, ...incident }, { "Idempotency-Key": key });
+}
+
+// --- live events -------------------------------------------------------------------------
+
+// Server-Sent Events read with fetch (EventSource cannot send an Authorization header, and a
+// token in the address would end up in logs). Reconnects with Last-Event-ID after a drop.
+export function streamEvents(onEvent, onStatus) {
+  const controller = new AbortController();
+  let lastId = "";
+  let stopped = false;
+
+  function dispatch(block) {
+    let event = "message";
+    const dataLines = [];
+    let id = null;
+    for (const line of block.split("\n")) {
+      if (!line || line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "event") event = value;
+      else if (field === "data") dataLines.push(value);
+      else if (field === "id") id = value;
+    }
+    if (id !== null) lastId = id;
+    if (!dataLines.length) return;
+    let data = dataLines.join("\n");
+    try {
+      data = JSON.parse(data);
+    } catch {
+      /* plain text event */
+    }
+    if (event === "message" && data && typeof data === "object" && data.type) event = data.type;
+    onEvent(event, data);
+  }
+
+  async function run() {
+    while (!stopped) {
+      try {
+        const h = headers({ Accept: "text/event-stream" });
+        if (lastId) h["Last-Event-ID"] = lastId;
+        const res = await fetch("/v1/events", { headers: h, signal: controller.signal });
+        if (res.status === 401 || res.status === 403) {
+          onStatus("refused");
+          return;
+        }
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        onStatus("live");
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer = (buffer + value).replace(/\r\n?/g, "\n");
+          let cut = buffer.indexOf("\n\n");
+          while (cut >= 0) {
+            dispatch(buffer.slice(0, cut));
+            buffer = buffer.slice(cut + 2);
+            cut = buffer.indexOf("\n\n");
+          }
+        }
+      } catch (err) {
+        if (stopped) return;
+      }
+      if (stopped) return;
+      onStatus("reconnecting");
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  run();
+  return () => {
+    stopped = true;
+    controller.abort();
+  };
+}

@@ -1,0 +1,567 @@
+// The dashboard: sign in, load what the role may read, keep it current from the live stream.
+
+import * as api from "./api.js";
+import * as fmt from "./format.js";
+import { readinessBadge, renderAgreement } from "./views/agreement.js";
+import { MapView } from "./views/map.js";
+import { renderSchedule } from "./views/schedule.js";
+
+const { h } = fmt;
+const $ = (id) => document.getElementById(id);
+
+// What the dashboard asks for, per role. It mirrors the service's access table
+// (corridor.domain.access.ACCESS) only to avoid asking for what would be refused; the service
+// decides, and a refusal is shown as "not available to your role", never as an error.
+const READS = {
+  plans: ["coordinator", "observer", "reception", "liaison-a", "liaison-b"],
+  positions: ["coordinator", "observer", "driver", "reception", "liaison-a", "liaison-b"],
+  incidentsWrite: ["coordinator", "liaison-a", "liaison-b", "registrar", "driver", "reception"],
+  manifests: ["coordinator", "registrar", "reception", "driver"],
+};
+const ROLE_NAMES = {
+  admin: "Administrator",
+  coordinator: "Coordinator (neutral intermediary)",
+  "liaison-a": "Liaison officer, party A",
+  "liaison-b": "Liaison officer, party B",
+  registrar: "Registrar",
+  driver: "Driver",
+  reception: "Reception centre",
+  observer: "Observer",
+};
+const SHORT_WINDOW_MIN = 60; // amber below this
+const CRITICAL_WINDOW_MIN = 20; // red and loud below this
+
+const state = {
+  me: null,
+  corridor: null,
+  plan: null,
+  origin: null, // Date of plan minute 0
+  windowAbs: null, // {open: Date, close: Date}
+  progress: null,
+  incidents: new Map(),
+  vehicles: new Map(), // id -> last position
+  clockSkew: 0, // server "now" minus browser now, in ms
+  stopStream: null,
+  view: "operation",
+};
+const mapView = new MapView($("map"), $("map-legend"));
+
+function may(what) {
+  const role = state.me && state.me.role;
+  if (state.me && state.me.may) {
+    const action = { plans: "plans.read", positions: "positions.read", incidentsWrite: "incidents.write", manifests: "manifests.read" }[what];
+    if (action) return state.me.may.includes(action);
+  }
+  return READS[what].includes(role);
+}
+
+function now() {
+  return Date.now() + state.clockSkew;
+}
+
+function notAvailable(el, err) {
+  const text =
+    err && err.forbidden
+      ? "Not available to your role."
+      : err && err.missing
+        ? "Not available from this service yet."
+        : `Could not load: ${err ? err.message : "unknown error"}`;
+  el.replaceChildren(h("p", { class: err && (err.forbidden || err.missing) ? "muted" : "error" }, text));
+}
+
+// --- sign in -------------------------------------------------------------------------------
+
+function showSignIn(message) {
+  $("signin").hidden = false;
+  $("tabs").hidden = true;
+  for (const v of document.querySelectorAll(".view")) v.hidden = true;
+  $("who").replaceChildren();
+  $("corridor-summary").replaceChildren();
+  $("window-clock").replaceChildren();
+  $("signin-error").textContent = message || "";
+  $("token").focus();
+}
+
+$("signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const token = $("token").value.trim();
+  if (!token) return;
+  api.saveToken(token);
+  $("token").value = "";
+  await start();
+});
+
+function signOut() {
+  if (state.stopStream) state.stopStream();
+  api.saveToken("");
+  location.reload();
+}
+
+// --- tabs ----------------------------------------------------------------------------------
+
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+
+function selectView(name, focus = false) {
+  state.view = name;
+  for (const t of tabs) {
+    const on = t.dataset.view === name;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+    if (on && focus) t.focus();
+  }
+  if (name === "operation") mapView.invalidate();
+  if (name === "schedule") drawSchedule();
+  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
+}
+
+for (const t of tabs) {
+  t.addEventListener("click", () => selectView(t.dataset.view));
+  t.addEventListener("keydown", (ev) => {
+    const i = tabs.indexOf(t);
+    let j = null;
+    if (ev.key === "ArrowRight") j = (i + 1) % tabs.length;
+    if (ev.key === "ArrowLeft") j = (i - 1 + tabs.length) % tabs.length;
+    if (ev.key === "Home") j = 0;
+    if (ev.key === "End") j = tabs.length - 1;
+    if (j !== null) {
+      ev.preventDefault();
+      selectView(tabs[j].dataset.view, true);
+    }
+  });
+}
+
+// --- header: corridor, window clock, who -----------------------------------------------------
+
+function renderHeader() {
+  const c = state.corridor;
+  $("corridor-summary").replaceChildren(
+    c ? h("span", { class: "corridor-name" }, `Corridor ${c.name || c.id}`) : h("span", {}, "No corridor yet"),
+    " ",
+    readinessBadge(c),
+    c && !c.ready && c.missing && c.missing.length
+      ? h("span", { class: "missing-count" }, ` ${fmt.count(c.missing.length, "item", "items")} missing`)
+      : null,
+  );
+  const live = h("span", { id: "stream-status", class: "stream-status" }, "connecting…");
+  $("who").replaceChildren(
+    h("span", { class: "role", id: "role" }, ROLE_NAMES[state.me.role] || fmt.words(state.me.role)),
+    state.me.vehicle ? h("span", { class: "muted" }, ` · vehicle ${state.me.vehicle}`) : null,
+    live,
+    h("button", { type: "button", class: "ghost", onclick: signOut }, "Sign out"),
+  );
+}
+
+function setStreamStatus(s) {
+  const el = $("stream-status");
+  const text = { live: "● live", reconnecting: "reconnecting…", refused: "live updates not available to your role" }[s] || s;
+  if (el) {
+    el.textContent = text;
+    el.dataset.state = s;
+  }
+  $("live-status").textContent = s === "live" ? "· live" : "";
+}
+
+function renderClock() {
+  const el = $("window-clock");
+  const w = state.windowAbs;
+  if (!w) {
+    el.replaceChildren(h("span", { class: "muted" }, "Window not agreed yet"));
+    el.className = "window-clock";
+    return;
+  }
+  const t = now();
+  let cls = "window-clock";
+  let main;
+  let sub = `Window ${fmt.clock(w.open)}–${fmt.clock(w.close)}`;
+  if (t < w.open.getTime()) {
+    main = `Window opens in ${fmt.duration(w.open.getTime() - t)}`;
+  } else if (t < w.close.getTime()) {
+    const left = w.close.getTime() - t;
+    main = `${fmt.duration(left)} left in the window`;
+    if (left < CRITICAL_WINDOW_MIN * 60000) cls += " critical";
+    else if (left < SHORT_WINDOW_MIN * 60000) cls += " short";
+    sub += ` · closes at ${fmt.clock(w.close)}`;
+  } else {
+    main = "Window closed";
+    cls += " closed";
+  }
+  el.className = cls;
+  el.replaceChildren(h("span", { class: "clock-main" }, main), h("span", { class: "clock-sub" }, sub));
+  el.setAttribute("role", cls.includes("critical") ? "alert" : "timer");
+}
+
+// --- progress, vehicles, points --------------------------------------------------------------
+
+function renderProgress() {
+  const el = $("progress");
+  const p = state.progress;
+  if (!p) return;
+  const classes = [...new Set([...Object.keys(p.planned || {}), ...Object.keys(p.evacuated || {})])];
+  let totOut = 0;
+  let totPlan = 0;
+  const rows = classes.map((cls) => {
+    const out = Number(p.evacuated[cls] || 0);
+    const plan = Number(p.planned[cls] || 0);
+    totOut += out;
+    totPlan += plan;
+    return h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, fmt.words(cls)),
+      h("td", { class: "num" }, fmt.people(out)),
+      h("td", { class: "num" }, fmt.people(plan)),
+      h("td", {}, h("meter", { min: 0, max: Math.max(plan, out, 1), value: out, "aria-label": `${fmt.words(cls)}: ${fmt.percent(out, plan)} of plan` }), h("span", { class: "pct" }, fmt.percent(out, plan))),
+    );
+  });
+  el.replaceChildren(
+    h("p", { class: "big-number" }, h("strong", { id: "evacuated-total" }, fmt.people(totOut)), ` out of ${fmt.people(totPlan)} planned`),
+    h(
+      "table",
+      { class: "data compact" },
+      h("caption", { class: "sr-only" }, "Evacuated by class against the plan"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Class"), h("th", { scope: "col" }, "Arrived"), h("th", { scope: "col" }, "Planned"), h("th", { scope: "col" }, "Progress"))),
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 4, class: "empty" }, "Nobody has arrived yet."))),
+    ),
+  );
+}
+
+function aboardText(v) {
+  const a = v && (v.aboard || v.people);
+  if (!a || typeof a !== "object") return "–";
+  const n = Object.values(a).reduce((x, y) => x + (Number(y) || 0), 0);
+  return fmt.people(n);
+}
+
+function renderVehicles() {
+  const el = $("vehicles");
+  if (!may("positions")) {
+    el.replaceChildren(h("p", { class: "muted" }, "Vehicle positions are not available to your role."));
+    return;
+  }
+  const counts = new Map(((state.progress && state.progress.vehicles) || []).map((v) => [String(v.vehicle ?? v.id), v]));
+  const ids = [...new Set([...state.vehicles.keys(), ...counts.keys()])].sort();
+  if (!ids.length) {
+    el.replaceChildren(h("p", { class: "empty" }, "No vehicle has reported a position yet."));
+    return;
+  }
+  const rows = ids.map((id) => {
+    const pos = state.vehicles.get(id);
+    const ago = pos && pos.at ? fmt.duration(Math.max(0, now() - new Date(pos.at).getTime())) : null;
+    return h(
+      "tr",
+      { "data-vehicle": id },
+      h("th", { scope: "row" }, id),
+      h("td", { class: "num" }, aboardText(counts.get(id))),
+      h("td", { class: "pos" }, pos ? fmt.coordinate(pos.lat, pos.lon) : "no report"),
+      h("td", { class: "when" }, pos ? `${fmt.clockSeconds(pos.at)}${ago ? ` (${ago} ago)` : ""}` : "–"),
+    );
+  });
+  el.replaceChildren(
+    h(
+      "table",
+      { class: "data compact", id: "vehicle-table" },
+      h("caption", { class: "sr-only" }, "Vehicles, people aboard and last reported position"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Vehicle"), h("th", { scope: "col" }, "Aboard"), h("th", { scope: "col" }, "Last position"), h("th", { scope: "col" }, "Reported"))),
+      h("tbody", {}, rows),
+    ),
+  );
+  const sel = $("incident-vehicle");
+  if (sel.dataset.ids === ids.join("|")) return;
+  sel.dataset.ids = ids.join("|");
+  const chosen = sel.value;
+  sel.replaceChildren(h("option", { value: "" }, "none"), ...ids.map((id) => h("option", { value: id, selected: id === chosen ? true : null }, id)));
+}
+
+function renderPoints() {
+  const el = $("points");
+  const pts = (state.progress && state.progress.points) || [];
+  if (!pts.length) {
+    el.replaceChildren(h("p", { class: "empty" }, "No counts yet."));
+    return;
+  }
+  const kindName = { gathering: "Gathering point", reception: "Reception centre", checkpoint: "Checkpoint", depot: "Depot" };
+  const rows = pts.map((p) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, `${p.id}`),
+      h("td", {}, kindName[p.kind] || fmt.words(p.kind || "")),
+      h(
+        "td",
+        { class: "num" },
+        p.kind === "reception"
+          ? `${fmt.people(p.arrived ?? 0)} arrived${p.capacity ? ` of ${fmt.people(p.capacity)} capacity` : ""}`
+          : `${fmt.people(p.waiting ?? 0)} waiting${p.boarded !== undefined ? `, ${fmt.people(p.boarded)} left` : ""}`,
+      ),
+    ),
+  );
+  el.replaceChildren(
+    h(
+      "table",
+      { class: "data compact" },
+      h("caption", { class: "sr-only" }, "People at each point"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Point"), h("th", { scope: "col" }, "Kind"), h("th", { scope: "col" }, "People"))),
+      h("tbody", {}, rows),
+    ),
+  );
+  mapView.setCounts(pts);
+}
+
+// --- incidents -------------------------------------------------------------------------------
+
+const SEVERITY = { info: "Information", warning: "Warning", critical: "Critical" };
+
+function incidentItem(inc) {
+  const sev = String(inc.severity || "info").toLowerCase();
+  return h(
+    "li",
+    { class: `incident sev-${sev}`, "data-incident": inc.id ?? inc.client_id ?? "" },
+    h("div", { class: "incident-head" }, h("span", { class: `sev sev-${sev}` }, SEVERITY[sev] || fmt.words(sev)), h("strong", {}, fmt.words(inc.kind || "incident")), h("time", { datetime: inc.at || "" }, fmt.dateTime(inc.at))),
+    h("p", { class: "incident-text" }, inc.description || inc.text || ""),
+    inc.vehicle || inc.lat !== undefined
+      ? h("p", { class: "muted" }, [inc.vehicle ? `Vehicle ${inc.vehicle}` : null, inc.lat !== undefined && inc.lat !== null ? fmt.coordinate(inc.lat, inc.lon) : null].filter(Boolean).join(" · "))
+      : null,
+  );
+}
+
+function addIncident(inc) {
+  const key = String(inc.id ?? inc.client_id ?? `${inc.at}|${inc.description}`);
+  state.incidents.set(key, inc);
+}
+
+function renderIncidents() {
+  const list = [...state.incidents.values()].sort((a, b) => new Date(b.at || 0) - new Date(a.at || 0));
+  $("incident-feed").replaceChildren(...(list.length ? list.map(incidentItem) : [h("li", { class: "empty" }, "No incident reported.")]));
+  $("latest-incidents").replaceChildren(
+    list.length ? h("ol", { class: "feed compact" }, list.slice(0, 3).map(incidentItem)) : h("p", { class: "empty" }, "No incident reported."),
+  );
+  const pill = $("incident-count");
+  pill.hidden = !list.length;
+  pill.textContent = String(list.length);
+  pill.setAttribute("aria-label", fmt.count(list.length, "incident", "incidents"));
+}
+
+$("incident-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const out = $("incident-result");
+  const body = {
+    kind: form.kind.value,
+    severity: form.severity.value,
+    description: form.description.value.trim(),
+    at: new Date(now()).toISOString(),
+  };
+  if (form.vehicle.value) body.vehicle = form.vehicle.value;
+  if (!body.description) {
+    out.textContent = "Please describe what happened.";
+    return;
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  out.textContent = "Sending…";
+  try {
+    const inc = await api.reportIncident(body);
+    addIncident({ ...body, ...(inc || {}) });
+    renderIncidents();
+    form.description.value = "";
+    out.textContent = `Reported at ${fmt.clockSeconds(new Date(now()))}.`;
+  } catch (err) {
+    out.textContent = err.forbidden ? "Your role may not report incidents." : `Not sent: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// --- schedule ------------------------------------------------------------------------------
+
+function windowMinutes() {
+  if (state.plan && state.plan.window && typeof state.plan.window.open === "number") return state.plan.window;
+  if (state.windowAbs && state.origin) {
+    return {
+      open: (state.windowAbs.open - state.origin) / 60000,
+      close: (state.windowAbs.close - state.origin) / 60000,
+    };
+  }
+  return null;
+}
+
+function drawSchedule() {
+  const el = $("schedule");
+  if (!may("plans") && !state.plan) {
+    el.replaceChildren(h("p", { class: "muted" }, "The schedule is not available to your role."));
+    return;
+  }
+  renderSchedule(el, { plan: state.plan, origin: state.origin, nowMs: now(), windowMin: windowMinutes() });
+}
+
+// --- live events ---------------------------------------------------------------------------
+
+let refreshTimer = null;
+function refreshSoon(what) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => loadDynamic(what), 400);
+}
+
+function onEvent(topic, data) {
+  const t = String(topic).toLowerCase();
+  const d = data && data.data && typeof data.data === "object" && !data.lat ? data.data : data;
+  if (t.startsWith("position")) {
+    for (const p of Array.isArray(d) ? d : d.positions || [d]) applyPosition(p);
+    renderVehicles();
+  } else if (t.startsWith("incident")) {
+    addIncident(d);
+    renderIncidents();
+  } else if (t.startsWith("checkin") || t.startsWith("check-in") || t.startsWith("count")) {
+    refreshSoon("progress");
+  } else if (t.startsWith("agreement") || t.startsWith("corridor") || t.startsWith("log")) {
+    refreshSoon("corridor");
+  } else if (t.startsWith("plan")) {
+    refreshSoon("plan");
+  }
+}
+
+function applyPosition(p) {
+  const id = String(p.vehicle ?? p.vehicle_id ?? p.id);
+  const prev = state.vehicles.get(id);
+  if (prev && prev.at && p.at && new Date(p.at) < new Date(prev.at)) return;
+  state.vehicles.set(id, { ...p, lat: Number(p.lat ?? p.latitude), lon: Number(p.lon ?? p.lng ?? p.longitude) });
+  mapView.moveVehicle(p);
+}
+
+// --- loading -------------------------------------------------------------------------------
+
+function pickCorridor(list) {
+  const wanted = new URLSearchParams(location.search).get("corridor");
+  if (wanted) return list.find((c) => String(c.id) === wanted) || null;
+  const rank = (c) => ({ active: 4, agreed: 3, suspended: 3, proposed: 2, draft: 1 })[String(c.state || c.status || "").toLowerCase()] || 0;
+  return [...list].sort((a, b) => rank(b) - rank(a))[0] || null;
+}
+
+function deriveClock() {
+  const c = state.corridor;
+  const w = (c && c.window) || (state.plan && state.plan.window_iso) || null;
+  let open = w && fmt.toDate(w.open ?? w.start);
+  let close = w && fmt.toDate(w.close ?? w.end);
+  if (!close && w && open && w.duration_min) close = new Date(open.getTime() + w.duration_min * 60000);
+  state.origin = state.plan && fmt.toDate(state.plan.origin);
+  const pw = state.plan && state.plan.window;
+  if (!state.origin && open && pw && typeof pw.open === "number") state.origin = new Date(open.getTime() - pw.open * 60000);
+  if ((!open || !close) && state.origin && pw && typeof pw.open === "number") {
+    open = new Date(state.origin.getTime() + pw.open * 60000);
+    close = new Date(state.origin.getTime() + pw.close * 60000);
+  }
+  state.windowAbs = open && close ? { open, close } : null;
+}
+
+async function loadCorridor() {
+  const list = await api.corridors();
+  const chosen = pickCorridor(list);
+  state.corridor = chosen ? await api.corridor(chosen.id) : null;
+  if (state.corridor && state.corridor.timezone) fmt.setTimeZone(state.corridor.timezone);
+  $("tz").textContent = fmt.timeZoneName();
+  renderHeader();
+  if (state.view === "agreement" || !state.agreementDrawn) {
+    await renderAgreement($("agreement"), state.corridor);
+    state.agreementDrawn = true;
+  }
+}
+
+async function loadPlan() {
+  const c = state.corridor;
+  const planId = c && (c.plan_id ?? c.plan ?? (c.plans && c.plans.length ? c.plans[c.plans.length - 1].id ?? c.plans[c.plans.length - 1] : null));
+  if (!planId || !may("plans")) return;
+  try {
+    state.plan = await api.plan(typeof planId === "object" ? planId.id : planId);
+  } catch (err) {
+    if (!(err.forbidden || err.missing)) throw err;
+  }
+}
+
+async function loadMap(config) {
+  mapView.ensure(config);
+  const c = state.corridor;
+  const scenario = c && (c.scenario_id ?? c.scenario);
+  if (!scenario) return;
+  const [fc, roadFc, routeFc] = await Promise.allSettled([api.scenarioMap(scenario), api.roads(scenario), api.routes(scenario)]);
+  if (roadFc.status === "fulfilled") mapView.setRoads(roadFc.value);
+  if (routeFc.status === "fulfilled") mapView.setRoutes(routeFc.value, c.route_id);
+  if (fc.status === "fulfilled") mapView.setScenario(fc.value);
+  else notAvailable($("points"), fc.reason);
+}
+
+async function loadDynamic(what = "all") {
+  try {
+    if (what === "all" || what === "corridor") await loadCorridor();
+    if (what === "all" || what === "plan") await loadPlan();
+    if (what === "all" || what === "progress" || what === "corridor") {
+      try {
+        state.progress = await api.progress();
+        const serverNow = fmt.toDate(state.progress.now);
+        if (serverNow) state.clockSkew = serverNow.getTime() - Date.now();
+        renderProgress();
+        renderPoints();
+      } catch (err) {
+        notAvailable($("progress"), err);
+      }
+    }
+    deriveClock();
+    renderClock();
+    if (state.view === "schedule") drawSchedule();
+  } catch (err) {
+    if (err instanceof api.ApiError && err.status === 401) return showSignIn("Your token was refused. Sign in again.");
+    console.error(err);
+  }
+}
+
+async function start() {
+  if (!api.savedToken()) return showSignIn("");
+  try {
+    state.me = await api.me();
+  } catch (err) {
+    if (err instanceof api.ApiError && (err.status === 401 || err.status === 403)) {
+      api.saveToken("");
+      return showSignIn("That token was not accepted. Check it and try again.");
+    }
+    return showSignIn(`The service did not answer: ${err.message}`);
+  }
+  $("signin").hidden = true;
+  $("tabs").hidden = false;
+  document.body.dataset.role = state.me.role;
+  renderHeader();
+  const fromHash = location.hash.slice(1);
+  selectView(tabs.some((t) => t.dataset.view === fromHash) ? fromHash : "operation");
+  $("incident-form").hidden = !may("incidentsWrite");
+  if (!may("incidentsWrite")) $("report-title").textContent = "Reporting incidents is not available to your role";
+
+  const config = await api.config();
+  await loadDynamic("all");
+  try {
+    await loadMap(config);
+  } catch (err) {
+    console.error(err);
+  }
+  if (may("positions")) {
+    try {
+      for (const p of await api.latestPositions()) applyPosition(p);
+    } catch (err) {
+      if (!(err.forbidden || err.missing)) console.error(err);
+    }
+  }
+  renderVehicles();
+  try {
+    for (const inc of await api.incidents()) addIncident(inc);
+  } catch (err) {
+    if (!(err.forbidden || err.missing)) console.error(err);
+  }
+  renderIncidents();
+  state.stopStream = api.streamEvents(onEvent, setStreamStatus);
+  setInterval(() => {
+    renderClock();
+    if (state.view === "operation") renderVehicles();
+  }, 1000);
+  setInterval(() => loadDynamic("progress"), 30000);
+  document.body.dataset.loaded = "true";
+}
+
+start();
