@@ -1,9 +1,141 @@
-"""CLI commands: serve (placeholder until its issue lands)."""
+"""CLI commands: ``corridor serve``, and ``corridor admin`` for accounts from the server shell."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from corridor.bootstrap import Service, bootstrap
+from corridor.domain.access import Role
+from corridor.errors import InputError
+from corridor.services import accounts
+from corridor.settings import Settings, load_settings
+
+HostOpt = Annotated[str, typer.Option(help="Interface to listen on")]
+PortOpt = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where SQLite and keys live [default: ./corridor-data]"),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL, e.g. postgresql+psycopg://user@host/db [default: SQLite in --data-dir]",
+    ),
+]
+
+admin = typer.Typer(
+    help="Accounts, from a shell on the server (no token needed).", no_args_is_help=True
+)
+
+
+def settings_for(data_dir: Path | None, db: str | None) -> Settings:
+    return load_settings(data_dir=data_dir, database_url=db)
+
+
+def export_env(settings: Settings) -> None:
+    """Hand the resolved settings to uvicorn's worker processes."""
+    os.environ["CORRIDOR_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.database_url:
+        os.environ["CORRIDOR_DATABASE_URL"] = settings.database_url
+
+
+def print_bootstrap(service: Service) -> None:
+    issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
+    if issued is not None:
+        typer.echo("First run: the admin token, shown this once (store it safely):")
+        typer.echo(f"  CORRIDOR_ADMIN_TOKEN={issued.token}")
+
+
+def serve(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes", min=1, max=64)] = 1,
+) -> None:
+    """Run the coordination service (migrations are applied on start)."""
+    import uvicorn
+
+    settings = settings_for(data_dir, db)
+    service = bootstrap(settings)
+    if workers > 1 and service.dialect == "sqlite":
+        service.close()
+        raise InputError(
+            "--workers", f"{workers} needs PostgreSQL (--db); SQLite is served by one worker"
+        )
+    print_bootstrap(service)
+    service.close()
+    export_env(settings)
+    typer.echo(f"corridor serving {service.dialect} on http://{host}:{port}/ ({workers} worker(s))")
+    uvicorn.run(
+        "corridor.entrypoints.http.main:create_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@admin.command("bootstrap")
+def admin_bootstrap(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
+    """Migrate the database and print the first admin token if there is no admin yet."""
+    service = bootstrap(settings_for(data_dir, db))
+    try:
+        issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
+    finally:
+        service.close()
+    if issued is None:
+        typer.echo("an admin exists already; use `corridor admin token` to issue a new token")
+    else:
+        typer.echo(issued.token)
+
+
+@admin.command("token")
+def admin_token(
+    user_id: Annotated[int, typer.Argument(help="the user who gets a new token", min=1)],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+    data_dir: DataDirOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Issue a new token for a user (for a lost admin token): printed once."""
+    service = bootstrap(settings_for(data_dir, db))
+    try:
+        with service.uow() as uow:
+            if uow.accounts.user(user_id) is None:
+                raise InputError("USER_ID", f"no user {user_id}")
+            token = accounts.new_token()
+            uow.accounts.add_token(
+                user_id, accounts.hash_token(service.settings.token_secret, token), label
+            )
+            uow.audit.add(None, "accounts.token", f"user:{user_id}", {"label": label, "via": "cli"})
+            uow.commit()
+    finally:
+        service.close()
+    typer.echo(token)
+
+
+@admin.command("users")
+def admin_users(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
+    """List users: id, role, vehicle, name."""
+    service = bootstrap(settings_for(data_dir, db))
+    try:
+        with service.uow() as uow:
+            for u in uow.accounts.list_users():
+                typer.echo(
+                    f"{u['id']}\t{Role(u['role']).value}\t{u['vehicle'] or '-'}\t{u['name']}"
+                )
+    finally:
+        service.close()
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the ``corridor`` app."""
+    app.command("serve")(serve)
+    app.add_typer(admin, name="admin")

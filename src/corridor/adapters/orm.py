@@ -1,0 +1,229 @@
+"""The service's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Times are stored in UTC. Personal fields of the evacuee registry are ``LargeBinary`` columns
+holding AES-GCM ciphertext (see :mod:`corridor.adapters.crypto_fields`); every other column is
+not personal.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+# BigInteger ids on PostgreSQL; SQLite needs INTEGER PRIMARY KEY for its rowid alias.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+When = DateTime(timezone=True)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", When, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("vehicle", String(200)),
+    Column("created_at", When, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", When, nullable=False),
+    Column("revoked_at", When),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", When, nullable=False),
+    Column("user_id", Id),
+    Column("role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", When, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("vehicle", String(200)),
+    Column("party", String(8)),
+    Column("data", JSON, nullable=False),
+)
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("vehicle", String(200), nullable=False),
+    Column("client_id", String(100), nullable=False),
+    Column("at", When, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_kmh", Float),
+    Column("heading", Float),
+    Column("received_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+    UniqueConstraint("vehicle", "client_id", name="uq_positions_vehicle_client_id"),
+    Index("ix_positions_vehicle_at", "vehicle", "at"),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("vehicle", String(200), nullable=False),
+    Column("client_id", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("at", When, nullable=False),
+    Column("people", JSON, nullable=False),
+    Column("evacuees", JSON, nullable=False),
+    Column("received_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+    UniqueConstraint("vehicle", "client_id", name="uq_checkins_vehicle_client_id"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, nullable=False),
+    Column("client_id", String(100), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("at", When, nullable=False),
+    Column("vehicle", String(200)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("received_at", When, nullable=False),
+    UniqueConstraint("user_id", "client_id", name="uq_incidents_user_id_client_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("parties", String(8), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("notification_id", Id, ForeignKey("notifications.id"), nullable=False),
+    Column("party", String(8), nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("at", When, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    UniqueConstraint("notification_id", "party", name="uq_acknowledgements_notification_party"),
+)
+
+evacuees = Table(
+    "evacuees",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("client_id", String(100), nullable=False, unique=True),
+    Column("household", String(100), nullable=False),
+    Column("people_class", String(64), nullable=False),
+    Column("gathering", String(200), nullable=False),
+    Column("vehicle", String(200)),
+    Column("status", String(16), nullable=False),
+    Column("name_enc", LargeBinary),
+    Column("needs_enc", LargeBinary),
+    Column("contact_enc", LargeBinary),
+    Column("registered_at", When, nullable=False),
+    Column("registered_by", Id, nullable=False),
+    Column("anonymised_at", When),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("base_dir", Text, nullable=False, default=""),
+    Column("created_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("instance", JSON),
+    Column("routes", JSON),
+    Column("layers", JSON),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("scenario_id", Id, ForeignKey("scenarios.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("params", JSON, nullable=False),
+    Column("plan", JSON),
+    Column("report", JSON),
+    Column("score", Float),
+    Column("upper_bound", Float),
+    Column("error", Text),
+    Column("created_at", When, nullable=False),
+    Column("finished_at", When),
+    Column("user_id", Id, nullable=False),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("party", String(8), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("sent_at", When),
+    Column("created_at", When, nullable=False),
+    Column("updated_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+)

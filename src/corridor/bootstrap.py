@@ -1,0 +1,84 @@
+"""The one place where real dependencies are chosen and wired (tests pass fakes instead).
+
+:func:`bootstrap` turns :class:`~corridor.settings.Settings` into a :class:`Service`: the
+database engine (migrated), the event bus that fits the database, the registry's field cipher,
+and a factory of units of work.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from corridor.adapters.crypto_fields import FieldCipher
+from corridor.adapters.db import make_engine, upgrade
+from corridor.adapters.events import LocalBus, PostgresBus
+from corridor.services.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from corridor.domain.access import Principal
+    from corridor.settings import Settings
+
+
+@dataclass
+class PrincipalCache:
+    """Token hash -> principal for a few seconds, so that a burst of requests costs one lookup.
+
+    A revoked token stops working within ``ttl`` seconds on every worker.
+    """
+
+    ttl: float = 5.0
+    _items: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] < time.monotonic():
+                self._items.pop(key, None)
+                return None
+            return hit[1]
+
+    def put(self, key: str, who: Principal) -> None:
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + self.ttl, who)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    bus: LocalBus
+    cipher: FieldCipher
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.bus, self.cipher, self.settings.token_secret)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.bus.stop()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
+    """Connect, migrate (unless told not to) and wire the service for ``settings``."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
+    if migrate:
+        upgrade(engine)
+    bus: LocalBus = PostgresBus(engine) if engine.dialect.name == "postgresql" else LocalBus()
+    return Service(settings, engine, bus, FieldCipher(settings.registry_key_bytes))

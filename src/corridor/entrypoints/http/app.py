@@ -1,0 +1,51 @@
+"""The FastAPI application: routers under ``/v1``, problems, size limits, the dashboard at ``/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from corridor.bootstrap import Service
+from corridor.entrypoints.http import problems
+from corridor.entrypoints.http.limits import BodySizeLimit
+from corridor.entrypoints.http.routers import accounts, drafts, events, meta, operations, registry
+
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+ROUTERS = [meta, accounts, operations, registry, drafts, events]
+
+
+def create_app(service: Service) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.bus.start()
+        try:
+            yield
+        finally:
+            service.bus.stop()
+
+    app = FastAPI(
+        title="corridor coordination service",
+        version="1",
+        description="Plan, agree and run a humanitarian corridor. Every route needs a bearer "
+        "token except /v1/health; `x-roles` on each operation lists the roles allowed.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=service.settings.max_body_bytes)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    if (STATIC / "index.html").exists():
+        app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,76 @@
+"""Typed dependency aliases and the access guard every route declares.
+
+``@router.get(path, **guard("positions.read"))`` refuses roles the access table does not list
+(403 before the body is even looked at) and records the action in the OpenAPI operation
+(``x-action``, ``x-roles``) so that docs and the access test read the same table.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from corridor.bootstrap import Service
+from corridor.domain.access import ACCESS, Principal, allowed
+from corridor.services.accounts import hash_token
+from corridor.services.errors import Forbidden, NotAuthenticated
+from corridor.services.unit_of_work import SqlUnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="An API token issued by an admin")
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def get_uow(service: ServiceDep) -> SqlUnitOfWork:
+    return service.uow()
+
+
+UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
+
+
+def current_principal(
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise NotAuthenticated()
+    key = hash_token(service.settings.token_secret, credentials.credentials)
+    who = service.principals.get(key)
+    if who is None:
+        with service.uow() as uow:
+            who = uow.accounts.principal(key)
+        if who is None:
+            raise NotAuthenticated("the bearer token is unknown or revoked")
+        service.principals.put(key, who)
+    return who
+
+
+Who = Annotated[Principal, Depends(current_principal)]
+
+
+class Allow:
+    def __init__(self, action: str) -> None:
+        if action not in ACCESS:
+            raise KeyError(f"action {action!r} is not in the access table")
+        self.action = action
+
+    def __call__(self, who: Who) -> Principal:
+        if not allowed(who.role, self.action):
+            raise Forbidden(who.role.value, self.action)
+        return who
+
+
+def guard(action: str) -> dict[str, Any]:
+    """Route keyword arguments that enforce and document one action of the access table."""
+    return {
+        "dependencies": [Depends(Allow(action))],
+        "openapi_extra": {"x-action": action, "x-roles": sorted(r.value for r in ACCESS[action])},
+    }

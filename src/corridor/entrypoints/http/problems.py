@@ -1,0 +1,176 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Each problem names what was wrong: ``errors`` lists ``{field, value, problem}`` for bad input,
+so a client (or a person reading a log) sees the field path and the value it sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from corridor.errors import CorridorError, InputError
+from corridor.services.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://corridor.invalid/problems/"
+
+
+class FieldProblem(BaseModel):
+    field: str
+    value: Any = None
+    problem: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem; ``errors`` names each bad field and its value."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldProblem] = []
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path if request is not None else None,
+        "errors": errors or [],
+    }
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        head, rest = parts[0], parts[1:]
+        out = head
+        for p in rest:
+            out += f"[{p}]" if p.isdigit() else f".{p}"
+        return out
+    return ".".join(parts)
+
+
+def _short(value: Any) -> Any:
+    text = repr(value)
+    return value if len(text) <= 200 else text[:200] + "…"
+
+
+async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": _loc(e.get("loc", ())),
+            "value": _short(e.get("input")),
+            "problem": e.get("msg", ""),
+        }
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "request", "value": None, "problem": "invalid"}
+    detail = f"{first['field']} = {first['value']!r}: {first['problem']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem_response(
+        request, 422, "invalid-input", "The request has invalid fields", detail, errors
+    )
+
+
+async def on_corridor_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, NotAuthenticated):
+        return problem_response(
+            request,
+            401,
+            "not-authenticated",
+            "Not authenticated",
+            exc.problem,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if isinstance(exc, Forbidden):
+        return problem_response(
+            request,
+            403,
+            "forbidden",
+            "Forbidden for this role",
+            exc.problem,
+            [{"field": "role", "value": exc.role, "problem": f"may not {exc.action}"}],
+        )
+    if isinstance(exc, NotFound):
+        return problem_response(
+            request,
+            404,
+            "not-found",
+            "Not found",
+            str(exc),
+            [{"field": exc.what, "value": _short(exc.ident), "problem": "not found"}],
+        )
+    if isinstance(exc, Conflict):
+        return problem_response(
+            request,
+            409,
+            "conflict",
+            "Conflicts with the current state",
+            str(exc),
+            [{"field": exc.where, "value": None, "problem": exc.problem}],
+        )
+    if isinstance(exc, InputError):
+        return problem_response(
+            request,
+            422,
+            "invalid-input",
+            "The request has an invalid field",
+            str(exc),
+            [{"field": exc.where, "value": None, "problem": exc.problem}],
+        )
+    assert isinstance(exc, CorridorError)
+    return problem_response(request, 400, "rejected", "Rejected", str(exc))
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+    return problem_response(
+        request,
+        exc.status_code,
+        f"http-{exc.status_code}",
+        titles.get(exc.status_code, "Error"),
+        str(exc.detail),
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        "internal",
+        "Internal error",
+        "the server failed on this request; nothing was stored by it; the error is logged",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(CorridorError, on_corridor_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,71 @@
+"""Organisations, users, tokens, the caller itself, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.entrypoints.http.schemas import IssuedTokenOut, OrganisationIn, TokenIn, UserIn
+from corridor.services import accounts, registry
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.get("/me", **guard("me.read"))
+def me(who: Who) -> dict[str, Any]:
+    return {
+        "user_id": who.user_id,
+        "name": who.name,
+        "role": who.role.value,
+        "party": who.party,
+        "vehicle": who.vehicle,
+        "organisation_id": who.organisation_id,
+    }
+
+
+@router.post("/organisations", status_code=201, **guard("accounts.manage"))
+def create_organisation(body: OrganisationIn, who: Who, uow: UowDep) -> dict[str, int]:
+    return {"id": accounts.create_organisation(uow, who, body.name)}
+
+
+@router.get("/organisations", **guard("accounts.manage"))
+def list_organisations(uow: UowDep) -> list[dict[str, Any]]:
+    with uow:
+        return list(uow.accounts.list_organisations())
+
+
+@router.post("/users", status_code=201, **guard("accounts.manage"))
+def create_user(body: UserIn, who: Who, uow: UowDep) -> IssuedTokenOut:
+    issued = accounts.create_user(
+        uow, who, body.organisation_id, body.name, body.role, body.vehicle
+    )
+    return IssuedTokenOut(user_id=issued.user_id, token_id=issued.token_id, token=issued.token)
+
+
+@router.get("/users", **guard("accounts.manage"))
+def list_users(uow: UowDep) -> list[dict[str, Any]]:
+    with uow:
+        return list(uow.accounts.list_users())
+
+
+@router.post("/users/{user_id}/tokens", status_code=201, **guard("accounts.manage"))
+def issue_token(user_id: int, body: TokenIn, who: Who, uow: UowDep) -> IssuedTokenOut:
+    issued = accounts.issue_token(uow, who, user_id, body.label)
+    return IssuedTokenOut(user_id=issued.user_id, token_id=issued.token_id, token=issued.token)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, **guard("accounts.manage"))
+def revoke_token(token_id: int, who: Who, uow: UowDep) -> None:
+    accounts.revoke_token(uow, who, token_id)
+
+
+@router.get("/audit", **guard("audit.read"))
+def audit_log(
+    who: Who,
+    uow: UowDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    return registry.audit_log(uow, who, after, limit)

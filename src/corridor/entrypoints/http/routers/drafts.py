@@ -1,0 +1,38 @@
+"""Proposal drafts, private to their author's side until sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.entrypoints.http.schemas import DraftIn
+from corridor.services import drafts
+
+router = APIRouter(prefix="/v1/drafts", tags=["agreement"])
+
+
+@router.post("", status_code=201, **guard("drafts.write"))
+def create(body: DraftIn, who: Who, uow: UowDep) -> dict[str, int]:
+    return {"id": drafts.create(uow, who, body.title, body.body)}
+
+
+@router.get("", **guard("drafts.read"))
+def list_visible(who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    return drafts.list_visible(uow, who)
+
+
+@router.get("/{draft_id}", **guard("drafts.read"))
+def get(draft_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    return drafts.get(uow, who, draft_id)
+
+
+@router.put("/{draft_id}", status_code=204, **guard("drafts.write"))
+def update(draft_id: int, body: DraftIn, who: Who, uow: UowDep) -> None:
+    drafts.update(uow, who, draft_id, body.title, body.body)
+
+
+@router.post("/{draft_id}/send", status_code=204, **guard("drafts.write"))
+def send(draft_id: int, who: Who, uow: UowDep) -> None:
+    drafts.send(uow, who, draft_id)

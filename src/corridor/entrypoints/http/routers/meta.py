@@ -1,0 +1,20 @@
+"""Health (no token needed) for load balancers and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from corridor.entrypoints.http.deps import ServiceDep
+
+router = APIRouter(prefix="/v1", tags=["meta"])
+
+
+@router.get("/health")
+def health(service: ServiceDep) -> dict[str, Any]:
+    """Answers 200 when the database answers; says which database and how many live streams."""
+    with service.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok", "database": service.dialect, "streams": service.bus.subscribers}

@@ -1,0 +1,67 @@
+"""The evacuee registry: personal data for the humanitarian roles, counts for everyone else."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.entrypoints.http.schemas import Created, EvacueeIn, PurgeIn
+from corridor.services import registry
+
+router = APIRouter(prefix="/v1/registry", tags=["registry"])
+Purpose = Annotated[
+    str, Query(min_length=3, max_length=200, description="why you read personal data; audited")
+]
+
+
+@router.post("/evacuees", **guard("registry.write"))
+def register(body: EvacueeIn, who: Who, uow: UowDep, response: Response) -> Created:
+    ident, created = registry.register(
+        uow,
+        who,
+        client_id=body.client_id,
+        household=body.household,
+        people_class=body.people_class,
+        gathering=body.gathering,
+        personal={"name": body.name, "needs": body.needs, "contact": body.contact},
+    )
+    response.status_code = 201 if created else 200
+    return Created(id=ident, created=created)
+
+
+@router.get("/evacuees", **guard("registry.read"))
+def list_people(
+    who: Who,
+    uow: UowDep,
+    purpose: Purpose = "operation",
+    vehicle: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> list[dict[str, Any]]:
+    return registry.list_people(uow, who, vehicle, purpose)
+
+
+@router.get("/evacuees/{evacuee_id}", **guard("registry.read"))
+def read(evacuee_id: int, who: Who, uow: UowDep, purpose: Purpose = "operation") -> dict[str, Any]:
+    return registry.read(uow, who, evacuee_id, purpose)
+
+
+@router.get("/export", **guard("registry.export"))
+def export(who: Who, uow: UowDep, purpose: Purpose) -> list[dict[str, Any]]:
+    return registry.list_people(uow, who, None, purpose, export=True)
+
+
+@router.get("/summary", **guard("counts.read"))
+def summary(who: Who, uow: UowDep) -> dict[str, Any]:
+    return registry.summary(uow, who)
+
+
+@router.get("/policy", **guard("counts.read"))
+def policy() -> list[dict[str, Any]]:
+    """Each personal field's purpose, owner role and retention."""
+    return registry.fields_policy()
+
+
+@router.post("/purge", **guard("registry.purge"))
+def purge(body: PurgeIn, who: Who, uow: UowDep) -> dict[str, int]:
+    return registry.purge(uow, who, body.as_of)

@@ -1,0 +1,45 @@
+"""Errors of the service layer; each carries what an HTTP problem or an exit code needs."""
+
+from __future__ import annotations
+
+from corridor.errors import CorridorError
+
+
+class NotAuthenticated(CorridorError):
+    exit_code = 3
+
+    def __init__(self, problem: str = "a valid bearer token is required") -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+class Forbidden(CorridorError):
+    """The caller's role may not do this (the access table), or not to this object (scope)."""
+
+    exit_code = 3
+
+    def __init__(self, role: str, action: str, problem: str | None = None) -> None:
+        self.role = role
+        self.action = action
+        self.problem = problem or f"role {role!r} may not {action!r}"
+        super().__init__(self.problem)
+
+
+class NotFound(CorridorError):
+    exit_code = 4
+
+    def __init__(self, what: str, ident: object) -> None:
+        self.what = what
+        self.ident = ident
+        super().__init__(f"no {what} {ident!r}")
+
+
+class Conflict(CorridorError):
+    """The request is well formed but clashes with the current state."""
+
+    exit_code = 5
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}")

@@ -1,0 +1,211 @@
+"""Use cases of the live operation: positions, check-ins, incidents, notifications, manifests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from corridor.domain.access import Principal, Role
+from corridor.domain.operations import CheckIn, Event, Incident, PositionReport, reconcile
+from corridor.errors import InputError
+from corridor.services.accounts import require
+from corridor.services.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from corridor.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PositionsResult:
+    """How many reports were new and how many were retries of reports already stored."""
+
+    accepted: int
+    duplicates: int
+
+
+def _own_vehicle(who: Principal, vehicle: str, action: str) -> None:
+    if who.role is Role.DRIVER and vehicle != who.vehicle:
+        raise Forbidden(
+            who.role.value,
+            action,
+            f"a driver acts only for its own vehicle {who.vehicle!r}, not {vehicle!r}",
+        )
+
+
+def report_positions(
+    uow: UnitOfWork, who: Principal, reports: list[PositionReport], max_batch: int
+) -> PositionsResult:
+    require(who, "positions.write")
+    if len(reports) > max_batch:
+        raise InputError("positions", f"{len(reports)} reports in one batch; at most {max_batch}")
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(reports):
+        _own_vehicle(who, r.vehicle, "positions.write")
+        if (r.vehicle, r.client_id) in seen:
+            raise InputError(f"positions[{i}].client_id", f"{r.client_id!r} repeats in the batch")
+        seen.add((r.vehicle, r.client_id))
+    with uow:
+        stored = uow.positions.add_batch(reports, who.user_id)
+        by_vehicle: dict[str, list[dict[str, Any]]] = {}
+        for r in reports:
+            if (r.vehicle, r.client_id) in stored:
+                by_vehicle.setdefault(r.vehicle, []).append(
+                    {"at": r.at.isoformat(), "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh}
+                )
+        for vehicle, points in by_vehicle.items():
+            points.sort(key=lambda p: str(p["at"]))
+            uow.emit(Event("positions", {"vehicle": vehicle, "points": points}, vehicle=vehicle))
+        uow.commit()
+    return PositionsResult(accepted=len(stored), duplicates=len(reports) - len(stored))
+
+
+def list_positions(
+    uow: UnitOfWork, who: Principal, vehicle: str | None, after_id: int, limit: int, latest: bool
+) -> list[dict[str, Any]]:
+    require(who, "positions.read")
+    if who.role is Role.DRIVER:
+        if vehicle is not None:
+            _own_vehicle(who, vehicle, "positions.read")
+        vehicle = who.vehicle
+    with uow:
+        if latest:
+            return list(uow.positions.latest(vehicle))
+        return list(uow.positions.list(vehicle, after_id, limit))
+
+
+def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bool]:
+    """Store a boarding or arrival check-in once; returns (id, created)."""
+    require(who, "checkins.write")
+    _own_vehicle(who, c.vehicle, "checkins.write")
+    if who.role is Role.DRIVER and c.kind != "boarding":
+        raise Forbidden(
+            who.role.value, "checkins.write", "a driver records boarding; reception records arrival"
+        )
+    if who.role is Role.RECEPTION and c.kind != "arrival":
+        raise Forbidden(
+            who.role.value,
+            "checkins.write",
+            "reception records arrival; the driver records boarding",
+        )
+    with uow:
+        for i, evacuee_id in enumerate(c.evacuees):
+            if uow.evacuees.get(evacuee_id) is None:
+                raise InputError(f"evacuees[{i}]", f"no registered evacuee {evacuee_id}")
+        ident, created = uow.checkins.add(c, who.user_id)
+        if created:
+            status = "boarded" if c.kind == "boarding" else "arrived"
+            for evacuee_id in c.evacuees:
+                uow.evacuees.set_fields(evacuee_id, vehicle=c.vehicle, status=status)
+            uow.emit(
+                Event(
+                    "checkins",
+                    {
+                        "kind": c.kind,
+                        "vehicle": c.vehicle,
+                        "place": c.place,
+                        "people": c.people,
+                        "at": c.at.isoformat(),
+                    },
+                    vehicle=c.vehicle,
+                )
+            )
+        uow.commit()
+    return ident, created
+
+
+def list_checkins(uow: UnitOfWork, who: Principal, vehicle: str | None) -> list[CheckIn]:
+    require(who, "checkins.read")
+    if who.role is Role.DRIVER:
+        if vehicle is not None:
+            _own_vehicle(who, vehicle, "checkins.read")
+        vehicle = who.vehicle
+    with uow:
+        return list(uow.checkins.list(vehicle))
+
+
+def manifests(uow: UnitOfWork, who: Principal, vehicle: str | None) -> dict[str, Any]:
+    """People boarded, arrived and unaccounted per vehicle, by class (counts only)."""
+    require(who, "counts.read")
+    if who.role is Role.DRIVER:
+        vehicle = who.vehicle
+    with uow:
+        checkins = list(uow.checkins.list(vehicle))
+    out = {}
+    for v, m in sorted(reconcile(checkins).items()):
+        out[v] = {
+            "boarded": dict(m.boarded),
+            "arrived": dict(m.arrived),
+            "unaccounted": m.unaccounted,
+            "over_arrived": m.over_arrived,
+        }
+    return out
+
+
+def report_incident(uow: UnitOfWork, who: Principal, i: Incident) -> tuple[int, bool]:
+    require(who, "incidents.write")
+    if i.vehicle is not None:
+        _own_vehicle(who, i.vehicle, "incidents.write")
+    with uow:
+        ident, created = uow.incidents.add(i, who.user_id)
+        if created:
+            uow.emit(
+                Event(
+                    "incidents",
+                    {
+                        "id": ident,
+                        "kind": i.kind,
+                        "severity": i.severity,
+                        "description": i.description,
+                        "at": i.at.isoformat(),
+                        "vehicle": i.vehicle,
+                        "lat": i.lat,
+                        "lon": i.lon,
+                        "reported_by": who.role.value,
+                    },
+                )
+            )
+        uow.commit()
+    return ident, created
+
+
+def list_incidents(
+    uow: UnitOfWork, who: Principal, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    require(who, "incidents.read")
+    with uow:
+        return list(uow.incidents.list(after_id, limit))
+
+
+def notify(
+    uow: UnitOfWork, who: Principal, kind: str, parties: str, subject: str, body: dict[str, Any]
+) -> int:
+    """Inform parties of a movement or a site; it asks for acknowledgement, not permission."""
+    require(who, "notifications.write")
+    with uow:
+        ident = int(uow.notifications.add(kind, parties, subject, body, who.user_id))
+        for party in parties:
+            uow.emit(
+                Event("notifications", {"id": ident, "kind": kind, "subject": subject}, party=party)
+            )
+        uow.commit()
+    return ident
+
+
+def list_notifications(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
+    require(who, "notifications.read")
+    with uow:
+        return list(uow.notifications.list(who.party))
+
+
+def acknowledge(uow: UnitOfWork, who: Principal, notification_id: int, note: str) -> bool:
+    require(who, "notifications.ack")
+    assert who.party is not None
+    with uow:
+        n = uow.notifications.get(notification_id)
+        if n is None or who.party not in n["parties"]:
+            raise NotFound("notification for your party", notification_id)
+        created = bool(uow.notifications.acknowledge(notification_id, who.party, who.user_id, note))
+        if created:
+            uow.emit(Event("notifications", {"id": notification_id, "acknowledged_by": who.party}))
+        uow.commit()
+    return created

@@ -1,0 +1,187 @@
+"""The evacuee registry: personal fields encrypted at rest, every read audited, expiry enforced.
+
+Only the humanitarian roles read personal fields (the access table); every such read or export
+writes one audit record naming the reader and the records. Parties get :func:`summary` (counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from corridor.domain.access import Principal
+from corridor.domain.registry import (
+    FIELD_NAMES,
+    PERSONAL_FIELDS,
+    EvacueeFacts,
+    expired_fields,
+    field_expiries,
+    summarise,
+)
+from corridor.services.accounts import require
+from corridor.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from corridor.services.unit_of_work import UnitOfWork
+
+
+def register(
+    uow: UnitOfWork,
+    who: Principal,
+    *,
+    client_id: str,
+    household: str,
+    people_class: str,
+    gathering: str,
+    personal: dict[str, str | None],
+    at: datetime | None = None,
+) -> tuple[int, bool]:
+    """Register one person; a retry with the same client id returns the first record."""
+    require(who, "registry.write")
+    when = at or datetime.now(UTC)
+    with uow:
+        record: dict[str, Any] = {
+            "client_id": client_id,
+            "household": household,
+            "people_class": people_class,
+            "gathering": gathering,
+            "vehicle": None,
+            "status": "registered",
+            "registered_at": when,
+            "registered_by": who.user_id,
+            "anonymised_at": None,
+        }
+        for name in FIELD_NAMES:
+            record[f"{name}_enc"] = uow.cipher.encrypt(name, personal.get(name))
+        ident, created = uow.evacuees.add(record)
+        if created:
+            uow.audit.add(
+                who,
+                "registry.write",
+                f"evacuee:{ident}",
+                {"fields": [n for n in FIELD_NAMES if personal.get(n) is not None]},
+            )
+            uow.emit(_counts_event(uow))
+        uow.commit()
+    return int(ident), bool(created)
+
+
+def _counts_event(uow: UnitOfWork) -> Any:
+    from corridor.domain.operations import Event
+
+    counts = summarise([_facts(r) for r in uow.evacuees.list()])
+    return Event("registry", {"counts": asdict(counts)})
+
+
+def _facts(row: dict[str, Any]) -> EvacueeFacts:
+    return EvacueeFacts(row["people_class"], row["gathering"], row["vehicle"], row["status"])
+
+
+def _reveal(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+    registered = row["registered_at"]
+    out = {
+        "id": row["id"],
+        "client_id": row["client_id"],
+        "household": row["household"],
+        "people_class": row["people_class"],
+        "gathering": row["gathering"],
+        "vehicle": row["vehicle"],
+        "status": row["status"],
+        "registered_at": registered,
+        "anonymised_at": row["anonymised_at"],
+        "expires": field_expiries(registered),
+    }
+    for name in FIELD_NAMES:
+        out[name] = uow.cipher.decrypt(name, row[f"{name}_enc"])
+    return out
+
+
+def read(uow: UnitOfWork, who: Principal, evacuee_id: int, purpose: str) -> dict[str, Any]:
+    require(who, "registry.read")
+    with uow:
+        row = uow.evacuees.get(evacuee_id)
+        if row is None:
+            raise NotFound("evacuee", evacuee_id)
+        uow.audit.add(who, "registry.read", f"evacuee:{evacuee_id}", {"purpose": purpose})
+        out = _reveal(uow, row)
+        uow.commit()
+    return out
+
+
+def list_people(
+    uow: UnitOfWork, who: Principal, vehicle: str | None, purpose: str, export: bool = False
+) -> list[dict[str, Any]]:
+    """Every record (or one vehicle's manifest with names), audited as one read or export."""
+    require(who, "registry.export" if export else "registry.read")
+    with uow:
+        rows = list(uow.evacuees.list(vehicle))
+        uow.audit.add(
+            who,
+            "registry.export" if export else "registry.list",
+            f"vehicle:{vehicle}" if vehicle else "registry",
+            {"purpose": purpose, "records": [r["id"] for r in rows]},
+        )
+        out = [_reveal(uow, r) for r in rows]
+        uow.commit()
+    return out
+
+
+def summary(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
+    """Counts by class, gathering point, vehicle and status: what a party may know."""
+    require(who, "counts.read")
+    with uow:
+        return asdict(summarise([_facts(r) for r in uow.evacuees.list()]))
+
+
+def purge(uow: UnitOfWork, who: Principal | None, as_of: datetime | None = None) -> dict[str, int]:
+    """Erase every personal field past its expiry; a record with none left is anonymised.
+
+    ``who`` is None when the operator runs ``corridor registry purge`` on the server itself.
+    Returns how many fields were erased and how many records became anonymous.
+    """
+    if who is not None:
+        require(who, "registry.purge")
+    when = as_of or datetime.now(UTC)
+    erased = anonymised = 0
+    with uow:
+        for row in uow.evacuees.list():
+            if row["anonymised_at"] is not None:
+                continue
+            due = [
+                n for n in expired_fields(row["registered_at"], when) if row[f"{n}_enc"] is not None
+            ]
+            remaining = [n for n in FIELD_NAMES if row[f"{n}_enc"] is not None and n not in due]
+            values: dict[str, Any] = {f"{n}_enc": None for n in due}
+            if not remaining:
+                values["anonymised_at"] = when
+                anonymised += 1
+            if values:
+                uow.evacuees.set_fields(row["id"], **values)
+                erased += len(due)
+        uow.audit.add(
+            who,
+            "registry.purge",
+            "registry",
+            {"as_of": when.isoformat(), "fields_erased": erased, "records_anonymised": anonymised},
+        )
+        uow.commit()
+    return {"fields_erased": erased, "records_anonymised": anonymised}
+
+
+def fields_policy() -> list[dict[str, Any]]:
+    return [
+        {
+            "field": f.name,
+            "purpose": f.purpose,
+            "owner": f.owner.value,
+            "retention_days": f.retention.days,
+        }
+        for f in PERSONAL_FIELDS
+    ]
+
+
+def audit_log(uow: UnitOfWork, who: Principal, after: int, limit: int) -> list[dict[str, Any]]:
+    require(who, "audit.read")
+    with uow:
+        return list(uow.audit.list(after, limit))

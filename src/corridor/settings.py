@@ -1,0 +1,92 @@
+"""Settings of the coordination service, read from the environment (``CORRIDOR_*``) or arguments.
+
+Secrets have placeholder defaults so that ``corridor serve`` works out of the box on a laptop;
+outside a local run (``environment`` other than ``local``) a placeholder or short secret is
+refused with an :class:`~corridor.errors.InputError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corridor.errors import InputError
+
+PLACEHOLDER = "change-me"
+#: A well-known, public key: fine for a demo on 127.0.0.1, refused anywhere else.
+PLACEHOLDER_REGISTRY_KEY = base64.urlsafe_b64encode(b"corridor-local-registry-key-0000").decode()
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to start; one instance per process."""
+
+    model_config = SettingsConfigDict(env_prefix="CORRIDOR_", extra="forbid")
+
+    environment: Literal["local", "staging", "production"] = "local"
+    data_dir: Path = Path("corridor-data")
+    database_url: str | None = None
+    #: Pepper for API-token hashes (HMAC-SHA256); only hashes are stored.
+    token_secret: str = PLACEHOLDER
+    #: 32-byte AES key, URL-safe base64, for the evacuee registry's personal fields.
+    registry_key: str = PLACEHOLDER_REGISTRY_KEY
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    #: Most position reports accepted in one batch.
+    max_batch: int = Field(default=500, ge=1)
+    #: Days personal data is kept unless a field says otherwise.
+    retention_days: int = Field(default=90, ge=1)
+    #: SQLite ``synchronous``: FULL survives power loss, NORMAL only process crashes.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'corridor.sqlite').resolve()}"
+
+    @property
+    def registry_key_bytes(self) -> bytes:
+        try:
+            key = base64.urlsafe_b64decode(self.registry_key.encode())
+        except (binascii.Error, ValueError) as exc:
+            raise InputError("CORRIDOR_REGISTRY_KEY", "is not URL-safe base64") from exc
+        if len(key) != 32:
+            raise InputError(
+                "CORRIDOR_REGISTRY_KEY", f"decodes to {len(key)} bytes; 32 are needed (AES-256)"
+            )
+        return key
+
+    def check(self) -> Settings:
+        """Refuse placeholder or weak secrets outside a local run; return self."""
+        self.registry_key_bytes  # noqa: B018 - validates the key's shape in every environment
+        if self.environment != "local":
+            if self.token_secret == PLACEHOLDER or len(self.token_secret) < 32:
+                raise InputError(
+                    "CORRIDOR_TOKEN_SECRET",
+                    f"is a placeholder or shorter than 32 characters in a {self.environment} run",
+                )
+            if self.registry_key == PLACEHOLDER_REGISTRY_KEY:
+                raise InputError(
+                    "CORRIDOR_REGISTRY_KEY",
+                    f"is the public placeholder in a {self.environment} run",
+                )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, apply non-None overrides, and check them."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        settings = Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise InputError(
+            f"CORRIDOR_{field.upper()}", f"{err['msg']} (got {err.get('input')!r})"
+        ) from exc
+    return settings.check()
