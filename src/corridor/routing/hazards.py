@@ -1,0 +1,130 @@
+"""Hazards and the besieged zone as edge masks and penalties over a :class:`RoadGraph`.
+
+Geometries are shapely objects in the graph's projected metres. A *closed* hazard removes every
+edge whose segment touches it; a *risk* hazard adds ``penalty`` × the edge's time to the edge's
+cost, so routes avoid it when a reasonable detour exists but a place inside it can still be
+left. Exposure counts the time driven on edges within ``near_m`` of any hazard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from corridor.routing.graph import BoolArray, FloatArray, IntArray, RoadGraph
+
+
+@dataclass(frozen=True)
+class HazardArea:
+    """One hazard in projected metres: ``closed`` or with a risk ``penalty`` (>= 0)."""
+
+    id: str
+    geometry: shapely.Geometry
+    closed: bool = False
+    penalty: float = 0.0
+
+
+@dataclass(frozen=True)
+class HazardEffect:
+    """What a set of hazards does to the graph's edges.
+
+    ``open_edges`` is False where a closed hazard cuts the edge; ``cost`` is the routing weight
+    (time plus risk penalties); ``near`` tells, per edge, the hazards it passes within
+    ``near_m`` of, as a boolean matrix (edges × hazards), stored sparsely as index pairs.
+    """
+
+    open_edges: BoolArray
+    cost: FloatArray
+    near_edge: IntArray
+    near_hazard: IntArray
+    hazard_ids: tuple[str, ...]
+
+    @property
+    def near_any(self) -> BoolArray:
+        mask = np.zeros(len(self.open_edges), dtype=bool)
+        mask[self.near_edge] = True
+        return mask
+
+
+def edges_touching(
+    graph: RoadGraph, geoms: Sequence[shapely.Geometry]
+) -> tuple[IntArray, IntArray]:
+    """Pairs (geometry index, edge index) of edges whose segment intersects a geometry."""
+    if not geoms:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pairs = graph.segment_tree().query(np.asarray(geoms, dtype=object), predicate="intersects")
+    return pairs[0].astype(np.int64), pairs[1].astype(np.int64)
+
+
+def edges_within(
+    graph: RoadGraph, geoms: Sequence[shapely.Geometry], distance_m: float
+) -> tuple[IntArray, IntArray]:
+    """Pairs (geometry index, edge index) of edges within ``distance_m`` of a geometry."""
+    if not geoms:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pairs = graph.segment_tree().query(
+        np.asarray(geoms, dtype=object), predicate="dwithin", distance=distance_m
+    )
+    return pairs[0].astype(np.int64), pairs[1].astype(np.int64)
+
+
+def apply_hazards(
+    graph: RoadGraph, hazards: Sequence[HazardArea], near_m: float = 0.0
+) -> HazardEffect:
+    """Edge mask, routing cost and nearness for ``hazards`` (a spatial-index query, no loop
+    over edges, so re-applying a new set of hazards on a large graph takes milliseconds)."""
+    geoms = [h.geometry for h in hazards]
+    hz, edge = edges_touching(graph, geoms)
+    closed = np.array([h.closed for h in hazards], dtype=bool)
+    penalty = np.array([h.penalty for h in hazards], dtype=np.float64)
+    open_edges = np.ones(graph.n_edges, dtype=bool)
+    if len(hazards):
+        open_edges[edge[closed[hz]]] = False
+    factor = np.ones(graph.n_edges, dtype=np.float64)
+    if len(hazards):
+        risky = ~closed[hz]
+        np.add.at(factor, edge[risky], penalty[hz[risky]])
+    cost = graph.time_min * factor
+    if near_m > 0:
+        near_h, near_e = edges_within(graph, geoms, near_m)
+    else:
+        near_h, near_e = hz, edge
+    return HazardEffect(open_edges, cost, near_e, near_h, tuple(h.id for h in hazards))
+
+
+@dataclass(frozen=True)
+class ZoneSides:
+    """Which edges an inside leg and an outside leg may use.
+
+    ``inside`` edges lie within the zone, ``outside`` edges do not touch it; the edges at a
+    checkpoint node that cross the boundary belong to the side of their other end, so the
+    only ways between the two sides are through checkpoints.
+    """
+
+    inside: BoolArray
+    outside: BoolArray
+    node_inside: BoolArray
+
+
+def zone_sides(graph: RoadGraph, zone: shapely.Geometry, checkpoints: IntArray) -> ZoneSides:
+    """Split the edges into the inside and outside sides of ``zone`` (projected metres)."""
+    segs = graph.segments()
+    shapely.prepare(zone)
+    inside = shapely.covered_by(segs, zone)
+    outside = ~shapely.intersects(segs, zone)
+    x, y = graph.xy
+    node_in = shapely.contains_xy(zone, x, y)
+    is_cp = np.zeros(graph.n_nodes, dtype=bool)
+    is_cp[np.asarray(checkpoints, dtype=np.int64)] = True
+    s, d = graph.src, graph.dst
+    at_cp = is_cp[s] | is_cp[d]
+    other_in = np.where(is_cp[s], node_in[d], node_in[s])
+    both_cp = is_cp[s] & is_cp[d]
+    inside = inside | (at_cp & (other_in | both_cp))
+    outside = outside | (at_cp & (~other_in | both_cp))
+    return ZoneSides(np.asarray(inside, bool), np.asarray(outside, bool), np.asarray(node_in, bool))
