@@ -275,13 +275,37 @@ def test_thousands_of_mutated_plans_get_the_referees_verdict(ref: ModuleType) ->
     assert rules_seen == set(RULES), set(RULES) - rules_seen
 
 
+def with_cargo(inst: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan with cargo: each vehicle loads what it can carry at its depot (while supplies
+    last) and unloads it at its first gathering point, where it stops anyway to board people."""
+    plan = copy.deepcopy(plan)
+    supplies = {d["id"]: d.get("supplies_kg", 0) for d in inst["depots"]}
+    fixed = inst["stop_time"]["fixed"]
+    for r in plan["routes"]:
+        depot, vtype = r["vehicle"].split("/")[:2]
+        kg = min(inst["vehicle_types"][vtype].get("cargo_kg", 0), supplies[depot])
+        first = next((s for s in r["stops"] if "board" in s and "dir" not in s), None)
+        if kg <= 0 or first is None or r["stops"][0]["at"] != depot:
+            continue
+        supplies[depot] -= kg
+        r["stops"][0]["arrive"] -= fixed
+        r["stops"][0]["load_kg"] = kg
+        first["unload_kg"] = kg
+    return plan
+
+
 def test_mutations_of_a_plan_that_carries_cargo_agree(ref: ModuleType) -> None:
     path = FIXTURES / "medium.peer.plan.json"
     if not path.exists():
         pytest.skip("no medium fixture plan")
+    inst = load(DATA / "medium.json")
+    base = with_cargo(inst, load(path))
+    result = assert_agree(ref, inst, base, "medium with cargo")
+    assert result is not None
+    assert result["feasible"]
+    assert result["cargo_kg"] > 0
     rng = random.Random(7)
-    inst, base = load(DATA / "medium.json"), load(path)
-    for k in range(150):
+    for k in range(300):
         plan = copy.deepcopy(base)
         steps = [mutate(plan, inst, rng)]
         if not steps[0].startswith("malformed"):
