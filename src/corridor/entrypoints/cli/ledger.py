@@ -1,9 +1,122 @@
-"""CLI commands: ledger (placeholder until its issue lands)."""
+"""CLI commands: ``corridor ledger checkpoint|cosign|export|verify``.
+
+``verify`` needs nothing but the exported folder and the keys you trust: it checks every entry's
+signature and authorship, the Merkle tree, the tiles, the log's checkpoint signature, each
+witness's cosignature and, with ``--previous``, consistency with a checkpoint you saved before.
+It exits non-zero naming the first problem.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.errors import InputError
+from corridor.ledger.keys import read_signer, read_verifier
+from corridor.ledger.tiles import export_tiles
+from corridor.ledger.verify import VerifyResult, verify_directory
+from corridor.ledger.witness import Witness, state_path_for
+from corridor.services.agreement import check_entries
+
+LOG_HELP = "The log: a SQLite file path or a database URL (postgresql+psycopg://...)."
+LogOption = typer.Option("ledger.db", "--log", envvar="CORRIDOR_LEDGER", help=LOG_HELP)
+
+
+def cosign_latest(store: LedgerStore, key_path: Path, log_key: str) -> None:
+    """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
+    note = store.latest_checkpoint()
+    if note is None:
+        raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
+    key = read_signer(key_path)
+    witness = Witness(key, state_path_for(key_path))
+    cosigned = witness.cosign(note, read_verifier(log_key), store.consistency_proof)
+    store.add_cosignatures(cosigned.to_bytes(), key.verifier())
+    typer.echo(f"{key.name} cosigned the checkpoint of {store.size} entries")
+
+
+def export_log(store: LedgerStore, directory: Path) -> int:
+    note = store.latest_checkpoint()
+    if note is None:
+        raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
+    size = int(note.decode().split("\n")[1])
+    count = export_tiles(directory, store.entries(0, size), note)
+    typer.echo(f"exported {count} entries, their tiles and the checkpoint to {directory}")
+    return count
+
+
+def verify_export(
+    directory: Path, log_key: str, witnesses: list[str], previous: Path | None
+) -> VerifyResult:
+    previous_note = None
+    if previous is not None:
+        try:
+            previous_note = previous.read_bytes()
+        except OSError as exc:
+            raise InputError(str(previous), f"cannot read: {exc.strerror}") from exc
+    result = verify_directory(
+        directory,
+        read_verifier(log_key),
+        [read_verifier(w) for w in witnesses],
+        previous_note,
+        check_entries,
+    )
+    cp = result.checkpoint
+    typer.echo(
+        f"ok: {cp.size} entries, root {cp.root_hash.hex()}, signed by {cp.origin}; "
+        f"every entry's signature and author checked"
+    )
+    for name in result.witnesses:
+        typer.echo(f"ok: cosigned by witness {name}")
+    return result
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the ``corridor`` app."""
+    """Add ``ledger`` to the ``corridor`` app."""
+    ledger = typer.Typer(
+        help="The append-only log: checkpoints, witness cosignatures, export, offline verify.",
+        no_args_is_help=True,
+    )
+    app.add_typer(ledger, name="ledger")
+
+    @ledger.command("checkpoint")
+    def checkpoint(
+        key: Path = typer.Option(..., "--key", help="The log's private key (the intermediary's)."),
+        log: str = LogOption,
+    ) -> None:
+        """Sign a C2SP checkpoint of the log as it is now."""
+        store = LedgerStore.open(log)
+        note = store.sign_checkpoint(read_signer(key))
+        typer.echo(note.decode(), nl=False)
+
+    @ledger.command("cosign")
+    def cosign(
+        key: Path = typer.Option(..., "--key", help="Your private key; you cosign as a witness."),
+        log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),
+        log: str = LogOption,
+    ) -> None:
+        """Cosign the latest checkpoint, only if consistent with the last one you cosigned."""
+        cosign_latest(LedgerStore.open(log), key, log_key)
+
+    @ledger.command("export")
+    def export(
+        directory: Path = typer.Argument(..., help="Folder for the tlog-tiles layout."),
+        log: str = LogOption,
+    ) -> None:
+        """Write the latest checkpoint, its tiles and entry bundles (C2SP tlog-tiles)."""
+        export_log(LedgerStore.open(log, create=False), directory)
+
+    @ledger.command("verify")
+    def verify(
+        directory: Path = typer.Argument(..., help="An exported log folder."),
+        log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),
+        witness: list[str] = typer.Option(
+            [], "--witness", help="A witness's verifier key (.pub) whose cosignature must be there."
+        ),
+        previous: Path | None = typer.Option(
+            None, "--previous", help="A checkpoint saved earlier: this log must extend it."
+        ),
+    ) -> None:
+        """Check everything offline; exit non-zero naming the first problem."""
+        verify_export(directory, log_key, witness, previous)

@@ -1,0 +1,370 @@
+"""The log's storage through SQLAlchemy 2 Core: SQLite file by default, PostgreSQL the same way.
+
+Stored: the exact envelope bytes of each entry and its RFC 9162 leaf hash, every perfect subtree
+hash (so a proof at any size is one indexed query), the checkpoints signed by the log key and
+the witnesses' cosignatures. An append is acknowledged only after its transaction commits
+(SQLite in WAL mode with ``synchronous=FULL``), and appending the same envelope bytes again
+returns the index it already has.
+
+The tables live on :data:`ledger_metadata` so the coordination service can put them in its
+Alembic migrations; :meth:`LedgerStore.create_all` is for standalone use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from corridor.errors import CorridorError, InputError
+from corridor.ledger import merkle
+from corridor.ledger.keys import SignerKey, VerifierKey
+from corridor.ledger.note import Checkpoint, parse_note, sign_note, verify_cosignature
+from corridor.ledger.tiles import MAX_ENTRY
+
+ledger_metadata = MetaData()
+
+entries_table = Table(
+    "ledger_entries",
+    ledger_metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("envelope", LargeBinary, nullable=False),
+)
+nodes_table = Table(
+    "ledger_nodes",
+    ledger_metadata,
+    # key = index * 64 + level: one integer primary key, so a proof is one IN (...) lookup
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+head_table = Table(
+    "ledger_head",
+    ledger_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+)
+checkpoints_table = Table(
+    "ledger_checkpoints",
+    ledger_metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", LargeBinary, nullable=False),
+)
+cosignatures_table = Table(
+    "ledger_cosignatures",
+    ledger_metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(200), primary_key=True),
+    Column("line", Text, nullable=False),
+)
+
+
+class StorageError(CorridorError):
+    """The database could not be reached or written; nothing was acknowledged."""
+
+    exit_code = 1
+
+
+def _node_key(level: int, index: int) -> int:
+    return index * 64 + level
+
+
+def engine_for(target: str) -> Engine:
+    """An engine for a database URL, or for a SQLite file path (created if absent)."""
+    if "://" in target:
+        url = target
+    else:
+        path = Path(target)
+        if path.parent and not path.parent.exists():
+            raise InputError("--log", f"the folder of {target!r} does not exist")
+        url = f"sqlite:///{path}"
+    try:
+        engine = create_engine(url)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise InputError("--log", f"{target!r} is not a usable database URL ({exc})") from exc
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Own the transaction boundaries: BEGIN IMMEDIATE takes the write lock up front.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class LedgerStore:
+    """One append-only log in one database (optionally in a named PostgreSQL schema)."""
+
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+        if schema is not None:
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        self.engine = engine
+        self._size = -1
+        self._frontier: dict[int, bytes] = {}
+
+    @classmethod
+    def open(cls, target: str, create: bool = True, schema: str | None = None) -> LedgerStore:
+        store = cls(engine_for(target), schema)
+        if create:
+            store.create_all()
+        return store
+
+    def create_all(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                ledger_metadata.create_all(conn)
+                if conn.execute(select(head_table.c.size)).first() is None:
+                    conn.execute(insert(head_table).values(id=1, size=0))
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot prepare the ledger tables: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return self._read_size(conn, lock=False)
+
+    def _read_size(self, conn: Connection, lock: bool) -> int:
+        query = select(head_table.c.size).where(head_table.c.id == 1)
+        if lock and conn.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise StorageError("the ledger tables exist but have no head row; run create_all")
+        return int(row[0])
+
+    def _fetch(self, conn: Connection, keys: Sequence[merkle.NodeKey]) -> list[bytes]:
+        wanted = [_node_key(level, index) for level, index in keys]
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = conn.execute(
+                select(nodes_table.c.key, nodes_table.c.hash).where(nodes_table.c.key.in_(chunk))
+            )
+            found.update((int(k), bytes(h)) for k, h in rows)
+        try:
+            return [found[k] for k in wanted]
+        except KeyError as exc:
+            raise StorageError(f"tree node {exc} is missing from the store") from exc
+
+    def fetch_nodes(self, keys: Sequence[merkle.NodeKey]) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return self._fetch(conn, keys)
+
+    def root(self, size: int | None = None) -> bytes:
+        with self.engine.connect() as conn:
+            n = self._read_size(conn, lock=False) if size is None else size
+            return merkle.root(n, lambda keys: self._fetch(conn, keys))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return merkle.inclusion_proof(index, size, lambda keys: self._fetch(conn, keys))
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return merkle.consistency_proof(size1, size2, lambda keys: self._fetch(conn, keys))
+
+    def entry(self, index: int) -> bytes:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(entries_table.c.envelope).where(entries_table.c.idx == index)
+            ).first()
+        if row is None:
+            raise InputError("index", f"the log has no entry {index}")
+        return bytes(row[0])
+
+    def entries(self, start: int = 0, end: int | None = None, batch: int = 5000) -> Iterator[bytes]:
+        """Entries in log order, read in batches (a log may not fit in memory)."""
+        stop = self.size if end is None else end
+        at = start
+        while at < stop:
+            upto = min(stop, at + batch)
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(entries_table.c.envelope)
+                    .where(entries_table.c.idx >= at, entries_table.c.idx < upto)
+                    .order_by(entries_table.c.idx)
+                ).all()
+            if len(rows) != upto - at:
+                raise StorageError(f"entries {at}..{upto - 1} are not all in the store")
+            for (envelope,) in rows:
+                yield bytes(envelope)
+            at = upto
+
+    def index_of(self, envelope: bytes) -> int | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(entries_table.c.idx).where(
+                    entries_table.c.leaf_hash == merkle.leaf_hash(envelope)
+                )
+            ).first()
+        return None if row is None else int(row[0])
+
+    # -- appending -----------------------------------------------------------------------------
+
+    def append(self, envelope: bytes) -> int:
+        return self.append_many([envelope])[0]
+
+    def append_many(self, envelopes: Sequence[bytes]) -> list[int]:
+        """Append in one transaction; returns each envelope's index once it is durable.
+
+        An envelope already in the log (same bytes) keeps the index it has.
+        """
+        for i, envelope in enumerate(envelopes):
+            if len(envelope) > MAX_ENTRY:
+                raise InputError(
+                    f"envelope {i}", f"is {len(envelope)} bytes; a log entry holds {MAX_ENTRY}"
+                )
+        leaves = [merkle.leaf_hash(e) for e in envelopes]
+        try:
+            with self.engine.connect() as conn:
+                out, size, frontier = self._append(conn, envelopes, leaves)
+                conn.commit()
+        except OperationalError as exc:
+            self._size = -1
+            raise StorageError(f"the append was not stored: {exc.orig}") from exc
+        except BaseException:
+            self._size = -1
+            raise
+        self._size, self._frontier = size, frontier
+        return out
+
+    def _append(
+        self, conn: Connection, envelopes: Sequence[bytes], leaves: Sequence[bytes]
+    ) -> tuple[list[int], int, dict[int, bytes]]:
+        size = self._read_size(conn, lock=True)
+        if size != self._size:
+            cover = merkle.cover(0, size)
+            hashes = self._fetch(conn, cover)
+            self._frontier = {level: h for (level, _), h in zip(cover, hashes, strict=True)}
+        existing: dict[bytes, int] = {}
+        unique = list(dict.fromkeys(leaves))
+        for start in range(0, len(unique), 500):
+            rows = conn.execute(
+                select(entries_table.c.leaf_hash, entries_table.c.idx).where(
+                    entries_table.c.leaf_hash.in_(unique[start : start + 500])
+                )
+            )
+            existing.update((bytes(h), int(i)) for h, i in rows)
+        frontier = dict(self._frontier)
+        new_entries: list[dict[str, Any]] = []
+        new_nodes: list[dict[str, Any]] = []
+        out: list[int] = []
+        n = size
+        for envelope, leaf in zip(envelopes, leaves, strict=True):
+            if leaf in existing:
+                out.append(existing[leaf])
+                continue
+            index = n
+            existing[leaf] = index
+            out.append(index)
+            new_entries.append({"idx": index, "leaf_hash": leaf, "envelope": envelope})
+            level, node, h = 0, index, leaf
+            new_nodes.append({"key": _node_key(0, index), "hash": h})
+            while node & 1:
+                h = merkle.node_hash(frontier[level], h)
+                level += 1
+                node >>= 1
+                new_nodes.append({"key": _node_key(level, node), "hash": h})
+            frontier[level] = h
+            n += 1
+        if new_entries:
+            conn.execute(insert(entries_table), new_entries)
+            conn.execute(insert(nodes_table), new_nodes)
+            conn.execute(update(head_table).where(head_table.c.id == 1).values(size=n))
+        return out, n, frontier
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def sign_checkpoint(self, key: SignerKey) -> bytes:
+        """Sign a checkpoint of the current tree with the log's key (origin = the key's name)."""
+        with self.engine.begin() as conn:
+            size = self._read_size(conn, lock=True)
+            root = merkle.root(size, lambda keys: self._fetch(conn, keys))
+            note = sign_note(Checkpoint(key.name, size, root).text(), key)
+            data = note.to_bytes()
+            row = conn.execute(
+                select(checkpoints_table.c.note).where(checkpoints_table.c.size == size)
+            ).first()
+            if row is None:
+                conn.execute(insert(checkpoints_table).values(size=size, note=data))
+            else:
+                data = bytes(row[0])  # the log signs each size once; keep the first
+        return data
+
+    def latest_checkpoint(self) -> bytes | None:
+        """The newest checkpoint with every cosignature stored for it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(checkpoints_table.c.size, checkpoints_table.c.note)
+                .order_by(checkpoints_table.c.size.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            lines = conn.execute(
+                select(cosignatures_table.c.line)
+                .where(cosignatures_table.c.size == row[0])
+                .order_by(cosignatures_table.c.witness)
+            ).all()
+        return bytes(row[1]) + "".join(line for (line,) in lines).encode()
+
+    def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None:
+        """Store a witness's cosignature of a stored checkpoint (after checking it)."""
+        note = parse_note(cosigned)
+        verify_cosignature(note, witness)
+        checkpoint = Checkpoint.parse(note.text)
+        line = next(
+            s.line()
+            for s in note.signatures
+            if s.name == witness.name and s.key_id == witness.cosigner_key_id()
+        )
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(checkpoints_table.c.note).where(checkpoints_table.c.size == checkpoint.size)
+            ).first()
+            if row is None or parse_note(bytes(row[0])).text != note.text:
+                raise InputError("checkpoint", "the log has not signed this checkpoint")
+            conn.execute(
+                cosignatures_table.delete().where(
+                    cosignatures_table.c.size == checkpoint.size,
+                    cosignatures_table.c.witness == witness.name,
+                )
+            )
+            conn.execute(
+                insert(cosignatures_table).values(
+                    size=checkpoint.size, witness=witness.name, line=line
+                )
+            )

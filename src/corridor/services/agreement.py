@@ -1,0 +1,271 @@
+"""Agreement use cases: propose, counter, accept, withdraw, confirm the ceasefire start, suspend,
+resume, report an incident, notify a movement, acknowledge it.
+
+Each participant signs on its own machine (the ``*_envelope`` builders, or any client that makes
+the same DSSE envelope); :meth:`AgreementService.submit` is what the log's operator runs: it checks
+the signature against the key the corridor's participants list gives to the claimed author, and
+that the message makes sense now, *before* the envelope reaches the log. Free of HTTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.agreement import (
+    Kind,
+    LogState,
+    Message,
+    Refused,
+    apply,
+    expected_key,
+    parse_statement,
+    statement,
+)
+from corridor.domain.proposal import shape_problems
+from corridor.errors import CorridorError, InputError
+from corridor.ledger import dsse
+from corridor.ledger.canonical import canonical_json, is_canonical, sha256_hex
+from corridor.ledger.errors import KeyFormatError, VerificationError
+from corridor.ledger.keys import SignerKey, VerifierKey
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class MessageRefused(CorridorError):
+    """The log refused a message: bad signature, wrong signer, or it makes no sense now."""
+
+    exit_code = 5
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what} refused: {reason}")
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    index: int
+    kind: Kind
+    corridor: str
+    author: str
+    payload_sha256: str
+    duplicate: bool
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign_statement(stmt: dict[str, Any], key: SignerKey) -> bytes:
+    """The DSSE envelope bytes of ``stmt`` (canonical JSON) signed by ``key``."""
+    return dsse.sign(canonical_json(stmt), key)
+
+
+def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
+    """Decode and authenticate one envelope against the state before it; raises on failure.
+
+    The signature must verify under the key the corridor gives to the claimed author. When it
+    verifies only under another key (the envelope's keyid), the message comes back with that key
+    as its signer so that :func:`apply` refuses it, naming both keys.
+    """
+    what = f"entry {index}"
+    env = dsse.parse(envelope, what)
+    if env.payload_type != dsse.IN_TOTO_PAYLOAD_TYPE:
+        raise VerificationError(what, f"payloadType {env.payload_type!r} is not in-toto")
+    if not is_canonical(env.payload):
+        raise VerificationError(what, "the signed statement is not canonical JSON")
+    try:
+        message = parse_statement(json.loads(env.payload), index, sha256_hex(env.payload), "")
+    except Refused as exc:
+        raise VerificationError(what, exc.reason) from exc
+    if message.kind in (Kind.PROPOSAL, Kind.COUNTER):
+        document = message.predicate.get("document")
+        if not isinstance(document, dict) or message.subject_digest != sha256_hex(
+            canonical_json(document)
+        ):
+            raise VerificationError(what, "the subject digest is not the document's sha256")
+    want = expected_key(state, message)
+    candidates: list[str] = [want] if want else []
+    candidates += [s.keyid for s in env.signatures if s.keyid and s.keyid != want]
+    for text in candidates:
+        try:
+            key = VerifierKey.parse(text)
+            dsse.verify(env, key, what)
+        except (VerificationError, KeyFormatError):
+            continue
+        return replace(message, signer_key=key.text())
+    if want is None:
+        raise VerificationError(what, f"{message.author!r} is not a participant of the corridor")
+    raise VerificationError(what, f"the signature does not verify with the key of {message.author}")
+
+
+def replay_entries(entries: Iterable[bytes], strict: bool = True) -> LogState:
+    """Authenticate and replay every entry; ``strict`` raises at the first one that is refused."""
+    state = LogState()
+    for index, envelope in enumerate(entries):
+        try:
+            message = check_entry(state, envelope, index)
+            apply(state, message)
+        except (VerificationError, Refused) as exc:
+            reason = exc.reason if isinstance(exc, Refused) else str(exc)
+            if strict:
+                raise VerificationError(f"entry {index}", reason) from exc
+            state.refused.append((index, reason))
+    return state
+
+
+def check_entries(entries: Sequence[bytes]) -> None:
+    """The entry checker of ``corridor ledger verify``: every entry authentic and accepted."""
+    replay_entries(entries, strict=True)
+
+
+class AgreementService:
+    def __init__(self, store: LedgerStore, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.clock = clock
+
+    def state(self) -> LogState:
+        """The state replayed from the whole log (entries refused on replay are listed)."""
+        return replay_entries(self.store.entries(), strict=False)
+
+    def submit(self, envelope: bytes) -> SubmitResult:
+        """Authenticate, check and append a signed message; idempotent on the same bytes."""
+        existing = self.store.index_of(envelope)
+        state = self.state()
+        index = self.store.size if existing is None else existing
+        try:
+            message = check_entry(state, envelope, index)
+        except VerificationError as exc:
+            raise MessageRefused("message", exc.problem) from exc
+        if existing is None:
+            try:
+                apply(state, message)
+            except Refused as exc:
+                raise MessageRefused(
+                    f"{message.kind.value} by {message.author}", exc.reason
+                ) from exc
+            index = self.store.append(envelope)
+        return SubmitResult(
+            index,
+            message.kind,
+            message.corridor,
+            message.author,
+            message.payload_sha256,
+            duplicate=existing is not None,
+        )
+
+    # -- use cases: each builds the statement, signs it with the local key and submits it ------
+
+    def _corridor(self, state: LogState, corridor: str) -> Any:
+        found = state.corridors.get(corridor)
+        if found is None:
+            raise InputError("corridor", f"{corridor!r} has no proposal in this log")
+        return found
+
+    def _send(
+        self, kind: Kind, corridor: str, key: SignerKey, digest: str, body: dict[str, Any]
+    ) -> SubmitResult:
+        stmt = statement(kind, corridor, key.name, _stamp(self.clock()), digest, body)
+        return self.submit(sign_statement(stmt, key))
+
+    def propose(self, document: dict[str, Any], key: SignerKey) -> SubmitResult:
+        doc = copy.deepcopy(document)
+        doc.setdefault("version", 1)
+        doc.setdefault("supersedes", None)
+        _check_document(doc)
+        return self._send(
+            Kind.PROPOSAL,
+            doc["corridor"],
+            key,
+            sha256_hex(canonical_json(doc)),
+            {"document": doc},
+        )
+
+    def counter(self, document: dict[str, Any], key: SignerKey) -> SubmitResult:
+        """A new version of the corridor's latest one (version and supersedes filled in)."""
+        corridor_id = document.get("corridor")
+        if not isinstance(corridor_id, str):
+            raise InputError("document.corridor", f"{corridor_id!r} must name the corridor")
+        latest = self._corridor(self.state(), corridor_id).latest
+        doc = copy.deepcopy(document)
+        doc["version"] = latest.number + 1
+        doc["supersedes"] = latest.hash
+        _check_document(doc)
+        return self._send(
+            Kind.COUNTER, corridor_id, key, sha256_hex(canonical_json(doc)), {"document": doc}
+        )
+
+    def _version_hash(self, corridor: str, version: int | None) -> tuple[int, str]:
+        state = self._corridor(self.state(), corridor)
+        chosen = state.latest if version is None else state.version(version)
+        if chosen is None:
+            raise InputError("--version", f"corridor {corridor!r} has no version {version}")
+        return chosen.number, chosen.hash
+
+    def accept(self, corridor: str, key: SignerKey, version: int | None = None) -> SubmitResult:
+        number, digest = self._version_hash(corridor, version)
+        return self._send(Kind.ACCEPTANCE, corridor, key, digest, {"version": number})
+
+    def confirm_start(self, corridor: str, key: SignerKey) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        return self._send(Kind.CEASEFIRE_START, corridor, key, digest, {"version": number})
+
+    def withdraw(self, corridor: str, key: SignerKey, reason: str) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        return self._send(
+            Kind.WITHDRAWAL, corridor, key, digest, {"version": number, "reason": reason}
+        )
+
+    def suspend(self, corridor: str, key: SignerKey, reason: str) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        return self._send(
+            Kind.SUSPENSION, corridor, key, digest, {"version": number, "reason": reason}
+        )
+
+    def resume(self, corridor: str, key: SignerKey, note: str = "") -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        return self._send(Kind.RESUMPTION, corridor, key, digest, {"version": number, "note": note})
+
+    def report_incident(
+        self, corridor: str, key: SignerKey, description: str, location: list[float] | None = None
+    ) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        body: dict[str, Any] = {"version": number, "description": description}
+        if location is not None:
+            body["location"] = location
+        return self._send(Kind.INCIDENT, corridor, key, digest, body)
+
+    def notify_movement(
+        self, corridor: str, key: SignerKey, movement: str, description: str, departs: str
+    ) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        body = {
+            "version": number,
+            "movement": movement,
+            "description": description,
+            "departs": departs,
+        }
+        return self._send(Kind.MOVEMENT, corridor, key, digest, body)
+
+    def acknowledge(self, corridor: str, key: SignerKey, movement: str) -> SubmitResult:
+        number, digest = self._version_hash(corridor, None)
+        return self._send(
+            Kind.ACKNOWLEDGEMENT, corridor, key, digest, {"version": number, "movement": movement}
+        )
+
+
+def _check_document(doc: dict[str, Any]) -> None:
+    problems = shape_problems(doc)
+    if problems:
+        where, problem = problems[0]
+        raise InputError(f"document.{where}", problem)
