@@ -272,13 +272,19 @@ class SqlPositions(_Repo):
         return [_row(r) for r in self.conn.execute(q)]
 
     def latest(self, vehicle: str | None = None) -> list[dict[str, Any]]:
+        """The newest report (by its own time, then arrival) of each vehicle."""
         p = orm.positions
-        newest = select(p.c.vehicle, func.max(p.c.id).label("id")).group_by(p.c.vehicle)
+        rank = (
+            func.row_number()
+            .over(partition_by=p.c.vehicle, order_by=(p.c.at.desc(), p.c.id.desc()))
+            .label("rank")
+        )
+        inner = select(p, rank)
         if vehicle is not None:
-            newest = newest.where(p.c.vehicle == vehicle)
-        sub = newest.subquery()
-        q = select(p).join(sub, sub.c.id == p.c.id).order_by(p.c.vehicle)
-        return [_row(r) for r in self.conn.execute(q)]
+            inner = inner.where(p.c.vehicle == vehicle)
+        sub = inner.subquery()
+        q = select(*[sub.c[c.name] for c in p.columns]).where(sub.c.rank == 1)
+        return [_row(r) for r in self.conn.execute(q.order_by(sub.c.vehicle))]
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(orm.positions)).scalar_one())

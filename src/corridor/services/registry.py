@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from corridor.domain.access import Principal
+from corridor.domain.access import Principal, Role
 from corridor.domain.registry import (
     FIELD_NAMES,
     PERSONAL_FIELDS,
@@ -20,7 +20,7 @@ from corridor.domain.registry import (
     summarise,
 )
 from corridor.services.accounts import require
-from corridor.services.errors import NotFound
+from corridor.services.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
@@ -185,3 +185,25 @@ def audit_log(uow: UnitOfWork, who: Principal, after: int, limit: int) -> list[d
     require(who, "audit.read")
     with uow:
         return list(uow.audit.list(after, limit))
+
+
+def manifest_people(
+    uow: UnitOfWork, who: Principal, vehicle: str, purpose: str
+) -> list[dict[str, Any]]:
+    """The named list of one vehicle (for boarding and arrival checks), audited like any read."""
+    require(who, "manifests.read")
+    if who.role is Role.DRIVER and vehicle != who.vehicle:
+        raise Forbidden(
+            who.role.value, "manifests.read", f"a driver sees only its own vehicle {who.vehicle!r}"
+        )
+    with uow:
+        rows = list(uow.evacuees.list(vehicle))
+        uow.audit.add(
+            who,
+            "manifests.read",
+            f"vehicle:{vehicle}",
+            {"purpose": purpose, "records": [r["id"] for r in rows]},
+        )
+        out = [_reveal(uow, r) for r in rows]
+        uow.commit()
+    return out

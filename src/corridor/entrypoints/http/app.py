@@ -40,6 +40,7 @@ def create_app(service: Service) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=service.settings.max_body_bytes)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(registry.manifests_router)
     if (STATIC / "index.html").exists():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")
     else:

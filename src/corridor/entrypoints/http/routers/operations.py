@@ -49,6 +49,13 @@ def list_positions(
     return [{k: v for k, v in r.items() if k != "user_id"} for r in rows]
 
 
+@router.get("/positions/latest", **guard("positions.read"))
+def latest_positions(who: Who, uow: UowDep, vehicle: VehicleQ = None) -> list[dict[str, Any]]:
+    """The newest report of each vehicle (a driver: its own)."""
+    rows = ops.list_positions(uow, who, vehicle, 0, 1, True)
+    return [{k: v for k, v in r.items() if k != "user_id"} for r in rows]
+
+
 @router.post("/checkins", **guard("checkins.write"))
 def record_checkin(body: CheckInIn, who: Who, uow: UowDep, response: Response) -> Created:
     c = CheckIn(

@@ -65,3 +65,17 @@ def policy() -> list[dict[str, Any]]:
 @router.post("/purge", **guard("registry.purge"))
 def purge(body: PurgeIn, who: Who, uow: UowDep) -> dict[str, int]:
     return registry.purge(uow, who, body.as_of)
+
+
+manifests_router = APIRouter(prefix="/v1/manifests", tags=["operation"])
+
+
+@manifests_router.get("/people", **guard("manifests.read"))
+def manifest_people(
+    who: Who,
+    uow: UowDep,
+    vehicle: Annotated[str, Query(min_length=1, max_length=200)],
+    purpose: Purpose = "boarding and arrival checks",
+) -> list[dict[str, Any]]:
+    """Who is (to be) aboard one vehicle, with names; audited. A driver: its own vehicle only."""
+    return registry.manifest_people(uow, who, vehicle, purpose)
