@@ -1,0 +1,332 @@
+"""Read a scenario file: YAML, side GeoJSON files, pydantic validation, cross-checks.
+
+Every failure is an :class:`~corridor.errors.InputError` whose ``where`` is
+``file: field.path`` and whose ``problem`` names the value; nothing is returned half-loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import shapely
+import yaml
+from pydantic import ValidationError
+
+from corridor.errors import InputError
+from corridor.scenario.model import Hazard, Place, Scenario
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and check the scenario at ``path``; raises InputError naming file, field and value."""
+    p = Path(path)
+    label = p.name or str(p)
+    raw = _read_yaml(p, label)
+    raw = _resolve_side_files(raw, p.parent, label)
+    scenario = parse_scenario(raw, label)
+    scenario._source = p.resolve()
+    return scenario
+
+
+def parse_scenario(raw: Any, label: str = "scenario") -> Scenario:
+    """Validate a decoded scenario (a mapping); raises InputError."""
+    if not isinstance(raw, dict):
+        raise InputError(label, f"must be a mapping of fields, not {_kind(raw)}")
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise _first_error(exc, label) from None
+    check_consistency(scenario, label)
+    return scenario
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, str):
+        return f"the text {_show(v)}"
+    if v is None:
+        return "nothing"
+    return f"{type(v).__name__} {_show(v)}"
+
+
+def _read_yaml(p: Path, label: str) -> Any:
+    if not p.exists():
+        raise InputError(str(p), "scenario file not found")
+    if not p.is_file():
+        raise InputError(str(p), "is not a file")
+    data = p.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise InputError(label, f"is {len(data)} bytes, more than the {MAX_BYTES} allowed")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(label, f"is not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise InputError(label, "is empty")
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(label, f"is not valid YAML ({at}{exc.problem})") from None
+    except yaml.YAMLError as exc:
+        raise InputError(label, f"is not valid YAML ({exc})") from None
+    if raw is None:
+        raise InputError(label, "is empty")
+    return raw
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a mapping with the same key twice (YAML silently keeps the
+    last one, which would hide a typo)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _resolve_side_files(raw: Any, base: Path, label: str) -> Any:
+    """Replace ``{file: x.geojson[, id: ...]}`` geometries by the geometry they point to."""
+    if not isinstance(raw, dict):
+        return raw
+    out = dict(raw)
+    if _is_ref(out.get("zone")):
+        out["zone"] = _side_geometry(out["zone"], base, f"{label}: zone")
+    hazards = out.get("hazards")
+    if isinstance(hazards, list):
+        new = []
+        for i, h in enumerate(hazards):
+            if isinstance(h, dict) and _is_ref(h.get("geometry")):
+                h = {
+                    **h,
+                    "geometry": _side_geometry(
+                        h["geometry"], base, f"{label}: hazards[{i}].geometry"
+                    ),
+                }
+            new.append(h)
+        out["hazards"] = new
+    return out
+
+
+def _is_ref(v: Any) -> bool:
+    return isinstance(v, dict) and "file" in v and "type" not in v
+
+
+def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
+    extra = set(ref) - {"file", "id"}
+    if extra:
+        raise InputError(where, f"unknown field {sorted(extra)[0]!r} beside file")
+    name = ref["file"]
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{where}.file", f"{_show(name)} is not a file name")
+    p = base / name
+    if not p.is_file():
+        raise InputError(f"{where}.file", f"{name!r} not found (looked in {base})")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{where}.file", f"{name!r} is not valid GeoJSON ({exc})") from None
+    want = ref.get("id")
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        feats = doc.get("features")
+        if not isinstance(feats, list):
+            raise InputError(f"{where}.file", f"{name!r} has no features list")
+        if want is None:
+            if len(feats) != 1:
+                raise InputError(
+                    f"{where}.id", f"missing: {name!r} has {len(feats)} features, say which one"
+                )
+            return feats[0]
+        for f in feats:
+            if isinstance(f, dict):
+                fid = f.get("id", (f.get("properties") or {}).get("id"))
+                if fid == want:
+                    return f
+        raise InputError(f"{where}.id", f"{want!r} is not a feature of {name!r}")
+    if want is not None:
+        raise InputError(f"{where}.id", f"{want!r} given but {name!r} is not a FeatureCollection")
+    return doc
+
+
+# --- turning pydantic errors into "file: path: value is wrong" -----------------------------
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after[_valid(), Geometry]",) or "[" in str(part):
+            continue  # pydantic's internal validator step names
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _show(v: Any, limit: int = 60) -> str:
+    if isinstance(v, str):
+        s = repr(v)
+    elif isinstance(v, dict | list):
+        s = json.dumps(v, default=str)
+    else:
+        s = str(v)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _first_error(exc: ValidationError, label: str) -> InputError:
+    err = exc.errors(include_url=False)[0]
+    where = f"{label}: {_path(tuple(err['loc']))}" if err["loc"] else label
+    return InputError(where, _problem(err))
+
+
+def _problem(err: Any) -> str:
+    t = err["type"]
+    v = err.get("input")
+    ctx = err.get("ctx") or {}
+    if t == "missing":
+        return "is missing"
+    if t == "extra_forbidden":
+        return f"is not a field here (value {_show(v)})"
+    if t == "greater_than_equal":
+        if ctx.get("ge") == 0:
+            return f"{_show(v)} is negative"
+        return f"{_show(v)} is less than {ctx.get('ge')}"
+    if t == "greater_than":
+        return f"{_show(v)} must be more than {ctx.get('gt')}"
+    if t == "less_than_equal":
+        return f"{_show(v)} is more than {ctx.get('le')}"
+    if t in ("int_parsing", "int_type", "int_from_float"):
+        return f"{_show(v)} is not a whole number"
+    if t in ("float_parsing", "float_type"):
+        return f"{_show(v)} is not a number"
+    if t == "finite_number":
+        return f"{_show(v)} is not a finite number"
+    if t in ("bool_parsing", "bool_type"):
+        return f"{_show(v)} is not true or false"
+    if t in ("string_type",):
+        return f"{_show(v)} is not text"
+    if t == "string_pattern_mismatch":
+        return f"{_show(v)} is not an id (letters, digits, '_', '-', '.')"
+    if t in ("string_too_short", "too_short"):
+        return f"{_show(v)} is empty"
+    if t == "literal_error":
+        return f"{_show(v)} is not one of {ctx.get('expected')}"
+    if t in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{_show(v)} is not a mapping of fields"
+    if t == "list_type":
+        return f"{_show(v)} is not a list"
+    if t == "timezone_aware":
+        return f"{_show(v)} has no time zone (write e.g. 2026-05-14T06:00:00+03:00)"
+    if t.startswith("datetime"):
+        return f"{_show(v)} is not an ISO 8601 date and time"
+    if t == "value_error":
+        return (
+            f"{_show(v)}: {ctx.get('error', err['msg'])}"
+            if not isinstance(v, dict)
+            else str(ctx.get("error", err["msg"]))
+        )
+    return f"{_show(v)}: {err['msg']}"
+
+
+# --- checks across fields -----------------------------------------------------------------
+
+
+def check_consistency(s: Scenario, label: str) -> None:
+    """Ids unique, names refer to declared classes and vehicle types, places on the right side
+    of the zone (gathering points inside; depots and reception centres outside; checkpoints
+    on the boundary)."""
+    seen: dict[str, str] = {}
+    groups: tuple[tuple[str, Sequence[Place | Hazard]], ...] = (
+        ("gathering", s.gathering),
+        ("depots", s.depots),
+        ("receptions", s.receptions),
+        ("checkpoints", s.checkpoints),
+        ("hazards", s.hazards),
+    )
+    for key, items in groups:
+        for i, item in enumerate(items):
+            here = f"{key}[{i}].id"
+            if item.id in seen:
+                raise InputError(
+                    f"{label}: {here}", f"{item.id!r} is already the id of {seen[item.id]}"
+                )
+            seen[item.id] = here.removesuffix(".id")
+    for i, g in enumerate(s.gathering):
+        for cls in g.people:
+            if cls not in s.classes:
+                raise InputError(
+                    f"{label}: gathering[{i}].people.{cls}",
+                    f"{cls!r} is not a class in classes ({', '.join(s.classes)})",
+                )
+    for i, d in enumerate(s.depots):
+        for t in d.fleet:
+            if t not in s.vehicle_types:
+                raise InputError(
+                    f"{label}: depots[{i}].fleet.{t}",
+                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})",
+                )
+    if not s.classes:
+        raise InputError(f"{label}: classes", "is empty (name at least one class of people)")
+    if not s.vehicle_types:
+        raise InputError(f"{label}: vehicle_types", "is empty (name at least one vehicle type)")
+    _check_sides(s, label)
+
+
+def _check_sides(s: Scenario, label: str) -> None:
+    from corridor.routing.graph import Projection
+
+    zone_ll = s.zone.shape()
+    c = zone_ll.centroid
+    proj = Projection(c.x, c.y)
+    zone = to_metres(zone_ll, proj)
+    boundary = zone.boundary
+
+    def point(loc: tuple[float, float]) -> shapely.Point:
+        x, y = proj.forward(loc[0], loc[1])
+        return shapely.Point(float(x), float(y))
+
+    for i, g in enumerate(s.gathering):
+        if not zone.contains(point(g.location)):
+            raise InputError(
+                f"{label}: gathering[{i}].location",
+                f"{list(g.location)} is outside the zone (gathering points are inside)",
+            )
+    for key, items in (("depots", s.depots), ("receptions", s.receptions)):
+        for i, p in enumerate(items):
+            if zone.contains(point(p.location)):
+                raise InputError(
+                    f"{label}: {key}[{i}].location",
+                    f"{list(p.location)} is inside the zone ({key} are outside)",
+                )
+    for i, k in enumerate(s.checkpoints):
+        d = boundary.distance(point(k.location))
+        if d > s.routing.boundary_max_m:
+            raise InputError(
+                f"{label}: checkpoints[{i}].location",
+                f"{list(k.location)} is {d:.0f} m from the zone boundary "
+                f"(at most routing.boundary_max_m = {s.routing.boundary_max_m:g} m)",
+            )
+
+
+def to_metres(geom: shapely.Geometry, proj: Any) -> shapely.Geometry:
+    """A lon/lat shapely geometry in a :class:`Projection`'s metres."""
+
+    def fwd(coords: Any) -> Any:
+        import numpy as np
+
+        x, y = proj.forward(coords[:, 0], coords[:, 1])
+        return np.stack([x, y], 1)
+
+    return shapely.transform(geom, fwd)

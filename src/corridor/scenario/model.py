@@ -1,0 +1,240 @@
+"""The scenario file as pydantic v2 models (the format is documented in ``docs/scenario.md``).
+
+Coordinates are ``[lon, lat]`` in WGS 84 degrees, as in GeoJSON. Geometries are GeoJSON
+geometries (or Features) inline, or ``{file: side.geojson}`` / ``{file: side.geojson, id: H1}``
+pointing into a side file; the loader resolves side files before validation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import shapely
+import shapely.geometry
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, strict=False)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+
+HazardKind = Literal["front_line", "shelling", "mines", "destroyed_bridge", "other"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _lonlat(value: Any) -> Any:
+    """Accept ``[lon, lat]`` or a GeoJSON Point; check the ranges."""
+    if isinstance(value, dict) and value.get("type") == "Point":
+        value = value.get("coordinates")
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError("must be [lon, lat]")
+    lon, lat = value
+    for v in (lon, lat):
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("must be [lon, lat] with two numbers")
+    if not -180 <= lon <= 180:
+        raise ValueError(f"longitude {lon} is outside -180..180")
+    if not -90 <= lat <= 90:
+        raise ValueError(f"latitude {lat} is outside -90..90")
+    return (float(lon), float(lat))
+
+
+class Place(_Strict):
+    id: Id
+    name: str | None = None
+    location: tuple[float, float]
+
+    _check_location = field_validator("location", mode="before")(_lonlat)
+
+
+class Geometry(_Strict):
+    """A GeoJSON geometry (after side files are resolved) turned into a shapely object."""
+
+    type: Literal["Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point"]
+    coordinates: Any
+
+    def shape(self) -> shapely.Geometry:
+        return shapely.geometry.shape({"type": self.type, "coordinates": self.coordinates})
+
+    @model_validator(mode="after")
+    def _valid(self) -> Geometry:
+        try:
+            g = self.shape()
+        except Exception as exc:  # shapely raises several kinds on bad coordinates
+            raise ValueError(f"bad {self.type} coordinates ({exc})") from exc
+        if g.is_empty:
+            raise ValueError(f"the {self.type} is empty")
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            raise ValueError(f"the {self.type} is not a valid shape ({reason})")
+        lon0, lat0, lon1, lat1 = g.bounds
+        if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+            raise ValueError("coordinates must be [lon, lat] in degrees")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _feature(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("type") == "Feature":
+            return value.get("geometry")
+        return value
+
+
+class Hazard(_Strict):
+    """A hazard: ``closed: true`` (no route may touch it) or a risk ``penalty``.
+
+    ``penalty`` p makes a minute driven on a road touching the hazard cost 1 + p minutes when
+    choosing routes. ``buffer_m`` widens the geometry (a mined road as a line plus 20 m).
+    """
+
+    id: Id
+    name: str | None = None
+    kind: HazardKind
+    closed: bool = False
+    penalty: NonNeg | None = None
+    buffer_m: NonNeg = 0.0
+    geometry: Geometry
+
+    @model_validator(mode="after")
+    def _closed_or_penalty(self) -> Hazard:
+        if self.closed and self.penalty is not None:
+            raise ValueError("give either closed: true or a penalty, not both")
+        if not self.closed and self.penalty is None:
+            raise ValueError("needs closed: true or a penalty (risk) >= 0")
+        return self
+
+
+class PeopleClass(_Strict):
+    weight: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    stretcher: bool = False
+    medical: bool = False
+
+
+class VehicleType(_Strict):
+    seats: Count
+    stretchers: Count = 0
+    cargo_kg: NonNeg = 0.0
+    speed_factor: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)] = 1.0
+
+
+class Gathering(Place):
+    people: dict[str, Count]
+    needs_kg: NonNeg = 0.0
+
+
+class Depot(Place):
+    fleet: dict[str, Count]
+    supplies_kg: NonNeg = 0.0
+
+
+class Reception(Place):
+    capacity: Count
+    medical: bool = False
+
+
+class Crossing(_Strict):
+    service: NonNeg
+    lanes: Count
+
+
+class Checkpoint(Place):
+    inward: Crossing = Field(alias="in")
+    outward: Crossing = Field(alias="out")
+
+
+class Window(_Strict):
+    open: AwareDatetime
+    close: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.close <= self.open:
+            raise ValueError(f"close {self.close.isoformat()} is not after open")
+        return self
+
+    def minutes(self) -> tuple[float, float]:
+        """Open and close as minutes from midnight of the opening's local day."""
+        midnight = self.open.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (_minutes(self.open - midnight), _minutes(self.close - midnight))
+
+
+def _minutes(delta: Any) -> float:
+    return float(delta.total_seconds()) / 60.0
+
+
+class StopTime(_Strict):
+    fixed: NonNeg = 0.0
+    per_person: NonNeg = 0.0
+
+
+class RoutingParams(_Strict):
+    """How places meet roads and how routes are chosen."""
+
+    snap_max_m: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 300.0
+    boundary_max_m: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 300.0
+    near_m: NonNeg = 150.0
+    alternatives: Annotated[int, Field(ge=1, le=10)] = 3
+
+
+class Scenario(_Strict):
+    name: Id
+    description: str | None = None
+    osm: str = Field(min_length=1)
+    window: Window
+    zone: Geometry
+    hazards: list[Hazard] = Field(default_factory=list)
+    classes: dict[str, PeopleClass]
+    vehicle_types: dict[str, VehicleType]
+    gathering: list[Gathering] = Field(min_length=1)
+    depots: list[Depot] = Field(min_length=1)
+    receptions: list[Reception] = Field(min_length=1)
+    checkpoints: list[Checkpoint] = Field(min_length=1)
+    stop_time: StopTime = StopTime()
+    cargo_weight: NonNeg = 0.0
+    routing: RoutingParams = RoutingParams()
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("zone")
+    @classmethod
+    def _zone_is_area(cls, v: Geometry) -> Geometry:
+        if v.type not in ("Polygon", "MultiPolygon"):
+            raise ValueError(f"must be a Polygon or MultiPolygon, not a {v.type}")
+        return v
+
+    @property
+    def source(self) -> Path | None:
+        """The scenario file this was loaded from (None when built in code)."""
+        return self._source
+
+    @property
+    def file_label(self) -> str:
+        return self._source.name if self._source else "scenario"
+
+    def osm_path(self) -> Path:
+        """The OSM extract, relative to the scenario file's folder."""
+        p = Path(self.osm)
+        if not p.is_absolute() and self._source is not None:
+            p = self._source.parent / p
+        return p
+
+    def places(self) -> list[Place]:
+        return [*self.gathering, *self.depots, *self.receptions, *self.checkpoints]
+
+    def open_close_minutes(self) -> tuple[float, float]:
+        return self.window.minutes()
+
+    def window_day(self) -> datetime:
+        return self.window.open.replace(hour=0, minute=0, second=0, microsecond=0)
