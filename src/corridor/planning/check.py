@@ -606,7 +606,17 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def load_plan(path: str | Path, inst: Instance) -> tuple[dict[str, Any], list[PlanRoute]]:
+    """Read a plan file for ``inst``: (decoded JSON, routes); errors name the file and field."""
+    raw = load_json(path, "plan")
+    try:
+        return raw, parse_plan(raw, inst)
+    except InputError as exc:
+        where = exc.where.removeprefix("plan: ")
+        raise InputError(f"{path}: {where}", exc.problem) from None
+
+
 def check_files(instance_path: str | Path, plan_path: str | Path) -> CheckResult:
     """Read and check a plan file against an instance file."""
     inst = parse_instance(load_json(instance_path, "instance"), str(instance_path))
-    return check_routes(inst, parse_plan(load_json(plan_path, "plan"), inst))
+    return check_routes(inst, load_plan(plan_path, inst)[1])

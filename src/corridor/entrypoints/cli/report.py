@@ -1,9 +1,86 @@
-"""CLI commands: report (placeholder until its issue lands)."""
+"""CLI commands: ``corridor check`` (the plan check) and ``corridor report`` (what people read).
+
+Exit codes: 0 the plan is feasible, 1 it breaks a rule, 2 an input cannot be read (the message
+names the file and field).
+"""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from corridor.planning.check import CheckResult, check_routes, load_json, load_plan
+from corridor.planning.instance import parse_instance
+from corridor.planning.report import hhmm, summary_renderable, write_report
+
+InstanceArg = Annotated[Path, typer.Argument(help="CEP instance (JSON, format cep/1)")]
+PlanArg = Annotated[Path, typer.Argument(help="CEP plan (JSON, format cep-plan/1)")]
+
+
+def _human(name: str, fleet: int, r: CheckResult) -> str:
+    lines = [f"CEP plan for {name}: {'FEASIBLE' if r.feasible else 'INFEASIBLE'}"]
+    shown: Counter[str] = Counter()
+    for v in r.violations:
+        shown[v.rule] += 1
+        if shown[v.rule] <= 20:
+            lines.append(f"  [{v.rule}] {v.detail}")
+    lines += [f"  [{rule}] ... and {n - 20} more" for rule, n in shown.items() if n > 20]
+    if r.violations:
+        lines.append(f"  {len(r.violations)} violation(s) of {len(shown)} rule(s)")
+    ev = r.evacuated
+    last = r.last_out
+    lines += [
+        f"  score          {r.score:g}" + ("" if r.feasible else " (infeasible)"),
+        f"  evacuated      {sum(ev.values())}: " + ", ".join(f"{c} {n}" for c, n in ev.items()),
+        f"  cargo          {r.cargo_kg:g} kg toward needs",
+        f"  vehicles used  {r.vehicles_used} of {fleet}",
+        "  last out       " + (f"{hhmm(last)} (t={last:g})" if last is not None else "nobody"),
+    ]
+    return "\n".join(lines)
+
+
+def check(
+    instance: InstanceArg,
+    plan: PlanArg,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Check a plan against the thirteen rules of the CEP format and score it."""
+    inst = parse_instance(load_json(instance, "instance"), str(instance))
+    result = check_routes(inst, load_plan(plan, inst)[1])
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        typer.echo(_human(inst.name, len(inst.vehicles), result))
+    if not result.feasible:
+        raise typer.Exit(1)
+
+
+def report(
+    instance: InstanceArg,
+    plan: PlanArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the report files")],
+) -> None:
+    """Write summary.md, trip sheets (Markdown, HTML), trips.csv and gantt.png; print a summary."""
+    inst = parse_instance(load_json(instance, "instance"), str(instance))
+    summary, files = write_report(inst, load_plan(plan, inst)[0], out)
+    console = Console()
+    console.print(summary_renderable(summary))
+    sheets = sum(1 for f in files if f.parent.name == "trips")
+    console.print(
+        f"\nwrote {out}/summary.md, trip-sheets.html, trips.csv, gantt.png "
+        f"and {sheets // 2} trip sheets (.md, .html) in {out}/trips/",
+        highlight=False,
+    )
+    if not summary.feasible:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the ``corridor`` app."""
+    app.command("check")(check)
+    app.command("report")(report)
