@@ -56,7 +56,7 @@ class VerifierKey:
     def parse(cls, text: str) -> VerifierKey:
         """Parse ``name+hash+base64``; refuses a wrong hash, algorithm or length."""
         text = text.strip()
-        parts = text.split("+")
+        parts = text.split("+", 2)  # the base64 part may itself hold '+'
         if len(parts) != 3:
             raise KeyFormatError("verifier key", f"{text!r} is not name+hash+base64")
         name, hash_hex, b64 = parts

@@ -1,0 +1,211 @@
+"""A whole negotiation through the real ``corridor`` command, with three key pairs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corridor.domain.proposal import example_documents
+from corridor.entrypoints.cli.main import app
+from corridor.errors import CorridorError
+
+
+def corridor(*args: str | Path, cwd: Path, real: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``corridor ARGS`` in ``cwd``: in a child process when ``real``, else in-process.
+
+    In-process runs go through the same Typer app and map errors as the console script does;
+    the real runs check what a user's shell sees (exit code, message, no traceback).
+    """
+    argv = [str(a) for a in args]
+    if real:
+        return subprocess.run(
+            [sys.executable, "-m", "corridor", *argv],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            check=False,
+        )
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(app, argv)
+    code, stderr = result.exit_code, result.stderr
+    if isinstance(result.exception, CorridorError):
+        code, stderr = result.exception.exit_code, f"error: {result.exception}"
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(argv, code, result.stdout, stderr)
+
+
+def ok(*args: str | Path, cwd: Path) -> str:
+    done = corridor(*args, cwd=cwd)
+    assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Keys, both versions proposed, the diff, a refused impostor acceptance, then agreement."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    out: dict[str, object] = {"tmp": tmp}
+    for name in ("party-a", "party-b", "intermediary"):
+        ok("keys", "new", "--name", name, "-o", "keys", cwd=tmp)
+    pubs = {
+        role: (tmp / "keys" / f"{role.replace('_', '-')}.pub").read_text().strip()
+        for role in ("party_a", "party_b", "intermediary")
+    }
+    first, second = example_documents(pubs)
+    (tmp / "v1.json").write_text(json.dumps(first))
+    (tmp / "v2.json").write_text(json.dumps(second))
+    log = ["--log", "ledger.db"]
+    ok("agreement", "propose", "v1.json", "--key", "keys/intermediary.key", *log, cwd=tmp)
+    out["status_v1"] = corridor("agreement", "status", "--check", *log, cwd=tmp)
+    ok("agreement", "counter", "v2.json", "--key", "keys/party-b.key", *log, cwd=tmp)
+    out["diff"] = ok("agreement", "diff", first["corridor"], "1", "2", *log, cwd=tmp)
+    cid = str(first["corridor"])
+    ok("agreement", "accept", cid, "--version", "2", "--key", "keys/party-a.key", *log, cwd=tmp)
+    # an impostor: a key with party B's name that is not the key the proposal names
+    ok("keys", "new", "--name", "party-b", "-o", "impostor", cwd=tmp)
+    out["impostor"] = corridor(
+        "agreement", "accept", cid, "--key", "impostor/party-b.key", *log, cwd=tmp, real=True
+    )
+    out["status_after_impostor"] = ok("agreement", "status", cid, *log, cwd=tmp)
+    ok("agreement", "accept", cid, "--version", "2", "--key", "keys/party-b.key", *log, cwd=tmp)
+    out["early_status"] = corridor("agreement", "status", cid, "--check", *log, cwd=tmp)
+    ok("agreement", "confirm", cid, "--key", "keys/party-a.key", *log, cwd=tmp)
+    ok("agreement", "confirm", cid, "--key", "keys/party-b.key", *log, cwd=tmp)
+    out["status"] = corridor("agreement", "status", cid, "--check", *log, cwd=tmp)
+    ok("ledger", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
+    for party in ("party-a", "party-b"):
+        ok(
+            "ledger", "cosign", "--key", f"keys/{party}.key",
+            "--log-key", "keys/intermediary.pub", *log, cwd=tmp,
+        )  # fmt: skip
+    ok("ledger", "export", "exported", *log, cwd=tmp)
+    out["verify"] = corridor(
+        "ledger", "verify", "exported", "--log-key", "keys/intermediary.pub",
+        "--witness", "keys/party-a.pub", "--witness", "keys/party-b.pub", cwd=tmp,
+    )  # fmt: skip
+    return out
+
+
+def test_private_keys_are_readable_only_by_their_owner(negotiation: dict[str, object]) -> None:
+    tmp = negotiation["tmp"]
+    assert isinstance(tmp, Path)
+    for name in ("party-a", "party-b", "intermediary"):
+        assert stat.S_IMODE((tmp / "keys" / f"{name}.key").stat().st_mode) == 0o600
+        pub = (tmp / "keys" / f"{name}.pub").read_text()
+        assert pub.startswith(f"{name}+")
+        assert "PRIVATE" not in pub
+
+
+def test_incomplete_first_version_is_not_ready_and_says_why(
+    negotiation: dict[str, object],
+) -> None:
+    done = negotiation["status_v1"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 1
+    assert "ready: no" in done.stdout
+    assert "what may go in (goods_in) is missing" in done.stdout
+    assert "evacuee_rights.special_care" in done.stdout
+
+
+def test_diff_reads_term_by_term(negotiation: dict[str, object]) -> None:
+    diff = negotiation["diff"]
+    assert isinstance(diff, str)
+    assert "largest number of vehicles: changed from 40 to 30" in diff
+    assert "window: start: changed from 2026-12-02T07:00 to 2026-12-02T09:00" in diff
+    assert "what may go in: added: food, medicine, fuel for generators" in diff
+    assert "checkpoints: added Westford gate" in diff
+    assert diff.count("largest number of vehicles") == 1
+
+
+def test_acceptance_signed_by_the_wrong_key_is_refused(negotiation: dict[str, object]) -> None:
+    done = negotiation["impostor"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 5
+    assert "refused" in done.stderr
+    assert "party-b" in done.stderr
+    assert "Traceback" not in done.stderr
+    status = negotiation["status_after_impostor"]
+    assert isinstance(status, str)
+    assert "[ ] party-b (party_b) accepted version 2" in status
+    assert "does not count" not in status  # it never reached the log
+
+
+def test_not_ready_until_both_confirm_the_ceasefire(negotiation: dict[str, object]) -> None:
+    done = negotiation["early_status"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 1
+    assert "agreed on version 2" in done.stdout
+    assert "[ ] party-a (party_a) confirmed the ceasefire start" in done.stdout
+
+
+def test_status_says_ready_after_acceptance_and_confirmation(
+    negotiation: dict[str, object],
+) -> None:
+    done = negotiation["status"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ready: yes" in done.stdout
+    assert "ceasefire confirmed by both parties on version 2" in done.stdout
+
+
+def test_exported_log_verifies_offline_with_both_witnesses(
+    negotiation: dict[str, object],
+) -> None:
+    done = negotiation["verify"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 0, done.stderr
+    assert "ok: 6 entries" in done.stdout
+    assert "cosigned by witness party-a" in done.stdout
+    assert "cosigned by witness party-b" in done.stdout
+
+
+def test_tampered_export_fails_verification_naming_the_problem(
+    negotiation: dict[str, object], tmp_path: Path
+) -> None:
+    tmp = negotiation["tmp"]
+    assert isinstance(tmp, Path)
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(tmp / "exported"), str(copy)], check=True)
+    bundle = next((copy / "tile" / "entries").rglob("*6"))
+    data = bytearray(bundle.read_bytes())
+    at = data.index(b'"payload":"') + 20
+    data[at] = ord("A") if data[at] != ord("A") else ord("B")
+    bundle.write_bytes(bytes(data))
+    done = corridor(
+        "ledger", "verify", copy, "--log-key", tmp / "keys" / "intermediary.pub",
+        "--witness", tmp / "keys" / "party-a.pub", cwd=tmp,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "root" in done.stderr or "entry" in done.stderr
+    wrong_witness = corridor(
+        "ledger", "verify", tmp / "exported", "--log-key", tmp / "keys" / "intermediary.pub",
+        "--witness", tmp / "impostor" / "party-b.pub", cwd=tmp,
+    )  # fmt: skip
+    assert wrong_witness.returncode != 0
+    assert "party-b" in wrong_witness.stderr
+
+
+def test_worked_example_writes_a_log_anyone_can_verify(tmp_path: Path) -> None:
+    done = corridor("agreement", "example", "--out", tmp_path / "ex", cwd=tmp_path, real=True)
+    assert done.returncode == 0, done.stderr
+    assert "ready: yes" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "ex" / "keys").glob("*.pub")) == [
+        "intermediary.pub",
+        "party-a.pub",
+        "party-b.pub",
+    ]
+    keys = tmp_path / "ex" / "keys"
+    again = corridor(
+        "ledger", "verify", tmp_path / "ex" / "log", "--log-key", keys / "intermediary.pub",
+        "--witness", keys / "party-a.pub", "--witness", keys / "party-b.pub", cwd=tmp_path,
+        real=True,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
