@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from corridor.domain.access import Principal
+    from corridor.services.log import LogService
     from corridor.settings import Settings
 
 
@@ -61,6 +62,18 @@ class Service:
     bus: LocalBus
     cipher: FieldCipher
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    _log: LogService | None = None
+
+    @property
+    def log(self) -> LogService:
+        """The agreement log over this service's database, with the log operator's key."""
+        if self._log is None:
+            from corridor.adapters.ledger_store import LedgerStore
+            from corridor.services.log import LogService, load_or_create_log_key
+
+            key = load_or_create_log_key(self.settings.log_key_file)
+            self._log = LogService(LedgerStore(self.engine), key, self.settings.data_dir / "log")
+        return self._log
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.bus, self.cipher, self.settings.token_secret)
@@ -80,5 +93,8 @@ def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
     engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
         upgrade(engine)
+        from corridor.services.log import load_or_create_log_key
+
+        load_or_create_log_key(settings.log_key_file)  # before workers race to make one
     bus: LocalBus = PostgresBus(engine) if engine.dialect.name == "postgresql" else LocalBus()
     return Service(settings, engine, bus, FieldCipher(settings.registry_key_bytes))

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     #: SQLite ``synchronous``: FULL survives power loss, NORMAL only process crashes.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
+    #: The log operator's Ed25519 key (C2SP signed-note text); made on first start if absent.
+    log_key_path: Path | None = None
+
+    @property
+    def log_key_file(self) -> Path:
+        return self.log_key_path or self.data_dir / "keys" / "corridor-log.key"
+
     @property
     def db_url(self) -> str:
         if self.database_url:

@@ -13,10 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from corridor.bootstrap import Service
 from corridor.entrypoints.http import problems
 from corridor.entrypoints.http.limits import BodySizeLimit
-from corridor.entrypoints.http.routers import accounts, drafts, events, meta, operations, registry
+from corridor.entrypoints.http.routers import (
+    accounts,
+    agreement,
+    drafts,
+    events,
+    meta,
+    operations,
+    registry,
+)
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
-ROUTERS = [meta, accounts, operations, registry, drafts, events]
+ROUTERS = [meta, accounts, operations, registry, drafts, agreement, events]
 
 
 def create_app(service: Service) -> FastAPI:

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.errors import CorridorError, InputError
+from corridor.ledger.errors import VerificationError
+from corridor.services.agreement import MessageRefused
 from corridor.services.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,24 @@ async def on_corridor_error(request: Request, exc: Exception) -> JSONResponse:
             "Conflicts with the current state",
             str(exc),
             [{"field": exc.where, "value": None, "problem": exc.problem}],
+        )
+    if isinstance(exc, VerificationError):
+        return problem_response(
+            request,
+            422,
+            "does-not-verify",
+            "Does not verify",
+            str(exc),
+            [{"field": exc.what, "value": None, "problem": exc.problem}],
+        )
+    if isinstance(exc, MessageRefused):
+        return problem_response(
+            request,
+            409,
+            "refused",
+            "Refused by the log",
+            str(exc),
+            [{"field": exc.what, "value": None, "problem": exc.reason}],
         )
     if isinstance(exc, InputError):
         return problem_response(

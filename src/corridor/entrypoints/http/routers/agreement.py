@@ -1,0 +1,189 @@
+"""Corridors (replayed from the log), signed envelopes, and the log itself.
+
+Parties sign on their own machines and post the DSSE envelope bytes; the server verifies the
+signature against the key the corridor's participants list gives to the claimed author, checks
+the message makes sense now, and appends the exact bytes to the log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.services.log import describe_corridor, version_diff
+
+router = APIRouter(prefix="/v1", tags=["agreement"])
+Index = Annotated[int, Query(ge=0, le=2**62)]
+
+ENVELOPE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a DSSE envelope (payloadType, payload, signatures), as signed",
+                    "required": ["payloadType", "payload", "signatures"],
+                    "properties": {
+                        "payloadType": {"type": "string"},
+                        "payload": {"type": "string"},
+                        "signatures": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "keyid": {"type": "string"},
+                                    "sig": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+class SubmitOut(BaseModel):
+    index: int
+    kind: str
+    corridor: str
+    author: str
+    payload_sha256: str
+    duplicate: bool
+
+
+class CosignIn(BaseModel):
+    note: Annotated[
+        str, Field(min_length=1, max_length=20_000, description="the cosigned checkpoint")
+    ]
+    witness_key: Annotated[
+        str, Field(min_length=1, max_length=500, description="your verifier key")
+    ]
+
+
+@router.get("/corridors", **guard("agreement.read"))
+def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
+    out = []
+    for state in service.log.state().corridors.values():
+        d = describe_corridor(state)
+        out.append({k: d[k] for k in ("id", "status", "description", "ready", "latest", "missing")})
+    return out
+
+
+@router.get("/corridors/{corridor}", **guard("agreement.read"))
+def get_corridor(corridor: str, service: ServiceDep) -> dict[str, Any]:
+    """Versions, who accepted which, ceasefire confirmations and the readiness checklist."""
+    return describe_corridor(service.log.corridor(corridor))
+
+
+@router.get("/corridors/{corridor}/diff", **guard("agreement.read"))
+def corridor_diff(
+    corridor: str,
+    service: ServiceDep,
+    first: Annotated[int, Query(alias="from", ge=1, le=10_000)],
+    second: Annotated[int, Query(alias="to", ge=1, le=10_000)],
+) -> dict[str, Any]:
+    lines = version_diff(service.log.corridor(corridor), first, second)
+    return {"corridor": corridor, "from": first, "to": second, "changes": lines}
+
+
+@router.post(
+    "/agreement/envelopes",
+    openapi_extra={**ENVELOPE_BODY, **guard("agreement.submit")["openapi_extra"]},
+    dependencies=guard("agreement.submit")["dependencies"],
+)
+async def submit_envelope(
+    request: Request, who: Who, service: ServiceDep, uow: UowDep
+) -> SubmitOut:
+    """Append a message its author signed (proposal, counter, acceptance, confirmation, ...)."""
+    raw = await request.body()
+
+    def work() -> SubmitOut:
+        result, event = service.log.submit(raw)
+        if event is not None:
+            with uow:
+                uow.emit(event)
+                uow.audit.add(
+                    who, "agreement.submit", f"log:{result.index}", {"kind": result.kind.value}
+                )
+                uow.commit()
+        return SubmitOut(
+            index=result.index,
+            kind=result.kind.value,
+            corridor=result.corridor,
+            author=result.author,
+            payload_sha256=result.payload_sha256,
+            duplicate=result.duplicate,
+        )
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/log/checkpoint", response_class=PlainTextResponse, **guard("log.read"))
+def checkpoint(service: ServiceDep) -> PlainTextResponse:
+    """The latest C2SP checkpoint (signed note) with every witness cosignature stored."""
+    return PlainTextResponse(service.log.checkpoint().decode())
+
+
+@router.post("/log/checkpoint", response_class=PlainTextResponse, **guard("agreement.submit"))
+def sign_checkpoint(service: ServiceDep) -> PlainTextResponse:
+    """Have the log sign a checkpoint of its current size (and refresh the tiles)."""
+    return PlainTextResponse(service.log.sign_checkpoint().decode())
+
+
+@router.get("/log/key", response_class=PlainTextResponse, **guard("log.read"))
+def log_key(service: ServiceDep) -> PlainTextResponse:
+    """The log's verifier key: what a client needs, with the C2SP specs, to verify it."""
+    return PlainTextResponse(service.log.key.verifier().text() + "\n")
+
+
+@router.post("/log/cosignatures", status_code=204, **guard("log.cosign"))
+def cosign(body: CosignIn, who: Who, service: ServiceDep) -> None:
+    """A party, as witness, hands back the checkpoint it cosigned."""
+    service.log.cosign(body.note.encode(), body.witness_key, who.party)
+
+
+@router.get("/log/entries", **guard("log.read"))
+def entries(
+    service: ServiceDep, start: Index = 0, end: Annotated[int, Query(ge=0, le=2**62)] = 2**62
+) -> dict[str, Any]:
+    """Entries ``start`` ≤ i < ``end`` (at most 1000), each the base64 of the envelope bytes."""
+    end = min(end, start + 1000)
+    return {"start": start, "entries": service.log.entries(start, end)}
+
+
+@router.get("/log/entries/{index}", **guard("log.read"))
+def entry(index: int, service: ServiceDep) -> Response:
+    """One entry's exact bytes."""
+    return Response(service.log.entry(index), media_type="application/json")
+
+
+@router.get("/log/proof/inclusion", **guard("log.read"))
+def inclusion(
+    service: ServiceDep, index: Index, size: Annotated[int | None, Query(ge=1, le=2**62)] = None
+) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default: all)."""
+    return service.log.inclusion(index, size)
+
+
+@router.get("/log/proof/consistency", **guard("log.read"))
+def consistency(
+    service: ServiceDep,
+    first: Annotated[int, Query(ge=1, le=2**62)],
+    second: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> dict[str, Any]:
+    """RFC 9162 consistency proof between tree sizes ``first`` and ``second``."""
+    return service.log.consistency(first, second)
+
+
+@router.get("/log/tile/{path:path}", **guard("log.read"))
+def tile(path: str, service: ServiceDep) -> Response:
+    """C2SP tlog-tiles files (``tile/<L>/<N>``, ``tile/entries/<N>``) of the latest checkpoint."""
+    return Response(service.log.tile("tile/" + path), media_type="application/octet-stream")

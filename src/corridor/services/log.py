@@ -1,0 +1,226 @@
+"""The agreement log as a service: submit signed envelopes, checkpoints, proofs, cosignatures.
+
+Wraps issue 4's :class:`~corridor.services.agreement.AgreementService` and
+:class:`~corridor.adapters.ledger_store.LedgerStore` over the service's own database. The log
+operator's key lives in the data directory; it signs checkpoints and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.agreement import CorridorState, LogState
+from corridor.domain.operations import Event
+from corridor.domain.proposal import diff
+from corridor.errors import InputError
+from corridor.ledger import merkle
+from corridor.ledger.errors import KeyFormatError, VerificationError
+from corridor.ledger.keys import SignerKey, VerifierKey, read_signer, write_key_pair
+from corridor.ledger.note import Checkpoint, parse_note
+from corridor.ledger.tiles import export_tiles
+from corridor.services.agreement import AgreementService, SubmitResult
+from corridor.services.errors import Conflict, NotFound
+
+LOG_KEY_NAME = "corridor-log"
+
+
+def load_or_create_log_key(path: Path) -> SignerKey:
+    if path.exists():
+        return read_signer(path)
+    write_key_pair(SignerKey.generate(path.stem or LOG_KEY_NAME), path.parent)
+    return read_signer(path)
+
+
+class LogService:
+    """One per process; appends are serialised by the store's own transaction."""
+
+    def __init__(self, store: LedgerStore, key: SignerKey, export_dir: Path) -> None:
+        self.store = store
+        self.agreement = AgreementService(store)
+        self.key = key
+        self.export_dir = export_dir
+        self._export_lock = threading.Lock()
+        self._append_lock = threading.Lock()
+
+    # -- agreement -----------------------------------------------------------------------------
+
+    def submit(self, envelope: bytes) -> tuple[SubmitResult, Event | None]:
+        with self._append_lock:  # the store keeps its frontier per instance: one append at a time
+            result = self.agreement.submit(envelope)
+        event = None
+        if not result.duplicate:
+            state = self.corridor(result.corridor)
+            event = Event(
+                "agreement",
+                {
+                    "corridor": result.corridor,
+                    "index": result.index,
+                    "kind": result.kind.value,
+                    "author": result.author,
+                    "status": state.status().value,
+                    "ready": state.ready,
+                },
+            )
+        return result, event
+
+    def state(self) -> LogState:
+        return self.agreement.state()
+
+    def corridor(self, corridor: str) -> CorridorState:
+        found = self.state().corridors.get(corridor)
+        if found is None:
+            raise NotFound("corridor", corridor)
+        return found
+
+    def agreed_terms(self) -> dict[str, Any] | None:
+        """The latest version both parties accepted, of the corridor most recently agreed."""
+        for state in reversed(list(self.state().corridors.values())):
+            if state.agreed and state.latest is not None:
+                return dict(state.latest.document)
+        return None
+
+    # -- log -----------------------------------------------------------------------------------
+
+    def sign_checkpoint(self) -> bytes:
+        with self._append_lock:
+            note = self.store.sign_checkpoint(self.key)
+        self._export()
+        return note
+
+    def checkpoint(self) -> bytes:
+        note = self.store.latest_checkpoint()
+        if note is None:
+            raise NotFound("checkpoint", "latest")
+        return note
+
+    def _export(self) -> None:
+        note = self.store.latest_checkpoint()
+        if note is None:
+            return
+        size = Checkpoint.parse(parse_note(note).text).size
+        with self._export_lock:
+            export_tiles(self.export_dir, self.store.entries(0, size), note)
+
+    def cosign(self, cosigned: bytes, witness_key: str, party: str | None) -> None:
+        """Store a witness's cosignature; the witness must be a party of a corridor in the log."""
+        try:
+            witness = VerifierKey.parse(witness_key)
+        except KeyFormatError as exc:
+            raise InputError("witness_key", f"{witness_key[:80]!r}: {exc}") from exc
+        roles = {
+            role
+            for c in self.state().corridors.values()
+            for role, who in c.participants.items()
+            if who.get("key") == witness.text()
+        }
+        if not roles & {"party_a", "party_b"}:
+            raise InputError(
+                "witness_key", f"{witness.name!r} is not the key of a party to a corridor"
+            )
+        if party is not None and f"party_{party.lower()}" not in roles:
+            raise InputError("witness_key", f"{witness.name!r} is not party {party}'s key")
+        try:
+            self.store.add_cosignatures(cosigned, witness)
+        except VerificationError as exc:
+            raise InputError("note", str(exc)) from exc
+        self._export()
+
+    def entries(self, start: int, end: int) -> list[str]:
+        size = self.store.size
+        if start > size:
+            raise InputError("start", f"{start} is past the end of the log ({size} entries)")
+        return [base64.b64encode(e).decode() for e in self.store.entries(start, min(end, size))]
+
+    def entry(self, index: int) -> bytes:
+        return self.store.entry(index)
+
+    def inclusion(self, index: int, size: int | None) -> dict[str, Any]:
+        n = self.store.size if size is None else size
+        if not 0 <= index < n <= self.store.size:
+            raise InputError("index", f"{index} is not below size {n} (log has {self.store.size})")
+        proof = self.store.inclusion_proof(index, n)
+        leaf = merkle.leaf_hash(self.store.entry(index))
+        return {
+            "index": index,
+            "size": n,
+            "leaf_hash": base64.b64encode(leaf).decode(),
+            "proof": [base64.b64encode(h).decode() for h in proof],
+        }
+
+    def consistency(self, first: int, second: int | None) -> dict[str, Any]:
+        n = self.store.size if second is None else second
+        if not 0 < first <= n <= self.store.size:
+            raise InputError("first", f"{first} must be in 1..{n} (log has {self.store.size})")
+        proof = self.store.consistency_proof(first, n)
+        return {"first": first, "second": n, "proof": [base64.b64encode(h).decode() for h in proof]}
+
+    def tile(self, path: str) -> bytes:
+        """A file of the exported tlog-tiles layout (``tile/...`` or ``checkpoint``)."""
+        root = self.export_dir.resolve()
+        target = (root / path).resolve()
+        if root not in target.parents or not target.is_file():
+            raise NotFound("tile", path)
+        return target.read_bytes()
+
+
+def describe_corridor(state: CorridorState) -> dict[str, Any]:
+    latest = state.latest
+    return {
+        "id": state.corridor,
+        "status": state.status().value,
+        "description": state.describe(),
+        "ready": state.ready,
+        "missing": state.missing(),
+        "checklist": [asdict(i) for i in state.checklist()],
+        "participants": state.participants,
+        "versions": [
+            {
+                "number": v.number,
+                "hash": v.hash,
+                "author": v.author,
+                "index": v.index,
+                "document": v.document,
+                "accepted_by": [r for r, h in state.acceptances.items() if h == v.hash],
+            }
+            for v in state.versions
+        ],
+        "latest": latest.number if latest else None,
+        "acceptances": state.acceptances,
+        "confirmations": state.confirmations,
+        "suspension": state.suspension,
+        "withdrawal": state.withdrawal,
+        "incidents": state.incidents,
+        "movements": state.movements,
+        "history": state.history,
+    }
+
+
+def version_diff(state: CorridorState, first: int, second: int) -> list[str]:
+    a, b = state.version(first), state.version(second)
+    if a is None:
+        raise InputError("from", f"corridor {state.corridor!r} has no version {first}")
+    if b is None:
+        raise InputError("to", f"corridor {state.corridor!r} has no version {second}")
+    return diff(a.document, b.document)
+
+
+def parse_envelope(raw: dict[str, Any]) -> bytes:
+    """The exact bytes to log: the envelope as the client serialised it is not available in a
+    parsed JSON body, so clients post the envelope text in ``envelope`` (a string)."""
+    text = raw.get("envelope")
+    if not isinstance(text, str):
+        raise InputError("envelope", "must be the DSSE envelope's JSON text")
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise InputError("envelope", f"is not JSON ({exc})") from exc
+    return text.encode()
+
+
+__all__ = ["Conflict", "LogService", "describe_corridor", "load_or_create_log_key", "version_diff"]
