@@ -1,4 +1,4 @@
-"""The scripted negotiation over HTTP: parties sign, the server verifies and logs; the log verifies."""
+"""The scripted negotiation over HTTP: parties sign, the server verifies and logs it."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def negotiate(api: Api) -> tuple[dict[str, SignerKey], str]:
 
 
 def test_negotiation_over_http_reaches_readiness(api: Api) -> None:
-    signers, corridor = negotiate(api)
+    _, corridor = negotiate(api)
     c = api.get("observer", f"/v1/corridors/{corridor}").json()
     assert c["ready"] is True
     assert c["status"] == "confirmed"
@@ -72,7 +72,7 @@ def test_negotiation_over_http_reaches_readiness(api: Api) -> None:
 
 
 def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:
-    signers, corridor = negotiate(api)
+    _, corridor = negotiate(api)
     v2 = api.get("observer", f"/v1/corridors/{corridor}").json()["versions"][1]
     # The intermediary tries to withdraw in party A's name with its own key.
     forged = negotiation.on_version(
@@ -104,7 +104,7 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
         witness = Witness(signers[role], tmp_path / f"{role}.state")
 
-        def proof(a: int, b: int) -> list[bytes]:
+        def proof(a: int, b: int, who: str = who) -> list[bytes]:
             got = api.get(who, "/v1/log/proof/consistency", params={"first": a, "second": b}).json()
             return [base64.b64decode(h) for h in got["proof"]]
 

@@ -56,6 +56,6 @@ def counter(
 def on_version(
     kind: Kind, corridor: str, key: SignerKey, number: int, digest: str, **extra: Any
 ) -> bytes:
-    """Acceptance, ceasefire confirmation, suspension, ... of version ``number`` (hash ``digest``)."""
+    """Acceptance, ceasefire confirmation, suspension... of version ``number`` (``digest``)."""
     stmt = statement(kind, corridor, key.name, _stamp(), digest, {"version": number, **extra})
     return sign_statement(stmt, key)
