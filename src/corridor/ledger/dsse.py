@@ -56,6 +56,15 @@ def sign(payload: bytes, key: SignerKey, payload_type: str = IN_TOTO_PAYLOAD_TYP
     return envelope.to_bytes()
 
 
+def _strict_b64(text: str, what: str) -> bytes:
+    """Decode base64 that has exactly one spelling (no stray padding bits), so that no two
+    different envelopes carry the same signature and payload."""
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise VerificationError(what, "has base64 that is not in its canonical form")
+    return raw
+
+
 def parse(data: bytes, what: str = "envelope") -> Envelope:
     """Parse envelope bytes; refuses anything but the canonical JSON of a DSSE envelope."""
     try:
@@ -76,7 +85,7 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
     if not is_canonical(data):
         raise VerificationError(what, "is not in canonical JSON (RFC 8785) form")
     try:
-        payload = base64.b64decode(payload_b64, validate=True)
+        payload = _strict_b64(payload_b64, what)
         signatures = []
         for item in sigs:
             if not isinstance(item, dict) or not isinstance(item.get("sig"), str):
@@ -84,14 +93,19 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
             keyid = item.get("keyid", "")
             if not isinstance(keyid, str):
                 raise VerificationError(what, "a signature's keyid is not a string")
-            signatures.append(Signature(keyid, base64.b64decode(item["sig"], validate=True)))
+            signatures.append(Signature(keyid, _strict_b64(item["sig"], what)))
     except binascii.Error as exc:
         raise VerificationError(what, f"bad base64 ({exc})") from exc
     return Envelope(payload_type, payload, tuple(signatures))
 
 
 def verify(envelope: Envelope, key: VerifierKey, what: str = "envelope") -> None:
-    """Raise unless one of the envelope's signatures is ``key``'s, over PAE of the exact bytes."""
+    """Raise unless the envelope has a signature by ``key`` over PAE of the exact bytes, and
+    that signature's keyid names ``key`` (the keyid is not signed, so it must not vary)."""
     message = pae(envelope.payload_type.encode(), envelope.payload)
-    if not any(key.verify(s.sig, message) for s in envelope.signatures):
-        raise VerificationError(what, f"is not signed by the key {key.text()}")
+    for s in envelope.signatures:
+        if key.verify(s.sig, message):
+            if s.keyid != key.text():
+                raise VerificationError(what, f"the keyid {s.keyid!r} is not {key.text()}")
+            return
+    raise VerificationError(what, f"is not signed by the key {key.text()}")
