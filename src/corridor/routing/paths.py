@@ -167,7 +167,7 @@ def alternatives(
     time_factor: float = 1.0,
     penalty: float = 1.6,
     max_shared: float = 0.7,
-    max_stretch: float = 2.0,
+    max_stretch: float = 1.5,
     max_rounds: int | None = None,
 ) -> list[Route]:
     """Up to ``k`` diverse routes from ``source`` to ``target``, best first.
