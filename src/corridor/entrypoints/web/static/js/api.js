@@ -163,24 +163,31 @@ export async function plan(id) {
   };
 }
 
-export async function progress() {
-  const p = (await get("/v1/progress")) || {};
-  return {
-    ...p,
-    evacuated: p.evacuated || {},
-    planned: p.planned || {},
-    points: asList(p.points),
-    vehicles: asList(p.vehicles),
-    now: p.now || null,
-  };
+// Counts only, by vehicle and class: {vehicle: {boarded, arrived, unaccounted, over_arrived}}.
+export async function manifests() {
+  const data = (await get("/v1/manifests")) || {};
+  return Array.isArray(data) ? Object.fromEntries(data.map((m) => [m.vehicle, m])) : data;
+}
+
+// Counts only: {total, by_class, by_gathering, by_vehicle, by_status}.
+export async function registrySummary() {
+  return (await get("/v1/registry/summary")) || {};
+}
+
+// Boarding and arrival check-ins (counts by class and place; no names).
+export async function checkins() {
+  return asList(await get("/v1/checkins"), "checkins");
 }
 
 export async function latestPositions() {
-  return asList(await get("/v1/positions/latest"), "positions", "vehicles");
+  return asList(await get("/v1/positions?latest=true"), "positions");
 }
 
-export async function manifest(vehicle) {
-  return get(`/v1/manifests/${encodeURIComponent(vehicle)}`);
+// Names of the people aboard one vehicle: personal data, only for the humanitarian roles. The
+// service writes an audit record of this read with its purpose.
+export async function namesAboard(vehicle) {
+  const q = new URLSearchParams({ vehicle: String(vehicle), purpose: "dashboard: who is aboard this vehicle" });
+  return asList(await get(`/v1/registry/evacuees?${q}`), "evacuees");
 }
 
 // --- incidents ---------------------------------------------------------------------------

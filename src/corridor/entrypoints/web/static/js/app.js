@@ -8,6 +8,8 @@ import { renderSchedule } from "./views/schedule.js";
 
 const { h } = fmt;
 const $ = (id) => document.getElementById(id);
+// replaceChildren() would print "null" for a missing part; leave it out instead.
+const put = (el, ...parts) => el.replaceChildren(...parts.filter((p) => p !== null && p !== undefined && p !== false));
 
 // What the dashboard asks for, per role. It mirrors the service's access table
 // (corridor.domain.access.ACCESS) only to avoid asking for what would be refused; the service
@@ -16,7 +18,8 @@ const READS = {
   plans: ["coordinator", "observer", "reception", "liaison-a", "liaison-b"],
   positions: ["coordinator", "observer", "driver", "reception", "liaison-a", "liaison-b"],
   incidentsWrite: ["coordinator", "liaison-a", "liaison-b", "registrar", "driver", "reception"],
-  manifests: ["coordinator", "registrar", "reception", "driver"],
+  checkins: ["coordinator", "registrar", "reception", "driver"],
+  names: ["coordinator", "registrar", "reception"],
 };
 const ROLE_NAMES = {
   admin: "Administrator",
@@ -49,7 +52,7 @@ const mapView = new MapView($("map"), $("map-legend"));
 function may(what) {
   const role = state.me && state.me.role;
   if (state.me && state.me.may) {
-    const action = { plans: "plans.read", positions: "positions.read", incidentsWrite: "incidents.write", manifests: "manifests.read" }[what];
+    const action = { plans: "plans.read", positions: "positions.read", incidentsWrite: "incidents.write", checkins: "checkins.read", names: "registry.read" }[what];
     if (action) return state.me.may.includes(action);
   }
   return READS[what].includes(role);
@@ -135,16 +138,17 @@ for (const t of tabs) {
 
 function renderHeader() {
   const c = state.corridor;
-  $("corridor-summary").replaceChildren(
-    c ? h("span", { class: "corridor-name" }, `Corridor ${c.name || c.id}`) : h("span", {}, "No corridor yet"),
-    " ",
-    readinessBadge(c),
+  put(
+    $("corridor-summary"),
+    c ? h("span", { class: "corridor-name" }, `Corridor ${c.name || c.id}`) : h("span", { class: "muted" }, "No corridor proposed yet"),
+    c ? readinessBadge(c) : null,
     c && !c.ready && c.missing && c.missing.length
       ? h("span", { class: "missing-count" }, ` ${fmt.count(c.missing.length, "item", "items")} missing`)
       : null,
   );
   const live = h("span", { id: "stream-status", class: "stream-status" }, "connecting…");
-  $("who").replaceChildren(
+  put(
+    $("who"),
     h("span", { class: "role", id: "role" }, ROLE_NAMES[state.me.role] || fmt.words(state.me.role)),
     state.me.vehicle ? h("span", { class: "muted" }, ` · vehicle ${state.me.vehicle}`) : null,
     live,
@@ -211,16 +215,16 @@ function renderProgress() {
       h("th", { scope: "row" }, fmt.words(cls)),
       h("td", { class: "num" }, fmt.people(out)),
       h("td", { class: "num" }, fmt.people(plan)),
-      h("td", {}, h("meter", { min: 0, max: Math.max(plan, out, 1), value: out, "aria-label": `${fmt.words(cls)}: ${fmt.percent(out, plan)} of plan` }), h("span", { class: "pct" }, fmt.percent(out, plan))),
+      h("td", { class: "num" }, h("span", { class: "pct" }, fmt.percent(out, plan)), h("meter", { min: 0, max: Math.max(plan, out, 1), value: out, "aria-label": `${fmt.words(cls)}: ${fmt.percent(out, plan)} of plan` })),
     );
   });
   el.replaceChildren(
-    h("p", { class: "big-number" }, h("strong", { id: "evacuated-total" }, fmt.people(totOut)), ` out of ${fmt.people(totPlan)} planned`),
+    h("p", { class: "big-number" }, h("strong", { id: "evacuated-total" }, fmt.people(totOut)), ` out of ${fmt.people(totPlan)} ${(p.plannedLabel || "planned").toLowerCase()}`),
     h(
       "table",
       { class: "data compact" },
       h("caption", { class: "sr-only" }, "Evacuated by class against the plan"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Class"), h("th", { scope: "col" }, "Arrived"), h("th", { scope: "col" }, "Planned"), h("th", { scope: "col" }, "Progress"))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Class"), h("th", { scope: "col" }, "Arrived"), h("th", { scope: "col" }, p.plannedLabel || "Planned"), h("th", { scope: "col" }, "Of plan"))),
       h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 4, class: "empty" }, "Nobody has arrived yet."))),
     ),
   );
@@ -251,7 +255,12 @@ function renderVehicles() {
     return h(
       "tr",
       { "data-vehicle": id },
-      h("th", { scope: "row" }, id),
+      h(
+        "th",
+        { scope: "row" },
+        id,
+        may("names") ? h("button", { type: "button", class: "ghost names-button", "data-vehicle": id, "aria-label": `Names of the people aboard ${id}` }, "Names") : null,
+      ),
       h("td", { class: "num" }, aboardText(counts.get(id))),
       h("td", { class: "pos" }, pos ? fmt.coordinate(pos.lat, pos.lon) : "no report"),
       h("td", { class: "when" }, pos ? `${fmt.clockSeconds(pos.at)}${ago ? ` (${ago} ago)` : ""}` : "–"),
@@ -291,8 +300,10 @@ function renderPoints() {
         "td",
         { class: "num" },
         p.kind === "reception"
-          ? `${fmt.people(p.arrived ?? 0)} arrived${p.capacity ? ` of ${fmt.people(p.capacity)} capacity` : ""}`
-          : `${fmt.people(p.waiting ?? 0)} waiting${p.boarded !== undefined ? `, ${fmt.people(p.boarded)} left` : ""}`,
+          ? `${fmt.people(p.arrived ?? 0)} arrived`
+          : p.waiting !== undefined
+            ? `${fmt.people(p.waiting)} waiting, ${fmt.people(p.boarded)} left`
+            : `${fmt.people(p.registered)} registered`,
       ),
     ),
   );
@@ -307,6 +318,32 @@ function renderPoints() {
   );
   mapView.setCounts(pts);
 }
+
+// Names are fetched only when a humanitarian user asks, one vehicle at a time (audited).
+$("vehicles").addEventListener("click", async (ev) => {
+  const button = ev.target.closest(".names-button");
+  if (!button) return;
+  const vehicle = button.dataset.vehicle;
+  const body = $("names-body");
+  $("names-title").textContent = `People aboard ${vehicle}`;
+  body.replaceChildren(h("p", {}, "Loading…"));
+  $("names-dialog").showModal();
+  try {
+    const rows = await api.namesAboard(vehicle);
+    body.replaceChildren(
+      rows.length
+        ? h(
+            "table",
+            { class: "data compact" },
+            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Class"), h("th", { scope: "col" }, "Household"), h("th", { scope: "col" }, "Status"))),
+            h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.name || "(anonymised)"), h("td", {}, fmt.words(r.people_class)), h("td", {}, r.household || "–"), h("td", {}, fmt.words(r.status || ""))))),
+          )
+        : h("p", { class: "empty" }, "Nobody is recorded aboard this vehicle."),
+    );
+  } catch (err) {
+    notAvailable(body, err);
+  }
+});
 
 // --- incidents -------------------------------------------------------------------------------
 
@@ -405,14 +442,15 @@ function refreshSoon(what) {
 
 function onEvent(topic, data) {
   const t = String(topic).toLowerCase();
-  const d = data && data.data && typeof data.data === "object" && !data.lat ? data.data : data;
+  const d = data && typeof data === "object" ? data : {};
   if (t.startsWith("position")) {
-    for (const p of Array.isArray(d) ? d : d.positions || [d]) applyPosition(p);
+    const points = Array.isArray(d.points) ? d.points : Array.isArray(d.positions) ? d.positions : [d];
+    for (const p of points) applyPosition({ vehicle: d.vehicle, ...p });
     renderVehicles();
   } else if (t.startsWith("incident")) {
     addIncident(d);
     renderIncidents();
-  } else if (t.startsWith("checkin") || t.startsWith("check-in") || t.startsWith("count")) {
+  } else if (t.startsWith("checkin") || t.startsWith("check-in") || t.startsWith("count") || t.startsWith("registry")) {
     refreshSoon("progress");
   } else if (t.startsWith("agreement") || t.startsWith("corridor") || t.startsWith("log")) {
     refreshSoon("corridor");
@@ -490,28 +528,97 @@ async function loadMap(config) {
   else notAvailable($("points"), fc.reason);
 }
 
-async function loadDynamic(what = "all") {
-  try {
-    if (what === "all" || what === "corridor") await loadCorridor();
-    if (what === "all" || what === "plan") await loadPlan();
-    if (what === "all" || what === "progress" || what === "corridor") {
-      try {
-        state.progress = await api.progress();
-        const serverNow = fmt.toDate(state.progress.now);
-        if (serverNow) state.clockSkew = serverNow.getTime() - Date.now();
-        renderProgress();
-        renderPoints();
-      } catch (err) {
-        notAvailable($("progress"), err);
-      }
+function planned(plan) {
+  const out = {};
+  for (const r of (plan && plan.routes) || []) {
+    for (const st of r.stops || []) {
+      for (const [cls, n] of Object.entries(st.alight || {})) out[cls] = (out[cls] || 0) + Number(n);
     }
-    deriveClock();
-    renderClock();
-    if (state.view === "schedule") drawSchedule();
-  } catch (err) {
-    if (err instanceof api.ApiError && err.status === 401) return showSignIn("Your token was refused. Sign in again.");
-    console.error(err);
   }
+  return out;
+}
+
+function sumBy(list, key) {
+  const out = {};
+  for (const x of list) {
+    for (const [cls, n] of Object.entries(x.people || {})) {
+      out[x[key]] = out[x[key]] || {};
+      out[x[key]][cls] = (out[x[key]][cls] || 0) + Number(n);
+    }
+  }
+  return out;
+}
+
+const total = (obj) => Object.values(obj || {}).reduce((a, b) => a + (Number(b) || 0), 0);
+
+// "Evacuated so far" and the counts at each point, from counts the role may read: manifests
+// (by vehicle and class), the registry summary (by class and gathering point) and, for the
+// roles that may read them, the check-ins (by place). Never from personal records.
+async function loadProgress() {
+  const [man, sum, chk] = await Promise.allSettled([
+    api.manifests(),
+    api.registrySummary(),
+    may("checkins") ? api.checkins() : Promise.resolve(null),
+  ]);
+  if (man.status === "rejected" && sum.status === "rejected") {
+    notAvailable($("progress"), man.reason);
+    return;
+  }
+  const manifests = man.status === "fulfilled" ? man.value : {};
+  const summary = sum.status === "fulfilled" ? sum.value : {};
+  const checkins = chk.status === "fulfilled" ? chk.value : null;
+  const evacuated = {};
+  const vehicles = [];
+  for (const [vehicle, m] of Object.entries(manifests)) {
+    for (const [cls, n] of Object.entries(m.arrived || {})) evacuated[cls] = (evacuated[cls] || 0) + Number(n);
+    vehicles.push({ vehicle, aboard: m.unaccounted || {} });
+  }
+  const plannedByClass = planned(state.plan);
+  const hasPlan = Object.keys(plannedByClass).length > 0;
+  const boardedAt = checkins ? sumBy(checkins.filter((c) => c.kind === "boarding"), "place") : {};
+  const arrivedAt = checkins ? sumBy(checkins.filter((c) => c.kind === "arrival"), "place") : {};
+  const registered = summary.by_gathering || {};
+  const points = [];
+  for (const id of [...new Set([...Object.keys(registered), ...Object.keys(boardedAt)])].sort()) {
+    const reg = Number(registered[id] || 0);
+    const left = total(boardedAt[id]);
+    points.push({ id, kind: "gathering", registered: reg, boarded: checkins ? left : undefined, waiting: checkins ? Math.max(0, reg - left) : undefined });
+  }
+  for (const id of Object.keys(arrivedAt).sort()) points.push({ id, kind: "reception", arrived: total(arrivedAt[id]) });
+  state.progress = {
+    evacuated,
+    planned: hasPlan ? plannedByClass : summary.by_class || {},
+    plannedLabel: hasPlan ? "Planned" : "Registered",
+    points,
+    vehicles,
+  };
+  renderProgress();
+  renderPoints();
+  renderVehicles();
+}
+
+// Each part loads on its own: a part the service does not offer (or refuses) leaves the others.
+async function loadDynamic(what = "all") {
+  const steps = [];
+  if (what === "all" || what === "corridor") steps.push(["agreement", loadCorridor]);
+  if (what === "all" || what === "plan") steps.push(["schedule", loadPlan]);
+  if (["all", "progress", "corridor", "plan"].includes(what)) steps.push(["progress", loadProgress]);
+  for (const [where, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      if (err instanceof api.ApiError && err.status === 401) return showSignIn("Your token was refused. Sign in again.");
+      if (where === "agreement") {
+        renderHeader();
+        notAvailable($("agreement"), err);
+      } else if (where === "schedule") notAvailable($("schedule"), err);
+      else notAvailable($("progress"), err);
+      if (!(err instanceof api.ApiError)) console.error(err);
+    }
+  }
+  deriveClock();
+  renderClock();
+  if (state.view === "schedule") drawSchedule();
 }
 
 async function start() {

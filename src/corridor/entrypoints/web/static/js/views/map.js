@@ -210,7 +210,7 @@ export class MapView {
       const entry = this.points.get(String(pt.id));
       if (!entry) continue;
       let text = "";
-      if (entry.kind === "gathering") text = `${people(pt.waiting ?? 0)} waiting`;
+      if (entry.kind === "gathering") text = pt.waiting !== undefined ? `${people(pt.waiting)} waiting` : `${people(pt.registered ?? 0)} registered`;
       else if (entry.kind === "reception") text = `${people(pt.arrived ?? 0)} arrived`;
       else if (entry.kind === "checkpoint" && pt.queue !== undefined) text = count(pt.queue, "vehicle queued", "vehicles queued");
       entry.count = text;
@@ -251,6 +251,11 @@ export class MapView {
       trail.addTo(this.groups.vehicles);
       v = { marker, trail, last: null };
       this.vehicles.set(id, v);
+      // Without the scenario's layers there is nothing else to frame: show the vehicles.
+      if (!this.fitted) {
+        this.map.setView([lat, lon], 14);
+        this.fitted = true;
+      }
       const el = marker.getElement();
       if (el) {
         el.dataset.vehicle = id;

@@ -1,12 +1,12 @@
 // The schedule: a Gantt chart of every vehicle's trip and of every checkpoint lane, drawn as
 // SVG from the checked plan, with the window's opening and end and a "now" line.
 
-import { clock, h, minutes, words } from "../format.js";
+import { clock, h, minutes } from "../format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ROW = 24;
 const LABEL = 150;
-const AXIS = 34;
+const AXIS = 46;
 
 function s(tag, attrs = {}, text) {
   const el = document.createElementNS(SVG, tag);
@@ -117,7 +117,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     for (let m = lo; m <= hi; m += 30) {
       const major = m % 60 === 0;
       svg.append(s("line", { x1: x(m), x2: x(m), y1: AXIS - 6, y2: height, class: major ? "tick major" : "tick" }));
-      if (major) svg.append(s("text", { x: x(m), y: AXIS - 12, class: "tick-label", "text-anchor": "middle" }, toClock(m)));
+      if (major) svg.append(s("text", { x: x(m), y: 16, class: "tick-label", "text-anchor": "middle" }, toClock(m)));
     }
     rows.forEach((row, i) => {
       const y = AXIS + i * ROW;
@@ -135,8 +135,8 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
       }
     }
     if (nowMin !== null && nowMin >= lo && nowMin <= hi) {
-      svg.append(s("line", { x1: x(nowMin), x2: x(nowMin), y1: AXIS - 8, y2: height, class: "now-line" }));
-      svg.append(s("text", { x: x(nowMin) + 4, y: AXIS - 2, class: "now-label" }, `now ${toClock(nowMin)}`));
+      svg.append(s("line", { x1: x(nowMin), x2: x(nowMin), y1: 22, y2: height, class: "now-line" }));
+      svg.append(s("text", { x: x(nowMin) + 4, y: 34, class: "now-label" }, `now ${toClock(nowMin)}`));
     }
     return h("div", { class: "gantt-scroll" }, svg);
   }
@@ -199,7 +199,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     h("p", { class: "hint" }, "One row per vehicle; numbers are people boarding or getting off. Hover a bar for details."),
     vehicleChart,
     h("h2", {}, "Checkpoint lanes"),
-    h("p", { class: "hint" }, `One row per lane of each checkpoint and direction: ${words("two crossings never overlap in one lane")}.`),
+    h("p", { class: "hint" }, "One row per lane of each checkpoint and direction; a lane serves one vehicle at a time."),
     laneChart,
   );
 }

@@ -1,0 +1,256 @@
+"""Fixtures of the dashboard's end-to-end tests: the real server, accounts, a real browser.
+
+``live_server`` starts ``corridor serve`` as a subprocess on a free port with a fresh data
+directory (SQLite), exactly as an operator would, and stops it afterwards by its process id.
+``people`` makes one user and token per role through the admin API. ``browser`` drives Debian's
+Chromium through playwright (never a downloaded browser); the tests skip, saying why, where
+``/usr/bin/chromium`` is missing. Screenshots go to ``test-artifacts/web/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CORRIDOR = [sys.executable, "-m", "corridor"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``corridor serve``: its address, its admin token and an API helper."""
+
+    url: str
+    admin_token: str
+    data_dir: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
+        token = self.admin_token if who == "admin" else self.tokens[who]
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
+
+    def ok(self, method: str, path: str, who: str = "admin", **kw: Any) -> Any:
+        r = self.call(method, path, who, **kw)
+        assert r.status_code < 300, f"{method} {path} as {who}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
+    def has_route(self, method: str, path: str) -> bool:
+        """Whether the service's OpenAPI schema offers ``method path``."""
+        schema = httpx.get(self.url + "/openapi.json", timeout=10).json()
+        return method.lower() in schema.get("paths", {}).get(path, {})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real service on 127.0.0.1 with SQLite in a fresh data directory."""
+    data_dir = tmp_path_factory.mktemp("corridor-data")
+    env = {**os.environ, "CORRIDOR_ENVIRONMENT": "local"}
+    boot = subprocess.run(
+        [*CORRIDOR, "admin", "bootstrap", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert boot.returncode == 0, boot.stderr
+    admin_token = boot.stdout.strip().splitlines()[-1].strip()
+    port = free_port()
+    log = (data_dir / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [*CORRIDOR, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise AssertionError(
+                    f"corridor serve did not start: {(data_dir / 'serve.log').read_text()}"
+                )
+            time.sleep(0.2)
+        yield Server(url=url, admin_token=admin_token, data_dir=data_dir)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+ROLES = {
+    "coordinator": ("coordinator", None),
+    "liaison_a": ("liaison-a", None),
+    "liaison_b": ("liaison-b", None),
+    "registrar": ("registrar", None),
+    "driver": ("driver", "D1/bus/0"),
+    "reception": ("reception", None),
+    "observer": ("observer", None),
+}
+
+
+@pytest.fixture(scope="module")
+def server(live_server: Server) -> Server:
+    """The live server with one user and token per role (names are not personal: roles)."""
+    org = live_server.ok("POST", "/v1/organisations", json={"name": "Neutral intermediary"})
+    for key, (role, vehicle) in ROLES.items():
+        body: dict[str, Any] = {"organisation_id": org["id"], "name": f"test {key}", "role": role}
+        if vehicle:
+            body["vehicle"] = vehicle
+        issued = live_server.ok("POST", "/v1/users", json=body)
+        live_server.tokens[key] = issued["token"]
+    return live_server
+
+
+def report_position(server: Server, vehicle: str, lat: float, lon: float) -> None:
+    """One position report from the driver's device, as the driver app would send it."""
+    body = {
+        "positions": [
+            {
+                "client_id": uuid.uuid4().hex,
+                "vehicle": vehicle,
+                "at": now_iso(),
+                "lat": lat,
+                "lon": lon,
+                "speed_kmh": 30.0,
+            }
+        ]
+    }
+    out = server.ok("POST", "/v1/positions", "driver", json=body)
+    assert out["accepted"] == 1
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is missing: install Debian's chromium (`make browser` does it as root)"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Dashboard:
+    """One browser tab on the dashboard, signed in as one role, recording what it received."""
+
+    def __init__(self, browser: Any, server: Server, viewport: tuple[int, int]) -> None:
+        self.server = server
+        self.context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+        )
+        # The page must never reach beyond the service: no CDN, no tiles, no fonts.
+        self.outside: list[str] = []
+        self.context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(server.url)
+                else (self.outside.append(route.request.url), route.abort())
+            ),
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.bodies: list[str] = []
+        self.page.on("response", self._keep_body)
+
+    def _keep_body(self, response: Any) -> None:
+        if "/v1/events" in response.url:
+            return  # a stream never ends; its frames are checked through the page itself
+        # A body the browser already discarded (a redirect, an aborted request) has no text.
+        with contextlib.suppress(Exception):
+            self.bodies.append(response.text())
+
+    def sign_in(self, who: str) -> None:
+        self.page.goto(self.server.url + "/")
+        self.page.fill("#token", self.server.tokens[who])
+        self.page.press("#token", "Enter")
+        self.page.wait_for_selector("body[data-loaded='true']", timeout=20_000)
+
+    def view(self, name: str) -> None:
+        self.page.click(f"#tab-{name}")
+        self.page.wait_for_selector(f"#view-{name}:not([hidden])")
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def dashboard(browser: Any, server: Server) -> Iterator[Any]:
+    """A factory of dashboard tabs (laptop size unless told), closed after the test."""
+    opened: list[Dashboard] = []
+
+    def open_(viewport: tuple[int, int] = (1366, 850)) -> Dashboard:
+        d = Dashboard(browser, server, viewport)
+        opened.append(d)
+        return d
+
+    yield open_
+    for d in opened:
+        assert not d.errors, f"JavaScript errors on the page: {d.errors}"
+        assert not d.outside, f"the page reached outside the service: {d.outside}"
+        d.close()
