@@ -321,9 +321,14 @@ def summary_renderable(s: PlanSummary) -> RenderableType:
     return Group(*parts)
 
 
+_NUMERIC = re.compile(r"^[-+]?[\d,.:/%() ]*$")
+
+
 def _md_table(columns: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; columns of numbers, times and shares are right-aligned."""
+    right = [i > 0 and all(_NUMERIC.match(r[i]) for r in rows) for i in range(len(columns))]
     out = ["| " + " | ".join(columns) + " |"]
-    out.append("|" + "|".join(":---" if i == 0 else "---:" for i in range(len(columns))) + "|")
+    out.append("|" + "|".join("---:" if r else ":---" for r in right) + "|")
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
