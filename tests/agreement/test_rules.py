@@ -1,0 +1,188 @@
+"""The rules of the agreement channel, through the service on a real (SQLite) log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.agreement import Kind, Status, statement
+from corridor.domain.proposal import ROLES, example_documents
+from corridor.errors import InputError
+from corridor.ledger import dsse
+from corridor.ledger.canonical import canonical_json, sha256_hex
+from corridor.ledger.keys import SignerKey
+from corridor.services.agreement import AgreementService, MessageRefused, sign_statement
+
+CID = "eastbrook-westford-1"
+
+
+@pytest.fixture
+def keys() -> dict[str, SignerKey]:
+    return {
+        r: SignerKey.from_seed(r.replace("_", "-"), bytes([i + 1]) * 32)
+        for i, r in enumerate(ROLES)
+    }
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> AgreementService:
+    clock = lambda: dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # noqa: E731
+    return AgreementService(LedgerStore.open(str(tmp_path / "ledger.db")), clock)
+
+
+@pytest.fixture
+def proposed(service: AgreementService, keys: dict[str, SignerKey]) -> AgreementService:
+    """Version 1 (incomplete) by the intermediary, version 2 (complete) by party B."""
+    first, second = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    service.propose(first, keys["intermediary"])
+    service.counter(second, keys["party_b"])
+    return service
+
+
+def corridor(service: AgreementService):  # type: ignore[no-untyped-def]
+    return service.state().corridors[CID]
+
+
+def test_an_incomplete_version_cannot_be_accepted(
+    service: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    service.propose(first, keys["intermediary"])
+    assert corridor(service).status() is Status.DRAFT
+    with pytest.raises(MessageRefused, match="incomplete: what may go in"):
+        service.accept(CID, keys["party_a"])
+    assert service.store.size == 1
+
+
+def test_acceptance_of_a_superseded_version_is_refused(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    with pytest.raises(MessageRefused, match="superseded by version 2"):
+        proposed.accept(CID, keys["party_a"], version=1)
+
+
+def test_a_counter_proposal_voids_earlier_acceptances(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    proposed.accept(CID, keys["party_a"])
+    third = dict(corridor(proposed).latest.document)
+    third["max_vehicles"] = 25
+    proposed.counter(third, keys["party_a"])
+    state = corridor(proposed)
+    assert state.latest.number == 3
+    assert state.latest.document["supersedes"] == state.versions[1].hash
+    assert not state.agreed
+    assert "party-a (party_a) accepted version 3 (accepted version 2 only)" in state.missing()
+
+
+def test_only_the_parties_accept_and_confirm(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    with pytest.raises(MessageRefused, match="only the two parties accept"):
+        proposed.accept(CID, keys["intermediary"])
+    proposed.accept(CID, keys["party_a"])
+    with pytest.raises(MessageRefused, match="both parties must accept"):
+        proposed.confirm_start(CID, keys["party_a"])
+
+
+def test_wrong_signer_for_a_claimed_author_never_reaches_the_log(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    latest = corridor(proposed).latest
+    stmt = statement(
+        Kind.ACCEPTANCE, CID, "party-b", "2026-12-01T12:00:00Z", latest.hash, {"version": 2}
+    )
+    forged = sign_statement(
+        stmt, keys["intermediary"]
+    )  # claims party-b, signed by the intermediary
+    size = proposed.store.size
+    with pytest.raises(MessageRefused, match="not by the key of party-b"):
+        proposed.submit(forged)
+    impostor = SignerKey.from_seed("party-b", bytes([99]) * 32)
+    with pytest.raises(MessageRefused, match="not by the key of party-b"):
+        proposed.submit(sign_statement(stmt, impostor))
+    assert proposed.store.size == size
+
+
+def test_a_retried_message_is_stored_once(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    latest = corridor(proposed).latest
+    stmt = statement(
+        Kind.ACCEPTANCE, CID, "party-a", "2026-12-01T12:00:00Z", latest.hash, {"version": 2}
+    )
+    envelope = sign_statement(stmt, keys["party_a"])
+    first = proposed.submit(envelope)
+    again = proposed.submit(envelope)
+    assert (first.index, first.duplicate) == (2, False)
+    assert (again.index, again.duplicate) == (2, True)
+    assert proposed.store.size == 3
+
+
+def test_ready_then_suspension_and_resumption_by_both(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    for role in ("party_a", "party_b"):
+        proposed.accept(CID, keys[role])
+    for role in ("party_a", "party_b"):
+        proposed.confirm_start(CID, keys[role])
+    state = corridor(proposed)
+    assert state.ready
+    window = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)  # 12:00 in Kyiv: inside the window
+    assert state.status(window) is Status.ACTIVE
+    assert state.status(window + dt.timedelta(days=1)) is Status.CLOSED
+    proposed.suspend(CID, keys["party_a"], "shelling near Bridge 7")
+    state = corridor(proposed)
+    assert state.status() is Status.SUSPENDED
+    assert not state.ready
+    proposed.resume(CID, keys["party_a"])
+    assert corridor(proposed).status() is Status.SUSPENDED  # one party is not enough
+    proposed.resume(CID, keys["party_b"])
+    assert corridor(proposed).status() is Status.CONFIRMED
+    with pytest.raises(MessageRefused, match="can no longer change"):
+        proposed.counter(dict(corridor(proposed).latest.document), keys["party_b"])
+
+
+def test_acknowledgement_is_recorded_but_is_not_an_approval(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    proposed.notify_movement(CID, keys["intermediary"], "convoy-1", "12 buses to Westford", "09:30")
+    proposed.acknowledge(CID, keys["party_a"], "convoy-1")
+    with pytest.raises(MessageRefused, match="does not acknowledge its own"):
+        proposed.acknowledge(CID, keys["intermediary"], "convoy-1")
+    movement = corridor(proposed).movements["convoy-1"]
+    assert movement["acknowledged_by"] == ["party-a"]
+    assert "not an approval" in corridor(proposed).history[-1]
+
+
+def test_a_malformed_term_is_an_input_error_naming_the_field(
+    service: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    first["max_vehicles"] = "forty"
+    with pytest.raises(InputError, match=r"document\.max_vehicles: 'forty'"):
+        service.propose(first, keys["intermediary"])
+    first["max_vehicles"] = 40
+    first["window"] = {"start": "2026-12-02 7am", "duration_hours": 8, "time_zone": "Europe/Kyiv"}
+    with pytest.raises(InputError, match=r"document\.window: start '2026-12-02 7am'"):
+        service.propose(first, keys["intermediary"])
+    assert service.store.size == 0
+
+
+def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    result = proposed.accept(CID, keys["party_a"])
+
+
+    proposal_env = dsse.parse(proposed.store.entry(1))
+    acceptance = json.loads(dsse.parse(proposed.store.entry(result.index)).payload)
+    assert acceptance["subject"][0]["digest"]["sha256"] == sha256_hex(proposal_env.payload)
+    doc = json.loads(proposal_env.payload)["predicate"]["document"]
+    assert json.loads(proposal_env.payload)["subject"][0]["digest"]["sha256"] == sha256_hex(
+        canonical_json(doc)
+    )
