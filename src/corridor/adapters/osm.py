@@ -125,7 +125,7 @@ def _read_extract(path: Path) -> RoadGraph:
         .with_filter(osmium.filter.KeyFilter("highway"))
     )
     for way in fp:
-        if not way.is_way():
+        if not isinstance(way, osmium.osm.Way):
             continue
         tags = {t.k: t.v for t in way.tags}
         if not _drivable(tags):

@@ -128,3 +128,15 @@ def zone_sides(graph: RoadGraph, zone: shapely.Geometry, checkpoints: IntArray) 
     inside = inside | (at_cp & (other_in | both_cp))
     outside = outside | (at_cp & (~other_in | both_cp))
     return ZoneSides(np.asarray(inside, bool), np.asarray(outside, bool), np.asarray(node_in, bool))
+
+
+def boundary_nodes(graph: RoadGraph, zone: shapely.Geometry) -> BoolArray:
+    """Nodes at either end of a road segment that crosses the zone's boundary: the places
+    where a checkpoint can join the inside and outside roads."""
+    x, y = graph.xy
+    node_in = shapely.contains_xy(zone, x, y)
+    crossing = node_in[graph.src] != node_in[graph.dst]
+    out = np.zeros(graph.n_nodes, dtype=bool)
+    out[graph.src[crossing]] = True
+    out[graph.dst[crossing]] = True
+    return out

@@ -18,7 +18,14 @@ import shapely
 from corridor.adapters.osm import load_road_graph
 from corridor.errors import InputError
 from corridor.routing.graph import BoolArray, RoadGraph
-from corridor.routing.hazards import HazardArea, HazardEffect, ZoneSides, apply_hazards, zone_sides
+from corridor.routing.hazards import (
+    HazardArea,
+    HazardEffect,
+    ZoneSides,
+    apply_hazards,
+    boundary_nodes,
+    zone_sides,
+)
 from corridor.routing.paths import NoPath, Route, alternatives, route_matrix
 from corridor.routing.snap import snap
 from corridor.scenario.loader import to_metres
@@ -104,9 +111,13 @@ def prepare_network(
     effect = apply_hazards(graph, hazards, scenario.routing.near_m)
     limit = scenario.routing.snap_max_m
 
-    # Checkpoints first: their nodes join the two sides.
+    # Checkpoints first: each goes to the nearest end of a road crossing the zone boundary,
+    # and joins the two sides there.
     cps = scenario.checkpoints
-    cp_snap = snap(graph, [c.location[0] for c in cps], [c.location[1] for c in cps])
+    crossings = boundary_nodes(graph, zone)
+    if not crossings.any():
+        raise InputError(f"{label}: zone", "no road crosses the zone boundary")
+    cp_snap = snap(graph, [c.location[0] for c in cps], [c.location[1] for c in cps], crossings)
     sides = zone_sides(graph, zone, cp_snap.node)
 
     has_in = _touching(graph, sides.inside)
