@@ -178,7 +178,6 @@ def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
 ) -> None:
     result = proposed.accept(CID, keys["party_a"])
 
-
     proposal_env = dsse.parse(proposed.store.entry(1))
     acceptance = json.loads(dsse.parse(proposed.store.entry(result.index)).payload)
     assert acceptance["subject"][0]["digest"]["sha256"] == sha256_hex(proposal_env.payload)
@@ -186,3 +185,19 @@ def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
     assert json.loads(proposal_env.payload)["subject"][0]["digest"]["sha256"] == sha256_hex(
         canonical_json(doc)
     )
+
+
+def test_two_writers_on_one_log_are_checked_against_each_others_entries(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    other = AgreementService(LedgerStore.open(str(proposed.store.engine.url.database)))
+    proposed.state()  # cached at 2 entries
+    other.accept(CID, keys["party_a"])
+    other.accept(CID, keys["party_b"])
+    # this process has not seen the acceptances: its check must still see them
+    result = proposed.confirm_start(CID, keys["party_a"])
+    assert result.index == 4
+    with pytest.raises(MessageRefused, match="superseded"):
+        other.accept(CID, keys["party_a"], version=1)
+    assert [c.index for c in [result]] == [4]
+    assert corridor(other).confirmations == {"party_a": corridor(other).latest.hash}

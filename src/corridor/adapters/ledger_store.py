@@ -78,6 +78,12 @@ cosignatures_table = Table(
 )
 
 
+class StaleLog(CorridorError):
+    """The log grew after the caller checked it; nothing was appended. Check again and retry."""
+
+    exit_code = 1
+
+
 class StorageError(CorridorError):
     """The database could not be reached or written; nothing was acknowledged."""
 
@@ -237,10 +243,12 @@ class LedgerStore:
     def append(self, envelope: bytes) -> int:
         return self.append_many([envelope])[0]
 
-    def append_many(self, envelopes: Sequence[bytes]) -> list[int]:
+    def append_many(self, envelopes: Sequence[bytes], expect_size: int | None = None) -> list[int]:
         """Append in one transaction; returns each envelope's index once it is durable.
 
-        An envelope already in the log (same bytes) keeps the index it has.
+        An envelope already in the log (same bytes) keeps the index it has. With
+        ``expect_size``, raises :class:`StaleLog` (appending nothing) unless the log holds
+        exactly that many entries when the write lock is taken.
         """
         for i, envelope in enumerate(envelopes):
             if len(envelope) > MAX_ENTRY:
@@ -250,7 +258,7 @@ class LedgerStore:
         leaves = [merkle.leaf_hash(e) for e in envelopes]
         try:
             with self.engine.connect() as conn:
-                out, size, frontier = self._append(conn, envelopes, leaves)
+                out, size, frontier = self._append(conn, envelopes, leaves, expect_size)
                 conn.commit()
         except OperationalError as exc:
             self._size = -1
@@ -262,9 +270,15 @@ class LedgerStore:
         return out
 
     def _append(
-        self, conn: Connection, envelopes: Sequence[bytes], leaves: Sequence[bytes]
+        self,
+        conn: Connection,
+        envelopes: Sequence[bytes],
+        leaves: Sequence[bytes],
+        expect_size: int | None,
     ) -> tuple[list[int], int, dict[int, bytes]]:
         size = self._read_size(conn, lock=True)
+        if expect_size is not None and size != expect_size:
+            raise StaleLog(f"the log holds {size} entries, not the {expect_size} checked")
         if size != self._size:
             cover = merkle.cover(0, size)
             hashes = self._fetch(conn, cover)

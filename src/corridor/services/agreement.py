@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.ledger_store import LedgerStore, StaleLog
 from corridor.domain.agreement import (
     Kind,
     LogState,
@@ -133,36 +133,89 @@ class AgreementService:
     def __init__(self, store: LedgerStore, clock: Clock = utc_now) -> None:
         self.store = store
         self.clock = clock
+        self._state: LogState | None = None
+        self._state_size = 0
 
     def state(self) -> LogState:
-        """The state replayed from the whole log (entries refused on replay are listed)."""
-        return replay_entries(self.store.entries(), strict=False)
+        """The state replayed from the log (entries refused on replay are listed).
+
+        Replay is incremental: entries appended since the last call, by this process or any
+        other, are read and applied; nothing else is re-read.
+        """
+        size = self.store.size
+        if self._state is None or size < self._state_size:
+            self._state, self._state_size = LogState(), 0
+        state = self._state
+        for index, envelope in enumerate(
+            self.store.entries(self._state_size, size), start=self._state_size
+        ):
+            try:
+                apply(state, check_entry(state, envelope, index))
+            except (VerificationError, Refused) as exc:
+                state.refused.append((index, exc.reason if isinstance(exc, Refused) else str(exc)))
+        self._state_size = size
+        return state
 
     def submit(self, envelope: bytes) -> SubmitResult:
         """Authenticate, check and append a signed message; idempotent on the same bytes."""
-        existing = self.store.index_of(envelope)
-        state = self.state()
-        index = self.store.size if existing is None else existing
-        try:
-            message = check_entry(state, envelope, index)
-        except VerificationError as exc:
-            raise MessageRefused("message", exc.problem) from exc
-        if existing is None:
+        return self.submit_many([envelope])[0]
+
+    def submit_many(self, envelopes: Sequence[bytes]) -> list[SubmitResult]:
+        """Check every message in order, then append them all in one durable transaction.
+
+        All or nothing: if any message is refused, none is appended. A message already in the
+        log (same bytes) is not appended again and keeps its index. If another writer appends
+        in between, the messages are checked again against the longer log.
+        """
+        for _ in range(5):
+            state = self.state()
+            base = self._state_size
             try:
-                apply(state, message)
-            except Refused as exc:
-                raise MessageRefused(
-                    f"{message.kind.value} by {message.author}", exc.reason
-                ) from exc
-            index = self.store.append(envelope)
-        return SubmitResult(
-            index,
-            message.kind,
-            message.corridor,
-            message.author,
-            message.payload_sha256,
-            duplicate=existing is not None,
-        )
+                results, fresh = self._check_all(state, base, envelopes)
+                self.store.append_many(fresh, expect_size=base)
+            except StaleLog:
+                self._state = None
+                continue
+            except BaseException:
+                self._state = None  # the cached state may hold messages that were not stored
+                raise
+            self._state_size = base + len(fresh)
+            return results
+        raise MessageRefused("message", "the log kept changing while it was checked; retry")
+
+    def _check_all(
+        self, state: LogState, base: int, envelopes: Sequence[bytes]
+    ) -> tuple[list[SubmitResult], list[bytes]]:
+        results: list[SubmitResult] = []
+        fresh: list[bytes] = []
+        for envelope in envelopes:
+            existing = self.store.index_of(envelope)
+            if existing is None and envelope in fresh:
+                existing = base + fresh.index(envelope)
+            index = base + len(fresh) if existing is None else existing
+            try:
+                message = check_entry(state, envelope, index)
+            except VerificationError as exc:
+                raise MessageRefused("message", exc.problem) from exc
+            if existing is None:
+                try:
+                    apply(state, message)
+                except Refused as exc:
+                    raise MessageRefused(
+                        f"{message.kind.value} by {message.author}", exc.reason
+                    ) from exc
+                fresh.append(envelope)
+            results.append(
+                SubmitResult(
+                    index,
+                    message.kind,
+                    message.corridor,
+                    message.author,
+                    message.payload_sha256,
+                    duplicate=existing is not None,
+                )
+            )
+        return results, fresh
 
     # -- use cases: each builds the statement, signs it with the local key and submits it ------
 
