@@ -142,6 +142,8 @@ def draw_gantt(
     ax_l.xaxis.set_major_locator(MultipleLocator(30 if span <= 600 else 60))
     ax_l.xaxis.set_major_formatter(FuncFormatter(_clock))
     ax_l.set_xlabel("time (HH:MM)")
+    if small:  # a tall chart: clock times at its top as well
+        ax_v.tick_params(axis="x", labeltop=True, labelsize=8)
     for x, label in ((inst.open, "window opens"), (inst.close, "window closes")):
         ax_v.annotate(
             f"{label} {_clock(x)}",
