@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -57,8 +58,8 @@ class Server:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
-        token = self.admin_token if who == "admin" else self.tokens[who]
-        headers = {"Authorization": f"Bearer {token}"}
+        token = self.admin_token if who == "admin" else self.tokens[who.replace("-", "_")]
+        headers = {"Authorization": f"Bearer {token}", **kw.pop("headers", {})}
         return httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
 
     def ok(self, method: str, path: str, who: str = "admin", **kw: Any) -> Any:
@@ -76,23 +77,18 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real service on 127.0.0.1 with SQLite in a fresh data directory."""
+    """The real service on 127.0.0.1 with SQLite in a fresh data directory.
+
+    On its first run ``corridor serve`` prints the admin token once; the test reads it there,
+    as an operator would.
+    """
     data_dir = tmp_path_factory.mktemp("corridor-data")
-    env = {**os.environ, "CORRIDOR_ENVIRONMENT": "local"}
-    boot = subprocess.run(
-        [*CORRIDOR, "admin", "bootstrap", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    assert boot.returncode == 0, boot.stderr
-    admin_token = boot.stdout.strip().splitlines()[-1].strip()
+    env = {**os.environ, "CORRIDOR_ENVIRONMENT": "local", "PYTHONUNBUFFERED": "1"}
     port = free_port()
-    log = (data_dir / "serve.log").open("w")
+    log_path = data_dir / "serve.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [*CORRIDOR, "serve", "--port", str(port), "--data-dir", str(data_dir)],
         stdout=log,
@@ -101,7 +97,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 if httpx.get(url + "/v1/health", timeout=2).status_code == 200:
@@ -110,10 +106,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise AssertionError(
-                    f"corridor serve did not start: {(data_dir / 'serve.log').read_text()}"
-                )
+                raise AssertionError(f"corridor serve did not start: {log_path.read_text()}")
             time.sleep(0.2)
+        found = re.search(r"CORRIDOR_ADMIN_TOKEN=(\S+)", log_path.read_text())
+        assert found, f"no admin token printed on the first run: {log_path.read_text()}"
+        admin_token = found.group(1)
         yield Server(url=url, admin_token=admin_token, data_dir=data_dir)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -136,7 +133,7 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(live_server: Server) -> Server:
     """The live server with one user and token per role (names are not personal: roles)."""
     org = live_server.ok("POST", "/v1/organisations", json={"name": "Neutral intermediary"})
@@ -176,7 +173,7 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -254,3 +251,16 @@ def dashboard(browser: Any, server: Server) -> Iterator[Any]:
         assert not d.errors, f"JavaScript errors on the page: {d.errors}"
         assert not d.outside, f"the page reached outside the service: {d.outside}"
         d.close()
+
+
+def post_envelope(server: Server, who: str, envelope: bytes) -> dict[str, Any]:
+    """A party posts a message it signed on its own machine."""
+    r = server.call(
+        "POST",
+        "/v1/agreement/envelopes",
+        who,
+        content=envelope,
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    return dict(r.json())

@@ -57,10 +57,13 @@ def test_a_vehicle_moves_on_the_map_as_positions_arrive(server: Server, dashboar
     d.sign_in("coordinator")
     d.page.locator("#stream-status[data-state='live']").wait_for(timeout=10_000)
     m = marker(d.page, VEHICLE)
-    m.wait_for()
+    m.wait_for(state="attached")
     assert m.get_attribute("data-lat") == "42.507000"
-    before = m.bounding_box()
     row = d.page.locator(f'#vehicle-table tr[data-vehicle="{VEHICLE}"]')
+    # "Show on the map": the coordinator finds the vehicle from its row.
+    row.locator("button.locate").click()
+    m.wait_for()
+    before = m.bounding_box()
     assert "42.5070° N, 1.5200° E" in row.inner_text()
 
     # The driver reports twice more; the page follows without a reload.

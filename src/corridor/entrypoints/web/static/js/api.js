@@ -112,23 +112,86 @@ export async function corridors() {
   return asList(await get("/v1/corridors"), "corridors");
 }
 
+const PARTY = { party_a: "A", party_b: "B", "liaison-a": "A", "liaison-b": "B", a: "A", b: "B" };
+
+function partyLetter(role) {
+  return PARTY[String(role).toLowerCase()] || String(role);
+}
+
+function offsetAt(date, timeZone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  const shown = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  return shown - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+// A wall-clock time in an IANA zone ("2026-12-02T07:00" in "Europe/Kyiv") as a Date.
+export function zonedToDate(local, timeZone) {
+  const naive = new Date(`${local}${local.length <= 16 ? ":00" : ""}Z`);
+  if (Number.isNaN(naive.getTime())) return null;
+  try {
+    const first = new Date(naive.getTime() - offsetAt(naive, timeZone));
+    // Once more, in case a daylight-saving change lies between the two instants.
+    return new Date(naive.getTime() - offsetAt(first, timeZone));
+  } catch {
+    return null;
+  }
+}
+
+// The window of an agreement document: {start (local), duration_hours, time_zone}.
+export function documentWindow(doc) {
+  const w = doc && doc.window;
+  if (!w || !w.start || !w.time_zone || w.duration_hours === undefined) return null;
+  const open = zonedToDate(String(w.start), String(w.time_zone));
+  if (!open) return null;
+  return { open, close: new Date(open.getTime() + Number(w.duration_hours) * 3600000), timezone: w.time_zone };
+}
+
 export async function corridor(id) {
   const c = await get(`/v1/corridors/${encodeURIComponent(id)}`);
+  const versions = asList(c.versions).map((v) => ({
+    ...v,
+    version: v.version ?? v.number,
+    sha256: v.sha256 ?? v.hash,
+  }));
+  const numberOf = (hash) => (versions.find((v) => v.sha256 === hash) || {}).version;
+  const fromMap = (m) =>
+    Array.isArray(m) ? m : Object.entries(m || {}).map(([role, hash]) => ({ party: partyLetter(role), role, hash, version: numberOf(hash) }));
+  const latest = versions.length ? versions[versions.length - 1] : null;
+  const doc = (latest && latest.document) || c.current || {};
+  const win = documentWindow(doc);
   return {
     ...c,
     id: c.id ?? id,
+    name: doc.title || c.name || c.id,
     state: c.state || c.status || "draft",
+    description: c.description || "",
     ready: Boolean(c.ready),
-    missing: asList(c.missing ?? c.checklist_missing),
+    missing: asList(c.missing),
     checklist: asList(c.checklist),
-    versions: asList(c.versions),
-    acceptances: asList(c.acceptances ?? c.accepted),
-    confirmations: asList(c.confirmations ?? c.ceasefire_confirmations),
-    window: c.window || (c.current && c.current.window) || null,
-    timezone: c.timezone || c.time_zone || (c.current && c.current.timezone) || null,
+    versions,
+    participants: c.participants || doc.participants || {},
+    acceptances: fromMap(c.acceptances ?? c.accepted),
+    confirmations: fromMap(c.confirmations ?? c.ceasefire_confirmations),
+    document: doc,
+    window: win ? { open: win.open.toISOString(), close: win.close.toISOString() } : c.window || null,
+    timezone: (win && win.timezone) || c.timezone || c.time_zone || null,
   };
 }
 
+// The differences between two versions: a list of sentences (or of {field, before, after}).
 export async function diff(id, from, to) {
   const q = new URLSearchParams({ from: String(from), to: String(to) });
   const data = await get(`/v1/corridors/${encodeURIComponent(id)}/diff?${q}`);

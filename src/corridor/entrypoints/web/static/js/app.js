@@ -140,13 +140,13 @@ function renderHeader() {
   const c = state.corridor;
   put(
     $("corridor-summary"),
-    c ? h("span", { class: "corridor-name" }, `Corridor ${c.name || c.id}`) : h("span", { class: "muted" }, "No corridor proposed yet"),
+    c ? h("span", { class: "corridor-name" }, c.name || `Corridor ${c.id}`) : h("span", { class: "muted" }, "No corridor proposed yet"),
     c ? readinessBadge(c) : null,
     c && !c.ready && c.missing && c.missing.length
       ? h("span", { class: "missing-count" }, ` ${fmt.count(c.missing.length, "item", "items")} missing`)
       : null,
   );
-  const live = h("span", { id: "stream-status", class: "stream-status" }, "connecting…");
+  const live = h("span", { id: "stream-status", class: "stream-status" });
   put(
     $("who"),
     h("span", { class: "role", id: "role" }, ROLE_NAMES[state.me.role] || fmt.words(state.me.role)),
@@ -154,11 +154,13 @@ function renderHeader() {
     live,
     h("button", { type: "button", class: "ghost", onclick: signOut }, "Sign out"),
   );
+  setStreamStatus(state.streamStatus || "connecting");
 }
 
 function setStreamStatus(s) {
+  state.streamStatus = s;
   const el = $("stream-status");
-  const text = { live: "● live", reconnecting: "reconnecting…", refused: "live updates not available to your role" }[s] || s;
+  const text = { connecting: "connecting…", live: "● live", reconnecting: "reconnecting…", refused: "live updates not available to your role" }[s] || s;
   if (el) {
     el.textContent = text;
     el.dataset.state = s;
@@ -258,7 +260,7 @@ function renderVehicles() {
       h(
         "th",
         { scope: "row" },
-        id,
+        pos ? h("button", { type: "button", class: "link locate", "data-vehicle": id, title: `Show ${id} on the map` }, id) : id,
         may("names") ? h("button", { type: "button", class: "ghost names-button", "data-vehicle": id, "aria-label": `Names of the people aboard ${id}` }, "Names") : null,
       ),
       h("td", { class: "num" }, aboardText(counts.get(id))),
@@ -321,6 +323,11 @@ function renderPoints() {
 
 // Names are fetched only when a humanitarian user asks, one vehicle at a time (audited).
 $("vehicles").addEventListener("click", async (ev) => {
+  const locate = ev.target.closest(".locate");
+  if (locate) {
+    mapView.focusVehicle(locate.dataset.vehicle);
+    return;
+  }
   const button = ev.target.closest(".names-button");
   if (!button) return;
   const vehicle = button.dataset.vehicle;
@@ -499,7 +506,8 @@ async function loadCorridor() {
   if (state.corridor && state.corridor.timezone) fmt.setTimeZone(state.corridor.timezone);
   $("tz").textContent = fmt.timeZoneName();
   renderHeader();
-  if (state.view === "agreement" || !state.agreementDrawn) {
+  if (mapView.map && state.corridor) mapView.setAgreement(state.corridor.document);
+  {
     await renderAgreement($("agreement"), state.corridor);
     state.agreementDrawn = true;
   }
@@ -519,6 +527,7 @@ async function loadPlan() {
 async function loadMap(config) {
   mapView.ensure(config);
   const c = state.corridor;
+  if (c && c.document) mapView.setAgreement(c.document);
   const scenario = c && (c.scenario_id ?? c.scenario);
   if (!scenario) return;
   const [fc, roadFc, routeFc] = await Promise.allSettled([api.scenarioMap(scenario), api.roads(scenario), api.routes(scenario)]);

@@ -55,7 +55,7 @@ export class MapView {
       points: L.layerGroup().addTo(this.map),
       vehicles: L.layerGroup().addTo(this.map),
     };
-    L.control
+    this.layerControl = L.control
       .layers(null, {
         "Road network": this.groups.roads,
         "Besieged zone": this.groups.zone,
@@ -183,6 +183,49 @@ export class MapView {
     }
   }
 
+  // The agreed terms drawn on the map: route, ceasefire area and checkpoints of the latest
+  // version. Scenario layers, where the service has them, add the rest.
+  setAgreement(doc) {
+    const L = window.L;
+    if (!doc || !this.map) return;
+    if (!this.groups.agreement) {
+      this.groups.agreement = L.layerGroup().addTo(this.map);
+      this.layerControl.addOverlay(this.groups.agreement, "Agreed route, area, checkpoints");
+    }
+    const g = this.groups.agreement;
+    g.clearLayers();
+    const bounds = L.latLngBounds([]);
+    if (doc.ceasefire_area && doc.ceasefire_area.coordinates) {
+      const area = L.geoJSON(doc.ceasefire_area, {
+        pane: "zonePane",
+        style: { color: "#0b4fa8", weight: 2, dashArray: "3 6", fillColor: "#4f86c6", fillOpacity: 0.08 },
+      }).addTo(g);
+      area.bindTooltip("Ceasefire area (agreed)", { sticky: true });
+      bounds.extend(area.getBounds());
+    }
+    if (doc.route && doc.route.coordinates) {
+      const route = L.geoJSON(doc.route, { pane: "routePane", style: { color: "#0b4fa8", weight: 6, opacity: 0.95 } }).addTo(g);
+      route.bindTooltip("Agreed corridor route", { sticky: true });
+      bounds.extend(route.getBounds());
+    }
+    for (const k of doc.checkpoints || []) {
+      if (!Array.isArray(k.at) || k.at.length < 2) continue;
+      const id = String(k.name || k.id);
+      if (this.points.has(id)) continue;
+      const [lon, lat] = k.at;
+      const m = L.marker([lat, lon], { icon: this.pointIcon("checkpoint"), keyboard: true, title: `Checkpoint ${id}`, alt: `Checkpoint ${id}` }).addTo(g);
+      const side = { party_a: "party A", party_b: "party B" }[k.controlled_by] || k.controlled_by;
+      m.bindPopup(h("div", {}, h("strong", {}, `Checkpoint ${id}`), side ? h("div", {}, `Controlled by ${side}`) : null));
+      const label = m.getElement() && m.getElement().querySelector(".point-label");
+      if (label) label.textContent = id;
+      bounds.extend([lat, lon]);
+    }
+    if (bounds.isValid() && !this.fitted) {
+      this.map.fitBounds(bounds.pad(0.15));
+      this.fitted = true;
+    }
+  }
+
   pointIcon(kind) {
     const html = `<span class="badge badge-${kind}">${POINT_KINDS[kind].letter}</span><span class="point-label"></span>`;
     return window.L.divIcon({ className: "point-marker", html, iconSize: null, iconAnchor: [14, 14] });
@@ -278,6 +321,13 @@ export class MapView {
       el.dataset.lon = lon.toFixed(6);
     }
     v.marker.bindTooltip(`${id}: ${coordinate(lat, lon)} at ${clockSeconds(pos.at)}`);
+  }
+
+  focusVehicle(id) {
+    const v = this.vehicles.get(String(id));
+    if (!v) return;
+    this.map.setView(v.marker.getLatLng(), Math.max(this.map.getZoom(), 15));
+    v.marker.openTooltip();
   }
 
   invalidate() {
