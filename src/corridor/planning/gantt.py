@@ -162,14 +162,14 @@ def draw_gantt(
         f"{_clock(inst.open)}-{_clock(inst.close)}",
         loc="left",
         fontsize=11,
-        pad=22,
+        pad=38 if small else 22,
     )
     handles = [Patch(color=c, label=w) for w, c in COLOURS.items()]
     ax_v.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
-        borderaxespad=0.1,
+        borderaxespad=1.9 if small else 0.1,  # above the top clock labels
         ncol=len(handles),
         fontsize=8,
         frameon=False,
