@@ -8,11 +8,15 @@ import struct
 from pathlib import Path
 
 import pytest
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from corridor.errors import InputError
 from corridor.ledger import dsse, merkle, note
 from corridor.ledger.canonical import canonical_json
 from corridor.ledger.errors import KeyFormatError, VerificationError
@@ -253,3 +257,28 @@ def test_c2sp_examples_parse_and_verify() -> None:
     witness_sig = cosigned.signatures[1]
     assert struct.unpack(">Q", witness_sig.body[:8])[0] == 1679315147
     assert note.cosigned_message(cp_note.text, 1679315147) == ex[4]["cosignedMessage"].encode()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_fast_canonical_path_equals_rfc8785(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError):
+        with pytest.raises(InputError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ from corridor.ledger import dsse
 from corridor.ledger.canonical import canonical_json, is_canonical, sha256_hex
 from corridor.ledger.errors import KeyFormatError, VerificationError
 from corridor.ledger.keys import SignerKey, VerifierKey
+from corridor.ledger.merkle import leaf_hash
 
 Clock = Callable[[], dt.datetime]
 
@@ -71,6 +73,11 @@ def sign_statement(stmt: dict[str, Any], key: SignerKey) -> bytes:
     return dsse.sign(canonical_json(stmt), key)
 
 
+@functools.lru_cache(maxsize=1024)
+def _verifier(text: str) -> VerifierKey:
+    return VerifierKey.parse(text)
+
+
 def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
     """Decode and authenticate one envelope against the state before it; raises on failure.
 
@@ -99,7 +106,7 @@ def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
     candidates += [s.keyid for s in env.signatures if s.keyid and s.keyid != want]
     for text in candidates:
         try:
-            key = VerifierKey.parse(text)
+            key = _verifier(text)
             dsse.verify(env, key, what)
         except (VerificationError, KeyFormatError):
             continue
@@ -188,8 +195,9 @@ class AgreementService:
     ) -> tuple[list[SubmitResult], list[bytes]]:
         results: list[SubmitResult] = []
         fresh: list[bytes] = []
+        stored = self.store.indexes_of(envelopes)
         for envelope in envelopes:
-            existing = self.store.index_of(envelope)
+            existing = stored.get(leaf_hash(envelope))
             if existing is None and envelope in fresh:
                 existing = base + fresh.index(envelope)
             index = base + len(fresh) if existing is None else existing
