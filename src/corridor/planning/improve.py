@@ -1,0 +1,107 @@
+"""The anytime search: construct, then keep the front of the best plan and rebuild the rest.
+
+Each iteration picks a cut time, keeps every trip of the best plan that entered the zone by
+then (:func:`~corridor.planning.replan.whole_trips`), and rebuilds the rest with construction
+parameters drawn from the seeded generator; the result replaces the best plan when it scores
+higher. Every draw comes from ``np.random.Generator(seed)``, so the same seed and the same
+number of iterations give the same plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any
+
+import numpy as np
+
+from corridor.planning.construct import Builder, Knobs, World
+from corridor.planning.replan import ReplanError, builder_from_routes, whole_trips
+
+
+@dataclass
+class Candidate:
+    routes: list[dict[str, Any]]
+    score: float
+
+
+def plan_score(b: Builder) -> float:
+    """The score of everything the state has done, by the format's formula."""
+    w, inst = b.w, b.w.inst
+    people0 = np.array(
+        [[g.people.get(c, 0) for c in w.classes] for g in inst.gathering], dtype=np.int64
+    ).reshape(b.people.shape)
+    needs0 = np.array([g.needs_kg for g in inst.gathering], dtype=float)
+    taken = (people0 - b.people).sum(axis=0)
+    cargo = np.minimum(needs0, np.maximum(needs0 - b.needs, 0.0)).sum()
+    return float(taken @ w.weight + inst.cargo_weight * cargo)
+
+
+def draw_knobs(rng: np.random.Generator) -> Knobs:
+    """Construction parameters for one restart."""
+    return Knobs(
+        lam=float(rng.uniform(0.0, 0.5)),
+        mu=float(rng.uniform(0.0, 1.0)),
+        rho=float(rng.uniform(0.0, 3.5)),
+        candidates=int(rng.integers(3, 10)),
+        max_stops=int(rng.integers(2, 5)),
+        noise=float(rng.uniform(0.0, 0.3)),
+        slack=float(rng.choice([1e6, 1e6, 2.0])),
+    )
+
+
+def first_plan(world: World, base: Builder) -> Candidate:
+    """The construction with default parameters and no randomness."""
+    b = base.clone()
+    b.construct(Knobs(), None)
+    return Candidate(b.routes(), plan_score(b))
+
+
+def search(
+    world: World,
+    base_routes: dict[str, list[dict[str, Any]]] | None,
+    best: Candidate,
+    rng: np.random.Generator,
+    deadline: float,
+    iterations: int | None,
+    now: float | None = None,
+    on_step: Callable[[int, Candidate], None] | None = None,
+) -> tuple[Candidate, int]:
+    """Improve ``best`` until ``deadline`` (monotonic seconds) or ``iterations``; returns the
+    best candidate and the number of iterations run. ``base_routes`` are stops that every
+    plan must keep (a replan, from ``now``); the search never cuts into them."""
+    inst = world.inst
+    kept_until = -np.inf
+    if base_routes:
+        kept_until = max(
+            float(s.get("end", s.get("depart", -np.inf))) for st in base_routes.values() for s in st
+        )
+    done = 0
+    while (iterations is None or done < iterations) and monotonic() < deadline:
+        knobs = draw_knobs(rng)
+        lo = max(inst.open, kept_until)
+        cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf
+        if base_routes and cut == -np.inf:
+            b = builder_from_routes(world, base_routes, now)
+        elif cut == -np.inf:
+            b = Builder(world)
+        else:
+            keep = whole_trips(best.routes, cut)
+            if base_routes:
+                for name, stops in base_routes.items():
+                    if len(keep.get(name, [])) < len(stops):
+                        keep[name] = stops
+            try:
+                b = builder_from_routes(world, keep, now)
+            except ReplanError:  # kept trips that cannot be continued: try another cut
+                done += 1
+                continue
+        b.construct(knobs, rng)
+        done += 1
+        cand = Candidate(b.routes(), plan_score(b))
+        if cand.score > best.score + 1e-9:
+            best = cand
+        if on_step is not None:
+            on_step(done, best)
+    return best, done

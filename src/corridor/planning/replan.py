@@ -1,0 +1,256 @@
+"""Replanning: keep what has started, plan the rest.
+
+:func:`builder_from_routes` turns stops that are already decided into the state a construction
+continues from: people who boarded are gone from their gathering point, cargo loaded or
+unloaded is off the books, beds are taken and the crossings hold their lanes. A vehicle caught
+in the middle of a trip (inside the zone, or outside with people aboard) is first brought out
+and to a reception centre, taking more people on the way if it has room and time.
+
+The improvement loop uses the same function to keep the first part of a good plan and rebuild
+the rest (``now=None``: vehicles that had not started may still start whenever they like).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from corridor.errors import CorridorError, InputError
+from corridor.planning.construct import INF, Builder, World, _drive
+
+
+class ReplanError(CorridorError):
+    """The kept stops cannot be continued into a feasible plan (names vehicle and reason)."""
+
+    exit_code = 2
+
+    def __init__(self, vehicle: str, problem: str) -> None:
+        self.vehicle = vehicle
+        self.problem = problem
+        super().__init__(f"{vehicle}: {problem}")
+
+
+def kept_stops(plan: dict[str, Any], now: float) -> dict[str, list[dict[str, Any]]]:
+    """For each route of ``plan``, its stops that have started by ``now`` (arrived by then)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for route in plan.get("routes", []):
+        # A stop counts only with everything before it: a route is followed in order.
+        n = 0
+        for s in route["stops"]:
+            if float(s["arrive"]) > now:
+                break
+            n += 1
+        if n:
+            out[route["vehicle"]] = [dict(s) for s in route["stops"][:n]]
+    return out
+
+
+def whole_trips(routes: list[dict[str, Any]], cut: float) -> dict[str, list[dict[str, Any]]]:
+    """For each route, the trips whose in-crossing starts by ``cut``, each kept whole (up to
+    the outside stop after its out-crossing where people alight)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for route in routes:
+        stops = route["stops"]
+        keep = 0
+        i = 0
+        while i < len(stops):
+            s = stops[i]
+            if s.get("dir") == "in":
+                if s["start"] > cut:
+                    break
+                j = i
+                while j < len(stops) and "alight" not in stops[j]:
+                    j += 1
+                if j == len(stops):
+                    break
+                keep = j + 1
+                i = j + 1
+                continue
+            i += 1
+        if keep:
+            out[route["vehicle"]] = stops[:keep]
+    return out
+
+
+def builder_from_routes(
+    world: World, routes: dict[str, list[dict[str, Any]]], now: float | None
+) -> Builder:
+    """A construction state in which every vehicle of ``routes`` has done those stops."""
+    w, inst = world, world.inst
+    b = Builder(world)
+    v_ix = {v.name: i for i, v in enumerate(w.vehicles)}
+    g_ix = {g: i for i, g in enumerate(w.g_ids)}
+    k_ix = {k: i for i, k in enumerate(w.k_ids)}
+    r_ix = {r: i for i, r in enumerate(w.r_ids)}
+    d_ix = {d: i for i, d in enumerate(w.d_ids)}
+    c_ix = {c: i for i, c in enumerate(w.classes)}
+    out_ix, in_ix = inst.outside_index, inst.inside_index
+    pending: list[tuple[int, np.ndarray, bool, float]] = []
+    crossings: list[tuple[float, float, str, str, str]] = []
+    for name, stops in routes.items():
+        if name not in v_ix:
+            raise InputError(f"keep: routes[{name}]", f"no vehicle {name!r} in the fleet")
+        vi = v_ix[name]
+        v = b.fleet[vi]
+        aboard = np.zeros(len(w.classes), dtype=np.int64)
+        kg = 0.0
+        inside = False
+        for s in stops:
+            at = s["at"]
+            for c, n in s.get("board", {}).items():
+                b.people[g_ix[at], c_ix[c]] -= int(n)
+                aboard[c_ix[c]] += int(n)
+            for c, n in s.get("alight", {}).items():
+                b.capacity[r_ix[at]] -= int(n)
+                aboard[c_ix[c]] -= int(n)
+            if s.get("load_kg"):
+                b.supplies[d_ix[at]] -= float(s["load_kg"])
+                kg += float(s["load_kg"])
+            if s.get("unload_kg"):
+                b.needs[g_ix[at]] -= float(s["unload_kg"])
+                kg -= float(s["unload_kg"])
+            if "dir" in s:
+                crossings.append((float(s["start"]), float(s["end"]), at, s["dir"], name))
+                inside = s["dir"] == "in"
+        v.stops = stops
+        v.fresh = False
+        v.cargo = max(kg, 0.0)
+        last = stops[-1]
+        leave = float(last["end"] if "dir" in last else last["depart"])
+        if now is not None:
+            leave = max(leave, now)
+        if inside or aboard.any() or "dir" in last:
+            pending.append((vi, aboard, inside, leave))
+        else:
+            v.place, v.ready = out_ix[last["at"]], leave
+    # In order of start, first fit is an optimal lane assignment (interval colouring).
+    for start, end, at, d, name in sorted(crossings):
+        k = k_ix[at]
+        lanes = b.lanes_in[k] if d == "in" else b.lanes_out[k]
+        if not lanes.add_fixed(start, end):
+            raise ReplanError(
+                name,
+                f"its {d!r} crossing at {at} from {start:g} does not fit the lanes of the instance",
+            )
+    for vi in range(len(b.fleet)):
+        if b.fleet[vi].fresh and now is not None:
+            b.fleet[vi].ready = now
+    if (b.people < 0).any():
+        g, c = (int(x) for x in np.argwhere(b.people < 0)[0])
+        raise ReplanError("keep", f"more {w.classes[c]} board at {w.g_ids[g]} than wait there")
+    for vi, aboard, inside, leave in pending:
+        _finish(b, vi, aboard, inside, leave, in_ix)
+    return b
+
+
+def _finish(
+    b: Builder, vi: int, aboard: np.ndarray, inside: bool, leave: float, in_ix: dict[str, int]
+) -> None:
+    """Bring a vehicle caught mid-trip out of the zone (if inside) and to a reception centre."""
+    w, inst = b.w, b.w.inst
+    v = b.fleet[vi]
+    name = w.vehicles[vi].name
+    last = v.stops[-1]
+    fixed, pp = inst.stop_fixed, inst.stop_per_person
+    din = w.drives.inside.minutes
+    if inside:
+        here = in_ix[last["at"]]
+        # Room left: one more gathering point if it pays and still lets the vehicle out.
+        seats = int(w.seats[vi] - aboard[~w.stretcher].sum())
+        strs = int(w.stretchers[vi] - aboard[w.stretcher].sum())
+        cap_left = float(b.capacity.max(initial=0.0)) - float(aboard.sum())
+        medical_ok = bool(b.capacity[w.r_medical].max(initial=0.0) >= aboard.sum() + seats + strs)
+        take = b.fill(b.people, max(seats, 0), max(strs, 0), max(cap_left, 0.0), medical_ok)
+        n = take.sum(axis=1)
+        arrive = leave + din[here, w.g_in]
+        depart = arrive + np.where(n > 0, fixed + pp * n, 0.0)
+        exit_end = depart + w.exit_min
+        value = np.where((n > 0) & (exit_end <= inst.close), take @ w.weight, -INF)
+        g = int(np.argmax(value)) if len(value) else -1
+        if g >= 0 and value[g] > 0:
+            _drive(w.drives.inside, here, int(w.g_in[g]), leave, v.stops)
+            board = {w.classes[c]: int(x) for c, x in enumerate(take[g]) if x > 0}
+            trial = {"at": w.g_ids[g], "arrive": float(arrive[g]), "depart": float(depart[g]),
+                     "board": board}  # fmt: skip
+            if _out(b, vi, aboard + take[g], int(w.g_in[g]), float(depart[g]), [trial]):
+                b.people[g] -= take[g]
+                return
+            del v.stops[len(v.stops) - _n_pass(w, here, int(w.g_in[g])) :]
+        if not _out(b, vi, aboard, here, leave, []):
+            raise ReplanError(
+                name,
+                f"is inside the zone at {leave:g} and no checkpoint lets it out before the "
+                f"window closes at {inst.close:g}",
+            )
+        return
+    place = inst.outside_index[last["at"]]
+    if not _to_reception(b, vi, aboard, place, leave):
+        raise ReplanError(name, "has people aboard and no reception centre can take them")
+
+
+def _n_pass(w: World, i: int, j: int) -> int:
+    return 0 if i == j else len(w.drives.inside.path(i, j)) - 2
+
+
+def _out(
+    b: Builder,
+    vi: int,
+    aboard: np.ndarray,
+    here: int,
+    leave: float,
+    extra: list[dict[str, Any]],
+) -> bool:
+    """Through the checkpoint that lets the vehicle out first, then to a centre; False if none."""
+    w, inst = b.w, b.w.inst
+    din = w.drives.inside.minutes
+    best: tuple[float, float, float, int, int] | None = None
+    for k in range(len(w.k_ids)):
+        d = float(din[here, w.k_in[k]])
+        if not math.isfinite(d) or w.lanes_out[k] == 0:
+            continue
+        start, lane = b.lanes_out[k].earliest(leave + d)
+        end = start + float(w.svc_out[k])
+        if end <= inst.close and (best is None or end < best[0]):
+            best = (end, leave + d, start, lane, k)
+    if best is None:
+        return False
+    end, arrive, start, lane, k = best
+    v = b.fleet[vi]
+    mark = len(v.stops)
+    v.stops.extend(extra)
+    _drive(w.drives.inside, here, int(w.k_in[k]), leave, v.stops)
+    v.stops.append({"at": w.k_ids[k], "dir": "out", "arrive": arrive, "start": start,
+                    "end": end})  # fmt: skip
+    if not _to_reception(b, vi, aboard, int(w.k_out[k]), end):
+        del v.stops[mark:]
+        return False
+    b.lanes_out[k].reserve(lane, start, end)
+    return True
+
+
+def _to_reception(b: Builder, vi: int, aboard: np.ndarray, place: int, leave: float) -> bool:
+    """Drive to the nearest centre that can take everyone aboard and let them alight there."""
+    w, inst = b.w, b.w.inst
+    dout = w.drives.outside.minutes
+    people = int(aboard.sum())
+    eligible = b.capacity >= people
+    if aboard[w.medical].any():
+        eligible &= w.r_medical
+    cost = np.where(eligible, dout[place, w.r_out], INF)
+    if not len(cost) or not math.isfinite(float(cost.min())):
+        return False
+    r = int(np.argmin(cost))
+    v = b.fleet[vi]
+    _drive(w.drives.outside, place, int(w.r_out[r]), leave, v.stops)
+    arrive = leave + float(cost[r])
+    depart = arrive + (inst.stop_fixed + inst.stop_per_person * people if people else 0.0)
+    stop: dict[str, Any] = {"at": w.r_ids[r], "arrive": arrive, "depart": depart}
+    alight = {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0}
+    if alight:
+        stop["alight"] = alight
+    v.stops.append(stop)
+    b.capacity[r] -= people
+    v.place, v.ready = int(w.r_out[r]), depart
+    return True

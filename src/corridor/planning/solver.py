@@ -1,0 +1,251 @@
+"""The planner: ``solve(instance, params) -> SolveResult``.
+
+1. A first plan by construction with lane reservations (:mod:`corridor.planning.construct`),
+   in a second or so even on large instances.
+2. The project's own upper bound (:func:`corridor.planning.bound.upper_bound`), and on small
+   instances the exact MILP (:func:`corridor.planning.exact.solve_exact`), which may prove the
+   plan optimal.
+3. Improvement until the time limit (:mod:`corridor.planning.improve`).
+4. The project's own check of the thirteen rules (:func:`corridor.planning.check.check_plan`):
+   a plan that fails it is never returned.
+
+With ``keep`` and ``now`` it replans: every stop of ``keep`` that has started by ``now`` stays
+as it is and the rest is planned again (:mod:`corridor.planning.replan`).
+
+Example
+-------
+>>> from corridor.planning.instance import load_instance
+>>> res = solve(load_instance("data/cep/tiny.json"), SolveParams(time_limit=2, seed=1))
+>>> res.status in ("optimal", "feasible") and res.score <= res.upper_bound
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import monotonic
+from typing import Any
+
+import numpy as np
+
+from corridor.errors import CorridorError, InputError
+from corridor.planning.check import check_plan, parse_plan
+from corridor.planning.construct import Builder, World
+from corridor.planning.improve import Candidate, first_plan, search
+from corridor.planning.instance import Instance
+from corridor.planning.replan import builder_from_routes, kept_stops
+
+#: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
+EXACT_SIZE = 12
+
+
+class SolveParamsError(InputError, ValueError):
+    """A solve parameter out of range; names the parameter and the value."""
+
+
+class PlanRejected(CorridorError):
+    """The plan the planner made failed the project's own check (a bug; nothing is written)."""
+
+    def __init__(self, violations: list[str]) -> None:
+        self.violations = violations
+        shown = "; ".join(violations[:5])
+        super().__init__(f"the plan failed the plan check and was not written: {shown}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the planner has found so far (for a progress display)."""
+
+    elapsed: float
+    fraction: float  # of the time limit used
+    score: float
+    upper_bound: float | None
+    iteration: int
+    phase: str
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to plan: time limit (seconds), seed, and optionally a plan to keep from ``now``.
+
+    ``iterations`` caps the improvement iterations: with a cap that fits in the time limit,
+    the same seed gives the same plan on any machine.
+    """
+
+    time_limit: float = 30.0
+    seed: int = 0
+    keep: dict[str, Any] | None = None
+    now: float | None = None
+    on_progress: Callable[[Progress], None] | None = field(default=None, compare=False)
+    iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.time_limit, int | float) or not (
+            math.isfinite(self.time_limit) and self.time_limit > 0
+        ):
+            raise SolveParamsError(
+                "time_limit", f"must be a number of seconds > 0, got {self.time_limit!r}"
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise SolveParamsError("seed", f"must be a whole number >= 0, got {self.seed!r}")
+        if (self.keep is None) != (self.now is None):
+            raise SolveParamsError("keep", "keep and now go together (replan from time now)")
+        if self.now is not None and not (
+            isinstance(self.now, int | float) and math.isfinite(self.now)
+        ):
+            raise SolveParamsError("now", f"must be a time in minutes, got {self.now!r}")
+        if self.keep is not None and not isinstance(self.keep, dict):
+            raise SolveParamsError("keep", "must be a decoded CEP plan (a JSON object)")
+        if self.iterations is not None and (
+            isinstance(self.iterations, bool)
+            or not isinstance(self.iterations, int)
+            or self.iterations < 0
+        ):
+            raise SolveParamsError(
+                "iterations", f"must be a whole number >= 0, got {self.iterations!r}"
+            )
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    plan: dict[str, Any]  # cep-plan/1, with claimed.score and claimed.upper_bound
+    score: float
+    upper_bound: float
+    status: str  # "optimal" or "feasible"
+    gap: float  # (upper_bound - score) / upper_bound, 0 when optimal
+    bound_method: str
+    seconds: float
+    first_plan_seconds: float
+    iterations: int
+    check: Any = field(repr=False, default=None)
+
+
+def solve(instance: Instance, params: SolveParams) -> SolveResult:
+    """Plan ``instance`` (see the module docstring)."""
+    t0 = monotonic()
+    deadline = t0 + params.time_limit
+    world = World(instance)
+    base_routes = None
+    if params.keep is not None:
+        assert params.now is not None
+        _check_keep(instance, params.keep)
+        base_routes = kept_stops(params.keep, params.now)
+    base = (
+        builder_from_routes(world, base_routes, params.now)
+        if base_routes is not None
+        else Builder(world)
+    )
+    if base_routes is not None:
+        # The kept stops, completed where a vehicle is caught mid-trip.
+        base_routes = {
+            world.vehicles[i].name: list(v.stops) for i, v in enumerate(base.fleet) if v.stops
+        }
+
+    def report(phase: str, score: float, bound: float | None, it: int) -> None:
+        if params.on_progress is not None:
+            el = monotonic() - t0
+            params.on_progress(
+                Progress(el, min(el / params.time_limit, 1.0), score, bound, it, phase)
+            )
+
+    best = first_plan(world, base)
+    first_seconds = monotonic() - t0
+    report("first plan", best.score, None, 0)
+
+    bound_value, method = _bound(instance, params.time_limit)
+    report("bound", best.score, bound_value, 0)
+    proven = False
+    if base_routes is None and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
+        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.8))
+        if exact is not None:
+            if exact.plan is not None and exact.score > best.score + 1e-9:
+                best = Candidate(list(exact.plan["routes"]), float(exact.score))
+            if exact.optimal:
+                proven = True
+                bound_value = min(bound_value, float(exact.bound))
+                method = f"{method}; exact MILP"
+            report("exact", best.score, bound_value, 0)
+
+    iterations = 0
+    if not proven or best.score < bound_value - 1e-6:
+        rng = np.random.Generator(np.random.PCG64(params.seed))
+        best, iterations = search(
+            world,
+            base_routes,
+            best,
+            rng,
+            deadline,
+            params.iterations,
+            params.now,
+            on_step=lambda i, c: report("improve", c.score, bound_value, i),
+        )
+
+    plan: dict[str, Any] = {
+        "format": "cep-plan/1",
+        "instance": instance.name,
+        "routes": best.routes,
+    }
+    checked = check_plan(instance.raw, plan)
+    if not checked.feasible:
+        raise PlanRejected([f"[{v.rule}] {v.detail}" for v in checked.violations])
+    score = float(checked.score)
+    upper = max(bound_value, score)
+    optimal = proven or score >= upper - 1e-6
+    gap = 0.0 if optimal or upper <= 0 else (upper - score) / upper
+    plan["claimed"] = {"score": score, "upper_bound": upper}
+    report("done", score, upper, iterations)
+    return SolveResult(
+        plan=plan,
+        score=score,
+        upper_bound=upper,
+        status="optimal" if optimal else "feasible",
+        gap=gap,
+        bound_method=method,
+        seconds=monotonic() - t0,
+        first_plan_seconds=first_seconds,
+        iterations=iterations,
+        check=checked,
+    )
+
+
+def _check_keep(instance: Instance, keep: dict[str, Any]) -> None:
+    """The kept plan must be a well-formed plan of this instance (errors name the field)."""
+    if keep.get("instance") != instance.name:
+        raise InputError(
+            "keep: instance",
+            f"the plan is for {keep.get('instance')!r}, not the instance {instance.name!r}",
+        )
+    parse_plan(keep, instance)
+
+
+def _bound(instance: Instance, time_limit: float) -> tuple[float, str]:
+    """The project's own upper bound; the obvious one (everyone, all cargo) until it exists."""
+    try:
+        from corridor.planning.bound import upper_bound
+    except ImportError:
+        return _trivial_bound(instance), "everyone and all cargo"
+    res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit))
+    return float(res.value), str(res.method)
+
+
+def _trivial_bound(instance: Instance) -> float:
+    people = sum(
+        instance.classes[c].weight * n
+        for g in instance.gathering
+        for c, n in g.people.items()
+        if instance.classes[c].weight > 0
+    )
+    cargo = min(
+        sum(g.needs_kg for g in instance.gathering), sum(d.supplies_kg for d in instance.depots)
+    )
+    return float(people + max(instance.cargo_weight, 0.0) * cargo)
+
+
+def _exact(instance: Instance, time_limit: float) -> Any:
+    try:
+        from corridor.planning.exact import solve_exact
+    except ImportError:
+        return None
+    return solve_exact(instance, time_limit)
