@@ -232,11 +232,8 @@ def _problem(err: Any) -> str:
     if t.startswith("datetime"):
         return f"{_show(v)} is not an ISO 8601 date and time"
     if t == "value_error":
-        return (
-            f"{_show(v)}: {ctx.get('error', err['msg'])}"
-            if not isinstance(v, dict)
-            else str(ctx.get("error", err["msg"]))
-        )
+        why = str(ctx.get("error", err["msg"]))
+        return why if isinstance(v, dict) else f"{_show(v)}: {why}"
     return f"{_show(v)}: {err['msg']}"
 
 
