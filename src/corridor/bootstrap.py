@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
+from corridor.services.position_writer import PositionWriter
 from corridor.services.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -63,6 +64,14 @@ class Service:
     cipher: FieldCipher
     principals: PrincipalCache = field(default_factory=PrincipalCache)
     _log: LogService | None = None
+    _positions: PositionWriter | None = None
+
+    @property
+    def positions(self) -> PositionWriter:
+        """The group-committing writer of position reports (one per process)."""
+        if self._positions is None:
+            self._positions = PositionWriter(self.uow)
+        return self._positions
 
     @property
     def log(self) -> LogService:
@@ -83,6 +92,8 @@ class Service:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        if self._positions is not None:
+            self._positions.stop()
         self.bus.stop()
         self.engine.dispose()
 

@@ -205,15 +205,19 @@ class SqlAudit(_Repo):
 
 class SqlEvents(_Repo):
     def add(self, events: Sequence[Event]) -> list[Event]:
-        out = []
-        for e in events:
-            new_id = self.conn.execute(
-                insert(orm.events)
-                .values(at=now(), topic=e.topic, vehicle=e.vehicle, party=e.party, data=e.data)
-                .returning(orm.events.c.id)
-            ).scalar_one()
-            out.append(Event(e.topic, e.data, e.vehicle, e.party, int(new_id)))
-        return out
+        """Store events in one statement; returns them with their ids, in order."""
+        if not events:
+            return []
+        at = now()
+        rows = [
+            {"at": at, "topic": e.topic, "vehicle": e.vehicle, "party": e.party, "data": e.data}
+            for e in events
+        ]
+        stmt = insert(orm.events).returning(orm.events.c.id, sort_by_parameter_order=True)
+        ids = [int(i) for (i,) in self.conn.execute(stmt, rows)]
+        return [
+            Event(e.topic, e.data, e.vehicle, e.party, i) for e, i in zip(events, ids, strict=True)
+        ]
 
     def since(self, last_id: int, limit: int = 1000) -> list[Event]:
         q = (
@@ -254,13 +258,14 @@ class SqlPositions(_Repo):
             }
             for r in reports
         ]
+        # One statement object, executed with many parameter sets: SQLAlchemy caches its
+        # compiled form and sends the batch as one multi-row INSERT ("insertmanyvalues").
         stmt = (
             _insert(self.conn, orm.positions)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["vehicle", "client_id"])
             .returning(orm.positions.c.vehicle, orm.positions.c.client_id)
         )
-        return {(v, c) for v, c in self.conn.execute(stmt)}
+        return {(v, c) for v, c in self.conn.execute(stmt, rows)}
 
     def list(
         self, vehicle: str | None = None, after_id: int = 0, limit: int = 1000

@@ -32,9 +32,8 @@ def _own_vehicle(who: Principal, vehicle: str, action: str) -> None:
         )
 
 
-def report_positions(
-    uow: UnitOfWork, who: Principal, reports: list[PositionReport], max_batch: int
-) -> PositionsResult:
+def check_positions(who: Principal, reports: list[PositionReport], max_batch: int) -> None:
+    """Everything about a batch that can be refused before it touches the database."""
     require(who, "positions.write")
     if len(reports) > max_batch:
         raise InputError("positions", f"{len(reports)} reports in one batch; at most {max_batch}")
@@ -44,19 +43,34 @@ def report_positions(
         if (r.vehicle, r.client_id) in seen:
             raise InputError(f"positions[{i}].client_id", f"{r.client_id!r} repeats in the batch")
         seen.add((r.vehicle, r.client_id))
-    with uow:
-        stored = uow.positions.add_batch(reports, who.user_id)
-        by_vehicle: dict[str, list[dict[str, Any]]] = {}
-        for r in reports:
-            if (r.vehicle, r.client_id) in stored:
-                by_vehicle.setdefault(r.vehicle, []).append(
-                    {"at": r.at.isoformat(), "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh}
-                )
-        for vehicle, points in by_vehicle.items():
-            points.sort(key=lambda p: str(p["at"]))
-            uow.emit(Event("positions", {"vehicle": vehicle, "points": points}, vehicle=vehicle))
-        uow.commit()
+
+
+def store_positions(
+    uow: UnitOfWork, who: Principal, reports: list[PositionReport]
+) -> PositionsResult:
+    """Insert a checked batch into the open unit of work and record its events (no commit)."""
+    stored = uow.positions.add_batch(reports, who.user_id)
+    by_vehicle: dict[str, list[dict[str, Any]]] = {}
+    for r in reports:
+        if (r.vehicle, r.client_id) in stored:
+            by_vehicle.setdefault(r.vehicle, []).append(
+                {"at": r.at.isoformat(), "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh}
+            )
+    for vehicle, points in by_vehicle.items():
+        points.sort(key=lambda p: str(p["at"]))
+        uow.emit(Event("positions", {"vehicle": vehicle, "points": points}, vehicle=vehicle))
     return PositionsResult(accepted=len(stored), duplicates=len(reports) - len(stored))
+
+
+def report_positions(
+    uow: UnitOfWork, who: Principal, reports: list[PositionReport], max_batch: int
+) -> PositionsResult:
+    """Check and store one batch in its own transaction (the HTTP API groups several)."""
+    check_positions(who, reports, max_batch)
+    with uow:
+        result = store_positions(uow, who, reports)
+        uow.commit()
+    return result
 
 
 def list_positions(

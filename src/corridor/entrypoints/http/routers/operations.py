@@ -25,13 +25,17 @@ AfterQ = Annotated[int, Query(ge=0, le=2**62)]
 
 
 @router.post("/positions", **guard("positions.write"))
-def report_positions(body: PositionsIn, who: Who, uow: UowDep, service: ServiceDep) -> PositionsOut:
-    """A batch of position reports. Each has a client-made id: a retried batch is stored once."""
+def report_positions(body: PositionsIn, who: Who, service: ServiceDep) -> PositionsOut:
+    """A batch of position reports. Each has a client-made id: a retried batch is stored once.
+
+    The answer comes after the batch is committed to disk (grouped with concurrent batches).
+    """
     reports = [
         PositionReport(p.client_id, p.vehicle, p.at, p.lat, p.lon, p.speed_kmh, p.heading)
         for p in body.positions
     ]
-    result = ops.report_positions(uow, who, reports, service.settings.max_batch)
+    ops.check_positions(who, reports, service.settings.max_batch)
+    result = service.positions.write(who, reports)
     return PositionsOut(accepted=result.accepted, duplicates=result.duplicates)
 
 

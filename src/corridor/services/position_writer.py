@@ -1,0 +1,121 @@
+"""Group commit for position reports: many batches, one transaction, one disk flush.
+
+Fifty vehicles reporting at once would otherwise queue for the database one commit (one fsync)
+each. The writer thread takes every batch waiting, stores them in one transaction, commits, and
+only then answers each request: an acknowledgement still means "on disk", and a crash before
+the commit loses only reports nobody was told were stored (their retry stores them once).
+If the grouped transaction fails, each batch is retried alone so one bad batch fails alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from corridor.services.operations import PositionsResult, store_positions
+
+if TYPE_CHECKING:
+    from corridor.domain.access import Principal
+    from corridor.domain.operations import PositionReport
+    from corridor.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Job:
+    who: Principal
+    reports: list[PositionReport]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: PositionsResult | None = None
+    error: BaseException | None = None
+
+
+class PositionWriter:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], max_group: int = 256) -> None:
+        self._uow_factory = uow_factory
+        self._max_group = max_group
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        #: How many transactions and batches so far (for the benchmark and tests).
+        self.commits = 0
+        self.batches = 0
+
+    def write(self, who: Principal, reports: list[PositionReport]) -> PositionsResult:
+        """Store a checked batch; returns once it is committed (or raises its error)."""
+        self._ensure_thread()
+        job = _Job(who, reports)
+        self._queue.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="position-writer", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = [first]
+            while len(jobs) < self._max_group:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                jobs.append(nxt)
+            try:
+                self._store(jobs)
+            except Exception:
+                if len(jobs) == 1:
+                    jobs[0].error = _error()
+                else:
+                    log.warning("a group of %d batches failed; storing them one by one", len(jobs))
+                    for job in jobs:
+                        try:
+                            self._store([job])
+                        except Exception:
+                            job.error = _error()
+            for job in jobs:
+                job.done.set()
+
+    def _store(self, jobs: list[_Job]) -> None:
+        uow = self._uow_factory()
+        with uow:
+            results = [store_positions(uow, job.who, job.reports) for job in jobs]
+            uow.commit()
+        for job, result in zip(jobs, results, strict=True):
+            job.result = result
+        self.commits += 1
+        self.batches += len(jobs)
+
+
+def _error() -> BaseException:
+    import sys
+
+    exc = sys.exc_info()[1]
+    assert exc is not None
+    return exc
