@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.ledger_store import LedgerStore, StaleLog
 from corridor.errors import InputError
 from corridor.ledger import merkle
 from corridor.ledger.errors import VerificationError
@@ -130,3 +130,12 @@ def test_checkpoints_and_cosignatures_are_stored_and_verify(open_store) -> None:
     stranger = note.with_signature(cosign(note, witness, 1)).to_bytes().replace(b"\n3\n", b"\n4\n")
     with pytest.raises(VerificationError, match="invalid cosignature"):
         store.add_cosignatures(stranger, witness.verifier())
+
+
+def test_an_append_checked_against_an_older_log_is_not_stored(open_store) -> None:  # type: ignore[no-untyped-def]
+    store = open_store()
+    store.append(b"first")
+    with pytest.raises(StaleLog):
+        store.append_many([b"checked against an empty log"], expect_size=0)
+    assert list(store.entries()) == [b"first"]
+    assert store.append_many([b"second"], expect_size=1) == [1]
