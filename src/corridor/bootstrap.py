@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from corridor.domain.access import Principal
     from corridor.services.log import LogService
+    from corridor.services.plans import PlanJobs
     from corridor.settings import Settings
 
 
@@ -65,6 +66,16 @@ class Service:
     principals: PrincipalCache = field(default_factory=PrincipalCache)
     _log: LogService | None = None
     _positions: PositionWriter | None = None
+    _plans: PlanJobs | None = None
+
+    @property
+    def plans(self) -> PlanJobs:
+        """Background planning jobs of this process."""
+        if self._plans is None:
+            from corridor.services.plans import PlanJobs
+
+            self._plans = PlanJobs(self.uow, lambda: self.log.agreed_terms())
+        return self._plans
 
     @property
     def positions(self) -> PositionWriter:
@@ -94,6 +105,8 @@ class Service:
     def close(self) -> None:
         if self._positions is not None:
             self._positions.stop()
+        if self._plans is not None:
+            self._plans.shutdown()
         self.bus.stop()
         self.engine.dispose()
 
@@ -107,5 +120,26 @@ def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
         from corridor.services.log import load_or_create_log_key
 
         load_or_create_log_key(settings.log_key_file)  # before workers race to make one
+        _fail_interrupted_plans(engine)
     bus: LocalBus = PostgresBus(engine) if engine.dialect.name == "postgresql" else LocalBus()
     return Service(settings, engine, bus, FieldCipher(settings.registry_key_bytes))
+
+
+def _fail_interrupted_plans(engine: Engine) -> None:
+    """Plans left queued or running by a stopped server will never finish: say so."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from corridor.adapters import orm
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(orm.plans)
+            .where(orm.plans.c.status.in_(["queued", "running"]))
+            .values(
+                status="failed",
+                error="interrupted: the server stopped during planning",
+                finished_at=datetime.now(UTC),
+            )
+        )

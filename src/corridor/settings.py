@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     #: SQLite ``synchronous``: FULL survives power loss, NORMAL only process crashes.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
+    #: Background map tiles for the dashboard ({z}/{x}/{y} URL); none by default (offline).
+    tiles_url: str | None = None
     #: The log operator's Ed25519 key (C2SP signed-note text); made on first start if absent.
     log_key_path: Path | None = None
 

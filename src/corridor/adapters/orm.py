@@ -195,6 +195,10 @@ scenarios = Table(
     Column("instance", JSON),
     Column("routes", JSON),
     Column("layers", JSON),
+    # ISO time of minute 0 of the CEP instance (local midnight of the window's day).
+    Column("origin", String(40)),
+    # {id: {kind, name, lon, lat}} of every place, for checks against the agreement.
+    Column("places", JSON),
 )
 
 plans = Table(

@@ -59,3 +59,66 @@ def on_version(
     """Acceptance, ceasefire confirmation, suspension... of version ``number`` (``digest``)."""
     stmt = statement(kind, corridor, key.name, _stamp(), digest, {"version": number, **extra})
     return sign_statement(stmt, key)
+
+
+def document_for_scenario(
+    scenario: dict[str, Any],
+    keys: dict[str, str],
+    *,
+    time_zone: str,
+    max_vehicles: int,
+    window: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A complete corridor proposal for a compiled scenario (as ``GET /v1/scenarios/{id}``
+    plus its ``instance``, ``map`` and ``routes``), in the words of :func:`example_documents`.
+
+    Checkpoints, route and ceasefire area come from the scenario; ``window`` (instance minutes)
+    defaults to the scenario's own window.
+    """
+    from zoneinfo import ZoneInfo
+
+    from corridor.domain.proposal import example_documents
+
+    _, template = example_documents(keys)
+    features = scenario["map"]["features"]
+    zone = next(f["geometry"] for f in features if f["properties"].get("layer") == "zone")
+    checkpoints = [
+        {
+            "name": f["properties"].get("name") or str(f["id"]),
+            "id": f["id"],
+            "at": f["geometry"]["coordinates"],
+            "controlled_by": ("party_a", "party_b")[i % 2],
+        }
+        for i, f in enumerate(x for x in features if x["properties"].get("layer") == "checkpoint")
+    ]
+    route = next(
+        (
+            f["geometry"]
+            for f in scenario["routes"]["features"]
+            if f["geometry"]["type"] == "LineString"
+        ),
+        {"type": "LineString", "coordinates": [c["at"] for c in checkpoints[:2]] * 2},
+    )
+    open_min, close_min = window or (
+        scenario["instance"]["window"]["open"],
+        scenario["instance"]["window"]["close"],
+    )
+    zero = dt.datetime.fromisoformat(scenario["origin"])
+    start = (zero + dt.timedelta(minutes=open_min)).astimezone(ZoneInfo(time_zone))
+    doc = {
+        **template,
+        "corridor": f"{scenario['name']}-corridor",
+        "version": 1,
+        "supersedes": None,
+        "title": f"Evacuation corridor for {scenario['name']}",
+        "route": {"type": "LineString", "coordinates": route["coordinates"]},
+        "checkpoints": [{k: v for k, v in c.items() if k != "id"} for c in checkpoints],
+        "window": {
+            "start": start.strftime("%Y-%m-%dT%H:%M"),
+            "duration_hours": round((close_min - open_min) / 60, 4),
+            "time_zone": time_zone,
+        },
+        "ceasefire_area": {"type": "Polygon", "coordinates": zone["coordinates"]},
+        "max_vehicles": max_vehicles,
+    }
+    return doc

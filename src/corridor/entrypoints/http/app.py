@@ -21,10 +21,11 @@ from corridor.entrypoints.http.routers import (
     meta,
     operations,
     registry,
+    scenarios,
 )
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
-ROUTERS = [meta, accounts, operations, registry, drafts, agreement, events]
+ROUTERS = [meta, accounts, operations, registry, drafts, agreement, scenarios, events]
 
 
 def create_app(service: Service) -> FastAPI:

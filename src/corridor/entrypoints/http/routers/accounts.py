@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.domain.access import ACCESS
+from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
 from corridor.entrypoints.http.schemas import IssuedTokenOut, OrganisationIn, TokenIn, UserIn
 from corridor.services import accounts, registry
 
@@ -22,6 +23,16 @@ def me(who: Who) -> dict[str, Any]:
         "party": who.party,
         "vehicle": who.vehicle,
         "organisation_id": who.organisation_id,
+        "may": sorted(a for a, roles in ACCESS.items() if who.role in roles),
+    }
+
+
+@router.get("/config", **guard("me.read"))
+def config(service: ServiceDep) -> dict[str, Any]:
+    """What the dashboard needs to know: background tiles (if configured) and attribution."""
+    return {
+        "tiles_url": service.settings.tiles_url,
+        "attribution": "© OpenStreetMap contributors",
     }
 
 

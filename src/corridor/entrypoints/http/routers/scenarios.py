@@ -1,0 +1,115 @@
+"""Scenarios (upload, compiled instance, map layers, routes) and plans (background jobs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.schemas import PlanIn, ScenarioIn
+from corridor.services import plans, scenarios
+
+router = APIRouter(prefix="/v1", tags=["planning"])
+ScenarioQ = Annotated[int | None, Query(ge=1, le=2**62)]
+
+
+class ScenarioUpload(ScenarioIn):
+    files: dict[
+        Annotated[str, Field(min_length=1, max_length=120)],
+        Annotated[str, Field(max_length=900_000)],
+    ] = Field(default={}, max_length=20, description="side files the YAML names (GeoJSON)")
+
+
+class Accepted(BaseModel):
+    id: int
+    status: str
+
+
+@router.post("/scenarios", status_code=201, **guard("scenarios.write"))
+async def upload_scenario(
+    body: ScenarioUpload, who: Who, uow: UowDep, service: ServiceDep
+) -> dict[str, Any]:
+    """Upload a scenario: validated and compiled (instance, routes, layers), then stored."""
+    ident = await run_in_threadpool(
+        scenarios.upload, uow, who, service.settings.data_dir, body.source, dict(body.files)
+    )
+    row = scenarios.get(service.uow(), who, ident)
+    return {"id": ident, "name": row["name"], "origin": row["origin"]}
+
+
+@router.get("/scenarios", **guard("scenarios.read"))
+def list_scenarios(who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    return scenarios.list_all(uow, who)
+
+
+@router.get("/scenarios/{scenario_id}", **guard("scenarios.read"))
+def get_scenario(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    row = scenarios.get(uow, who, scenario_id)
+    return {k: row[k] for k in ("id", "name", "created_at", "origin", "source")}
+
+
+@router.get("/scenarios/{scenario_id}/instance", **guard("scenarios.read"))
+def scenario_instance(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    """The compiled CEP instance (data/cep/FORMAT.md)."""
+    return dict(scenarios.get(uow, who, scenario_id)["instance"])
+
+
+@router.get("/scenarios/{scenario_id}/map", **guard("scenarios.read"))
+def scenario_map(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    """GeoJSON: zone, hazards, gathering points, depots, reception centres, checkpoints."""
+    return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=False)
+
+
+@router.get("/scenarios/{scenario_id}/roads", **guard("scenarios.read"))
+def scenario_roads(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    """GeoJSON: the road network around the area, by speed band."""
+    return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=True)
+
+
+@router.get("/routes", **guard("scenarios.read"))
+def routes(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> dict[str, Any]:
+    """GeoJSON: corridor routes (time, length, exposure) of a scenario (default: the newest)."""
+    if scenario is None:
+        listed = scenarios.list_all(uow, who)
+        if not listed:
+            return {"type": "FeatureCollection", "features": []}
+        scenario = int(listed[-1]["id"])
+    return dict(scenarios.get(uow, who, scenario)["routes"])
+
+
+@router.post("/plans", status_code=202, **guard("plans.write"))
+def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
+    """Start planning in the background; poll GET /v1/plans/{id} or watch the event stream."""
+    ident = service.plans.start(who, body.scenario_id, body.time_limit, body.seed)
+    return Accepted(id=ident, status="queued")
+
+
+@router.get("/plans", **guard("plans.read"))
+def list_plans(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> list[dict[str, Any]]:
+    from corridor.services.accounts import require
+
+    require(who, "plans.read")
+    with uow:
+        rows = list(uow.plans.list())
+    return [r for r in rows if scenario is None or r["scenario_id"] == scenario]
+
+
+@router.get("/plans/{plan_id}", **guard("plans.read"))
+def get_plan(plan_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+    """Status and progress; once done, the plan, its check and its check against the agreement."""
+    return plans.get(uow, who, plan_id)
+
+
+@router.get("/plans/{plan_id}/trips", **guard("trips.read"))
+def plan_trips(plan_id: int, who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    """Trip sheets per vehicle; a driver sees only its own vehicle's."""
+    return plans.trips(uow, who, plan_id)
+
+
+@router.get("/progress", **guard("counts.read"))
+def progress(who: Who, uow: UowDep) -> dict[str, Any]:
+    """Evacuated so far by class against the plan; people waiting, aboard, arrived (counts)."""
+    return plans.progress(uow, who)

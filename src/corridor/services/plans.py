@@ -1,0 +1,270 @@
+"""Plans as background jobs: solve the scenario's instance within the agreed terms, then check.
+
+The job narrows the instance to the latest agreed corridor (its window, its checkpoints, its
+number of vehicles), runs issue 3's planner with a progress callback, and publishes the plan
+only with two verdicts: the CEP check against the scenario's own instance, and the check
+against the agreement (every crossing at an agreed checkpoint, inside the agreed window, no
+more vehicles than agreed). A plan that fails either is stored as ``rejected``, with why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from corridor.domain.access import Principal, Role
+from corridor.domain.operations import (
+    AgreedTerms,
+    Event,
+    agreed_checkpoints,
+    plan_compliance,
+    restrict_instance,
+)
+from corridor.errors import CorridorError
+from corridor.services.accounts import require
+from corridor.services.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from corridor.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def terms_for(
+    document: dict[str, Any] | None, origin: str, places: dict[str, Any]
+) -> AgreedTerms | None:
+    """The agreed document's terms in the instance's minutes (None: nothing agreed)."""
+    if document is None:
+        return None
+    from corridor.domain.proposal import window_bounds
+
+    bounds = window_bounds(document)
+    if bounds is None:
+        return None
+    zero = dt.datetime.fromisoformat(origin)
+    return AgreedTerms(
+        open_min=(bounds[0] - zero).total_seconds() / 60,
+        close_min=(bounds[1] - zero).total_seconds() / 60,
+        checkpoints=agreed_checkpoints(list(document.get("checkpoints") or []), places),
+        max_vehicles=int(document.get("max_vehicles") or 0),
+    )
+
+
+class PlanJobs:
+    """Runs one plan at a time per process (the planner uses a whole core)."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        agreed_document: Callable[[], dict[str, Any] | None],
+    ) -> None:
+        self._uow = uow_factory
+        self._agreed = agreed_document
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner")
+        self._lock = threading.Lock()
+
+    def start(self, who: Principal, scenario_id: int, time_limit: float, seed: int) -> int:
+        require(who, "plans.write")
+        uow = self._uow()
+        with uow:
+            row = uow.scenarios.get(scenario_id)
+            if row is None or row["instance"] is None:
+                raise NotFound("compiled scenario", scenario_id)
+            plan_id = int(
+                uow.plans.add(scenario_id, {"time_limit": time_limit, "seed": seed}, who.user_id)
+            )
+            uow.emit(Event("plans", {"id": plan_id, "status": "queued", "progress": 0.0}))
+            uow.commit()
+        self._pool.submit(self._run, plan_id)
+        return plan_id
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _set(self, plan_id: int, event: dict[str, Any] | None = None, **values: Any) -> None:
+        uow = self._uow()
+        with uow:
+            uow.plans.set_fields(plan_id, **values)
+            if event is not None:
+                uow.emit(Event("plans", {"id": plan_id, **event}))
+            uow.commit()
+
+    def _run(self, plan_id: int) -> None:
+        try:
+            self._solve(plan_id)
+        except CorridorError as exc:
+            self._fail(plan_id, str(exc))
+        except Exception as exc:  # a bug in a job must not kill the worker thread
+            log.exception("plan %s failed", plan_id)
+            self._fail(plan_id, f"internal error: {type(exc).__name__}")
+
+    def _fail(self, plan_id: int, error: str) -> None:
+        self._set(
+            plan_id,
+            {"status": "failed", "error": error},
+            status="failed",
+            error=error,
+            finished_at=dt.datetime.now(dt.UTC),
+        )
+
+    def _solve(self, plan_id: int) -> None:
+        from corridor.planning.check import check_plan
+        from corridor.planning.instance import parse_instance
+        from corridor.planning.solver import Progress, SolveParams, solve
+
+        uow = self._uow()
+        with uow:
+            plan = uow.plans.get(plan_id)
+            scenario = uow.scenarios.get(plan["scenario_id"])
+        instance = scenario["instance"]
+        terms = terms_for(self._agreed(), scenario["origin"], scenario["places"] or {})
+        narrowed = restrict_instance(instance, terms) if terms is not None else instance
+        self._set(plan_id, {"status": "running", "progress": 0.0}, status="running", progress=0.0)
+        last = [0.0]
+
+        def on_progress(p: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.5:
+                last[0] = now
+                self._set(
+                    plan_id,
+                    {"status": "running", "progress": round(p.fraction, 3), "score": p.score},
+                    progress=min(p.fraction, 1.0),
+                )
+
+        params = plan["params"]
+        result = solve(
+            parse_instance(narrowed),
+            SolveParams(
+                time_limit=float(params["time_limit"]),
+                seed=int(params["seed"]),
+                on_progress=on_progress,
+            ),
+        )
+        check = check_plan(instance, result.plan)
+        problems = (
+            plan_compliance(result.plan, terms)
+            if terms is not None
+            else ["no corridor is agreed by both parties yet: this plan cannot be published"]
+        )
+        report = {
+            "check": {
+                "feasible": check.feasible,
+                "score": check.score,
+                "evacuated": check.evacuated,
+                "cargo_kg": check.cargo_kg,
+                "vehicles_used": check.vehicles_used,
+                "violations": [
+                    asdict(v) if hasattr(v, "__dataclass_fields__") else str(v)
+                    for v in check.violations
+                ],
+            },
+            "agreement": {
+                "complies": not problems,
+                "problems": problems,
+                "terms": None
+                if terms is None
+                else {
+                    "open": terms.open_min,
+                    "close": terms.close_min,
+                    "checkpoints": sorted(terms.checkpoints),
+                    "max_vehicles": terms.max_vehicles,
+                },
+            },
+            "status": result.status,
+            "gap": result.gap,
+            "seconds": result.seconds,
+        }
+        status = "done" if check.feasible and not problems else "rejected"
+        self._set(
+            plan_id,
+            {"status": status, "progress": 1.0, "score": result.score},
+            status=status,
+            progress=1.0,
+            plan=result.plan,
+            report=report,
+            score=result.score,
+            upper_bound=result.upper_bound,
+            finished_at=dt.datetime.now(dt.UTC),
+            error=None
+            if status == "done"
+            else "; ".join((problems or [str(v) for v in check.violations])[:3]),
+        )
+
+
+def get(uow: UnitOfWork, who: Principal, plan_id: int) -> dict[str, Any]:
+    require(who, "plans.read")
+    with uow:
+        row = uow.plans.get(plan_id)
+        if row is None:
+            raise NotFound("plan", plan_id)
+        scenario = uow.scenarios.get(row["scenario_id"])
+    out = dict(row)
+    out["origin"] = scenario["origin"] if scenario else None
+    if scenario and scenario["instance"]:
+        out["window"] = scenario["instance"]["window"]
+    return out
+
+
+def trips(uow: UnitOfWork, who: Principal, plan_id: int) -> list[dict[str, Any]]:
+    """Trip sheets: each vehicle's stops. A driver gets only its own vehicle's."""
+    require(who, "trips.read")
+    with uow:
+        row = uow.plans.get(plan_id)
+    if row is None or row["plan"] is None:
+        raise NotFound("finished plan", plan_id)
+    routes = row["plan"]["routes"]
+    if who.role is Role.DRIVER:
+        routes = [r for r in routes if r["vehicle"] == who.vehicle]
+    return list(routes)
+
+
+def progress(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
+    """Evacuated so far by class against the latest published plan; people at each point."""
+    require(who, "counts.read")
+    from collections import Counter
+
+    with uow:
+        plan = uow.plans.latest_done()
+        checkins = list(uow.checkins.list(None))
+        scenario = uow.scenarios.get(plan["scenario_id"]) if plan else None
+    boarded: Counter[str] = Counter()
+    arrived: Counter[str] = Counter()
+    aboard: Counter[str] = Counter()
+    boarded_at: Counter[str] = Counter()
+    arrived_at: Counter[str] = Counter()
+    for c in checkins:
+        n = sum(c.people.values())
+        if c.kind == "boarding":
+            boarded.update(c.people)
+            aboard[c.vehicle] += n
+            boarded_at[c.place] += n
+        else:
+            arrived.update(c.people)
+            aboard[c.vehicle] -= n
+            arrived_at[c.place] += n
+    waiting = {}
+    if scenario and scenario["instance"]:
+        for g in scenario["instance"]["gathering"]:
+            waiting[g["id"]] = max(0, sum(g["people"].values()) - boarded_at[g["id"]])
+    planned = (plan["report"] or {}).get("check", {}).get("evacuated", {}) if plan else {}
+    if who.role is Role.DRIVER:
+        aboard = Counter({k: v for k, v in aboard.items() if k == who.vehicle})
+    return {
+        "plan": plan["id"] if plan else None,
+        "planned": planned,
+        "boarded": dict(boarded),
+        "evacuated": dict(arrived),
+        "aboard": {k: v for k, v in aboard.items() if v},
+        "waiting": waiting,
+        "arrived_at": dict(arrived_at),
+    }
+
+
+__all__ = ["Forbidden", "PlanJobs", "get", "progress", "terms_for", "trips"]
