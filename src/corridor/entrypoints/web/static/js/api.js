@@ -200,6 +200,15 @@ export async function diff(id, from, to) {
 
 // --- map layers ------------------------------------------------------------------------------
 
+export async function scenarios() {
+  return asList(await get("/v1/scenarios"), "scenarios");
+}
+
+export async function plans(scenario) {
+  const q = scenario ? `?${new URLSearchParams({ scenario: String(scenario) })}` : "";
+  return asList(await get(`/v1/plans${q}`), "plans");
+}
+
 export async function scenarioMap(scenario) {
   return asFeatureCollection(await get(`/v1/scenarios/${encodeURIComponent(scenario)}/map`));
 }

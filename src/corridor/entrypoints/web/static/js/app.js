@@ -513,12 +513,33 @@ async function loadCorridor() {
   }
 }
 
-async function loadPlan() {
-  const c = state.corridor;
-  const planId = c && (c.plan_id ?? c.plan ?? (c.plans && c.plans.length ? c.plans[c.plans.length - 1].id ?? c.plans[c.plans.length - 1] : null));
-  if (!planId || !may("plans")) return;
+// The newest item of a list the service may not offer yet (404) or may refuse (403): null then.
+async function newest(listCall) {
   try {
-    state.plan = await api.plan(typeof planId === "object" ? planId.id : planId);
+    const list = await listCall();
+    return list.length ? list[list.length - 1] : null;
+  } catch (err) {
+    if (err instanceof api.ApiError && (err.forbidden || err.missing)) return null;
+    throw err;
+  }
+}
+
+function idOf(x) {
+  return x && typeof x === "object" ? x.id : x;
+}
+
+async function loadPlan() {
+  if (!may("plans")) return;
+  const c = state.corridor;
+  let planId = c && idOf(c.plan_id ?? c.plan ?? (c.plans && c.plans.length ? c.plans[c.plans.length - 1] : null));
+  if (!planId) {
+    const scenario = state.scenarioId;
+    const latest = await newest(() => api.plans(scenario));
+    planId = idOf(latest);
+  }
+  if (!planId) return;
+  try {
+    state.plan = await api.plan(planId);
   } catch (err) {
     if (!(err.forbidden || err.missing)) throw err;
   }
@@ -528,13 +549,15 @@ async function loadMap(config) {
   mapView.ensure(config);
   const c = state.corridor;
   if (c && c.document) mapView.setAgreement(c.document);
-  const scenario = c && (c.scenario_id ?? c.scenario);
+  let scenario = c && idOf(c.scenario_id ?? c.scenario);
+  if (!scenario) scenario = idOf(await newest(api.scenarios));
+  state.scenarioId = scenario || null;
   if (!scenario) return;
   const [fc, roadFc, routeFc] = await Promise.allSettled([api.scenarioMap(scenario), api.roads(scenario), api.routes(scenario)]);
   if (roadFc.status === "fulfilled") mapView.setRoads(roadFc.value);
-  if (routeFc.status === "fulfilled") mapView.setRoutes(routeFc.value, c.route_id);
+  if (routeFc.status === "fulfilled") mapView.setRoutes(routeFc.value, c && c.route_id);
   if (fc.status === "fulfilled") mapView.setScenario(fc.value);
-  else notAvailable($("points"), fc.reason);
+  if (state.progress) mapView.setCounts(state.progress.points);
 }
 
 function planned(plan) {
@@ -651,12 +674,13 @@ async function start() {
   if (!may("incidentsWrite")) $("report-title").textContent = "Reporting incidents is not available to your role";
 
   const config = await api.config();
-  await loadDynamic("all");
+  await loadDynamic("corridor");
   try {
     await loadMap(config);
   } catch (err) {
     console.error(err);
   }
+  await loadDynamic("plan");
   if (may("positions")) {
     try {
       for (const p of await api.latestPositions()) applyPosition(p);

@@ -47,6 +47,10 @@ export class MapView {
       L.tileLayer(config.tile_url, { attribution: ATTRIBUTION, maxZoom: 19 }).addTo(this.map);
     }
     this.panes();
+    // Place labels only where they can be read; the side panel lists every count anyway.
+    const labels = () => this.element.classList.toggle("labels-hidden", this.map.getZoom() < 15);
+    this.map.on("zoomend", labels);
+    labels();
     this.groups = {
       roads: L.layerGroup().addTo(this.map),
       zone: L.layerGroup().addTo(this.map),

@@ -82,8 +82,10 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     hi = Math.max(hi, windowMin.close);
   }
   const nowMin = origin && nowMs ? (nowMs - origin.getTime()) / 60000 : null;
-  lo = Math.floor((lo - 10) / 30) * 30;
-  hi = Math.ceil((hi + 10) / 30) * 30;
+  // Ticks fall on the clock's half hours, whatever minute the plan's clock starts at.
+  const shift = origin ? ((origin.getTime() / 60000) % 60 + 60) % 60 : 0;
+  lo = Math.floor((lo - 10 + shift) / 30) * 30 - shift;
+  hi = Math.ceil((hi + 10 + shift) / 30) * 30 - shift;
 
   const lanes = laneRows(routes);
   const width = Math.max(720, container.clientWidth - 4 || 1000);
@@ -115,7 +117,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     svg.append(s("title", {}, title));
     // hour ticks
     for (let m = lo; m <= hi; m += 30) {
-      const major = m % 60 === 0;
+      const major = Math.round(m + shift) % 60 === 0;
       svg.append(s("line", { x1: x(m), x2: x(m), y1: AXIS - 6, y2: height, class: major ? "tick major" : "tick" }));
       if (major) svg.append(s("text", { x: x(m), y: 16, class: "tick-label", "text-anchor": "middle" }, toClock(m)));
     }
