@@ -105,7 +105,7 @@ def document_for_scenario(
     )
     zero = dt.datetime.fromisoformat(scenario["origin"])
     start = (zero + dt.timedelta(minutes=open_min)).astimezone(ZoneInfo(time_zone))
-    doc = {
+    return {
         **template,
         "corridor": f"{scenario['name']}-corridor",
         "version": 1,
@@ -121,4 +121,3 @@ def document_for_scenario(
         "ceasefire_area": {"type": "Polygon", "coordinates": zone["coordinates"]},
         "max_vehicles": max_vehicles,
     }
-    return doc

@@ -1,0 +1,154 @@
+"""Scenario upload, negotiation, a plan as a background job checked against the agreement."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from conftest import run_referee
+
+from corridor.domain.agreement import Kind
+from corridor.domain.proposal import ROLES
+from corridor.ledger.keys import SignerKey
+from corridor.services import negotiation
+
+from .conftest import Api
+from .test_agreement_api import post_envelope
+
+ANDORRA = Path(__file__).resolve().parents[2] / "examples" / "andorra"
+
+
+def upload_andorra(api: Api) -> int:
+    body = {
+        "name": "andorra",
+        "source": (ANDORRA / "scenario.yaml").read_text(),
+        "files": {"hazards.geojson": (ANDORRA / "hazards.geojson").read_text()},
+    }
+    r = api.post("coordinator", "/v1/scenarios", body)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def scenario_view(api: Api, sid: int) -> dict[str, Any]:
+    out = api.get("coordinator", f"/v1/scenarios/{sid}").json()
+    out["instance"] = api.get("coordinator", f"/v1/scenarios/{sid}/instance").json()
+    out["map"] = api.get("coordinator", f"/v1/scenarios/{sid}/map").json()
+    out["routes"] = api.get("coordinator", "/v1/routes", params={"scenario": sid}).json()
+    return out
+
+
+def agree(
+    api: Api, scenario: dict[str, Any], max_vehicles: int, window: tuple[float, float]
+) -> None:
+    signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
+    doc = negotiation.document_for_scenario(
+        scenario,
+        {r: s.verifier().text() for r, s in signers.items()},
+        time_zone="Europe/Andorra",
+        max_vehicles=max_vehicles,
+        window=window,
+    )
+    post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"]))
+    v1 = api.get("coordinator", f"/v1/corridors/{doc['corridor']}").json()
+    assert v1["missing"] == [] or all("accepted" in m or "confirmed" in m for m in v1["missing"])
+    digest = v1["versions"][0]["hash"]
+    for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
+        post_envelope(
+            api,
+            who,
+            negotiation.on_version(Kind.ACCEPTANCE, doc["corridor"], signers[role], 1, digest),
+        )
+
+
+def wait_plan(api: Api, plan_id: int, timeout: float = 240) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        p = api.get("observer", f"/v1/plans/{plan_id}").json()
+        if p["status"] in ("done", "rejected", "failed"):
+            return dict(p)
+        time.sleep(0.5)
+    raise AssertionError(f"plan {plan_id} still {p['status']}")
+
+
+def test_upload_agree_plan_check_and_trips(api: Api, referee: Path, tmp_path: Path) -> None:
+    sid = upload_andorra(api)
+    scenario = scenario_view(api, sid)
+    kinds = {f["properties"]["layer"] for f in scenario["map"]["features"]}
+    assert {"zone", "hazard", "gathering", "depot", "reception", "checkpoint"} <= kinds
+    roads = api.get("liaison-a", f"/v1/scenarios/{sid}/roads").json()
+    assert roads["features"]
+    assert all(f["properties"]["layer"] == "roads" for f in roads["features"])
+    # Without an agreement a plan is made but never published.
+    early = wait_plan(
+        api,
+        api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 2}).json()["id"],
+    )
+    assert early["status"] == "rejected"
+    assert "no corridor is agreed" in early["report"]["agreement"]["problems"][0]
+    # Both parties agree: a shorter window than the scenario's and at most 8 vehicles.
+    opening, closing = (
+        scenario["instance"]["window"]["open"],
+        scenario["instance"]["window"]["close"],
+    )
+    agree(api, scenario, max_vehicles=8, window=(opening + 60, closing - 120))
+    r = api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 3, "seed": 7})
+    assert r.status_code == 202
+    plan = wait_plan(api, r.json()["id"])
+    assert plan["status"] == "done", plan["error"]
+    report = plan["report"]
+    assert report["check"]["feasible"]
+    assert report["agreement"]["complies"]
+    assert report["check"]["vehicles_used"] <= 8
+    assert report["agreement"]["terms"]["open"] == opening + 60
+    crossings = [s for route in plan["plan"]["routes"] for s in route["stops"] if "dir" in s]
+    assert crossings
+    assert all(s["start"] >= opening + 60 for s in crossings if s["dir"] == "in")
+    assert all(s["end"] <= closing - 120 for s in crossings if s["dir"] == "out")
+    assert plan["origin"].startswith("2026-05-14T00:00:00")
+    # The referee agrees with the server's own check.
+    (tmp_path / "i.json").write_text(json.dumps(scenario["instance"]))
+    (tmp_path / "p.json").write_text(json.dumps(plan["plan"]))
+    verdict = run_referee(referee, tmp_path / "i.json", tmp_path / "p.json", "--json")
+    assert verdict.returncode == 0, verdict.stdout
+    assert abs(json.loads(verdict.stdout)["score"] - report["check"]["score"]) < 1e-6
+    # Trip sheets: the coordinator sees all, a driver only its own vehicle (none here).
+    trips = api.get("coordinator", f"/v1/plans/{plan['id']}/trips").json()
+    assert len(trips) == len(plan["plan"]["routes"])
+    assert api.get("driver", f"/v1/plans/{plan['id']}/trips").json() == []
+    assert api.get("liaison-a", f"/v1/plans/{plan['id']}/trips").status_code == 403
+    progress = api.get("liaison-b", "/v1/progress").json()
+    assert progress["plan"] == plan["id"]
+    assert sum(progress["waiting"].values()) == sum(
+        sum(g["people"].values()) for g in scenario["instance"]["gathering"]
+    )
+
+
+def test_a_bad_scenario_is_refused_naming_the_field(sqlite_api: Api) -> None:
+    source = (
+        (ANDORRA / "scenario.yaml")
+        .read_text()
+        .replace("osm: ../../data/osm/andorra-2020.osm.pbf", "osm: nowhere.osm.pbf")
+    )
+    r = sqlite_api.post(
+        "coordinator", "/v1/scenarios", {"name": "x", "source": source, "files": {}}
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "source.osm"
+    assert "nowhere.osm.pbf" in r.json()["detail"]
+    r = sqlite_api.post(
+        "coordinator", "/v1/scenarios", {"name": "x", "source": "a: [", "files": {}}
+    )
+    assert r.status_code == 422
+    r = sqlite_api.post(
+        "coordinator",
+        "/v1/scenarios",
+        {
+            "name": "x",
+            "source": (ANDORRA / "scenario.yaml").read_text(),
+            "files": {"../evil.geojson": "{}"},
+        },
+    )
+    assert r.status_code == 422
+    assert sqlite_api.get("coordinator", "/v1/scenarios").json() == []
