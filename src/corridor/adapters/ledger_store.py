@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -139,9 +140,19 @@ class LedgerStore:
 
     @classmethod
     def open(cls, target: str, create: bool = True, schema: str | None = None) -> LedgerStore:
+        if not create and "://" not in target and not Path(target).exists():
+            raise InputError("--log", f"there is no log at {target!r}")
         store = cls(engine_for(target), schema)
         if create:
             store.create_all()
+        else:
+            try:
+                with store.engine.connect() as conn:
+                    present = inspect(conn).has_table("ledger_head", schema=schema)
+            except SQLAlchemyError as exc:
+                raise StorageError(f"cannot open the log at {target!r}: {exc}") from exc
+            if not present:
+                raise InputError("--log", f"{target!r} holds no ledger tables")
         return store
 
     def create_all(self) -> None:

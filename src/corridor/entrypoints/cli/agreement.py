@@ -27,8 +27,8 @@ KeyOption = typer.Option(
 )
 
 
-def _service(log: str) -> AgreementService:
-    return AgreementService(LedgerStore.open(log))
+def _service(log: str, create: bool = True) -> AgreementService:
+    return AgreementService(LedgerStore.open(log, create=create))
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
         check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
-        state = _service(log).state()
+        state = _service(log, create=False).state()
         chosen = (
             [_corridor_state_from(state.corridors, corridor)]
             if corridor
@@ -200,7 +200,7 @@ def register(app: typer.Typer) -> None:
         log: str = LogOption,
     ) -> None:
         """What changed between two versions, term by term, in words."""
-        print_diff(_corridor_state(_service(log), corridor), v1, v2)
+        print_diff(_corridor_state(_service(log, create=False), corridor), v1, v2)
 
     @agreement.command("example")
     def example(
