@@ -11,7 +11,7 @@ Coordinates are kept in degrees (``lon``, ``lat``) and in a local metric project
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -130,17 +130,21 @@ class RoadGraph:
 
 
 def csr(graph: RoadGraph, weights: FloatArray, keep: BoolArray | None = None) -> csr_matrix:
-    """CSR matrix of ``weights`` over the graph's edges, with only the edges where ``keep``.
-
-    Dropped edges are absent, not infinite, so that Dijkstra never even looks at them. The
-    graph has no parallel edges (:func:`build_graph` keeps the quickest of them).
-    """
+    """CSR matrix of ``weights`` over the graph's edges; edges where ``keep`` is False get an
+    infinite weight, which Dijkstra never relaxes (same distances and paths as leaving them
+    out, without rebuilding the structure: the index arrays are shared between calls)."""
     n = graph.n_nodes
-    if keep is None:
-        return csr_matrix((weights, graph.dst, graph.indptr), shape=(n, n))
-    counts = np.bincount(graph.src[keep], minlength=n)
-    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return csr_matrix((weights[keep], graph.dst[keep], indptr), shape=(n, n))
+    got = graph._cache.get("csr_index")
+    if got is None:
+        small = max(n, graph.n_edges) < 2**31 - 1
+        itype = np.int32 if small else np.int64
+        got = (graph.dst.astype(itype), graph.indptr.astype(itype))
+        graph._cache["csr_index"] = got
+    indices, indptr = cast("tuple[npt.NDArray[Any], npt.NDArray[Any]]", got)
+    data = np.asarray(weights, dtype=np.float64)
+    if keep is not None:
+        data = np.where(keep, data, np.inf)
+    return csr_matrix((data, indices, indptr), shape=(n, n), copy=False)
 
 
 def build_graph(

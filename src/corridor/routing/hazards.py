@@ -27,20 +27,49 @@ class HazardArea:
     penalty: float = 0.0
 
 
-@dataclass(frozen=True)
 class HazardEffect:
     """What a set of hazards does to the graph's edges.
 
     ``open_edges`` is False where a closed hazard cuts the edge; ``cost`` is the routing weight
-    (time plus risk penalties); ``near`` tells, per edge, the hazards it passes within
-    ``near_m`` of, as a boolean matrix (edges × hazards), stored sparsely as index pairs.
+    (time plus risk penalties). Which edges pass within ``near_m`` of which hazard
+    (``near_edge``/``near_hazard`` index pairs, for exposure) is worked out on first use, so
+    that re-applying hazards for routing alone stays quick.
     """
 
-    open_edges: BoolArray
-    cost: FloatArray
-    near_edge: IntArray
-    near_hazard: IntArray
-    hazard_ids: tuple[str, ...]
+    def __init__(
+        self,
+        graph: RoadGraph,
+        geoms: Sequence[shapely.Geometry],
+        near_m: float,
+        open_edges: BoolArray,
+        cost: FloatArray,
+        hazard_ids: tuple[str, ...],
+        touching: tuple[IntArray, IntArray],
+    ) -> None:
+        self._graph = graph
+        self._geoms = list(geoms)
+        self.near_m = near_m
+        self.open_edges = open_edges
+        self.cost = cost
+        self.hazard_ids = hazard_ids
+        self._touching = touching
+        self._near: tuple[IntArray, IntArray] | None = None
+
+    def _near_pairs(self) -> tuple[IntArray, IntArray]:
+        if self._near is None:
+            if self.near_m > 0:
+                self._near = edges_within(self._graph, self._geoms, self.near_m)
+            else:
+                self._near = self._touching
+        return self._near
+
+    @property
+    def near_edge(self) -> IntArray:
+        return self._near_pairs()[1]
+
+    @property
+    def near_hazard(self) -> IntArray:
+        return self._near_pairs()[0]
 
     @property
     def near_any(self) -> BoolArray:
@@ -76,8 +105,8 @@ def edges_within(
 def apply_hazards(
     graph: RoadGraph, hazards: Sequence[HazardArea], near_m: float = 0.0
 ) -> HazardEffect:
-    """Edge mask, routing cost and nearness for ``hazards`` (a spatial-index query, no loop
-    over edges, so re-applying a new set of hazards on a large graph takes milliseconds)."""
+    """Edge mask and routing cost for ``hazards``, nearness on demand (spatial-index queries,
+    no loop over edges, so re-applying a new set of hazards on a large graph is quick)."""
     geoms = [h.geometry for h in hazards]
     hz, edge = edges_touching(graph, geoms)
     closed = np.array([h.closed for h in hazards], dtype=bool)
@@ -90,11 +119,8 @@ def apply_hazards(
         risky = ~closed[hz]
         np.add.at(factor, edge[risky], penalty[hz[risky]])
     cost = graph.time_min * factor
-    if near_m > 0:
-        near_h, near_e = edges_within(graph, geoms, near_m)
-    else:
-        near_h, near_e = hz, edge
-    return HazardEffect(open_edges, cost, near_e, near_h, tuple(h.id for h in hazards))
+    ids = tuple(h.id for h in hazards)
+    return HazardEffect(graph, geoms, near_m, open_edges, cost, ids, (hz, edge))
 
 
 @dataclass(frozen=True)
