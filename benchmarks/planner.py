@@ -94,7 +94,7 @@ def run_planner(instance: Path, out: Path, limit: float, seed: int) -> Run:
         return Run("corridor", note="the corridor command is not installed")
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [*cmd, "plan", str(instance), "-o", str(out), "--time-limit", f"{limit:g}",
+        [*cmd, "plan", str(instance), "-o", str(out), "--time-limit", f"{limit:g}", "--quiet",
          "--seed", str(seed)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
