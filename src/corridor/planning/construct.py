@@ -314,14 +314,56 @@ class Builder:
             kg_left -= float(unload[g])
             value += float(gain[g])
             medical_on = medical_on or bool(take[g][w.medical].sum() > 0)
-        # Out: the best checkpoint given its lanes, then the nearest centre that can take them.
+        trip, excess = self._exit(vi, knobs, visits, dep, people_n, value, medical_on,
+                                  k_for_g, slot_in, load, leave, t_ref)  # fmt: skip
+        g, take, unload, arr, _ = visits[-1]
+        n_last = int(take.sum())
+        if trip is None and pp > 0 and 0 < excess < INF:
+            # Too late with everyone: take fewer at the last stop, lightest classes first.
+            drop = math.ceil(excess / pp - 1e-9)
+            if drop < n_last:
+                fewer = take.copy()
+                for c in reversed(w.order):
+                    cut = min(int(fewer[c]), drop)
+                    fewer[c] -= cut
+                    drop -= cut
+                lost = float((take - fewer) @ w.weight)
+                n_new = int(fewer.sum())
+                dep = arr + (fixed + pp * n_new if n_new > 0 or unload > 0 else 0.0)
+                visits[-1] = (g, fewer, unload, arr, dep)
+                trip, _ = self._exit(vi, knobs, visits, dep, people_n - (n_last - n_new),
+                                     value - lost, medical_on, k_for_g, slot_in, load, leave,
+                                     t_ref)  # fmt: skip
+        return trip
+
+    def _exit(
+        self,
+        vi: int,
+        knobs: Knobs,
+        visits: list[tuple[int, IntArray, float, float, float]],
+        dep: float,
+        people_n: int,
+        value: float,
+        medical_on: bool,
+        k_for_g: IntArray,
+        slot_in: list[tuple[float, float, int]],
+        load: float,
+        leave: float,
+        t_ref: float,
+    ) -> tuple[Trip | None, float]:
+        """The best way out (checkpoint, then centre) for a trip whose last stop ends at
+        ``dep``; with None, by how many minutes the quickest way out without a queue misses
+        the close of the window (inf if waiting in a queue is what makes it late)."""
+        w, inst = self.w, self.w.inst
+        fixed, pp = inst.stop_fixed, inst.stop_per_person
         g_last = visits[-1][0]
         eligible = self.capacity >= people_n
         if medical_on:
             eligible &= w.r_medical
         if people_n > 0 and not eligible.any():
-            return None
+            return None, INF
         best: Trip | None = None
+        excess = INF
         stop_r = fixed + pp * people_n if people_n > 0 else 0.0
         for k in range(len(w.k_ids)):
             d = w.g_to_k[g_last, k]
@@ -331,6 +373,8 @@ class Builder:
             start, lane = self.lanes_out[k].earliest(arrive)
             end = start + w.svc_out[k]
             if not end <= inst.close:
+                if start == arrive:
+                    excess = min(excess, end - inst.close)
                 continue
             cost_r = np.where(eligible, w.k_to_r[k] + w.r_back, INF)
             r = int(np.argmin(cost_r))
@@ -347,9 +391,9 @@ class Builder:
             if best is None or score > best.score:
                 k_in = int(k_for_g[visits[0][0]])
                 a_in, s_in, l_in = slot_in[k_in]
-                best = Trip(score, value, load, k_in, a_in, s_in, l_in, visits, k,
+                best = Trip(score, value, load, k_in, a_in, s_in, l_in, list(visits), k,
                             arrive, start, lane, r, arrive_r, ready, people_n, leave)  # fmt: skip
-        return best
+        return best, excess
 
     # ------------------------------------------------------------------ commitment
 

@@ -33,13 +33,17 @@ class ReplanError(CorridorError):
 
 
 def kept_stops(plan: dict[str, Any], now: float) -> dict[str, list[dict[str, Any]]]:
-    """For each route of ``plan``, its stops that have started by ``now`` (arrived by then)."""
+    """For each route of ``plan``, its stops that have started by ``now``: an ordinary stop
+    once the vehicle has arrived, a crossing once its service has started. A vehicle still
+    queueing at a checkpoint is planned again from its previous stop (it may wait, or be sent
+    to another checkpoint)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for route in plan.get("routes", []):
         # A stop counts only with everything before it: a route is followed in order.
         n = 0
         for s in route["stops"]:
-            if float(s["arrive"]) > now:
+            began = s["start"] if "dir" in s else s["arrive"]
+            if float(began) > now:
                 break
             n += 1
         if n:

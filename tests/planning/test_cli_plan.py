@@ -1,0 +1,121 @@
+"""``corridor plan`` through the real command line: what a coordinator types and reads."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_referee
+from typer.testing import CliRunner
+
+from corridor.entrypoints.cli.main import app
+from corridor.errors import InputError
+
+DATA = ROOT / "data" / "cep"
+
+
+def corridor(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_plan_writes_a_plan_the_referee_accepts(tmp_path: Path, referee: Path) -> None:
+    out = tmp_path / "tiny.plan.json"
+    proc = corridor("plan", DATA / "tiny.json", "-o", out, "--time-limit", "3", "--seed", "4",
+                    "--iterations", "20", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(out.read_text())
+    verdict = json.loads(run_referee(referee, DATA / "tiny.json", out, "--json").stdout)
+    assert verdict["feasible"]
+    assert plan["claimed"]["score"] == pytest.approx(verdict["score"])
+    assert plan["claimed"]["upper_bound"] >= verdict["score"]
+    # The report names the score, the proven bound and the verdict, then the summary.
+    text = proc.stdout
+    assert f"score {verdict['score']:,.1f}" in text
+    assert "upper bound" in text
+    assert "optimal" in text or "gap " in text
+
+
+def test_replan_through_the_cli(tmp_path: Path, referee: Path) -> None:
+    first = tmp_path / "first.json"
+    assert corridor("plan", DATA / "small.json", "-o", first, "--time-limit", "2",
+                    "--iterations", "2", "-q").returncode == 0  # fmt: skip
+    edited = json.loads((DATA / "small.json").read_text())
+    edited["window"]["close"] -= 120
+    inst = tmp_path / "small-cut.json"
+    inst.write_text(json.dumps(edited))
+    second = tmp_path / "second.json"
+    proc = corridor("plan", inst, "-o", second, "--keep", first, "--now", "600",
+                    "--time-limit", "2", "--iterations", "2", "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    verdict = json.loads(run_referee(referee, inst, second, "--json").stdout)
+    assert verdict["feasible"], verdict["violations"][:3]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--time-limit", "0"], "--time-limit"),
+        (["--seed", "-1"], "--seed"),
+        (["--now", "600"], "--keep"),
+        (["--keep", "missing.json", "--now", "600"], "missing.json"),
+        (["--iterations", "-2"], "--iterations"),
+    ],
+)
+def test_bad_options_are_input_errors_and_write_nothing(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    """In process (fast): the command raises an InputError naming the option or file."""
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(app, ["plan", str(DATA / "tiny.json"), "-o", str(out), "-q", *args])
+    assert isinstance(result.exception, InputError)
+    assert named in str(result.exception)
+    assert result.exception.exit_code == 2
+    assert not out.exists()
+
+
+def test_a_bad_option_exits_2_with_a_message(tmp_path: Path) -> None:
+    """Through the real command line: exit 2, a message naming the option, no traceback."""
+    out = tmp_path / "plan.json"
+    proc = corridor("plan", DATA / "tiny.json", "-o", out, "-q", "--time-limit", "-5")
+    assert proc.returncode == 2, proc.stderr
+    assert "--time-limit" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_bad_instance_names_the_field(tmp_path: Path) -> None:
+    raw = json.loads((DATA / "tiny.json").read_text())
+    bad = copy.deepcopy(raw)
+    bad["checkpoints"][0]["out"]["lanes"] = -1
+    inst = tmp_path / "bad.json"
+    inst.write_text(json.dumps(bad))
+    out = tmp_path / "plan.json"
+    proc = corridor("plan", inst, "-o", out, "-q")
+    assert proc.returncode == 2
+    assert "checkpoints[0].out.lanes" in proc.stderr
+    assert "-1" in proc.stderr
+    assert not out.exists()
+
+
+def test_an_existing_plan_survives_a_failed_run(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    out.write_text('{"keep": "me"}')
+    proc = corridor("plan", DATA / "nope.json", "-o", out, "-q")
+    assert proc.returncode == 2
+    assert out.read_text() == '{"keep": "me"}'
+
+
+def test_help_lists_every_option() -> None:
+    result = CliRunner().invoke(app, ["plan", "--help"], terminal_width=200)
+    for option in ("--output", "--time-limit", "--seed", "--keep", "--now", "--iterations"):
+        assert option in result.output
