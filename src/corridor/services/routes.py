@@ -8,6 +8,7 @@ GeoJSON for the dashboard. Pure of HTTP: the coordination service calls these di
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def prepare_network(
         path = scenario.osm_path()
         if not path.is_file():
             raise InputError(f"{label}: osm", f"{scenario.osm!r}: OSM extract not found ({path})")
-        graph = load_road_graph(path, cache_dir)
+        graph = _road_graph(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size, cache_dir)
     proj = graph.projection
     zone = to_metres(scenario.zone.shape(), proj)
     hazards = [
@@ -149,6 +150,14 @@ def prepare_network(
             _check_distance(label, f"{key}[{i}]", d, limit)
             places[p.id] = SnappedPlace(p.id, kind, p.name, *p.location, int(s.node[i]), d)
     return Network(scenario, graph, zone, hazards, effect, sides, places, slowest_factor(scenario))
+
+
+@functools.lru_cache(maxsize=4)
+def _road_graph(path: Path, mtime_ns: int, size: int, cache_dir: Path | None) -> RoadGraph:
+    """One graph object per extract and process, so that its spatial index and CSR index are
+    built once for every request of a long-running service (a changed file is a new key)."""
+    del mtime_ns, size  # part of the cache key only
+    return load_road_graph(path, cache_dir)
 
 
 def _buffered(g: shapely.Geometry, metres: float) -> shapely.Geometry:
