@@ -349,7 +349,7 @@ def draw_map(
         fontsize=8,
         color="#333333",
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     plt.close(fig)
