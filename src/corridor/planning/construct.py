@@ -47,10 +47,11 @@ class Knobs:
     max_stops: int = 3
     noise: float = 0.0
     slack: float = 1e6
+    spread: float = 0.0
 
     def __post_init__(self) -> None:
-        if min(self.lam, self.mu, self.rho, self.noise, self.slack) < 0:
-            raise ValueError("lam, mu, rho, noise and slack must be >= 0")
+        if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread) < 0:
+            raise ValueError("lam, mu, rho, noise, slack and spread must be >= 0")
         if self.candidates < 1 or self.max_stops < 1:
             raise ValueError("candidates and max_stops must be >= 1")
 
@@ -301,6 +302,8 @@ class Builder:
             score = gain - knobs.lam * extra
             score[list(used)] = -INF
             score[gain <= 0] = -INF
+            # Only stops after which the vehicle can still get out before the close.
+            score[dep + extra + w.exit_min[g_last] > inst.close] = -INF
             g = int(np.argmax(score))
             if not score[g] > 0 or not math.isfinite(extra[g]):
                 break
@@ -365,6 +368,11 @@ class Builder:
         best: Trip | None = None
         excess = INF
         stop_r = fixed + pp * people_n if people_n > 0 else 0.0
+        # When the first out-lane comes free of every crossing booked so far.
+        horizon = min(
+            (min((e[-1] if e else -INF) for e in t.ends) for t in self.lanes_out if not t.closed),
+            default=-INF,
+        )
         for k in range(len(w.k_ids)):
             d = w.g_to_k[g_last, k]
             if not math.isfinite(d) or w.lanes_out[k] == 0:
@@ -380,10 +388,17 @@ class Builder:
             r = int(np.argmin(cost_r))
             if not math.isfinite(cost_r[r]):
                 continue
-            if end + cost_r[r] + stop_r + w.min_visit > inst.close:
+            back = end + cost_r + stop_r + w.min_visit
+            if back[r] > inst.close:
                 # The last trip: the drive after the window costs nothing, so leave the
                 # centres near the checkpoints to vehicles that come back for more.
                 far = np.where(eligible & np.isfinite(w.k_to_r[k]), cost_r, -INF)
+                r = int(np.argmax(far))
+            elif knobs.spread > 0:
+                # While the out-lanes are booked beyond the vehicle's return, a farther centre
+                # costs it little or nothing, and the near ones stay free for when it matters.
+                due = np.maximum(back, horizon)
+                far = np.where(eligible & (due <= due[r] + knobs.spread), cost_r, -INF)
                 r = int(np.argmax(far))
             arrive_r = end + float(w.k_to_r[k, r])
             ready = arrive_r + stop_r
@@ -454,7 +469,11 @@ class Builder:
                       "start": trip.start_out, "end": end_out})  # fmt: skip
         r_place = int(w.r_out[trip.reception])
         _drive(drives.outside, int(w.k_out[trip.k_out]), r_place, end_out, stops)
-        stop = {"at": w.r_ids[trip.reception], "arrive": trip.arrive_r, "depart": trip.depart_r}
+        stop = {
+            "at": w.r_ids[trip.reception],
+            "arrive": float(trip.arrive_r),
+            "depart": float(trip.depart_r),
+        }
         alight = {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0}
         if alight:
             stop["alight"] = alight
@@ -464,7 +483,13 @@ class Builder:
 
     # ------------------------------------------------------------------ the loop
 
-    def run(self, knobs: Knobs, rng: np.random.Generator | None, rho: float = 0.0) -> None:
+    def run(
+        self,
+        knobs: Knobs,
+        rng: np.random.Generator | None,
+        rho: float = 0.0,
+        only: set[int] | None = None,
+    ) -> None:
         """Give vehicles trips while a trip brings at least ``rho`` per minute of out-lane
         service; a vehicle without one retires.
 
@@ -477,7 +502,7 @@ class Builder:
         heap: list[tuple[float, int, int]] = []
         for rank, vi in enumerate(order):
             v = self.fleet[vi]
-            if not v.done:
+            if not v.done and (only is None or int(vi) in only):
                 key = v.ready if math.isfinite(v.ready) else -float(w.to_k[v.place].min())
                 heap.append((key, rank, int(vi)))
         heapq.heapify(heap)
@@ -495,9 +520,13 @@ class Builder:
             heapq.heappush(heap, (self.fleet[vi].ready, rank, vi))
 
     def construct(self, knobs: Knobs, rng: np.random.Generator | None) -> None:
-        """The two passes: valuable trips first, then anything that still fits."""
+        """Valuable trips first, then anything that still fits, biggest vehicles first."""
         self.run(knobs, rng, knobs.rho)
-        self.run(knobs, rng, 0.0)
+        # What is left goes to the biggest vehicles first: a slot an ambulance takes is a
+        # slot a bus cannot.
+        room = self.w.seats + self.w.stretchers
+        for size in sorted(set(room.tolist()), reverse=True):
+            self.run(knobs, rng, 0.0, {i for i in range(len(room)) if room[i] == size})
 
     def clone(self) -> Builder:
         other = Builder.__new__(Builder)
@@ -514,6 +543,12 @@ class Builder:
         return other
 
     def routes(self) -> list[dict[str, Any]]:
+        """The routes as plan JSON (plain floats), vehicles that never moved left out."""
+        for v in self.fleet:
+            for stop in v.stops:
+                for key, val in stop.items():
+                    if isinstance(val, np.floating):
+                        stop[key] = float(val)
         return [
             {"vehicle": v.name, "stops": s.stops}
             for v, s in zip(self.w.vehicles, self.fleet, strict=True)

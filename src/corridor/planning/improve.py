@@ -48,6 +48,7 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
         max_stops=int(rng.integers(2, 5)),
         noise=float(rng.uniform(0.0, 0.3)),
         slack=float(rng.choice([1e6, 1e6, 2.0])),
+        spread=float(rng.choice([0.0, 0.0, 15.0, 40.0])),
     )
 
 
