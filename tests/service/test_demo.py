@@ -1,0 +1,73 @@
+"""``corridor demo`` end to end through the real CLI: it must run, not just exist."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from corridor.adapters import orm
+
+from .live import free_port
+
+
+@pytest.mark.slow
+def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    port = free_port()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "corridor",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--exit",
+            "--speed",
+            "100000",
+            "--plan-seconds",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "status: ceasefire confirmed by both parties on version 2; ready: True" in out
+    assert "both parties cosigned it as witnesses" in out
+    assert re.search(
+        r"plan 1: feasible, score \d+, \d+ people evacuated by \d+ vehicles; "
+        r"complies with the agreement: True",
+        out,
+    )
+    sent = int(re.search(r"(\d+) position reports", out).group(1))  # type: ignore[union-attr]
+    assert sent > 100
+    assert f"Open the dashboard:  http://127.0.0.1:{port}/" in out
+    assert len(re.findall(r"^  \S.* cor_[\w-]+$", out, flags=re.M)) == 7
+    engine = create_engine(f"sqlite:///{data / 'corridor.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(orm.positions)).scalar_one() == sent
+        assert conn.execute(select(func.count()).select_from(orm.evacuees)).scalar_one() == 12
+    engine.dispose()
+    # A second run starts afresh in the same folder; a folder of other files is refused.
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "thesis.tex").write_text("precious")
+    refused = subprocess.run(
+        [sys.executable, "-m", "corridor", "demo", "--data-dir", str(other), "--exit"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "--data-dir" in refused.stderr
+    assert (other / "thesis.tex").read_text() == "precious"
