@@ -77,14 +77,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real service on 127.0.0.1 with SQLite in a fresh data directory.
+@contextlib.contextmanager
+def running_server(data_dir: Path) -> Iterator[Server]:
+    """``corridor serve`` on a free port with SQLite in ``data_dir``, stopped by its pid.
 
-    On its first run ``corridor serve`` prints the admin token once; the test reads it there,
-    as an operator would.
+    On its first run the service prints the admin token once; it is read there, as an operator
+    would.
     """
-    data_dir = tmp_path_factory.mktemp("corridor-data")
     env = {**os.environ, "CORRIDOR_ENVIRONMENT": "local", "PYTHONUNBUFFERED": "1"}
     port = free_port()
     log_path = data_dir / "serve.log"
@@ -110,8 +109,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.2)
         found = re.search(r"CORRIDOR_ADMIN_TOKEN=(\S+)", log_path.read_text())
         assert found, f"no admin token printed on the first run: {log_path.read_text()}"
-        admin_token = found.group(1)
-        yield Server(url=url, admin_token=admin_token, data_dir=data_dir)
+        yield Server(url=url, admin_token=found.group(1), data_dir=data_dir)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -120,6 +118,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.kill()
             proc.wait(timeout=5)
         log.close()
+
+
+def with_accounts(server: Server) -> Server:
+    """One user and token per role (the users' names are their roles: nothing personal)."""
+    org = server.ok("POST", "/v1/organisations", json={"name": "Neutral intermediary"})
+    for key, (role, vehicle) in ROLES.items():
+        body: dict[str, Any] = {"organisation_id": org["id"], "name": f"test {key}", "role": role}
+        if vehicle:
+            body["vehicle"] = vehicle
+        server.tokens[key] = server.ok("POST", "/v1/users", json=body)["token"]
+    return server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real service shared by the dashboard tests, with one token per role."""
+    with running_server(tmp_path_factory.mktemp("corridor-data")) as s:
+        yield with_accounts(s)
 
 
 ROLES = {
@@ -131,19 +147,6 @@ ROLES = {
     "reception": ("reception", None),
     "observer": ("observer", None),
 }
-
-
-@pytest.fixture(scope="session")
-def server(live_server: Server) -> Server:
-    """The live server with one user and token per role (names are not personal: roles)."""
-    org = live_server.ok("POST", "/v1/organisations", json={"name": "Neutral intermediary"})
-    for key, (role, vehicle) in ROLES.items():
-        body: dict[str, Any] = {"organisation_id": org["id"], "name": f"test {key}", "role": role}
-        if vehicle:
-            body["vehicle"] = vehicle
-        issued = live_server.ok("POST", "/v1/users", json=body)
-        live_server.tokens[key] = issued["token"]
-    return live_server
 
 
 def report_position(server: Server, vehicle: str, lat: float, lon: float) -> None:

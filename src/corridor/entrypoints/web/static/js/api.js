@@ -235,6 +235,12 @@ export async function plan(id) {
   };
 }
 
+// Counts only: {planned, boarded, evacuated (by class), aboard (by vehicle), waiting (by
+// gathering point), arrived_at (by reception centre)}.
+export async function progress() {
+  return (await get("/v1/progress")) || {};
+}
+
 // Counts only, by vehicle and class: {vehicle: {boarded, arrived, unaccounted, over_arrived}}.
 export async function manifests() {
   const data = (await get("/v1/manifests")) || {};

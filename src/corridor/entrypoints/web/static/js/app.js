@@ -179,7 +179,8 @@ function renderClock() {
   const t = now();
   let cls = "window-clock";
   let main;
-  let sub = `Window ${fmt.clock(w.open)}–${fmt.clock(w.close)}`;
+  const sameDay = fmt.dateTime(w.open).split(",")[0] === fmt.dateTime(new Date(t)).split(",")[0];
+  let sub = `Window ${sameDay ? "" : `${fmt.dateTime(w.open).split(",")[0]}, `}${fmt.clock(w.open)}–${fmt.clock(w.close)}`;
   if (t < w.open.getTime()) {
     main = `Window opens in ${fmt.duration(w.open.getTime() - t)}`;
   } else if (t < w.close.getTime()) {
@@ -304,7 +305,7 @@ function renderPoints() {
         p.kind === "reception"
           ? `${fmt.people(p.arrived ?? 0)} arrived`
           : p.waiting !== undefined
-            ? `${fmt.people(p.waiting)} waiting, ${fmt.people(p.boarded)} left`
+            ? `${fmt.people(p.waiting)} waiting${p.boarded !== undefined ? `, ${fmt.people(p.boarded)} left` : ""}`
             : `${fmt.people(p.registered)} registered`,
       ),
     ),
@@ -534,7 +535,7 @@ async function loadPlan() {
   let planId = c && idOf(c.plan_id ?? c.plan ?? (c.plans && c.plans.length ? c.plans[c.plans.length - 1] : null));
   if (!planId) {
     const scenario = state.scenarioId;
-    const latest = await newest(() => api.plans(scenario));
+    const latest = await newest(async () => (await api.plans(scenario)).filter((x) => !x.status || x.status === "done"));
     planId = idOf(latest);
   }
   if (!planId) return;
@@ -587,6 +588,37 @@ const total = (obj) => Object.values(obj || {}).reduce((a, b) => a + (Number(b) 
 // (by vehicle and class), the registry summary (by class and gathering point) and, for the
 // roles that may read them, the check-ins (by place). Never from personal records.
 async function loadProgress() {
+  let p = null;
+  try {
+    p = await api.progress();
+  } catch (err) {
+    if (!(err instanceof api.ApiError && err.missing)) throw err;
+  }
+  if (p) {
+    let planned = p.planned || {};
+    let plannedLabel = "Planned";
+    if (!Object.keys(planned).length) {
+      // No plan yet: compare with who registered to leave.
+      const summary = await api.registrySummary().catch(() => ({}));
+      planned = summary.by_class || {};
+      plannedLabel = "Registered";
+    }
+    state.progress = {
+      evacuated: p.evacuated || {},
+      planned,
+      plannedLabel,
+      points: [
+        ...Object.entries(p.waiting || {}).map(([id, n]) => ({ id, kind: "gathering", waiting: Number(n) })),
+        ...Object.entries(p.arrived_at || {}).map(([id, n]) => ({ id, kind: "reception", arrived: Number(n) })),
+      ],
+      vehicles: Object.entries(p.aboard || {}).map(([vehicle, n]) => ({ vehicle, aboard: { all: Number(n) } })),
+    };
+    renderProgress();
+    renderPoints();
+    renderVehicles();
+    return;
+  }
+  // A service without /v1/progress: the same counts from manifests, registry and check-ins.
   const [man, sum, chk] = await Promise.allSettled([
     api.manifests(),
     api.registrySummary(),

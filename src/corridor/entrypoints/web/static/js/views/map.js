@@ -105,7 +105,12 @@ export class MapView {
     L.geoJSON(fc, {
       pane: "roadsPane",
       interactive: false,
-      style: () => ({ color: "#7d7d7d", weight: 1.3, opacity: 0.9 }),
+      style: (f) => {
+        const band = (f.properties || {}).band;
+        if (band === "main") return { color: "#5f5f5f", weight: 2.6, opacity: 0.95 };
+        if (band === "minor") return { color: "#9a9a9a", weight: 1, opacity: 0.85 };
+        return { color: "#7d7d7d", weight: 1.5, opacity: 0.9 };
+      },
     }).addTo(this.groups.roads);
   }
 
@@ -153,8 +158,11 @@ export class MapView {
         bounds.extend(layer.getBounds());
       } else if (kind === "hazard") {
         const closed = Boolean(p.closed);
+        const buffer = Number(p.buffer_m) || 0;
         const layer = L.geoJSON(f, {
           pane: "hazardPane",
+          // A point hazard covers a circle of buffer_m metres around it.
+          pointToLayer: (_pt, latlng) => L.circle(latlng, { radius: Math.max(buffer, 40), pane: "hazardPane" }),
           style: {
             color: closed ? "#b00000" : "#c25e00",
             weight: closed ? 4 : 3,
@@ -164,11 +172,12 @@ export class MapView {
           },
         }).addTo(this.groups.hazards);
         const what = words(p.hazard || p.hazard_kind || p.kind || "hazard");
-        const text = closed ? `${what}: closed to traffic` : `${what}: risk${p.penalty !== undefined ? ` (penalty ${p.penalty} min)` : ""}`;
+        const penalty = p.penalty !== undefined && p.penalty !== null ? ` (a minute near it counts as ${1 + Number(p.penalty)} min)` : "";
+        const text = closed ? `${what}: closed to traffic` : `${what}: risk${penalty}`;
         layer.bindTooltip(`${p.name ? `${p.name}: ` : ""}${text}`, { sticky: true });
       } else if (POINT_KINDS[kind] && f.geometry && f.geometry.type === "Point") {
         const [lon, lat] = f.geometry.coordinates;
-        const id = String(p.id ?? p.name ?? `${kind}-${this.points.size}`);
+        const id = String(p.id ?? f.id ?? p.name ?? `${kind}-${this.points.size}`);
         const marker = L.marker([lat, lon], {
           icon: this.pointIcon(kind),
           keyboard: true,
@@ -258,6 +267,7 @@ export class MapView {
       if (!entry) continue;
       let text = "";
       if (entry.kind === "gathering") text = pt.waiting !== undefined ? `${people(pt.waiting)} waiting` : `${people(pt.registered ?? 0)} registered`;
+      else if (entry.kind === "depot") text = "";
       else if (entry.kind === "reception") text = `${people(pt.arrived ?? 0)} arrived`;
       else if (entry.kind === "checkpoint" && pt.queue !== undefined) text = count(pt.queue, "vehicle queued", "vehicles queued");
       entry.count = text;

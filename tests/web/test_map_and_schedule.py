@@ -1,0 +1,155 @@
+"""The Andorra example uploaded and planned through the API, then read off the map and the Gantt."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from corridor.domain.agreement import Kind
+from corridor.domain.proposal import ROLES, example_documents
+from corridor.ledger.keys import SignerKey
+from corridor.services import negotiation
+
+from .conftest import ROOT, Server, post_envelope, running_server, with_accounts
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = ROOT / "examples" / "andorra"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A service of its own: a plan is checked against the corridor agreed on its server, and
+    the other tests agree a corridor elsewhere in the world."""
+    with running_server(tmp_path_factory.mktemp("andorra-data")) as s:
+        yield with_accounts(s)
+
+
+def agree_on_the_example(server: Server) -> None:
+    """Both parties accept and confirm a corridor over the example's checkpoints and window:
+    the service publishes only a plan that keeps to an agreed corridor."""
+    signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
+    doc, _ = example_documents({r: s.verifier().text() for r, s in signers.items()})
+    doc.update(
+        corridor="encamp-escaldes-1",
+        title="Encamp to Escaldes evacuation corridor",
+        route={"type": "LineString", "coordinates": [[1.5798, 42.5336], [1.5673, 42.5266]]},
+        checkpoints=[
+            {"name": "K-SUD", "at": [1.56728, 42.52658], "controlled_by": "party_a"},
+            {"name": "K-NORD", "at": [1.59157, 42.54270], "controlled_by": "party_b"},
+        ],
+        window={"start": "2026-05-14T06:00", "duration_hours": 12, "time_zone": "Europe/Andorra"},
+        ceasefire_area={
+            "type": "Polygon",
+            "coordinates": [[[1.55, 42.52], [1.60, 42.52], [1.60, 42.55], [1.55, 42.52]]],
+        },
+        goods_in=["food", "medicine"],
+        max_vehicles=40,
+    )
+    doc["evacuee_rights"]["special_care"] = "the sick and wounded first, with a medic"
+    post_envelope(server, "coordinator", negotiation.proposal(doc, signers["intermediary"]))
+    v1 = server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["versions"][0]
+    for kind in (Kind.ACCEPTANCE, Kind.CEASEFIRE_START):
+        for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
+            envelope = negotiation.on_version(kind, doc["corridor"], signers[role], 1, v1["hash"])
+            post_envelope(server, who, envelope)
+    assert server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["ready"]
+
+
+@pytest.fixture(scope="module")
+def planned(server: Server) -> dict[str, Any]:
+    """The example scenario uploaded by the coordinator, a corridor agreed over it, and a plan
+    computed for it (5 s)."""
+    agree_on_the_example(server)
+    source = (EXAMPLE / "scenario.yaml").read_text()
+    files = {p.name: p.read_text() for p in Path(EXAMPLE).glob("*.geojson")}
+    scenario = server.ok(
+        "POST",
+        "/v1/scenarios",
+        "coordinator",
+        json={"name": "andorra", "source": source, "files": files},
+    )
+    job = server.ok(
+        "POST",
+        "/v1/plans",
+        "coordinator",
+        json={"scenario_id": scenario["id"], "time_limit": 5, "seed": 1},
+    )
+    deadline = time.monotonic() + 240
+    while True:
+        plan = server.ok("GET", f"/v1/plans/{job['id']}", "coordinator")
+        if plan["status"] not in ("queued", "running"):
+            break
+        assert time.monotonic() < deadline, f"the plan is still {plan['status']}"
+        time.sleep(1)
+    assert plan["status"] == "done", plan
+    return {"scenario": yaml.safe_load(source), "plan": plan}
+
+
+def test_the_map_shows_the_scenario_with_counts(
+    server: Server, planned: dict[str, Any], dashboard: Any
+) -> None:
+    s = planned["scenario"]
+    d = dashboard()
+    d.sign_in("coordinator")
+    page = d.page
+    for g in s["gathering"]:
+        page.locator(".point-marker", has_text=g["id"]).first.wait_for(state="attached")
+    for k in s["checkpoints"]:
+        assert page.locator(".point-marker", has_text=k["id"]).count() >= 1
+    # Roads, zone and hazards are vector layers drawn by the page, not pictures.
+    assert page.locator(".leaflet-roadsPane-pane path, .leaflet-pane path").count() >= 4
+    # Everyone is still waiting: the first gathering point's count is its population.
+    first = s["gathering"][0]
+    waiting = sum(first["people"].values())
+    row = page.locator("#points tr", has_text=first["id"])
+    assert f"{waiting:,} people waiting" in row.inner_text()
+    # Zooming in shows the same count on the map itself.
+    page.locator(".leaflet-control-zoom-in").click()
+    page.locator(".leaflet-control-zoom-in").click()
+    page.locator(".leaflet-control-zoom-in").click()
+    label = page.locator(".point-marker", has_text=first["id"]).first.locator(".point-label")
+    assert f"{waiting:,} people waiting" in label.text_content()
+    # Planned figures: what the plan evacuates, by class, with units.
+    planned_total = sum(planned["plan"]["report"]["check"]["evacuated"].values())
+    assert f"out of {planned_total:,} people planned" in page.locator("#progress").inner_text()
+    page.locator(".leaflet-control-zoom-out").click()
+    page.wait_for_timeout(600)  # let the zoom animation end before the picture
+    d.shot("operation-andorra")
+
+
+def test_the_schedule_draws_every_vehicle_and_lane_of_the_plan(
+    server: Server, planned: dict[str, Any], dashboard: Any
+) -> None:
+    routes = [r for r in planned["plan"]["plan"]["routes"] if len(r["stops"]) > 1]
+    d = dashboard()
+    d.sign_in("liaison_a")  # a party may read the plan: vehicles and times, never names
+    d.view("schedule")
+    charts = d.page.locator("svg.gantt")
+    charts.first.wait_for()
+    vehicles = charts.nth(0).locator("text.row-label").all_text_contents()
+    assert vehicles == [r["vehicle"] for r in routes]
+    lanes = charts.nth(1).locator("text.row-label").all_text_contents()
+    assert any(x.startswith("K-SUD inward · lane") for x in lanes)
+    # Lanes never hold two crossings at once: as many rows as the busiest instant needs, and
+    # no more than the checkpoint has.
+    s = planned["scenario"]
+    for k in s["checkpoints"]:
+        for direction, word in (("in", "inward"), ("out", "outward")):
+            used = [x for x in lanes if x.startswith(f"{k['id']} {word}")]
+            assert len(used) <= k[direction]["lanes"], (k["id"], direction, used)
+    # The window's opening and end are marked, with their clock times.
+    labels = charts.nth(0).locator("text.window-label").all_text_contents()
+    opens = re.fullmatch(r"window opens (\d\d):(\d\d)", labels[0])
+    ends = re.fullmatch(r"window ends (\d\d):(\d\d)", labels[1])
+    assert opens, labels
+    assert ends, labels
+    assert (int(ends[1]) - int(opens[1])) % 24 == 12  # the example's 12-hour window
+    assert ends[2] == opens[2]
+    d.shot("schedule-liaison_a")
