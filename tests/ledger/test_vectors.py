@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from corridor.errors import InputError
 from corridor.ledger import dsse, merkle, note
-from corridor.ledger.canonical import canonical_json
+from corridor.ledger.canonical import canonical_json, is_canonical
 from corridor.ledger.errors import KeyFormatError, VerificationError
 from corridor.ledger.keys import SignerKey, VerifierKey
 
@@ -282,3 +282,15 @@ def test_fast_canonical_path_equals_rfc8785(value: object) -> None:
             canonical_json(value)
         return
     assert canonical_json(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_canonical_check_accepts_exactly_the_rfc8785_bytes(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError):
+        return
+    assert is_canonical(expected)
+    for other in (json.dumps(value, indent=1).encode(), json.dumps(value).encode()):
+        assert is_canonical(other) == (other == expected)

@@ -52,12 +52,62 @@ def canonical_json(value: Any) -> bytes:
         raise InputError("document", f"cannot be written as canonical JSON: {exc}") from exc
 
 
+class _NotPlain(Exception):
+    pass
+
+
+def _no_float(text: str) -> float:
+    raise _NotPlain
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -_SAFE_INT <= value <= _SAFE_INT:
+        raise _NotPlain
+    return value
+
+
+def _int_or_double(text: str) -> int | float:
+    value = int(text)
+    return value if -_SAFE_INT <= value <= _SAFE_INT else float(text)
+
+
+def _bmp_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    for key, _ in pairs:
+        if not key.isascii() and max(key) > "\uffff":
+            raise _NotPlain
+    return dict(pairs)
+
+
+def loads_canonical(data: bytes) -> Any:
+    """Parse ``data`` and return its value if ``data`` is exactly its RFC 8785 form, else raise
+    ``ValueError``. Plain documents are checked in one parse, without a second traversal."""
+    try:
+        value = json.loads(
+            data, parse_float=_no_float, parse_int=_safe_int, object_pairs_hook=_bmp_keys
+        )
+        plain = True
+    except _NotPlain:
+        # JSON numbers are IEEE-754 doubles in RFC 8785: read integers beyond 2**53 as such
+        value, plain = json.loads(data, parse_int=_int_or_double), False
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+    try:
+        again = _dumps(value).encode("utf-8") if plain else canonical_json(value)
+    except (InputError, UnicodeEncodeError) as exc:
+        raise ValueError(str(exc)) from exc
+    if again != data:
+        raise ValueError("not in RFC 8785 canonical form")
+    return value
+
+
 def is_canonical(data: bytes) -> bool:
     """True when ``data`` is exactly the RFC 8785 form of the JSON it holds."""
     try:
-        return canonical_json(json.loads(data)) == data
-    except (InputError, ValueError, UnicodeDecodeError, RecursionError):
+        loads_canonical(data)
+    except (ValueError, UnicodeDecodeError):
         return False
+    return True
 
 
 def sha256_hex(data: bytes) -> str:

@@ -71,6 +71,7 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError(what, f"is not JSON ({exc})") from exc
+    canonical = is_canonical(data)
     if not isinstance(obj, dict) or set(obj) - {"payload", "payloadType", "signatures"}:
         raise VerificationError(what, "is not a DSSE envelope")
     payload_b64, payload_type, sigs = (
@@ -82,7 +83,7 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
         raise VerificationError(what, "payload and payloadType must be strings")
     if not isinstance(sigs, list) or not sigs:
         raise VerificationError(what, "has no signatures")
-    if not is_canonical(data):
+    if not canonical:
         raise VerificationError(what, "is not in canonical JSON (RFC 8785) form")
     try:
         payload = _strict_b64(payload_b64, what)

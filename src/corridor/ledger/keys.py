@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -80,6 +81,10 @@ class VerifierKey:
         return key_hash(self.name, ALG_COSIGNATURE_V1, self.public)
 
     def text(self) -> str:
+        return self._text
+
+    @functools.cached_property
+    def _text(self) -> str:
         b64 = base64.b64encode(bytes([ALG_ED25519]) + self.public).decode()
         return f"{self.name}+{self.key_id().hex()}+{b64}"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,7 +30,7 @@ from corridor.domain.agreement import (
 from corridor.domain.proposal import shape_problems
 from corridor.errors import CorridorError, InputError
 from corridor.ledger import dsse
-from corridor.ledger.canonical import canonical_json, is_canonical, sha256_hex
+from corridor.ledger.canonical import canonical_json, loads_canonical, sha256_hex
 from corridor.ledger.errors import KeyFormatError, VerificationError
 from corridor.ledger.keys import SignerKey, VerifierKey
 from corridor.ledger.merkle import leaf_hash
@@ -89,10 +88,12 @@ def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
     env = dsse.parse(envelope, what)
     if env.payload_type != dsse.IN_TOTO_PAYLOAD_TYPE:
         raise VerificationError(what, f"payloadType {env.payload_type!r} is not in-toto")
-    if not is_canonical(env.payload):
-        raise VerificationError(what, "the signed statement is not canonical JSON")
     try:
-        message = parse_statement(json.loads(env.payload), index, sha256_hex(env.payload), "")
+        payload = loads_canonical(env.payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise VerificationError(what, "the signed statement is not canonical JSON") from exc
+    try:
+        message = parse_statement(payload, index, sha256_hex(env.payload), "")
     except Refused as exc:
         raise VerificationError(what, exc.reason) from exc
     if message.kind in (Kind.PROPOSAL, Kind.COUNTER):
