@@ -112,13 +112,12 @@ def apply_hazards(
     closed = np.array([h.closed for h in hazards], dtype=bool)
     penalty = np.array([h.penalty for h in hazards], dtype=np.float64)
     open_edges = np.ones(graph.n_edges, dtype=bool)
+    cost = graph.time_min.copy()
     if len(hazards):
         open_edges[edge[closed[hz]]] = False
-    factor = np.ones(graph.n_edges, dtype=np.float64)
-    if len(hazards):
         risky = ~closed[hz]
-        np.add.at(factor, edge[risky], penalty[hz[risky]])
-    cost = graph.time_min * factor
+        e = edge[risky]
+        np.add.at(cost, e, graph.time_min[e] * penalty[hz[risky]])
     ids = tuple(h.id for h in hazards)
     return HazardEffect(graph, geoms, near_m, open_edges, cost, ids, (hz, edge))
 
