@@ -16,6 +16,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from itertools import pairwise
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,10 @@ from corridor.planning.travel import Drives, Side, quickest_drives
 
 IntArray = npt.NDArray[np.int64]
 INF = math.inf
+
+
+class OutOfTime(Exception):
+    """A construction passed its deadline (only the improvement loop sets one)."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,13 @@ class Knobs:
     noise: float = 0.0
     slack: float = 1e6
     spread: float = 0.0
+    ration: float = 0.85
+    back: float = 0.0
 
     def __post_init__(self) -> None:
-        if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread) < 0:
-            raise ValueError("lam, mu, rho, noise, slack and spread must be >= 0")
+        if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread, self.ration,
+               self.back) < 0:  # fmt: skip
+            raise ValueError("every knob must be >= 0")
         if self.candidates < 1 or self.max_stops < 1:
             raise ValueError("candidates and max_stops must be >= 1")
 
@@ -150,6 +158,7 @@ class Builder:
         self.needs = np.array([g.needs_kg for g in inst.gathering], dtype=float)
         self.supplies = np.array([d.supplies_kg for d in inst.depots], dtype=float)
         self.capacity = np.array([r.capacity for r in inst.receptions], dtype=float)
+        self.capacity0 = self.capacity.copy()
         self.lanes_in = [LaneTimeline(k.inward.lanes, k.inward.service) for k in inst.checkpoints]
         self.lanes_out = [
             LaneTimeline(k.outward.lanes, k.outward.service) for k in inst.checkpoints
@@ -385,6 +394,14 @@ class Builder:
                     excess = min(excess, end - inst.close)
                 continue
             cost_r = np.where(eligible, w.k_to_r[k] + w.r_back, INF)
+            if knobs.ration > 0:
+                # Beds are released over the window, so that the near centres keep serving
+                # short round trips all day instead of filling up in the first hours.
+                share = min(1.0, (end - inst.open) / (knobs.ration * (inst.close - inst.open)))
+                early = self.capacity - people_n < self.capacity0 * (1.0 - share)
+                rationed = np.where(early, INF, cost_r)
+                if np.isfinite(rationed).any():
+                    cost_r = rationed
             r = int(np.argmin(cost_r))
             if not math.isfinite(cost_r[r]):
                 continue
@@ -402,7 +419,12 @@ class Builder:
                 r = int(np.argmax(far))
             arrive_r = end + float(w.k_to_r[k, r])
             ready = arrive_r + stop_r
-            score = value - knobs.lam * (ready - t_ref) - knobs.mu * float(w.svc_out[k])
+            score = (
+                value
+                - knobs.lam * (end - t_ref)
+                - knobs.lam * knobs.back * (ready - end)
+                - knobs.mu * float(w.svc_out[k])
+            )
             if best is None or score > best.score:
                 k_in = int(k_for_g[visits[0][0]])
                 a_in, s_in, l_in = slot_in[k_in]
@@ -489,6 +511,7 @@ class Builder:
         rng: np.random.Generator | None,
         rho: float = 0.0,
         only: set[int] | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Give vehicles trips while a trip brings at least ``rho`` per minute of out-lane
         service; a vehicle without one retires.
@@ -509,6 +532,8 @@ class Builder:
         # How far out of order trips may be committed: a trade of speed against lane gaps.
         slack = knobs.slack * float(np.min(w.svc_out, initial=INF)) if len(w.svc_out) else 0.0
         while heap:
+            if deadline is not None and monotonic() > deadline:
+                raise OutOfTime
             _, rank, vi = heapq.heappop(heap)
             trip = self.best_trip(vi, knobs, rng)
             if trip is None or trip.value <= max(rho * float(w.svc_out[trip.k_out]), 0.0):
@@ -519,14 +544,16 @@ class Builder:
             self.commit(vi, trip)
             heapq.heappush(heap, (self.fleet[vi].ready, rank, vi))
 
-    def construct(self, knobs: Knobs, rng: np.random.Generator | None) -> None:
+    def construct(
+        self, knobs: Knobs, rng: np.random.Generator | None, deadline: float | None = None
+    ) -> None:
         """Valuable trips first, then anything that still fits, biggest vehicles first."""
-        self.run(knobs, rng, knobs.rho)
+        self.run(knobs, rng, knobs.rho, deadline=deadline)
         # What is left goes to the biggest vehicles first: a slot an ambulance takes is a
         # slot a bus cannot.
         room = self.w.seats + self.w.stretchers
         for size in sorted(set(room.tolist()), reverse=True):
-            self.run(knobs, rng, 0.0, {i for i in range(len(room)) if room[i] == size})
+            self.run(knobs, rng, 0.0, {i for i in range(len(room)) if room[i] == size}, deadline)
 
     def clone(self) -> Builder:
         other = Builder.__new__(Builder)
@@ -535,6 +562,7 @@ class Builder:
         other.needs = self.needs.copy()
         other.supplies = self.supplies.copy()
         other.capacity = self.capacity.copy()
+        other.capacity0 = self.capacity0
         other.lanes_in = [t.copy() for t in self.lanes_in]
         other.lanes_out = [t.copy() for t in self.lanes_out]
         other.fleet = [

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor.planning.construct import Builder, Knobs, World
+from corridor.planning.construct import Builder, Knobs, OutOfTime, World
 from corridor.planning.replan import ReplanError, builder_from_routes, whole_trips
 
 
@@ -41,7 +41,7 @@ def plan_score(b: Builder) -> float:
 def draw_knobs(rng: np.random.Generator) -> Knobs:
     """Construction parameters for one restart."""
     return Knobs(
-        lam=float(rng.uniform(0.0, 0.5)),
+        lam=float(rng.uniform(0.0, 0.6)),
         mu=float(rng.uniform(0.0, 1.0)),
         rho=float(rng.uniform(0.0, 3.5)),
         candidates=int(rng.integers(3, 10)),
@@ -49,6 +49,8 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
         noise=float(rng.uniform(0.0, 0.3)),
         slack=float(rng.choice([1e6, 1e6, 2.0])),
         spread=float(rng.choice([0.0, 0.0, 15.0, 40.0])),
+        ration=float(rng.uniform(0.6, 1.0)) if rng.random() < 0.8 else 0.0,
+        back=float(rng.uniform(0.0, 1.0)) if rng.random() < 0.4 else 0.0,
     )
 
 
@@ -98,7 +100,10 @@ def search(
             except ReplanError:  # kept trips that cannot be continued: try another cut
                 done += 1
                 continue
-        b.construct(knobs, rng)
+        try:
+            b.construct(knobs, rng, deadline)
+        except OutOfTime:
+            break
         done += 1
         cand = Candidate(b.routes(), plan_score(b))
         if cand.score > best.score + 1e-9:
