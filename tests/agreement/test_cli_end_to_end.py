@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from corridor.adapters.ledger_store import LedgerStore
 from corridor.domain.proposal import example_documents
 from corridor.entrypoints.cli.main import app
 from corridor.errors import CorridorError
+from corridor.ledger.keys import read_signer
+from corridor.services.agreement import AgreementService
 
 
 def corridor(*args: str | Path, cwd: Path, real: bool = False) -> subprocess.CompletedProcess[str]:
@@ -209,3 +212,48 @@ def test_worked_example_writes_a_log_anyone_can_verify(tmp_path: Path) -> None:
         real=True,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
+
+
+def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
+    negotiation: dict[str, object],
+) -> None:
+    """The intermediary cannot show a party a different history than the one it cosigned."""
+    tmp = negotiation["tmp"]
+    assert isinstance(tmp, Path)
+    saved = tmp / "saved-checkpoint"
+    saved.write_bytes((tmp / "exported" / "checkpoint").read_bytes())
+    log = ["--log", "ledger.db"]
+    cid = "eastbrook-westford-1"
+    ok("agreement", "suspend", cid, "--reason", "shots near Bridge 7",
+       "--key", "keys/party-b.key", *log, cwd=tmp)  # fmt: skip
+    ok("ledger", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
+    ok("ledger", "cosign", "--key", "keys/party-a.key", "--log-key", "keys/intermediary.pub",
+       *log, cwd=tmp)  # fmt: skip
+    ok("ledger", "export", "grown", *log, cwd=tmp)
+    grown = ok("ledger", "verify", "grown", "--log-key", "keys/intermediary.pub",
+               "--witness", "keys/party-a.pub", "--previous", saved, cwd=tmp)  # fmt: skip
+    assert "ok: 7 entries" in grown
+
+    # a second history, signed by the same log key, longer than what party A cosigned
+    signers = {
+        role: read_signer(tmp / "keys" / f"{role.replace('_', '-')}.key")
+        for role in ("party_a", "party_b", "intermediary")
+    }
+    first, _ = example_documents({r: k.verifier().text() for r, k in signers.items()})
+    first["title"] = "a different history"
+    fork = AgreementService(LedgerStore.open(str(tmp / "fork.db")))
+    fork.propose(first, signers["intermediary"])
+    for i in range(8):
+        fork.report_incident(cid, signers["intermediary"], f"report {i}")
+    fork.store.sign_checkpoint(signers["intermediary"])
+    refused = corridor(
+        "ledger", "cosign", "--key", "keys/party-a.key",
+        "--log-key", "keys/intermediary.pub", "--log", "fork.db", cwd=tmp,
+    )  # fmt: skip
+    assert refused.returncode == 4
+    assert "not consistent with tree 7" in refused.stderr
+    ok("ledger", "export", "forked", "--log", "fork.db", cwd=tmp)
+    caught = corridor("ledger", "verify", "forked", "--log-key", "keys/intermediary.pub",
+                      "--previous", saved, cwd=tmp)  # fmt: skip
+    assert caught.returncode == 3
+    assert "previous checkpoint" in caught.stderr or "consistency" in caught.stderr
