@@ -58,8 +58,34 @@ function may(what) {
   return READS[what].includes(role);
 }
 
+// The operation's clock. Live, it is this computer's clock. When the reports come from a replay
+// or an exercise (their times lie far from when the service received them, as in
+// `corridor demo`), it runs on the reports' own time, and the header says so.
+const REPLAY_GAP_MS = 15 * 60000;
+
 function now() {
   return Date.now() + state.clockSkew;
+}
+
+function noteReportTime(at, receivedAt) {
+  const t = fmt.toDate(at);
+  if (!t) return;
+  const received = fmt.toDate(receivedAt) || new Date();
+  const gap = received.getTime() - t.getTime();
+  const replay = Math.abs(gap) > REPLAY_GAP_MS;
+  if (replay) {
+    // Follow the newest report: the operation's time is the report's time plus what has passed.
+    const skew = t.getTime() - received.getTime();
+    if (!state.replay || t.getTime() >= (state.replayLatest || 0)) {
+      state.clockSkew = skew;
+      state.replayLatest = t.getTime();
+    }
+  }
+  if (replay !== Boolean(state.replay)) {
+    state.replay = replay;
+    if (!replay) state.clockSkew = 0;
+    renderClock();
+  }
 }
 
 function notAvailable(el, err) {
@@ -193,7 +219,8 @@ function renderClock() {
     main = "Window closed";
     cls += " closed";
   }
-  el.className = cls;
+  if (state.replay) sub += ` · replay: operation time ${fmt.dateTime(new Date(t))}`;
+  el.className = cls + (state.replay ? " replay" : "");
   el.replaceChildren(h("span", { class: "clock-main" }, main), h("span", { class: "clock-sub" }, sub));
   el.setAttribute("role", cls.includes("critical") ? "alert" : "timer");
 }
@@ -265,7 +292,7 @@ function renderVehicles() {
         may("names") ? h("button", { type: "button", class: "ghost names-button", "data-vehicle": id, "aria-label": `Names of the people aboard ${id}` }, "Names") : null,
       ),
       h("td", { class: "num" }, aboardText(counts.get(id))),
-      h("td", { class: "pos" }, pos ? fmt.coordinate(pos.lat, pos.lon) : "no report"),
+      h("td", { class: "pos" }, pos ? [mapView.near(pos.lat, pos.lon), h("br"), h("span", { class: "coords" }, fmt.coordinate(pos.lat, pos.lon))] : "no report"),
       h("td", { class: "when" }, pos ? `${fmt.clockSeconds(pos.at)}${ago ? ` (${ago} ago)` : ""}` : "–"),
     );
   });
@@ -420,14 +447,15 @@ $("incident-form").addEventListener("submit", async (ev) => {
 
 // --- schedule ------------------------------------------------------------------------------
 
+// The window on the plan's clock: the agreed one (the plan keeps to it), else the scenario's.
 function windowMinutes() {
-  if (state.plan && state.plan.window && typeof state.plan.window.open === "number") return state.plan.window;
   if (state.windowAbs && state.origin) {
     return {
       open: (state.windowAbs.open - state.origin) / 60000,
       close: (state.windowAbs.close - state.origin) / 60000,
     };
   }
+  if (state.plan && state.plan.window && typeof state.plan.window.open === "number") return state.plan.window;
   return null;
 }
 
@@ -472,6 +500,7 @@ function applyPosition(p) {
   const prev = state.vehicles.get(id);
   if (prev && prev.at && p.at && new Date(p.at) < new Date(prev.at)) return;
   state.vehicles.set(id, { ...p, lat: Number(p.lat ?? p.latitude), lon: Number(p.lon ?? p.lng ?? p.longitude) });
+  noteReportTime(p.at, p.received_at);
   mapView.moveVehicle(p);
 }
 

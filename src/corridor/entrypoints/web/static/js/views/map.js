@@ -122,7 +122,8 @@ export class MapView {
       style: (f) => {
         const p = f.properties || {};
         const agreed = p.agreed || (agreedId && String(p.id) === String(agreedId));
-        return { color: agreed ? "#0b4fa8" : "#4f86c6", weight: agreed ? 6 : 4, opacity: agreed ? 0.95 : 0.7 };
+        // Candidates stay in the background; the agreed route (drawn from the agreement) leads.
+        return agreed ? { color: "#0b4fa8", weight: 6, opacity: 0.95 } : { color: "#4f86c6", weight: 2.5, opacity: 0.55, dashArray: "6 5" };
       },
       onEachFeature: (f, layer) => {
         const p = f.properties || {};
@@ -342,6 +343,19 @@ export class MapView {
     if (!v) return;
     this.map.setView(v.marker.getLatLng(), Math.max(this.map.getZoom(), 15));
     v.marker.openTooltip();
+  }
+
+  // "at K-SUD" or "1.2 km from G04": where a vehicle is, in the words of the scenario.
+  near(lat, lon) {
+    let best = null;
+    for (const [id, entry] of this.points) {
+      const ll = entry.marker.getLatLng();
+      const d = this.map ? this.map.distance([lat, lon], ll) : Infinity;
+      if (!best || d < best.d) best = { id, d };
+    }
+    if (!best || !Number.isFinite(best.d)) return "";
+    if (best.d < 200) return `at ${best.id}`;
+    return `${(best.d / 1000).toFixed(1)} km from ${best.id}`;
   }
 
   invalidate() {

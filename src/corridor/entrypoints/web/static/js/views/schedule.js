@@ -96,7 +96,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     "p",
     { class: "schedule-summary" },
     `${routes.length} vehicles in the plan; window ${windowMin ? `${toClock(windowMin.open)} to ${toClock(windowMin.close)}` : "not known"}.`,
-    nowMin !== null && windowMin ? ` Now ${toClock(nowMin)}.` : "",
+    nowMin !== null && nowMin >= lo && nowMin <= hi ? ` Now ${toClock(nowMin)}.` : "",
   );
   const legend = h(
     "ul",
@@ -133,7 +133,8 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
         [windowMin.close, "window ends"],
       ]) {
         svg.append(s("line", { x1: x(m), x2: x(m), y1: AXIS - 4, y2: height, class: "window-line" }));
-        svg.append(s("text", { x: x(m) + 4, y: height - 4, class: "window-label" }, `${name} ${toClock(m)}`));
+        const end = name === "window ends";
+        svg.append(s("text", { x: x(m) + (end ? -4 : 4), y: height - 4, class: "window-label", "text-anchor": end ? "end" : "start" }, `${name} ${toClock(m)}`));
       }
     }
     if (nowMin !== null && nowMin >= lo && nowMin <= hi) {
