@@ -19,6 +19,8 @@ import pytest
 from conftest import ROOT, run_referee
 
 from corridor.errors import InputError
+from corridor.planning.construct import Builder, Knobs, World
+from corridor.planning.improve import plan_score
 from corridor.planning.instance import load_instance, parse_instance
 from corridor.planning.lanes import LaneTimeline
 from corridor.planning.solver import SolveParams, SolveParamsError, solve
@@ -77,9 +79,24 @@ def test_small_is_planned_to_its_referee_bound(referee: Path, tmp_path: Path) ->
     assert res.score >= float(bound.stdout) - 1e-6
 
 
-def test_tiny_beats_the_pyvrp_peer(referee: Path, tmp_path: Path) -> None:
-    res = solve(load_instance(DATA / "tiny.json"), quick(time_limit=5, iterations=60))
-    assert res.score > 158  # the PyVRP peer's score on tiny
+def test_tiny_is_optimal_and_proven(referee: Path, tmp_path: Path) -> None:
+    """tiny is small enough for the exact model: the score equals the proven bound, and it
+    beats both the PyVRP peer (158) and the hand-made plan (181)."""
+    raw = json.loads((DATA / "tiny.json").read_text())
+    res = solve(parse_instance(raw), quick(time_limit=20, iterations=20))
+    assert res.status == "optimal"
+    assert res.gap == 0.0
+    assert res.score == pytest.approx(res.upper_bound)
+    assert res.score >= 181
+    assert judge(referee, tmp_path, raw, res.plan)["score"] == pytest.approx(res.score)
+
+
+def test_construction_alone_matches_the_hand_made_tiny_plan() -> None:
+    """Without the exact model, the greedy with lane reservations already finds 181."""
+    w = World(load_instance(DATA / "tiny.json"))
+    b = Builder(w)
+    b.construct(Knobs(), None)
+    assert plan_score(b) >= 181
 
 
 def test_detours_become_pass_through_stops(

@@ -53,7 +53,7 @@ class Knobs:
     noise: float = 0.0
     slack: float = 1e6
     spread: float = 0.0
-    ration: float = 0.85
+    ration: float = 0.7
     back: float = 0.0
 
     def __post_init__(self) -> None:
@@ -399,6 +399,9 @@ class Builder:
                 # short round trips all day instead of filling up in the first hours.
                 share = min(1.0, (end - inst.open) / (knobs.ration * (inst.close - inst.open)))
                 early = self.capacity - people_n < self.capacity0 * (1.0 - share)
+                fin = np.isfinite(cost_r)
+                if fin.any():
+                    early &= cost_r < float(np.mean(cost_r[fin]))
                 rationed = np.where(early, INF, cost_r)
                 if np.isfinite(rationed).any():
                     cost_r = rationed
@@ -536,7 +539,11 @@ class Builder:
                 raise OutOfTime
             _, rank, vi = heapq.heappop(heap)
             trip = self.best_trip(vi, knobs, rng)
-            if trip is None or trip.value <= max(rho * float(w.svc_out[trip.k_out]), 0.0):
+            if trip is None:
+                # Nothing fits now, and lanes, people and beds only get scarcer: retire it.
+                self.fleet[vi].done = True
+                continue
+            if trip.value <= max(rho * float(w.svc_out[trip.k_out]), 0.0):
                 continue
             if heap and trip.start_out > heap[0][0] + slack:
                 heapq.heappush(heap, (trip.start_out, rank, vi))

@@ -227,7 +227,10 @@ def _bound(instance: Instance, time_limit: float) -> tuple[float, str]:
         from corridor.planning.bound import upper_bound
     except ImportError:
         return _trivial_bound(instance), "everyone and all cargo"
-    res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit))
+    try:
+        res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit))
+    except Exception as exc:  # a failing bound must not cost the coordinator the plan
+        return _trivial_bound(instance), f"everyone and all cargo (the LP bound failed: {exc!r})"
     return float(res.value), str(res.method)
 
 
@@ -249,4 +252,7 @@ def _exact(instance: Instance, time_limit: float) -> Any:
         from corridor.planning.exact import solve_exact
     except ImportError:
         return None
-    return solve_exact(instance, time_limit)
+    try:
+        return solve_exact(instance, time_limit)
+    except Exception:  # the exact model only ever adds a proof; the heuristic plan stands
+        return None
