@@ -250,13 +250,19 @@ def _choose_cell(instance: Instance) -> float:
 
 
 def upper_bound(
-    instance: Instance, time_limit: float | None = None, cell_minutes: float | None = None
+    instance: Instance,
+    time_limit: float | None = None,
+    cell_minutes: float | None = None,
+    exact: bool | None = None,
 ) -> BoundResult:
     """A proven upper bound on the score of every feasible plan of ``instance``.
 
     ``time_limit`` caps the LP solve (seconds); if HiGHS stops early the weak-duality bound of
     the duals it has is still valid, and the closed-form bound is used where it is lower.
     ``cell_minutes`` fixes the time grid (chosen from the instance size when None).
+    ``exact`` also runs the exact trip MILP of :mod:`corridor.planning.exact` where its model
+    covers every plan (one checkpoint, one reception centre, no cargo) and takes its bound if
+    lower; None does so only where that model is small (a few vehicles and trips).
 
     >>> from corridor.planning.instance import load_instance
     >>> b = upper_bound(load_instance("data/cep/tiny.json"))
@@ -274,6 +280,19 @@ def upper_bound(
         people, binding, method = INF, [], f"closed-form ({exc})"
     if people >= closed:
         people, method = closed, method if method != "lp-time-indexed" else "closed-form (lower)"
+    if exact is None:
+        exact = _small_and_complete(instance)
+    if exact:
+        from corridor.planning.exact import model_is_complete, solve_exact
+
+        if model_is_complete(instance):
+            limit = (
+                10.0 if time_limit is None else max(1.0, time_limit - (time.perf_counter() - t0))
+            )
+            res = solve_exact(instance, limit)
+            if res.bound - cargo < people:
+                people, method = res.bound - cargo, "milp (trip model, complete)"
+                binding = [("exact trip model", 1.0)]
     return BoundResult(
         value=people + cargo,
         method=method,
@@ -326,6 +345,12 @@ def new_highs() -> Any:
         _quiet = True
     h.setOptionValue("output_flag", False)
     return h
+
+
+def _small_and_complete(instance: Instance) -> bool:
+    from corridor.planning.exact import max_trips, model_is_complete
+
+    return model_is_complete(instance) and len(instance.vehicles) * max_trips(instance) <= 12
 
 
 class _NoLP(Exception):
@@ -725,10 +750,6 @@ def relaxation_mip(
 
 def _solve_certified(lp: _LP, time_limit: float | None) -> tuple[float, list[tuple[str, float]]]:
     """Solve with HiGHS and return a bound certified from the duals by weak duality."""
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover - highspy is a dependency
-        raise _NoLP("highspy is not installed") from exc
     c, col_hi, row_lo, row_hi, a = lp.arrays()
     h = _pass(lp, time_limit)
     h.setOptionValue("solver", "ipm")
