@@ -173,6 +173,9 @@ def test_dsse_ed25519_round_trip_and_tamper() -> None:
         dsse.verify(forged, key.verifier())
     with pytest.raises(VerificationError, match="canonical"):
         dsse.parse(data.replace(b'{"payload"', b'{ "payload"'))
+    # canonical JSON, but a field DSSE does not have: a second spelling of the same message
+    with pytest.raises(VerificationError, match="canonical"):
+        dsse.parse(data.replace(b'{"keyid"', b'{"extra":1,"keyid"'))
 
 
 # -- JCS ----------------------------------------------------------------------------------------

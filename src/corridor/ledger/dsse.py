@@ -12,7 +12,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from corridor.ledger.canonical import canonical_json, is_canonical
+from corridor.ledger.canonical import canonical_json
 from corridor.ledger.errors import VerificationError
 from corridor.ledger.keys import SignerKey, VerifierKey
 
@@ -42,7 +42,10 @@ class Envelope:
                 "payload": base64.b64encode(self.payload).decode(),
                 "payloadType": self.payload_type,
                 "signatures": [
+                    # keyid is optional in DSSE; an empty one is left out
                     {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()}
+                    if s.keyid
+                    else {"sig": base64.b64encode(s.sig).decode()}
                     for s in self.signatures
                 ],
             }
@@ -71,7 +74,6 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError(what, f"is not JSON ({exc})") from exc
-    canonical = is_canonical(data)
     if not isinstance(obj, dict) or set(obj) - {"payload", "payloadType", "signatures"}:
         raise VerificationError(what, "is not a DSSE envelope")
     payload_b64, payload_type, sigs = (
@@ -83,8 +85,6 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
         raise VerificationError(what, "payload and payloadType must be strings")
     if not isinstance(sigs, list) or not sigs:
         raise VerificationError(what, "has no signatures")
-    if not canonical:
-        raise VerificationError(what, "is not in canonical JSON (RFC 8785) form")
     try:
         payload = _strict_b64(payload_b64, what)
         signatures = []
@@ -97,7 +97,12 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
             signatures.append(Signature(keyid, _strict_b64(item["sig"], what)))
     except binascii.Error as exc:
         raise VerificationError(what, f"bad base64 ({exc})") from exc
-    return Envelope(payload_type, payload, tuple(signatures))
+    envelope = Envelope(payload_type, payload, tuple(signatures))
+    # Rebuilding the bytes from what was read refuses extra fields and any non-canonical form:
+    # one envelope, one spelling.
+    if envelope.to_bytes() != data:
+        raise VerificationError(what, "is not in canonical JSON (RFC 8785) form")
+    return envelope
 
 
 def verify(envelope: Envelope, key: VerifierKey, what: str = "envelope") -> None:
