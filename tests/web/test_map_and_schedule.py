@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,37 @@ def test_the_schedule_draws_every_vehicle_and_lane_of_the_plan(
     assert (int(ends[1]) - int(opens[1])) % 24 == 12  # the example's 12-hour window
     assert ends[2] == opens[2]
     d.shot("schedule-liaison_a")
+
+
+def test_a_replayed_operation_runs_on_its_own_clock(
+    server: Server, planned: dict[str, Any], dashboard: Any
+) -> None:
+    """Reports dated on the operation's day (a rehearsal, or the demo's replay) set the clock:
+    the window is open, not long closed, and the Gantt's "now" line is drawn."""
+    d = dashboard()
+    d.sign_in("observer")
+    assert "Window closed" in d.page.locator("#window-clock").inner_text()
+    # 10:00 in Andorra on the example's day: 8 h left in its 06:00-18:00 window.
+    body = {
+        "positions": [
+            {
+                "client_id": f"replay-{uuid.uuid4().hex[:8]}",
+                "vehicle": "D1/bus/0",
+                "at": "2026-05-14T10:00:00+02:00",
+                "lat": 42.5266,
+                "lon": 1.5673,
+            }
+        ]
+    }
+    assert server.ok("POST", "/v1/positions", "driver", json=body)["accepted"] == 1
+    clock = d.page.locator("#window-clock.replay")
+    clock.wait_for(timeout=10_000)
+    text = clock.inner_text()
+    assert re.search(r"(7 h 5\d min|8 h 00 min) left in the window", text), text
+    assert "replay: operation time 14 May, 10:0" in text
+    row = d.page.locator('#vehicle-table tr[data-vehicle="D1/bus/0"]')
+    assert "at K-SUD" in row.inner_text()
+    d.view("schedule")
+    d.page.locator("svg.gantt .now-line").first.wait_for(state="attached")
+    assert "Now 10:0" in d.page.locator(".schedule-summary").inner_text()
+    d.shot("schedule-replay")

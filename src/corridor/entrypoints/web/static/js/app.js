@@ -267,6 +267,20 @@ function aboardText(v) {
   return fmt.people(n);
 }
 
+function reportedText(pos) {
+  if (!pos) return "–";
+  const ago = pos.at ? fmt.duration(Math.max(0, now() - new Date(pos.at).getTime())) : null;
+  return `${fmt.clockSeconds(pos.at)}${ago ? ` (${ago} ago)` : ""}`;
+}
+
+// Each second only the "ago" texts change: the table (and the keyboard focus in it) stays.
+function tickVehicles() {
+  for (const row of document.querySelectorAll("#vehicle-table tbody tr[data-vehicle]")) {
+    const cell = row.querySelector("td.when");
+    if (cell) cell.textContent = reportedText(state.vehicles.get(row.dataset.vehicle));
+  }
+}
+
 function renderVehicles() {
   const el = $("vehicles");
   if (!may("positions")) {
@@ -281,7 +295,6 @@ function renderVehicles() {
   }
   const rows = ids.map((id) => {
     const pos = state.vehicles.get(id);
-    const ago = pos && pos.at ? fmt.duration(Math.max(0, now() - new Date(pos.at).getTime())) : null;
     return h(
       "tr",
       { "data-vehicle": id },
@@ -293,7 +306,7 @@ function renderVehicles() {
       ),
       h("td", { class: "num" }, aboardText(counts.get(id))),
       h("td", { class: "pos" }, pos ? [mapView.near(pos.lat, pos.lon), h("br"), h("span", { class: "coords" }, fmt.coordinate(pos.lat, pos.lon))] : "no report"),
-      h("td", { class: "when" }, pos ? `${fmt.clockSeconds(pos.at)}${ago ? ` (${ago} ago)` : ""}` : "–"),
+      h("td", { class: "when" }, reportedText(pos)),
     );
   });
   el.replaceChildren(
@@ -759,7 +772,7 @@ async function start() {
   state.stopStream = api.streamEvents(onEvent, setStreamStatus);
   setInterval(() => {
     renderClock();
-    if (state.view === "operation") renderVehicles();
+    if (state.view === "operation") tickVehicles();
   }, 1000);
   setInterval(() => loadDynamic("progress"), 30000);
   document.body.dataset.loaded = "true";
