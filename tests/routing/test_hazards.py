@@ -162,3 +162,38 @@ def test_near_reaches_farther_than_touching() -> None:
     assert near.sum() > touching.sum()
     d = shapely.distance(g.segments()[near], h.geometry)
     assert (d <= 250 + 1e-6).all()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_no_route_crosses_a_closed_hazard_on_real_roads(
+    andorra: RoadGraph, data: st.DataObject
+) -> None:
+    """Same property on Andorra's real roads, hazards dropped around the valley towns."""
+    g = andorra
+    x, y = g.xy
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    k = data.draw(st.integers(1, 5))
+    shapes = []
+    for _ in range(k):
+        c = int(rng.integers(g.n_nodes))
+        if rng.random() < 0.5:
+            shapes.append(shapely.Point(x[c], y[c]).buffer(float(rng.uniform(20, 800))))
+        else:
+            d = rng.uniform(-1500, 1500, 2)
+            shapes.append(shapely.LineString([(x[c], y[c]), (x[c] + d[0], y[c] + d[1])]))
+    effect = apply_hazards(g, [HazardArea(f"H{i}", s, closed=True) for i, s in enumerate(shapes)])
+    ends = [int(v) for v in rng.choice(g.n_nodes, 4, replace=False)]
+    res = route_matrix(g, effect.cost, effect.open_edges, ends)
+    union = shapely.union_all(shapes)
+    for r in res.routes.values():
+        assert not shapely.intersects(g.segments()[r.edges], union).any()
+    # Where a pair has no route now, every route the open map had crossed a hazard.
+    plain = route_matrix(g, g.time_min, np.ones(g.n_edges, bool), ends)
+    for pair, r in plain.routes.items():
+        if pair not in res.routes:
+            assert shapely.intersects(g.segments()[r.edges], union).any()
