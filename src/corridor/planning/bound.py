@@ -278,6 +278,10 @@ def upper_bound(
         method = "lp-time-indexed"
     except _NoLP as exc:
         people, binding, method = INF, [], f"closed-form ({exc})"
+    if math.isfinite(people) and all(
+        float(p.weight).is_integer() for p in instance.classes.values()
+    ):
+        people = float(math.floor(people + 1e-6))  # whole people times whole weights
     if people >= closed:
         people, method = closed, method if method != "lp-time-indexed" else "closed-form (lower)"
     if exact is None:

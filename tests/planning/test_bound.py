@@ -1,0 +1,190 @@
+"""The proven upper bound: never below the score of a feasible plan, and tighter than the referee's.
+
+Feasible plans come from the hand-made ``tiny.plan.json``, the PyVRP peer plans kept as
+fixtures, the exact MILP, and generated instances; each is scored by the referee itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, run_referee
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corridor.planning.bound import cargo_bound, quickest_minutes, upper_bound
+from corridor.planning.exact import solve_exact
+from corridor.planning.instance import load_instance, parse_instance
+
+DATA = ROOT / "data" / "cep"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def referee_score(referee: Path, instance: Path, plan: Path | dict[str, Any], tmp: Path) -> float:
+    if isinstance(plan, dict):
+        path = tmp / "plan.json"
+        path.write_text(json.dumps(plan))
+        plan = path
+    proc = run_referee(referee, instance, plan, "--json")
+    out = json.loads(proc.stdout)
+    assert out["feasible"], out["violations"][:3]
+    return float(out["score"])
+
+
+def referee_bound(referee: Path, instance: Path) -> float:
+    proc = run_referee(referee, instance, "--bound")
+    assert proc.returncode == 0, proc.stderr
+    return float(proc.stdout)
+
+
+def generate(referee: Path, out: Path, seed: int, **kw: Any) -> Path:
+    """A generated instance (``generate.py`` beside the referee), small unless told."""
+    args = {
+        "gathering": 2,
+        "depots": 1,
+        "receptions": 1,
+        "checkpoints": 1,
+        "buses": 1,
+        "ambulances": 1,
+        "people": 80,
+    } | kw
+    window = args.pop("window", (480, 600))
+    cargo = args.pop("cargo", False)
+    cmd = [sys.executable, str(referee.parent / "generate.py"), "--seed", str(seed)]
+    for k, v in args.items():
+        cmd += [f"--{k}", str(v)]
+    cmd += ["--window", str(window[0]), str(window[1]), "-o", str(out)]
+    if cargo:
+        cmd.append("--cargo")
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def test_tiny_bound_is_the_proven_optimum_above_the_hand_plan(
+    referee: Path, tmp_path: Path
+) -> None:
+    """tiny: the hand plan scores 181; the exact model proves 195, and the bound says so."""
+    hand = referee_score(referee, DATA / "tiny.json", DATA / "tiny.plan.json", tmp_path)
+    b = upper_bound(load_instance(DATA / "tiny.json"))
+    assert hand == 181
+    assert b.value == pytest.approx(195.0)
+    assert b.value < referee_bound(referee, DATA / "tiny.json")  # the referee says 205
+    assert b.method.startswith("milp")
+
+
+def test_the_lp_alone_on_tiny_is_still_a_bound(referee: Path, tmp_path: Path) -> None:
+    b = upper_bound(load_instance(DATA / "tiny.json"), exact=False)
+    assert b.value >= 195.0
+    assert b.value <= 205.0
+
+
+@pytest.mark.parametrize("name", ["small", "medium"])
+def test_bound_is_above_the_peer_plan_and_below_the_referees_bound(
+    referee: Path, tmp_path: Path, name: str
+) -> None:
+    """The PyVRP peer's plans are feasible, so the bound must be above them; and the
+    time-indexed LP is tighter than the referee's closed-form bound."""
+    inst = DATA / f"{name}.json"
+    peer = referee_score(referee, inst, FIXTURES / f"{name}.peer.plan.json", tmp_path)
+    b = upper_bound(load_instance(inst), time_limit=20)
+    assert b.value >= peer
+    assert b.value <= referee_bound(referee, inst) + 1e-6
+    assert b.method == "lp-time-indexed"
+
+
+def test_medium_bound_is_tighter_and_names_the_lanes(referee: Path) -> None:
+    b = upper_bound(load_instance(DATA / "medium.json"), time_limit=20)
+    assert b.value < 0.95 * referee_bound(referee, DATA / "medium.json")
+    binding = dict(b.binding)
+    assert any(name.startswith("lanes K") and "out" in name for name in binding)
+    assert b.cargo == pytest.approx(226.3, abs=1e-3)  # the depots hold less than is needed
+
+
+def test_cargo_is_bounded_by_needs_and_supplies() -> None:
+    raw = json.loads((DATA / "medium.json").read_text())
+    assert cargo_bound(parse_instance(raw)) == pytest.approx(226.3, abs=1e-3)
+    for d in raw["depots"]:
+        d["supplies_kg"] = 10**6
+    needs = sum(g.get("needs_kg", 0) for g in raw["gathering"])
+    assert cargo_bound(parse_instance(raw)) == pytest.approx(0.01 * needs, abs=1e-3)
+
+
+def test_an_unreachable_gathering_point_adds_nothing() -> None:
+    raw = json.loads((DATA / "tiny.json").read_text())
+    g = raw["gathering"][0]
+    g["people"]["critical"] = 50
+    base = upper_bound(parse_instance(raw), exact=False).value
+    m = raw["travel"]["inside"]["minutes"]
+    i = raw["travel"]["inside"]["ids"].index(g["id"])
+    for j in range(len(m)):
+        if j != i:
+            m[i][j] = m[j][i] = None
+    cut = upper_bound(parse_instance(raw), exact=False).value
+    assert cut < base  # G1's 126 people can no longer be reached
+    assert cut <= 129  # G2: 1 critical, 9 vulnerable, 64 general + nothing from G1
+
+
+def test_quickest_minutes_cross_the_zone_only_through_a_checkpoint() -> None:
+    inst = load_instance(DATA / "tiny.json")
+    oi, ii, d = quickest_minutes(inst)
+    # K1 outside -> G2: in-service 4 + 12.8 inside
+    assert d[oi["K1"], ii["G2"]] == pytest.approx(16.8)
+    # D1 -> G2 must cross K1: 69.7 + 4 + 12.8
+    assert d[oi["D1"], ii["G2"]] == pytest.approx(86.5)
+    # R1 -> D1 is direct (112.2), not faster through the zone (44.5 + 4 + 17 + 69.7)
+    assert d[oi["R1"], oi["D1"]] == pytest.approx(112.2)
+
+
+def test_no_lanes_out_means_nobody_leaves() -> None:
+    raw = json.loads((DATA / "tiny.json").read_text())
+    raw["checkpoints"][0]["out"]["lanes"] = 0
+    assert upper_bound(parse_instance(raw)).value == 0.0
+
+
+def test_a_closed_window_bounds_to_zero() -> None:
+    raw = json.loads((DATA / "tiny.json").read_text())
+    raw["window"] = {"open": 480, "close": 500}  # too short for any round trip
+    assert upper_bound(parse_instance(raw)).value == 0.0
+
+
+SMALL = settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SMALL
+@given(seed=st.integers(1, 10_000))
+def test_bound_is_above_the_exact_optimum_on_generated_instances(
+    referee: Path, tmp_path: Path, seed: int
+) -> None:
+    path = generate(referee, tmp_path / f"g{seed}.json", seed)
+    inst = load_instance(path)
+    res = solve_exact(inst, 20)
+    assert res.plan is not None
+    score = referee_score(referee, path, res.plan, tmp_path)
+    assert score == pytest.approx(res.score)
+    lp = upper_bound(inst, exact=False)
+    assert lp.value >= score - 1e-6
+    assert referee_bound(referee, path) >= score - 1e-6
+
+
+@SMALL
+@given(seed=st.integers(1, 10_000), more=st.sampled_from([10, 30, 60]))
+def test_bound_grows_with_the_window_and_with_a_lane(
+    referee: Path, tmp_path: Path, seed: int, more: int
+) -> None:
+    path = generate(referee, tmp_path / f"m{seed}.json", seed, checkpoints=2, receptions=2, buses=3)
+    raw = json.loads(path.read_text())
+    base = upper_bound(parse_instance(raw), cell_minutes=2.0, exact=False).value
+    wider = copy.deepcopy(raw)
+    wider["window"]["close"] += more
+    assert upper_bound(parse_instance(wider), cell_minutes=2.0, exact=False).value >= base - 1e-6
+    laned = copy.deepcopy(raw)
+    laned["checkpoints"][0]["out"]["lanes"] += 1
+    assert upper_bound(parse_instance(laned), cell_minutes=2.0, exact=False).value >= base - 1e-6
