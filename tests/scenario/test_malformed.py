@@ -224,3 +224,23 @@ def test_the_base_case_of_these_tests_is_valid(
     code, _, stderr = run_cli(["compile", str(scenario), "-o", str(out)], capsys)
     assert code == 0, stderr
     assert out.exists()
+
+
+@pytest.mark.parametrize(
+    "target", ["no-such-folder/instance.json", "."], ids=["no folder", "a folder"]
+)
+def test_bad_output_path_is_an_input_error_and_leaves_nothing(
+    tmp_path: Path,
+    target: str,
+    cache_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(cache_dir))
+    scenario = _write_case(tmp_path, lambda doc: None)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = tmp_path / target
+    code, _, stderr = run_cli(["compile", str(scenario), "-o", str(out)], capsys)
+    assert code == 2
+    assert str(out) in " ".join(stderr.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
