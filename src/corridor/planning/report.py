@@ -43,6 +43,8 @@ def hhmm(minutes: float | None) -> str:
 
 
 def _duration(minutes: float) -> str:
+    if 0 < minutes < 1:
+        return f"{minutes:.1f} min"
     m = math.floor(minutes + 1e-6)
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
