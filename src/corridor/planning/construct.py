@@ -102,6 +102,11 @@ class World:
         # From a reception centre back to the nearest checkpoint: the cost of the next trip.
         self.r_back = np.min(self.to_k[self.r_out], axis=1, initial=INF)
         self.r_medical = np.array([r.medical for r in inst.receptions])
+        self.r_medical_l: list[bool] = self.r_medical.tolist()
+        self.r_back_l: list[float] = self.r_back.tolist()
+        self.k_to_r_l: list[list[float]] = self.k_to_r.tolist()
+        self.g_to_k_l: list[list[float]] = self.g_to_k.tolist()
+        self.svc_out_l: list[float] = self.svc_out.tolist()
         # The shortest zone visit: in, to a gathering point, a stop, and out again.
         with np.errstate(invalid="ignore"):
             into = np.min(self.svc_in[:, None] + self.k_to_g, axis=0, initial=INF)
@@ -368,65 +373,76 @@ class Builder:
         the close of the window (inf if waiting in a queue is what makes it late)."""
         w, inst = self.w, self.w.inst
         fixed, pp = inst.stop_fixed, inst.stop_per_person
-        g_last = visits[-1][0]
-        eligible = self.capacity >= people_n
-        if medical_on:
-            eligible &= w.r_medical
-        if people_n > 0 and not eligible.any():
+        close, g_last = inst.close, visits[-1][0]
+        # Small loops in plain Python: a handful of centres and checkpoints per trip.
+        cap, cap0 = self.capacity.tolist(), self.capacity0.tolist()
+        elig = [
+            r for r, c in enumerate(cap) if c >= people_n and (w.r_medical_l[r] or not medical_on)
+        ]
+        if people_n > 0 and not elig:
             return None, INF
         best: Trip | None = None
         excess = INF
         stop_r = fixed + pp * people_n if people_n > 0 else 0.0
-        # When the first out-lane comes free of every crossing booked so far.
-        horizon = min(
-            (min((e[-1] if e else -INF) for e in t.ends) for t in self.lanes_out if not t.closed),
-            default=-INF,
-        )
-        for k in range(len(w.k_ids)):
-            d = w.g_to_k[g_last, k]
+        horizon = -INF
+        if knobs.spread > 0:
+            # When the first out-lane comes free of every crossing booked so far.
+            horizon = min(
+                (
+                    min((e[-1] if e else -INF) for e in t.ends)
+                    for t in self.lanes_out
+                    if not t.closed
+                ),
+                default=-INF,
+            )
+        span = inst.close - inst.open
+        for k, d in enumerate(w.g_to_k_l[g_last]):
             if not math.isfinite(d) or w.lanes_out[k] == 0:
                 continue
-            arrive = dep + float(d)
+            arrive = dep + d
             start, lane = self.lanes_out[k].earliest(arrive)
-            end = start + w.svc_out[k]
-            if not end <= inst.close:
+            end = start + w.svc_out_l[k]
+            if not end <= close:
                 if start == arrive:
-                    excess = min(excess, end - inst.close)
+                    excess = min(excess, end - close)
                 continue
-            cost_r = np.where(eligible, w.k_to_r[k] + w.r_back, INF)
+            row = w.k_to_r_l[k]
+            costs = [(row[r] + w.r_back_l[r], r) for r in elig if math.isfinite(row[r])]
+            costs = [(c, r) for c, r in costs if math.isfinite(c)]
+            if not costs:
+                continue
+            allowed = costs
             if knobs.ration > 0:
-                # Beds are released over the window, so that the near centres keep serving
-                # short round trips all day instead of filling up in the first hours.
-                share = min(1.0, (end - inst.open) / (knobs.ration * (inst.close - inst.open)))
-                early = self.capacity - people_n < self.capacity0 * (1.0 - share)
-                fin = np.isfinite(cost_r)
-                if fin.any():
-                    early &= cost_r < float(np.mean(cost_r[fin]))
-                rationed = np.where(early, INF, cost_r)
-                if np.isfinite(rationed).any():
-                    cost_r = rationed
-            r = int(np.argmin(cost_r))
-            if not math.isfinite(cost_r[r]):
-                continue
-            back = end + cost_r + stop_r + w.min_visit
-            if back[r] > inst.close:
+                # Beds of the nearer centres are released over the window, so that they keep
+                # serving short round trips all day instead of filling up in the first hours.
+                share = min(1.0, (end - inst.open) / (knobs.ration * span))
+                mean = sum(c for c, _ in costs) / len(costs)
+                allowed = [
+                    (c, r)
+                    for c, r in costs
+                    if not (c < mean and cap[r] - people_n < cap0[r] * (1.0 - share))
+                ] or costs
+            c, r = min(allowed)
+            if end + c + stop_r + w.min_visit > close:
                 # The last trip: the drive after the window costs nothing, so leave the
                 # centres near the checkpoints to vehicles that come back for more.
-                far = np.where(eligible & np.isfinite(w.k_to_r[k]), cost_r, -INF)
-                r = int(np.argmax(far))
+                c, r = max(costs)
             elif knobs.spread > 0:
                 # While the out-lanes are booked beyond the vehicle's return, a farther centre
                 # costs it little or nothing, and the near ones stay free for when it matters.
-                due = np.maximum(back, horizon)
-                far = np.where(eligible & (due <= due[r] + knobs.spread), cost_r, -INF)
-                r = int(np.argmax(far))
-            arrive_r = end + float(w.k_to_r[k, r])
+                due = max(end + c + stop_r + w.min_visit, horizon)
+                c, r = max(
+                    (cc, rr)
+                    for cc, rr in allowed
+                    if max(end + cc + stop_r + w.min_visit, horizon) <= due + knobs.spread
+                )
+            arrive_r = end + row[r]
             ready = arrive_r + stop_r
             score = (
                 value
                 - knobs.lam * (end - t_ref)
                 - knobs.lam * knobs.back * (ready - end)
-                - knobs.mu * float(w.svc_out[k])
+                - knobs.mu * w.svc_out_l[k]
             )
             if best is None or score > best.score:
                 k_in = int(k_for_g[visits[0][0]])
