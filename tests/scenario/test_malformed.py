@@ -83,6 +83,11 @@ CASES: list[tuple[str, str | Mutation | None, str]] = [
         "hazards[2]: give either closed: true or a penalty, not both",
     ),
     (
+        "point hazard without radius",
+        _set("hazards.2.buffer_m", 0),
+        "hazards[2]: a Point hazard needs buffer_m > 0 (its radius in metres)",
+    ),
+    (
         "bad hazard kind",
         _set("hazards.0.kind", "artillery"),
         "hazards[0].kind: 'artillery' is not one of",

@@ -113,6 +113,8 @@ class Hazard(_Strict):
             raise ValueError("give either closed: true or a penalty, not both")
         if not self.closed and self.penalty is None:
             raise ValueError("needs closed: true or a penalty (risk) >= 0")
+        if self.geometry.type == "Point" and self.buffer_m <= 0:
+            raise ValueError("a Point hazard needs buffer_m > 0 (its radius in metres)")
         return self
 
 
