@@ -107,6 +107,7 @@ function showSignIn(message) {
   $("who").replaceChildren();
   $("corridor-summary").replaceChildren();
   $("window-clock").replaceChildren();
+  $("window-clock").hidden = true;
   $("signin-error").textContent = message || "";
   $("token").focus();
 }
@@ -404,9 +405,16 @@ function incidentItem(inc) {
     { class: `incident sev-${sev}`, "data-incident": inc.id ?? inc.client_id ?? "" },
     h("div", { class: "incident-head" }, h("span", { class: `sev sev-${sev}` }, SEVERITY[sev] || fmt.words(sev)), h("strong", {}, fmt.words(inc.kind || "incident")), h("time", { datetime: inc.at || "" }, fmt.dateTime(inc.at))),
     h("p", { class: "incident-text" }, inc.description || inc.text || ""),
-    inc.vehicle || inc.lat !== undefined
-      ? h("p", { class: "muted" }, [inc.vehicle ? `Vehicle ${inc.vehicle}` : null, inc.lat !== undefined && inc.lat !== null ? fmt.coordinate(inc.lat, inc.lon) : null].filter(Boolean).join(" · "))
-      : null,
+    (() => {
+      const role = inc.reported_by ? api.normaliseRole(inc.reported_by) : null;
+      const parts = [
+        role ? `reported by ${ROLE_NAMES[role] || fmt.words(role)}` : null,
+        inc.vehicle ? `vehicle ${inc.vehicle}` : null,
+        inc.lat !== undefined && inc.lat !== null ? fmt.coordinate(inc.lat, inc.lon) : null,
+      ].filter(Boolean);
+      const text = parts.join(" · ");
+      return text ? h("p", { class: "muted" }, text.charAt(0).toUpperCase() + text.slice(1)) : null;
+    })(),
   );
 }
 
@@ -740,6 +748,7 @@ async function start() {
   }
   $("signin").hidden = true;
   $("tabs").hidden = false;
+  $("window-clock").hidden = false;
   document.body.dataset.role = state.me.role;
   renderHeader();
   const fromHash = location.hash.slice(1);
@@ -778,4 +787,5 @@ async function start() {
   document.body.dataset.loaded = "true";
 }
 
+$("tz").textContent = fmt.timeZoneName();
 start();
