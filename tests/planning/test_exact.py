@@ -16,16 +16,25 @@ from hypothesis import strategies as st
 from test_bound import generate, referee_bound, referee_score
 
 from corridor.planning.bound import upper_bound
-from corridor.planning.exact import max_trips, model_is_complete, solve_exact
+from corridor.planning.exact import ExactResult, max_trips, model_is_complete, solve_exact
 from corridor.planning.instance import load_instance, parse_instance
 
 DATA = ROOT / "data" / "cep"
 
 
-def test_tiny_is_solved_to_a_proven_optimum(referee: Path, tmp_path: Path) -> None:
-    res = solve_exact(load_instance(DATA / "tiny.json"), 60)
+@pytest.fixture(scope="module")
+def tiny_exact() -> ExactResult:
+    """The exact solve of tiny, shared: it takes a few seconds."""
+    return solve_exact(load_instance(DATA / "tiny.json"), 60)
+
+
+def test_tiny_is_solved_to_a_proven_optimum(
+    referee: Path, tmp_path: Path, tiny_exact: ExactResult
+) -> None:
+    res = tiny_exact
     assert res.plan is not None
-    assert res.optimal and res.complete
+    assert res.optimal
+    assert res.complete
     assert res.score >= 181  # the hand-made plan
     assert res.score == res.bound
     assert res.gap == 0.0
@@ -33,8 +42,10 @@ def test_tiny_is_solved_to_a_proven_optimum(referee: Path, tmp_path: Path) -> No
     assert res.bound < referee_bound(referee, DATA / "tiny.json")
 
 
-def test_plan_format_names_every_vehicle_once_and_starts_at_its_depot() -> None:
-    res = solve_exact(load_instance(DATA / "tiny.json"), 60)
+def test_plan_format_names_every_vehicle_once_and_starts_at_its_depot(
+    tiny_exact: ExactResult,
+) -> None:
+    res = tiny_exact
     assert res.plan is not None
     assert res.plan["format"] == "cep-plan/1"
     assert res.plan["instance"] == "tiny"
@@ -52,7 +63,7 @@ def test_an_incomplete_model_does_not_claim_optimality_from_its_own_bound(
     so the bound is the relaxation's and 'optimal' needs the score to reach it."""
     inst = load_instance(DATA / "small.json")
     assert not model_is_complete(inst)
-    res = solve_exact(inst, 8, max_trips=1)
+    res = solve_exact(inst, 4, max_trips=1)
     assert not res.complete
     relax = upper_bound(inst, exact=False).value
     assert res.bound == pytest.approx(relax)
@@ -66,13 +77,16 @@ def test_nobody_to_carry_gives_an_empty_plan() -> None:
     for g in raw["gathering"]:
         g["people"] = {}
     res = solve_exact(parse_instance(raw), 5)
-    assert res.plan is not None and res.plan["routes"] == []
-    assert res.score == 0 and res.optimal
+    assert res.plan is not None
+    assert res.plan["routes"] == []
+    assert res.score == 0
+    assert res.optimal
 
 
 def test_trip_limit_is_proven_from_the_shortest_cycle() -> None:
     inst = load_instance(DATA / "tiny.json")
-    # fastest visit 4 + 12.8 + 5 + 12.8 + 17 = 51.6, turn 44.5 + 5 + 44.5 = 94: 1 + (240-51.6)//145.6
+    # fastest visit 4 + 12.8 + 5 + 12.8 + 17 = 51.6, turn 44.5 + 5 + 44.5 = 94,
+    # so 1 + (240 - 51.6) // 145.6 loads
     assert max_trips(inst) == 2
 
 
