@@ -155,19 +155,24 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     first_seconds = monotonic() - t0
     report("first plan", best.score, None, 0)
 
-    bound_value, method = _bound(instance, params.time_limit)
-    report("bound", best.score, bound_value, 0)
     proven = False
+    bound_value, method = math.inf, ""
     if base_routes is None and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
-        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.8))
+        # Small enough for the exact model, which may prove optimality: it goes first.
+        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.7))
         if exact is not None:
             if exact.plan is not None and exact.score > best.score + 1e-9:
                 best = Candidate(list(exact.plan["routes"]), float(exact.score))
-            if exact.optimal:
-                proven = True
-                bound_value = min(bound_value, float(exact.bound))
-                method = f"{method}; exact MILP"
+            # Its bound holds for every plan only where its trip model is complete.
+            if getattr(exact, "complete", False) and math.isfinite(exact.bound):
+                bound_value, method = float(exact.bound), "exact MILP"
+            proven = bool(exact.optimal) and getattr(exact, "complete", False)
             report("exact", best.score, bound_value, 0)
+    if not proven:
+        lp_value, lp_method = _bound(instance, max(1.0, deadline - monotonic()))
+        if lp_value < bound_value:
+            bound_value, method = lp_value, lp_method
+        report("bound", best.score, bound_value, 0)
 
     iterations = 0
     if not proven or best.score < bound_value - 1e-6:
