@@ -6,6 +6,7 @@ so a client (or a person reading a log) sees the field path and the value it sen
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -74,7 +75,13 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _short(value: Any) -> Any:
-    text = repr(value)
+    """The offending value as JSON can carry it: short, and text when it came as bytes."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value[:200]).decode("utf-8", "replace")
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)[:200]
     return value if len(text) <= 200 else text[:200] + "…"
 
 

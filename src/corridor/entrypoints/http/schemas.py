@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from corridor.domain.access import Role
@@ -13,6 +14,8 @@ ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Ref = Annotated[str, Field(min_length=1, max_length=200)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
+#: A database id in a path: bounded, so no value overflows a 64-bit column.
+IdPath = Annotated[int, Path(ge=0, le=2**62)]
 
 
 def _aware(value: datetime) -> datetime:

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query
 
 from corridor.domain.access import ACCESS
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
-from corridor.entrypoints.http.schemas import IssuedTokenOut, OrganisationIn, TokenIn, UserIn
+from corridor.entrypoints.http.schemas import (
+    IdPath,
+    IssuedTokenOut,
+    OrganisationIn,
+    TokenIn,
+    UserIn,
+)
 from corridor.services import accounts, registry
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -62,13 +68,13 @@ def list_users(uow: UowDep) -> list[dict[str, Any]]:
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, **guard("accounts.manage"))
-def issue_token(user_id: int, body: TokenIn, who: Who, uow: UowDep) -> IssuedTokenOut:
+def issue_token(user_id: IdPath, body: TokenIn, who: Who, uow: UowDep) -> IssuedTokenOut:
     issued = accounts.issue_token(uow, who, user_id, body.label)
     return IssuedTokenOut(user_id=issued.user_id, token_id=issued.token_id, token=issued.token)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, **guard("accounts.manage"))
-def revoke_token(token_id: int, who: Who, uow: UowDep) -> None:
+def revoke_token(token_id: IdPath, who: Who, uow: UowDep) -> None:
     accounts.revoke_token(uow, who, token_id)
 
 

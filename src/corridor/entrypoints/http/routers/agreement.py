@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.schemas import IdPath
 from corridor.services.log import describe_corridor, version_diff
 
 router = APIRouter(prefix="/v1", tags=["agreement"])
@@ -160,7 +161,7 @@ def entries(
 
 
 @router.get("/log/entries/{index}", **guard("log.read"))
-def entry(index: int, service: ServiceDep) -> Response:
+def entry(index: IdPath, service: ServiceDep) -> Response:
     """One entry's exact bytes."""
     return Response(service.log.entry(index), media_type="application/json")
 

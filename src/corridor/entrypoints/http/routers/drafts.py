@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from corridor.entrypoints.http.deps import UowDep, Who, guard
-from corridor.entrypoints.http.schemas import DraftIn
+from corridor.entrypoints.http.schemas import DraftIn, IdPath
 from corridor.services import drafts
 
 router = APIRouter(prefix="/v1/drafts", tags=["agreement"])
@@ -24,15 +24,15 @@ def list_visible(who: Who, uow: UowDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{draft_id}", **guard("drafts.read"))
-def get(draft_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def get(draft_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     return drafts.get(uow, who, draft_id)
 
 
 @router.put("/{draft_id}", status_code=204, **guard("drafts.write"))
-def update(draft_id: int, body: DraftIn, who: Who, uow: UowDep) -> None:
+def update(draft_id: IdPath, body: DraftIn, who: Who, uow: UowDep) -> None:
     drafts.update(uow, who, draft_id, body.title, body.body)
 
 
 @router.post("/{draft_id}/send", status_code=204, **guard("drafts.write"))
-def send(draft_id: int, who: Who, uow: UowDep) -> None:
+def send(draft_id: IdPath, who: Who, uow: UowDep) -> None:
     drafts.send(uow, who, draft_id)

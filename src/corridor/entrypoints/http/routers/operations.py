@@ -12,6 +12,7 @@ from corridor.entrypoints.http.schemas import (
     AckIn,
     CheckInIn,
     Created,
+    IdPath,
     IncidentIn,
     NotificationIn,
     PositionsIn,
@@ -133,5 +134,5 @@ def list_notifications(who: Who, uow: UowDep) -> list[dict[str, Any]]:
 
 
 @router.post("/notifications/{notification_id}/ack", **guard("notifications.ack"))
-def acknowledge(notification_id: int, body: AckIn, who: Who, uow: UowDep) -> dict[str, bool]:
+def acknowledge(notification_id: IdPath, body: AckIn, who: Who, uow: UowDep) -> dict[str, bool]:
     return {"created": ops.acknowledge(uow, who, notification_id, body.note)}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from corridor.entrypoints.http.deps import UowDep, Who, guard
-from corridor.entrypoints.http.schemas import Created, EvacueeIn, PurgeIn
+from corridor.entrypoints.http.schemas import Created, EvacueeIn, IdPath, PurgeIn
 from corridor.services import registry
 
 router = APIRouter(prefix="/v1/registry", tags=["registry"])
@@ -42,7 +42,9 @@ def list_people(
 
 
 @router.get("/evacuees/{evacuee_id}", **guard("registry.read"))
-def read(evacuee_id: int, who: Who, uow: UowDep, purpose: Purpose = "operation") -> dict[str, Any]:
+def read(
+    evacuee_id: IdPath, who: Who, uow: UowDep, purpose: Purpose = "operation"
+) -> dict[str, Any]:
     return registry.read(uow, who, evacuee_id, purpose)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
-from corridor.entrypoints.http.schemas import PlanIn, ScenarioIn
+from corridor.entrypoints.http.schemas import IdPath, PlanIn, ScenarioIn
 from corridor.services import plans, scenarios
 
 router = APIRouter(prefix="/v1", tags=["planning"])
@@ -46,25 +46,25 @@ def list_scenarios(who: Who, uow: UowDep) -> list[dict[str, Any]]:
 
 
 @router.get("/scenarios/{scenario_id}", **guard("scenarios.read"))
-def get_scenario(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def get_scenario(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     row = scenarios.get(uow, who, scenario_id)
     return {k: row[k] for k in ("id", "name", "created_at", "origin", "source")}
 
 
 @router.get("/scenarios/{scenario_id}/instance", **guard("scenarios.read"))
-def scenario_instance(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def scenario_instance(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """The compiled CEP instance (data/cep/FORMAT.md)."""
     return dict(scenarios.get(uow, who, scenario_id)["instance"])
 
 
 @router.get("/scenarios/{scenario_id}/map", **guard("scenarios.read"))
-def scenario_map(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def scenario_map(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """GeoJSON: zone, hazards, gathering points, depots, reception centres, checkpoints."""
     return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=False)
 
 
 @router.get("/scenarios/{scenario_id}/roads", **guard("scenarios.read"))
-def scenario_roads(scenario_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def scenario_roads(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """GeoJSON: the road network around the area, by speed band."""
     return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=True)
 
@@ -98,13 +98,13 @@ def list_plans(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> list[dict[s
 
 
 @router.get("/plans/{plan_id}", **guard("plans.read"))
-def get_plan(plan_id: int, who: Who, uow: UowDep) -> dict[str, Any]:
+def get_plan(plan_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """Status and progress; once done, the plan, its check and its check against the agreement."""
     return plans.get(uow, who, plan_id)
 
 
 @router.get("/plans/{plan_id}/trips", **guard("trips.read"))
-def plan_trips(plan_id: int, who: Who, uow: UowDep) -> list[dict[str, Any]]:
+def plan_trips(plan_id: IdPath, who: Who, uow: UowDep) -> list[dict[str, Any]]:
     """Trip sheets per vehicle; a driver sees only its own vehicle's."""
     return plans.trips(uow, who, plan_id)
 
