@@ -186,7 +186,8 @@ def test_a_party_liaison_never_receives_a_name(server: Server, dashboard: Any) -
             for name in NAMES:
                 assert name not in html, f"{liaison} sees {name!r} on the {view} view"
             assert "insulin" not in html
-            d.shot(f"{view}-{liaison}")
+            if liaison == "liaison_a":
+                d.shot(f"{view}-{liaison}")
         api_bodies = [b for b in d.bodies if b.startswith(("{", "["))]
         assert len(api_bodies) >= 4, "the check below would be empty"
         for body in d.bodies:
