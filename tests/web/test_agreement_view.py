@@ -104,3 +104,16 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
     a.view("agreement")
     assert "Westford gate" in a.page.locator("#terms").inner_text()
     a.shot("agreement-liaison_a")
+
+    # Shelling near the route: party B suspends the corridor; every screen says so at once.
+    post_envelope(
+        server,
+        "liaison-b",
+        negotiation.on_version(
+            Kind.SUSPENSION, corridor, signers["party_b"], 2, v2["hash"], reason="shelling"
+        ),
+    )
+    for page in (d.page, a.page):
+        page.locator("#corridor-summary .state", has_text="SUSPENDED").wait_for(timeout=10_000)
+    assert "Suspended" in d.page.locator(".agreement-state").inner_text()
+    d.shot("agreement-suspended")

@@ -35,6 +35,10 @@ export function checklist(c) {
 }
 
 export function readinessBadge(c) {
+  const st = String((c && c.state) || "").toLowerCase();
+  // A suspension or a closure outranks readiness: nobody may move.
+  if (st === "suspended") return h("span", { class: "state state-notready state-stop", "data-ready": "false" }, "SUSPENDED");
+  if (st === "closed") return h("span", { class: "state state-unknown", "data-ready": "false" }, "CLOSED");
   return c && c.ready
     ? h("span", { class: "state state-ready", "data-ready": "true" }, "READY")
     : h("span", { class: "state state-notready", "data-ready": "false" }, "NOT READY");
