@@ -38,8 +38,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     #: Most position reports accepted in one batch.
     max_batch: int = Field(default=500, ge=1)
-    #: Days personal data is kept unless a field says otherwise.
-    retention_days: int = Field(default=90, ge=1)
     #: SQLite ``synchronous``: FULL survives power loss, NORMAL only process crashes.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 
 @router.get("/me", **guard("me.read"))
 def me(who: Who) -> dict[str, Any]:
+    """Who the token belongs to: role, party, vehicle, and the actions it may perform."""
     return {
         "user_id": who.user_id,
         "name": who.name,
@@ -44,17 +45,20 @@ def config(service: ServiceDep) -> dict[str, Any]:
 
 @router.post("/organisations", status_code=201, **guard("accounts.manage"))
 def create_organisation(body: OrganisationIn, who: Who, uow: UowDep) -> dict[str, int]:
+    """A new organisation."""
     return {"id": accounts.create_organisation(uow, who, body.name)}
 
 
 @router.get("/organisations", **guard("accounts.manage"))
 def list_organisations(uow: UowDep) -> list[dict[str, Any]]:
+    """Every organisation."""
     with uow:
         return list(uow.accounts.list_organisations())
 
 
 @router.post("/users", status_code=201, **guard("accounts.manage"))
 def create_user(body: UserIn, who: Who, uow: UowDep) -> IssuedTokenOut:
+    """A user with a role (a driver also with its vehicle) and its first token, shown once."""
     issued = accounts.create_user(
         uow, who, body.organisation_id, body.name, body.role, body.vehicle
     )
@@ -63,18 +67,21 @@ def create_user(body: UserIn, who: Who, uow: UowDep) -> IssuedTokenOut:
 
 @router.get("/users", **guard("accounts.manage"))
 def list_users(uow: UowDep) -> list[dict[str, Any]]:
+    """Every user with role and vehicle (never tokens)."""
     with uow:
         return list(uow.accounts.list_users())
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, **guard("accounts.manage"))
 def issue_token(user_id: IdPath, body: TokenIn, who: Who, uow: UowDep) -> IssuedTokenOut:
+    """Another token for a user, shown once; only its hash is stored."""
     issued = accounts.issue_token(uow, who, user_id, body.label)
     return IssuedTokenOut(user_id=issued.user_id, token_id=issued.token_id, token=issued.token)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, **guard("accounts.manage"))
 def revoke_token(token_id: IdPath, who: Who, uow: UowDep) -> None:
+    """Revoke a token; it stops working on every worker within seconds."""
     accounts.revoke_token(uow, who, token_id)
 
 
@@ -85,4 +92,5 @@ def audit_log(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
+    """Every read, export and purge of personal data, and every account change, oldest first."""
     return registry.audit_log(uow, who, after, limit)

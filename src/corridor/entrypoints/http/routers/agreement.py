@@ -71,6 +71,7 @@ class CosignIn(BaseModel):
 
 @router.get("/corridors", **guard("agreement.read"))
 def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
+    """Every corridor in the log: status, readiness and what is missing."""
     out = []
     for state in service.log.state().corridors.values():
         d = describe_corridor(state)
@@ -91,6 +92,7 @@ def corridor_diff(
     first: Annotated[int, Query(alias="from", ge=1, le=10_000)],
     second: Annotated[int, Query(alias="to", ge=1, le=10_000)],
 ) -> dict[str, Any]:
+    """What changed between two versions, one sentence per term."""
     lines = version_diff(service.log.corridor(corridor), first, second)
     return {"corridor": corridor, "from": first, "to": second, "changes": lines}
 

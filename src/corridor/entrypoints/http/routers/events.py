@@ -89,6 +89,8 @@ async def events(
         float, Query(ge=0, le=3600, description="end the stream after this many idle seconds")
     ] = 0.0,
 ) -> StreamingResponse:
+    """Server-Sent Events of what changed (positions, check-ins, agreement, incidents,
+    plans), filtered by role; ``Last-Event-ID`` or ``after`` replays what was missed."""
     start = int(last_event_id) if last_event_id is not None else after
     wanted = {t.strip() for t in topics.split(",") if t.strip()} if topics else None
     return StreamingResponse(

@@ -63,6 +63,7 @@ def latest_positions(who: Who, uow: UowDep, vehicle: VehicleQ = None) -> list[di
 
 @router.post("/checkins", **guard("checkins.write"))
 def record_checkin(body: CheckInIn, who: Who, uow: UowDep, response: Response) -> Created:
+    """Record people boarding (driver) or arriving (reception); a retry changes nothing."""
     c = CheckIn(
         body.client_id,
         body.kind,
@@ -79,6 +80,7 @@ def record_checkin(body: CheckInIn, who: Who, uow: UowDep, response: Response) -
 
 @router.get("/checkins", **guard("checkins.read"))
 def list_checkins(who: Who, uow: UowDep, vehicle: VehicleQ = None) -> list[dict[str, Any]]:
+    """Boarding and arrival check-ins (a driver: its own vehicle's)."""
     return [
         {
             "client_id": c.client_id,
@@ -101,6 +103,7 @@ def manifests(who: Who, uow: UowDep, vehicle: VehicleQ = None) -> dict[str, Any]
 
 @router.post("/incidents", **guard("incidents.write"))
 def report_incident(body: IncidentIn, who: Who, uow: UowDep, response: Response) -> Created:
+    """Report an incident; a retry with the same client id is stored once."""
     i = Incident(
         body.client_id,
         body.kind,
@@ -120,19 +123,23 @@ def report_incident(body: IncidentIn, who: Who, uow: UowDep, response: Response)
 def list_incidents(
     who: Who, uow: UowDep, after: AfterQ = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[dict[str, Any]]:
+    """The incident feed, oldest first, after id ``after``."""
     return ops.list_incidents(uow, who, after, limit)
 
 
 @router.post("/notifications", status_code=201, **guard("notifications.write"))
 def notify(body: NotificationIn, who: Who, uow: UowDep) -> dict[str, int]:
+    """Inform parties of a movement or a site: asks for acknowledgement, not permission."""
     return {"id": ops.notify(uow, who, body.kind, body.parties, body.subject, body.body)}
 
 
 @router.get("/notifications", **guard("notifications.read"))
 def list_notifications(who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    """Movement and site notifications addressed to your party (all, for the coordinator)."""
     return ops.list_notifications(uow, who)
 
 
 @router.post("/notifications/{notification_id}/ack", **guard("notifications.ack"))
 def acknowledge(notification_id: IdPath, body: AckIn, who: Who, uow: UowDep) -> dict[str, bool]:
+    """Your party acknowledges a notification (once; a retry changes nothing)."""
     return {"created": ops.acknowledge(uow, who, notification_id, body.note)}

@@ -18,6 +18,7 @@ Purpose = Annotated[
 
 @router.post("/evacuees", **guard("registry.write"))
 def register(body: EvacueeIn, who: Who, uow: UowDep, response: Response) -> Created:
+    """Register one person (personal fields encrypted at rest); a retry changes nothing."""
     ident, created = registry.register(
         uow,
         who,
@@ -38,6 +39,7 @@ def list_people(
     purpose: Purpose = "operation",
     vehicle: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> list[dict[str, Any]]:
+    """Registered people with their personal fields (decrypted); audited with its purpose."""
     return registry.list_people(uow, who, vehicle, purpose)
 
 
@@ -45,16 +47,19 @@ def list_people(
 def read(
     evacuee_id: IdPath, who: Who, uow: UowDep, purpose: Purpose = "operation"
 ) -> dict[str, Any]:
+    """One person's record with personal fields; audited with its purpose."""
     return registry.read(uow, who, evacuee_id, purpose)
 
 
 @router.get("/export", **guard("registry.export"))
 def export(who: Who, uow: UowDep, purpose: Purpose) -> list[dict[str, Any]]:
+    """Every record with personal fields, for a handover; audited as an export."""
     return registry.list_people(uow, who, None, purpose, export=True)
 
 
 @router.get("/summary", **guard("counts.read"))
 def summary(who: Who, uow: UowDep) -> dict[str, Any]:
+    """Counts by class, gathering point, vehicle and status: no names."""
     return registry.summary(uow, who)
 
 
@@ -66,6 +71,7 @@ def policy() -> list[dict[str, Any]]:
 
 @router.post("/purge", **guard("registry.purge"))
 def purge(body: PurgeIn, who: Who, uow: UowDep) -> dict[str, int]:
+    """Erase personal fields past their expiry now (also `corridor registry purge`)."""
     return registry.purge(uow, who, body.as_of)
 
 

@@ -42,11 +42,13 @@ async def upload_scenario(
 
 @router.get("/scenarios", **guard("scenarios.read"))
 def list_scenarios(who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    """Every uploaded scenario."""
     return scenarios.list_all(uow, who)
 
 
 @router.get("/scenarios/{scenario_id}", **guard("scenarios.read"))
 def get_scenario(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
+    """A scenario's name, source YAML and clock origin."""
     row = scenarios.get(uow, who, scenario_id)
     return {k: row[k] for k in ("id", "name", "created_at", "origin", "source")}
 
@@ -89,6 +91,7 @@ def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
 
 @router.get("/plans", **guard("plans.read"))
 def list_plans(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> list[dict[str, Any]]:
+    """Every plan with its status, progress and score."""
     from corridor.services.accounts import require
 
     require(who, "plans.read")
