@@ -416,8 +416,11 @@ def _build(
     last_out = [min(x, n_cells - 1) for x in last_out]
     first_out_min = [min(transit[a, b] for a in range(kk)) for b in range(kk)]
     # an in-crossing is useful only if some out-crossing can follow it in time
-    latest_in_min = [
-        min(span - svc_out[b] + 2 * SLACK - transit[a, b] for b in range(kk))
+    latest_in_min = [  # the latest an in-crossing can start and still get out somewhere
+        max(
+            (span - svc_out[b] + 2 * SLACK - transit[a, b] for b in range(kk) if lanes_out[b]),
+            default=-INF,
+        )
         if lanes_in[a]
         else -INF
         for a in range(kk)
