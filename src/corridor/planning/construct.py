@@ -55,10 +55,11 @@ class Knobs:
     spread: float = 0.0
     ration: float = 0.7
     back: float = 0.0
+    flat: float = 0.0
 
     def __post_init__(self) -> None:
         if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread, self.ration,
-               self.back) < 0:  # fmt: skip
+               self.back, self.flat) < 0:  # fmt: skip
             raise ValueError("every knob must be >= 0")
         if self.candidates < 1 or self.max_stops < 1:
             raise ValueError("candidates and max_stops must be >= 1")
@@ -77,6 +78,8 @@ class World:
         self.medical = np.array([inst.classes[c].medical for c in self.classes])
         # Classes in the order a vehicle should take them: heaviest first, worthless never.
         self.order = [int(c) for c in np.argsort(-self.weight, kind="stable") if self.weight[c] > 0]
+        # The lightest weight that counts: a head at that weight is what a full slot is sure of.
+        self.floor = float(min((self.weight[c] for c in self.order), default=0.0))
         self.g_ids = [g.id for g in inst.gathering]
         self.k_ids = [k.id for k in inst.checkpoints]
         self.r_ids = [r.id for r in inst.receptions]
@@ -248,7 +251,7 @@ class Builder:
         stop = np.where(busy, fixed + pp * n, 0.0)
         t_ref = v.ready if math.isfinite(v.ready) else inst.open - float(w.to_k[v.place].min())
         exit_est = arrive_g + stop + w.exit_min
-        pre = value - knobs.lam * (exit_est - t_ref)
+        pre = value - knobs.flat * (value - n * w.floor) - knobs.lam * (exit_est - t_ref)
         if knobs.noise > 0 and rng is not None:
             pre = pre + knobs.noise * np.abs(value) * rng.standard_normal(len(pre))
         ok = (value > 0) & np.isfinite(exit_est) & (exit_est <= inst.close)
@@ -440,6 +443,7 @@ class Builder:
             ready = arrive_r + stop_r
             score = (
                 value
+                - knobs.flat * (value - people_n * w.floor)
                 - knobs.lam * (end - t_ref)
                 - knobs.lam * knobs.back * (ready - end)
                 - knobs.mu * w.svc_out_l[k]

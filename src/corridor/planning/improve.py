@@ -62,6 +62,7 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
         noise=float(rng.choice([0.0, 0.03, 0.1])),
         ration=float(rng.uniform(0.6, 0.9)),
         back=float(rng.choice([0.0, 0.0, 0.2])),
+        flat=float(rng.uniform(0.0, 0.95)) if rng.random() < 0.5 else 0.0,
     )
 
 
