@@ -188,3 +188,35 @@ def test_a_replayed_operation_runs_on_its_own_clock(
     d.page.locator("svg.gantt .now-line").first.wait_for(state="attached")
     assert "Now 10:0" in d.page.locator(".schedule-summary").inner_text()
     d.shot("schedule-replay")
+
+
+def test_a_driver_sees_only_the_trips_of_its_own_vehicle(
+    server: Server, planned: dict[str, Any], dashboard: Any
+) -> None:
+    routes = [r for r in planned["plan"]["plan"]["routes"] if len(r["stops"]) > 1]
+    mine = routes[0]["vehicle"]
+    org = server.ok("GET", "/v1/organisations")[0]["id"]
+    issued = server.ok(
+        "POST",
+        "/v1/users",
+        json={
+            "organisation_id": org,
+            "name": "driver of the first bus",
+            "role": "driver",
+            "vehicle": mine,
+        },
+    )
+    server.tokens["driver_first"] = issued["token"]
+    d = dashboard(viewport=(820, 1180))
+    d.sign_in("driver_first")
+    d.view("schedule")
+    chart = d.page.locator("svg.gantt").first
+    chart.wait_for()
+    assert chart.locator("text.row-label").all_text_contents() == [mine]
+    assert f"Trips of {mine}" in d.page.locator(".schedule-summary").inner_text()
+    # Every boarding of this vehicle's plan is on its row, with its number of people.
+    boarding = [sum(st["board"].values()) for st in routes[0]["stops"] if st.get("board")]
+    titles = chart.locator("title").all_text_contents()
+    drawn = [int(m[1]) for t in titles if (m := re.search(r": (\d+) people board$", t))]
+    assert drawn == boarding
+    d.shot("schedule-driver")

@@ -209,6 +209,15 @@ export async function plans(scenario) {
   return asList(await get(`/v1/plans${q}`), "plans");
 }
 
+export async function scenario(id) {
+  return get(`/v1/scenarios/${encodeURIComponent(id)}`);
+}
+
+// One vehicle's stops for its driver (the service narrows them to the driver's own vehicle).
+export async function trips(planId) {
+  return asList(await get(`/v1/plans/${encodeURIComponent(planId)}/trips`), "trips", "routes");
+}
+
 export async function scenarioMap(scenario) {
   return asFeatureCollection(await get(`/v1/scenarios/${encodeURIComponent(scenario)}/map`));
 }

@@ -482,7 +482,7 @@ function windowMinutes() {
 
 function drawSchedule() {
   const el = $("schedule");
-  if (!may("plans") && !state.plan) {
+  if (!state.plan && !may("plans") && state.me.role !== "driver") {
     el.replaceChildren(h("p", { class: "muted" }, "The schedule is not available to your role."));
     return;
   }
@@ -579,8 +579,19 @@ function idOf(x) {
   return x && typeof x === "object" ? x.id : x;
 }
 
+// A driver may not read the whole plan, only its own trips: the page shows those.
+async function loadTrips() {
+  const planId = state.publishedPlan;
+  if (!planId || !state.scenarioId) return;
+  const [trips, scenario] = await Promise.all([api.trips(planId), api.scenario(state.scenarioId)]);
+  state.plan = { routes: trips, origin: scenario.origin || null, window: null };
+}
+
 async function loadPlan() {
-  if (!may("plans")) return;
+  if (!may("plans")) {
+    if (state.me.role === "driver") await loadTrips();
+    return;
+  }
   const c = state.corridor;
   let planId = c && idOf(c.plan_id ?? c.plan ?? (c.plans && c.plans.length ? c.plans[c.plans.length - 1] : null));
   if (!planId) {
@@ -645,6 +656,7 @@ async function loadProgress() {
     if (!(err instanceof api.ApiError && err.missing)) throw err;
   }
   if (p) {
+    if (p.plan) state.publishedPlan = p.plan;
     let planned = p.planned || {};
     let plannedLabel = "Planned";
     if (!Object.keys(planned).length) {

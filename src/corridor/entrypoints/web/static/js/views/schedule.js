@@ -95,7 +95,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
   const summary = h(
     "p",
     { class: "schedule-summary" },
-    `${routes.length} vehicles in the plan; window ${windowMin ? `${toClock(windowMin.open)} to ${toClock(windowMin.close)}` : "not known"}.`,
+    `${routes.length === 1 ? `Trips of ${routes[0].vehicle}` : `${routes.length} vehicles in the plan`}; window ${windowMin ? `${toClock(windowMin.open)} to ${toClock(windowMin.close)}` : "not known"}.`,
     nowMin !== null && nowMin >= lo && nowMin <= hi ? ` Now ${toClock(nowMin)}.` : "",
   );
   const legend = h(
