@@ -174,11 +174,16 @@ class _LP:
         self.row_lo: list[FloatArray] = []
         self.row_hi: list[FloatArray] = []
         self.row_family: list[tuple[int, int, str]] = []
+        self.col_family: list[tuple[int, int, str]] = []  # columns whose upper bound is a limit
         self.integral = False  # mark counts of vehicles and people as whole numbers
         self.integer: list[IntArray] = []
 
-    def add_cols(self, n: int, hi: float | FloatArray, cost: float | FloatArray = 0.0) -> IntArray:
+    def add_cols(
+        self, n: int, hi: float | FloatArray, cost: float | FloatArray = 0.0, family: str = ""
+    ) -> IntArray:
         ids = np.arange(self.n_cols, self.n_cols + n, dtype=np.int64)
+        if family:
+            self.col_family.append((self.n_cols, self.n_cols + n, family))
         self.n_cols += n
         self.cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (n,)).copy())
         self.col_hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (n,)).copy())
@@ -462,6 +467,7 @@ def _build(
     n_recs = len(recs)
     # Lane usage: arcs (by column) starting a crossing in a cell, per checkpoint and direction.
     lane_cols: dict[tuple[int, str], list[tuple[IntArray, IntArray]]] = {}
+    loaded_out: dict[int, list[tuple[IntArray, IntArray]]] = {}
     per_type: dict[str, _TypeArcs] = {}
 
     for t in vtypes:
@@ -469,6 +475,7 @@ def _build(
         # Node rows: O[k][i], Q[k][i], P[k][i], R[r][i], flow balance = 0 (sources add fleet).
         o_rows = lp.add_rows(kk * n, 0.0, 0.0, f"flow {t.name}").reshape(kk, n)
         q_rows = lp.add_rows(kk * n, 0.0, 0.0, f"flow {t.name}").reshape(kk, n)
+        qt_rows = lp.add_rows(kk * n, 0.0, 0.0, f"flow {t.name}").reshape(kk, n)  # after transit
         p_rows = lp.add_rows(kk * n, 0.0, 0.0, f"flow {t.name}").reshape(kk, n)
         r_rows = lp.add_rows(n_recs * n, 0.0, 0.0, f"flow {t.name}").reshape(n_recs, n)
 
@@ -497,11 +504,12 @@ def _build(
         for layer, rows, count in (
             ("O", o_rows, kk),
             ("Q", q_rows, kk),
+            ("Qt", qt_rows, kk),
             ("P", p_rows, kk),
             ("R", r_rows, n_recs),
         ):
             for x in range(count):
-                top = n - 1 if layer != "Q" else last_out[x]
+                top = n - 1 if layer not in ("Q", "Qt") else last_out[x]
                 if top >= 1:
                     w = arc(rows[x, :top], rows[x, 1 : top + 1], top)
                     if layer == "Q":
@@ -526,7 +534,8 @@ def _build(
                     if top < 0:
                         continue
                     src = cells[: top + 1]
-                    cols = arc(o_rows[a, src], q_rows[b, src + step], top + 1)
+                    heads = (q_rows if kind == "loaded" else qt_rows)[b, src + step]
+                    cols = arc(o_rows[a, src], heads, top + 1)
                     lane_cols.setdefault((a, "in"), []).append((src, cols))
                     in_arcs.append(cols)
                     if kind == "loaded":
@@ -539,8 +548,11 @@ def _build(
             src = cells[: last_out[b] + 1]
             head = src + step
             ok = head < n
-            cols = arc(q_rows[b, src[ok]], p_rows[b, head[ok]], int(ok.sum()))
-            lane_cols.setdefault((b, "out"), []).append((src[ok], cols))
+            for layer_rows in (q_rows, qt_rows):
+                cols = arc(layer_rows[b, src[ok]], p_rows[b, head[ok]], int(ok.sum()))
+                lane_cols.setdefault((b, "out"), []).append((src[ok], cols))
+                if layer_rows is q_rows:
+                    loaded_out.setdefault(b, []).append((src[ok], cols))
         # Alighting legs P[b][i] -> R[r][i + len] (or the end, if past the grid), people aboard.
         to_rec: list[list[IntArray]] = [[] for _ in recs]
         final_cols: list[IntArray] = []
@@ -599,7 +611,7 @@ def _build(
         suffix_cap = lanes * np.array(
             [_lane_chain_count(latest - max(s, earliest), spec.service) for s in start_of]
         )
-        suf = lp.add_cols(m, suffix_cap)
+        suf = lp.add_cols(m, suffix_cap, family=fam)
         # S[i] - S[i+1] - sum(arcs starting in cell i) = 0
         rows = lp.add_rows(m, 0.0, 0.0, fam)
         lp.entries(rows, suf, 1.0)
@@ -630,6 +642,28 @@ def _build(
             lp.entries(
                 np.array([row[0], row[0]]), np.array([suf[0], suf[i + 1]]), np.array([1.0, -1.0])
             )
+        if direction == "out" and a in loaded_out:
+            # Crossings after a visit that boarded someone form chains of their own, and none
+            # starts before the quickest such visit can end.
+            first_loaded = min(loaded[x, a] for x in range(kk)) - SLACK
+            for i in range(min(m, math.ceil((first_loaded + 4 * spec.service) / delta) + 1)):
+                e = (i + 1) * delta - SLACK
+                cap = lanes * math.ceil(max(e - first_loaded, 0.0) / s_eff - 1e-12)
+                row = lp.add_rows(1, -INF, cap, fam)
+                for src, used in loaded_out[a]:
+                    early = src <= i
+                    if early.any():
+                        lp.entries(np.full(int(early.sum()), row[0]), used[early], 1.0)
+            # ... and from each cell to the end they fit the time left after that start.
+            loaded_cap = lanes * np.array(
+                [_lane_chain_count(latest - max(s, first_loaded), spec.service) for s in start_of]
+            )
+            suf_l = lp.add_cols(m, loaded_cap, family=fam)
+            rows_l = lp.add_rows(m, 0.0, 0.0, fam)
+            lp.entries(rows_l, suf_l, 1.0)
+            lp.entries(rows_l[:-1], suf_l[1:], -1.0)
+            for src, used in loaded_out[a]:
+                lp.entries(rows_l[src], used, -1.0)
 
     # People: z[t][c][r], the objective.
     class_names = list(classes)
@@ -766,17 +800,19 @@ def _solve_certified(lp: _LP, time_limit: float | None) -> tuple[float, list[tup
     if not sol.dual_valid:
         raise _NoLP(f"HiGHS stopped: {h.modelStatusToString(h.getModelStatus())}")
     y = np.asarray(sol.row_dual, dtype=float)
-    best, share = INF, np.zeros(0)
+    best, share, col_share = INF, np.zeros(0), np.zeros(0)
     for sign in (1.0, -1.0):
-        value, contrib = _weak_duality(c, col_hi, row_lo, row_hi, a, sign * y)
+        value, contrib, col_contrib = _weak_duality(c, col_hi, row_lo, row_hi, a, sign * y)
         if value < best:
-            best, share = value, contrib
+            best, share, col_share = value, contrib, col_contrib
     if not math.isfinite(best):
         raise _NoLP("the LP duals give no finite bound")
     families: dict[str, float] = {}
     for lo, hi, fam in lp.row_family:
         if hi > lo:
             families[fam] = families.get(fam, 0.0) + float(share[lo:hi].sum())
+    for lo, hi, fam in lp.col_family:
+        families[fam] = families.get(fam, 0.0) + float(col_share[lo:hi].sum())
     total = sum(v for v in families.values() if v > 0) or 1.0
     binding = sorted(
         ((f, v / total) for f, v in families.items() if v > 1e-6 * total), key=lambda x: -x[1]
@@ -791,12 +827,12 @@ def _weak_duality(
     row_hi: FloatArray,
     a: Any,
     y: FloatArray,
-) -> tuple[float, FloatArray]:
+) -> tuple[float, FloatArray, FloatArray]:
     """max c.x over {row_lo <= Ax <= row_hi, 0 <= x <= col_hi} <= this, for ANY vector y.
 
     c.x = y.Ax + (c - A'y).x <= sum_i max(y_i lo_i, y_i hi_i) + sum_j max(0, (c - A'y)_j) hi_j.
     A term that would be infinite makes the bound infinite (useless, never wrong).
-    Returns the bound (with a margin for rounding) and each row's share of it.
+    Returns the bound (with a margin for rounding) and each row's and column's share of it.
     """
     y = np.where(np.abs(y) < 1e-12, 0.0, y)
     # A price on the unbounded side of a row would give infinity: drop it (y stays any vector).
@@ -809,7 +845,7 @@ def _weak_duality(
     with np.errstate(invalid="ignore"):
         col_term = np.where(pos > 0, pos * col_hi, 0.0)
     if not np.all(np.isfinite(col_term)):
-        return INF, row_term
+        return INF, row_term, col_term
     value = float(row_term.sum() + col_term.sum())
     scale = float(np.abs(row_term).sum() + np.abs(col_term).sum())
-    return value + 1e-9 * scale + 1e-7, row_term
+    return value + 1e-9 * scale + 1e-7, row_term, col_term
