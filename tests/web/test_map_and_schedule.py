@@ -219,4 +219,7 @@ def test_a_driver_sees_only_the_trips_of_its_own_vehicle(
     titles = chart.locator("title").all_text_contents()
     drawn = [int(m[1]) for t in titles if (m := re.search(r": (\d+) people board$", t))]
     assert drawn == boarding
+    sheet = d.page.locator("#trip-sheet tbody tr")
+    assert sheet.count() == len(routes[0]["stops"])
+    assert f"{boarding[0]} people board" in d.page.locator("#trip-sheet").inner_text()
     d.shot("schedule-driver")

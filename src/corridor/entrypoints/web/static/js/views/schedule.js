@@ -112,7 +112,7 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
   );
 
   function chart(title, rows, drawRow) {
-    const height = AXIS + rows.length * ROW + 8;
+    const height = AXIS + rows.length * ROW + 22; // room below the rows for the window labels
     const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "gantt" });
     svg.append(s("title", {}, title));
     // hour ticks
@@ -195,8 +195,34 @@ export function renderSchedule(container, { plan, origin, nowMs, windowMin }) {
     }
   });
 
+  // One vehicle (a driver's own): its trip sheet, stop by stop, under the chart.
+  let sheet = null;
+  if (routes.length === 1) {
+    const rows = routes[0].stops.map((st, i) => {
+      let what = "";
+      if (st.dir) {
+        const wait = Number(st.start) - Number(st.arrive);
+        what = `cross ${st.dir === "in" ? "inward" : "outward"}${wait >= 1 ? ` after waiting ${minutes(wait)}` : ""}`;
+      }
+      else if (st.board && sum(st.board)) what = `${sum(st.board)} people board`;
+      else if (st.alight && sum(st.alight)) what = `${sum(st.alight)} people get off`;
+      else if (st.load_kg) what = `load ${Math.round(st.load_kg)} kg`;
+      else what = i === 0 ? "start" : "pass through";
+      if (st.unload_kg) what += `, unload ${Math.round(st.unload_kg)} kg`;
+      const leave = st.dir ? st.end : st.depart;
+      return h("tr", {}, h("td", {}, toClock(Number(st.arrive))), h("td", {}, leave !== undefined ? toClock(Number(leave)) : "–"), h("th", { scope: "row" }, st.at), h("td", {}, what));
+    });
+    sheet = h(
+      "table",
+      { class: "data trip-sheet", id: "trip-sheet" },
+      h("caption", {}, `Trip sheet of ${routes[0].vehicle}`),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Arrive"), h("th", { scope: "col" }, "Leave"), h("th", { scope: "col" }, "Place"), h("th", { scope: "col" }, "What"))),
+      h("tbody", {}, rows),
+    );
+  }
+
   container.append(
-    summary,
+    ...[summary, sheet].filter(Boolean),
     legend,
     h("h2", {}, "Vehicles"),
     h("p", { class: "hint" }, "One row per vehicle; numbers are people boarding or getting off. Hover a bar for details."),
