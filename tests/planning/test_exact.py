@@ -66,8 +66,9 @@ def test_an_incomplete_model_does_not_claim_optimality_from_its_own_bound(
     res = solve_exact(inst, 4, max_trips=1)
     assert not res.complete
     relax = upper_bound(inst, exact=False).value
-    assert res.bound == pytest.approx(relax)
-    assert res.optimal == (res.score >= relax - 1e-6)
+    assert res.bound >= relax - 1e-6  # the relaxation's (a solver stopped early is looser)
+    assert res.bound < 2697  # ... which is below everyone waiting (2697)
+    assert res.optimal == (res.score >= res.bound - 1e-6)
     if res.plan is not None:
         assert referee_score(referee, DATA / "small.json", res.plan, tmp_path) == res.score
 

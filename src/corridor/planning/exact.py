@@ -384,7 +384,7 @@ def solve_exact(instance: Instance, time_limit: float, max_trips: int | None = N
         mip_bound += 1e-6 * max(1.0, abs(mip_bound))
         if all(float(p.weight).is_integer() for p in classes.values()):
             mip_bound = float(math.floor(mip_bound))
-    relaxation = upper_bound(instance, time_limit=max(1.0, time_limit / 4), exact=False).value
+    relaxation = upper_bound(instance, time_limit=max(5.0, time_limit / 4), exact=False).value
     bound = min(relaxation, mip_bound) if complete else relaxation
     bound = max(bound, score)  # never below a feasible score (it cannot be, up to rounding)
     optimal = plan is not None and score >= bound - 1e-6
