@@ -82,6 +82,7 @@ def search(
     iterations: int | None,
     now: float | None = None,
     on_step: Callable[[int, Candidate], None] | None = None,
+    target: float = np.inf,
 ) -> tuple[Candidate, int]:
     """Improve ``best`` until ``deadline`` (monotonic seconds) or ``iterations``; returns the
     best candidate and the number of iterations run. ``base_routes`` are stops that every
@@ -93,7 +94,11 @@ def search(
             float(s.get("end", s.get("depart", -np.inf))) for st in base_routes.values() for s in st
         )
     done = 0
-    while (iterations is None or done < iterations) and monotonic() < deadline:
+    while (
+        (iterations is None or done < iterations)
+        and monotonic() < deadline
+        and best.score < target - 1e-6  # nothing better can exist
+    ):
         knobs = draw_knobs(rng)
         lo = max(inst.open, kept_until)
         cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf

@@ -175,7 +175,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
         report("bound", best.score, bound_value, 0)
 
     iterations = 0
-    if not proven or best.score < bound_value - 1e-6:
+    if not proven and best.score < bound_value - 1e-6:
         rng = np.random.Generator(np.random.PCG64(params.seed))
         best, iterations = search(
             world,
@@ -185,6 +185,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
             deadline,
             params.iterations,
             params.now,
+            target=bound_value,
             on_step=lambda i, c: report("improve", c.score, bound_value, i),
         )
 
