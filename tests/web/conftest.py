@@ -1,10 +1,11 @@
 """Fixtures of the dashboard's end-to-end tests: the real server, accounts, a real browser.
 
-``live_server`` starts ``corridor serve`` as a subprocess on a free port with a fresh data
-directory (SQLite), exactly as an operator would, and stops it afterwards by its process id.
-``people`` makes one user and token per role through the admin API. ``browser`` drives Debian's
-Chromium through playwright (never a downloaded browser); the tests skip, saying why, where
-``/usr/bin/chromium`` is missing. Screenshots go to ``test-artifacts/web/`` (git-ignored).
+``running_server`` starts ``corridor serve`` as a subprocess on a free port with a fresh data
+directory (SQLite), exactly as an operator would, reads the admin token it prints on its first
+run, and stops it afterwards by its process id. ``with_accounts`` makes one user and token per
+role through the admin API. ``browser`` drives Debian's Chromium through playwright (never a
+downloaded browser); the tests skip, saying why, where ``/usr/bin/chromium`` (or
+``$CORRIDOR_TEST_CHROMIUM``) is missing. Screenshots go to ``test-artifacts/web/`` (ignored).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CORRIDOR_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -132,8 +133,9 @@ def with_accounts(server: Server) -> Server:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real service shared by the dashboard tests, with one token per role."""
+def server(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[Server]:
+    """The real service shared by the dashboard tests, with one token per role (not started
+    at all where there is no browser to look at it)."""
     with running_server(tmp_path_factory.mktemp("corridor-data")) as s:
         yield with_accounts(s)
 

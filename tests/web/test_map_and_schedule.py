@@ -25,7 +25,7 @@ EXAMPLE = ROOT / "examples" / "andorra"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[Server]:
     """A service of its own: a plan is checked against the corridor agreed on its server, and
     the other tests agree a corridor elsewhere in the world."""
     with running_server(tmp_path_factory.mktemp("andorra-data")) as s:
