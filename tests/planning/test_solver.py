@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import ROOT, run_referee
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corridor.errors import InputError
 from corridor.planning.construct import Builder, Knobs, World
@@ -231,3 +233,26 @@ def test_generated_instance_with_cargo(generated: Path, referee: Path, tmp_path:
     assert verdict["score"] == pytest.approx(res.score)
     assert verdict["cargo_kg"] > 0  # relief goes in on the inbound legs
     assert sum(verdict["evacuated"].values()) > 0
+
+
+@given(
+    lanes=st.integers(min_value=1, max_value=3),
+    service=st.floats(min_value=0.5, max_value=20.0),
+    wants=st.lists(st.floats(min_value=0.0, max_value=300.0), min_size=1, max_size=40),
+)
+@settings(max_examples=150, deadline=None)
+def test_lane_reservations_never_overbook(lanes: int, service: float, wants: list[float]) -> None:
+    """Property: whatever order crossings ask in, each starts no earlier than asked and at no
+    instant are more crossings in service than there are lanes."""
+    t = LaneTimeline(lanes=lanes, service=service)
+    booked = []
+    for want in wants:
+        start, lane = t.earliest(want)
+        assert start >= want
+        t.reserve(lane, start, start + service)
+        booked.append((start, start + service))
+    events = sorted([(a, 1) for a, _ in booked] + [(b, -1) for _, b in booked])
+    busy = 0
+    for _, step in events:
+        busy += step
+        assert busy <= lanes
