@@ -231,3 +231,42 @@ def test_every_number_on_the_operation_view_has_a_unit(server: Server, dashboard
     assert not bare, f"numbers without a unit: {bare}"
     side = d.page.locator("aside.side").inner_text()
     assert re.search(r"\d+ (people|person) out of \d+ (people|person)", side), side
+
+
+def test_text_from_the_service_is_never_run_as_markup(server: Server, dashboard: Any) -> None:
+    """A vehicle name or an incident holding HTML is shown as text, never executed."""
+    evil = '<img src=x onerror="window.__pwned=1">'
+    body = {
+        "positions": [
+            {
+                "client_id": uuid.uuid4().hex,
+                "vehicle": evil,
+                "at": now_iso(),
+                "lat": 42.5,
+                "lon": 1.5,
+            }
+        ]
+    }
+    server.ok("POST", "/v1/positions", "coordinator", json=body)
+    server.ok(
+        "POST",
+        "/v1/incidents",
+        "coordinator",
+        json={
+            "client_id": uuid.uuid4().hex,
+            "kind": "other",
+            "severity": "info",
+            "description": evil,
+            "at": now_iso(),
+            "vehicle": evil,
+        },
+    )
+    d = dashboard()
+    d.sign_in("coordinator")
+    row = d.page.locator("#vehicle-table tbody tr").filter(has_text="<img")
+    row.locator("button.locate").click()  # opens the vehicle's tooltip on the map
+    d.page.locator(".leaflet-tooltip", has_text="<img").wait_for()
+    d.view("incidents")
+    d.page.locator("#incident-feed li", has_text="onerror").first.wait_for()
+    assert d.page.evaluate("window.__pwned") is None
+    assert d.page.locator("img[src=x]").count() == 0

@@ -175,7 +175,8 @@ export class MapView {
         const what = words(p.hazard || p.hazard_kind || p.kind || "hazard");
         const penalty = p.penalty !== undefined && p.penalty !== null ? ` (a minute near it counts as ${1 + Number(p.penalty)} min)` : "";
         const text = closed ? `${what}: closed to traffic` : `${what}: risk${penalty}`;
-        layer.bindTooltip(`${p.name ? `${p.name}: ` : ""}${text}`, { sticky: true });
+        // Leaflet would parse a string as HTML: names from the service go in as text nodes.
+        layer.bindTooltip(h("span", {}, `${p.name ? `${p.name}: ` : ""}${text}`), { sticky: true });
       } else if (POINT_KINDS[kind] && f.geometry && f.geometry.type === "Point") {
         const [lon, lat] = f.geometry.coordinates;
         const id = String(p.id ?? f.id ?? p.name ?? `${kind}-${this.points.size}`);
@@ -335,7 +336,7 @@ export class MapView {
       el.dataset.lat = lat.toFixed(6);
       el.dataset.lon = lon.toFixed(6);
     }
-    v.marker.bindTooltip(`${id}: ${coordinate(lat, lon)} at ${clockSeconds(pos.at)}`);
+    v.marker.bindTooltip(h("span", {}, `${id}: ${coordinate(lat, lon)} at ${clockSeconds(pos.at)}`));
   }
 
   focusVehicle(id) {
