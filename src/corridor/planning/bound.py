@@ -235,6 +235,32 @@ def _lane_chain_count(length: float, service: float) -> float:
     return math.floor(max(length, 0.0) / (service - SLACK)) + 1.0
 
 
+def _loads_per_vehicle(
+    span: float, visit: float, turn: float, pp: float, room: int
+) -> tuple[int, float]:
+    """(most boarding segments, most people) one vehicle can bring out in the window.
+
+    Segment j's zone part (first in-crossing start to last out-crossing end) lasts at least
+    ``visit``; between two boarding segments lies at least one ``turn`` (out, alight, back).
+    So m segments need m visits + (m - 1) turns <= span. Everyone boards (pp each) before the
+    last boarding segment ends, and all but its last load (<= room) also alight before it:
+    A people need pp A and pp (2A - room) minutes besides, and A <= m room.
+    """
+    v, tn = visit - SLACK, max(turn - SLACK, 0.0)
+    if not math.isfinite(v) or v > span + SLACK:
+        return 0, 0.0
+    if v + tn <= 0:
+        return 10**9, INF
+    m_max = 1 + math.floor((span + SLACK - v) / (v + tn))
+    if pp <= 0:
+        return m_max, float(m_max * room)
+    best = 0.0
+    for m in range(1, m_max + 1):
+        left = span + SLACK - m * v - (m - 1) * tn
+        best = max(best, min(m * room, left / pp, (left / pp + room) / 2))
+    return m_max, best
+
+
 def _choose_cell(instance: Instance) -> float:
     """A grid fine enough to be tight and coarse enough to solve in a few seconds.
 
@@ -437,6 +463,18 @@ def _build(
     if max(last_in) < 0 or max(last_out) < 0:
         return None
 
+    visit_min = min((loaded[a, b] + svc_out[b] for a in range(kk) for b in range(kk)), default=INF)
+    turn_min = float(
+        min(
+            (
+                alight[b, r] + back[r, a]
+                for b in range(kk)
+                for r in range(len(recs))
+                for a in range(kk)
+            ),
+            default=INF,
+        )
+    )
     vtypes = [t for t in instance.vehicle_types.values() if t.seats + t.stretchers > 0]
     fleet = {t.name: 0 for t in vtypes}
     depots_of: dict[str, list[tuple[str, int]]] = {t.name: [] for t in vtypes}
@@ -693,6 +731,24 @@ def _build(
             lp.entries(np.full(len(zr), row[0]), np.array(zr), 1.0)
     for t in vtypes:
         info = per_type[t.name]
+        # Each vehicle: m boarding segments take m visits and m - 1 turns inside the window,
+        # and their boarding minutes too; see _loads_per_vehicle.
+        loads, most = _loads_per_vehicle(span, visit_min, turn_min, pp, t.seats + t.stretchers)
+        mine = [z[key] for key in z if key[0] == t.name]
+        if mine and math.isfinite(most):
+            row = lp.add_rows(1, -INF, fleet[t.name] * most, f"fleet round trips {t.name}")
+            lp.entries(np.full(len(mine), row[0]), np.array(mine), 1.0)
+        for kind, room in (("seated", t.seats), ("stretcher", t.stretchers)):
+            part = [
+                z[key]
+                for key in z
+                if key[0] == t.name and classes[key[1]].stretcher == (kind == "stretcher")
+            ]
+            if part:
+                row = lp.add_rows(
+                    1, -INF, fleet[t.name] * loads * room, f"fleet round trips {t.name}"
+                )
+                lp.entries(np.full(len(part), row[0]), np.array(part), 1.0)
         for kind, room in (("seated", t.seats), ("stretcher", t.stretchers)):
             sel = [c for c in class_names if classes[c].stretcher == (kind == "stretcher")]
             # per reception: people alighting there fit the legs that go there
