@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.adapters.crypto_fields import FieldCipher
-from corridor.adapters.db import make_engine, upgrade
+from corridor.adapters.db import SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
 from corridor.services.position_writer import PositionWriter
 from corridor.services.unit_of_work import SqlUnitOfWork
@@ -64,6 +64,7 @@ class Service:
     bus: LocalBus
     cipher: FieldCipher
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    checkpointer: SqliteCheckpointer | None = None
     _log: LogService | None = None
     _positions: PositionWriter | None = None
     _plans: PlanJobs | None = None
@@ -108,6 +109,8 @@ class Service:
         if self._plans is not None:
             self._plans.shutdown()
         self.bus.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
 
@@ -122,7 +125,13 @@ def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
         load_or_create_log_key(settings.log_key_file)  # before workers race to make one
         _fail_interrupted_plans(engine)
     bus: LocalBus = PostgresBus(engine) if engine.dialect.name == "postgresql" else LocalBus()
-    return Service(settings, engine, bus, FieldCipher(settings.registry_key_bytes))
+    checkpointer = None
+    if engine.dialect.name == "sqlite":
+        checkpointer = SqliteCheckpointer(engine)
+        checkpointer.start()
+    return Service(
+        settings, engine, bus, FieldCipher(settings.registry_key_bytes), checkpointer=checkpointer
+    )
 
 
 def _fail_interrupted_plans(engine: Engine) -> None:

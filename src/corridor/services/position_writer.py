@@ -9,6 +9,7 @@ If the grouped transaction fails, each batch is retried alone so one bad batch f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -33,6 +34,23 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     result: PositionsResult | None = None
     error: BaseException | None = None
+    #: For async callers: the future to resolve on their event loop.
+    future: asyncio.Future[PositionsResult] | None = None
+
+    def finish(self) -> None:
+        self.done.set()
+        fut = self.future
+        if fut is not None:
+            fut.get_loop().call_soon_threadsafe(self._resolve, fut)
+
+    def _resolve(self, fut: asyncio.Future[PositionsResult]) -> None:
+        if fut.cancelled():
+            return
+        if self.error is not None:
+            fut.set_exception(self.error)
+        else:
+            assert self.result is not None
+            fut.set_result(self.result)
 
 
 class PositionWriter:
@@ -56,6 +74,14 @@ class PositionWriter:
             raise job.error
         assert job.result is not None
         return job.result
+
+    async def write_async(self, who: Principal, reports: list[PositionReport]) -> PositionsResult:
+        """The same, awaited on the caller's event loop without holding a thread."""
+        self._ensure_thread()
+        job = _Job(who, reports, future=asyncio.get_running_loop().create_future())
+        self._queue.put(job)
+        assert job.future is not None
+        return await job.future
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -100,7 +126,7 @@ class PositionWriter:
                         except Exception:
                             job.error = _error()
             for job in jobs:
-                job.done.set()
+                job.finish()
 
     def _store(self, jobs: list[_Job]) -> None:
         uow = self._uow_factory()

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from corridor.bootstrap import Service
 from corridor.domain.access import ACCESS, Principal, allowed
@@ -21,7 +22,8 @@ from corridor.services.unit_of_work import SqlUnitOfWork
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by an admin")
 
 
-def get_service(request: Request) -> Service:
+# Dependencies are async on purpose: a sync one costs a hop to the thread pool per request.
+async def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
@@ -29,14 +31,20 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def get_uow(service: ServiceDep) -> SqlUnitOfWork:
+async def get_uow(service: ServiceDep) -> SqlUnitOfWork:
     return service.uow()
 
 
 UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
 
 
-def current_principal(
+def _lookup(service: Service, key: str) -> Principal | None:
+    with service.uow() as uow:
+        found: Principal | None = uow.accounts.principal(key)
+    return found
+
+
+async def current_principal(
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -45,8 +53,7 @@ def current_principal(
     key = hash_token(service.settings.token_secret, credentials.credentials)
     who = service.principals.get(key)
     if who is None:
-        with service.uow() as uow:
-            who = uow.accounts.principal(key)
+        who = await run_in_threadpool(_lookup, service, key)
         if who is None:
             raise NotAuthenticated("the bearer token is unknown or revoked")
         service.principals.put(key, who)
@@ -62,7 +69,7 @@ class Allow:
             raise KeyError(f"action {action!r} is not in the access table")
         self.action = action
 
-    def __call__(self, who: Who) -> Principal:
+    async def __call__(self, who: Who) -> Principal:
         if not allowed(who.role, self.action):
             raise Forbidden(who.role.value, self.action)
         return who

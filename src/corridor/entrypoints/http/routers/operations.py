@@ -26,7 +26,7 @@ AfterQ = Annotated[int, Query(ge=0, le=2**62)]
 
 
 @router.post("/positions", **guard("positions.write"))
-def report_positions(body: PositionsIn, who: Who, service: ServiceDep) -> PositionsOut:
+async def report_positions(body: PositionsIn, who: Who, service: ServiceDep) -> PositionsOut:
     """A batch of position reports. Each has a client-made id: a retried batch is stored once.
 
     The answer comes after the batch is committed to disk (grouped with concurrent batches).
@@ -36,7 +36,7 @@ def report_positions(body: PositionsIn, who: Who, service: ServiceDep) -> Positi
         for p in body.positions
     ]
     ops.check_positions(who, reports, service.settings.max_batch)
-    result = service.positions.write(who, reports)
+    result = await service.positions.write_async(who, reports)
     return PositionsOut(accepted=result.accepted, duplicates=result.duplicates)
 
 
