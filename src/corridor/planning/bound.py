@@ -304,11 +304,23 @@ def upper_bound(
     cargo = cargo_bound(instance)
     closed = closed_form_people(instance)
     delta = cell_minutes if cell_minutes is not None else _choose_cell(instance)
-    try:
-        people, binding = _lp_people(instance, delta, time_limit)
-        method = "lp-time-indexed"
-    except _NoLP as exc:
-        people, binding, method = INF, [], f"closed-form ({exc})"
+    people, method = INF, "closed-form"
+    binding: list[tuple[str, float]] = []
+    # Cut short, HiGHS leaves no certified duals: try again on coarser cells (a smaller LP, a
+    # looser but still valid bound) while the time lasts, unless the grid was imposed.
+    grids = [delta] if cell_minutes is not None else [delta, 2.5 * delta, 6 * delta]
+    for i, cell in enumerate(grids):
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left < 0.05:
+            break
+        if left is not None and i < len(grids) - 1:
+            left *= 0.6  # keep some for a coarser try
+        try:
+            people, binding = _lp_people(instance, cell, left)
+            method, delta = "lp-time-indexed", cell
+            break
+        except _NoLP as exc:
+            method = f"closed-form ({exc})"
     if math.isfinite(people) and all(
         float(p.weight).is_integer() for p in instance.classes.values()
     ):
