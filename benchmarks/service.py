@@ -19,9 +19,9 @@ service takes; latency is then mostly waiting in line, 50 / requests per second)
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
