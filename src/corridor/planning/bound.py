@@ -763,16 +763,24 @@ def _build(
                 lp.entries(np.full(len(part), row[0]), np.array(part), 1.0)
         for kind, room in (("seated", t.seats), ("stretcher", t.stretchers)):
             sel = [c for c in class_names if classes[c].stretcher == (kind == "stretcher")]
-            # per reception: people alighting there fit the legs that go there
-            for r in range(n_recs):
-                zr = [z[t.name, c, r] for c in sel if (t.name, c, r) in z]
-                legs = info.to_rec[r]
+            # A load may alight at several centres on one way back; its leg in the network goes
+            # to one of them (any will do for the times), to a medical one if it carries
+            # medical classes. So: people fit all legs, medical people fit legs to medical
+            # centres.
+            for subset, only_medical in (
+                (sel, False),
+                ([c for c in sel if classes[c].medical], True),
+            ):
+                zr = [z[key] for key in z if key[0] == t.name and key[1] in subset]
                 if not zr:
                     continue
                 row = lp.add_rows(1, -INF, 0.0, f"room {t.name}")
                 lp.entries(np.full(len(zr), row[0]), np.array(zr), 1.0)
-                for leg in legs:
-                    lp.entries(np.full(len(leg), row[0]), leg, -float(room))
+                for r, rec in enumerate(recs):
+                    if only_medical and not rec.medical:
+                        continue
+                    for leg in info.to_rec[r]:
+                        lp.entries(np.full(len(leg), row[0]), leg, -float(room))
             # every load was boarded in a visit that stopped at a gathering point
             zt = [z[key] for key in z if key[0] == t.name and key[1] in sel]
             if zt:
