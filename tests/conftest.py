@@ -33,3 +33,23 @@ def run_referee(referee: Path, *args: str | Path) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, str(referee), *map(str, args)], capture_output=True, text=True, check=False
     )
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the real ``corridor`` console entry in this process (its error mapping included).
+
+    Returns the exit code and what it printed on stdout and stderr.
+    """
+    from corridor.entrypoints.cli.main import run
+
+    old = sys.argv
+    sys.argv = ["corridor", *args]
+    try:
+        run()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err

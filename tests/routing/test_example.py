@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
-from conftest import run_referee
+from conftest import run_cli, run_referee
 
 from corridor.routing.paths import route_matrix
 from corridor.scenario import Scenario, load_scenario
@@ -38,22 +37,6 @@ def net(scenario: Scenario, cache_dir: Path) -> Network:
 @pytest.fixture(scope="module")
 def instance(scenario: Scenario, net: Network) -> dict[str, object]:
     return compile_instance(scenario, net)
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from corridor.entrypoints.cli.main import run
-
-    old = sys.argv
-    sys.argv = ["corridor", *args]
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 def test_compiled_instance_gets_a_bound_from_the_referee(

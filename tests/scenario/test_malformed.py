@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = ROOT / "examples" / "andorra"
@@ -152,23 +153,6 @@ def _write_case(tmp: Path, content: str | Mutation | None) -> Path:
     content(doc)
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the real ``corridor`` console entry in this process (its error mapping included)."""
-    from corridor.entrypoints.cli.main import run
-
-    old = sys.argv
-    sys.argv = ["corridor", *args]
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.mark.parametrize(("content", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
