@@ -24,19 +24,43 @@ _dumps = json.JSONEncoder(
 
 
 def _plain(value: Any) -> bool:
-    """True when json.dumps writes ``value`` exactly as RFC 8785 does."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
-        return True
-    if isinstance(value, int):
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if isinstance(value, dict):
-        return all(
-            isinstance(k, str) and (k.isascii() or max(k) <= "\uffff") and _plain(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return False
+    """True when json.dumps writes ``value`` exactly as RFC 8785 does.
+
+    One loop over an explicit stack with exact type tests: this runs on every message signed
+    and every envelope checked, and the recursive form cost as much as the serialising itself.
+    Subclasses (an ``enum.StrEnum``, say) take the slower ``isinstance`` tests.
+    """
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str and not isinstance(key, str):
+                    return False
+                if not key.isascii() and max(key) > "\uffff":
+                    return False
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+        elif isinstance(item, (str, bool)):
+            continue
+        elif isinstance(item, int):
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return False
+        elif isinstance(item, dict):
+            push(dict(item))
+        elif isinstance(item, list):
+            push(list(item))
+        else:
+            return False
+    return True
 
 
 def canonical_json(value: Any) -> bytes:

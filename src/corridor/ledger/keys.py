@@ -144,6 +144,11 @@ class SignerKey:
     def verifier(self) -> VerifierKey:
         return VerifierKey.from_public(self.name, self._key.public_key().public_bytes_raw())
 
+    @functools.cached_property
+    def verifier_text(self) -> str:
+        """The verifier key's text (the DSSE keyid of every envelope this key signs)."""
+        return self.verifier().text()
+
     def text(self) -> str:
         b64 = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode()
         return f"PRIVATE+KEY+{self.name}+{self.verifier().key_id().hex()}+{b64}"
