@@ -175,10 +175,11 @@ class LedgerStore:
             return self._read_size(conn, lock=False)
 
     def _read_size(self, conn: Connection, lock: bool) -> int:
-        query = select(head_table.c.size).where(head_table.c.id == 1)
+        # plain SQL on the driver: this runs at least twice for every group of appends
+        sql = f"SELECT size FROM {self._table('ledger_head')} WHERE id = 1"
         if lock and conn.dialect.name != "sqlite":
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+            sql += " FOR UPDATE"
+        row = conn.exec_driver_sql(sql).first()
         if row is None:
             raise StorageError("the ledger tables exist but have no head row; run create_all")
         return int(row[0])
@@ -253,15 +254,17 @@ class LedgerStore:
     def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]:
         """Leaf hash -> index of those envelopes that are already in the log (one query)."""
         leaves = list(dict.fromkeys(merkle.leaf_hash(e) for e in envelopes))
-        found: dict[bytes, int] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(leaves), 500):
-                rows = conn.execute(
-                    select(entries_table.c.leaf_hash, entries_table.c.idx).where(
-                        entries_table.c.leaf_hash.in_(leaves[start : start + 500])
-                    )
-                )
-                found.update((bytes(h), int(i)) for h, i in rows)
+            return self._lookup(conn, leaves)
+
+    def _lookup(self, conn: Connection, leaves: Sequence[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        mark, table = self._mark(conn), self._table("ledger_entries")
+        for start in range(0, len(leaves), 500):
+            chunk = tuple(leaves[start : start + 500])
+            marks = ",".join([mark] * len(chunk))
+            sql = f"SELECT leaf_hash, idx FROM {table} WHERE leaf_hash IN ({marks})"
+            found.update((bytes(h), int(i)) for h, i in conn.exec_driver_sql(sql, chunk))
         return found
 
     def index_of(self, envelope: bytes) -> int | None:
@@ -278,13 +281,20 @@ class LedgerStore:
     def append(self, envelope: bytes) -> int:
         return self.append_many([envelope])[0]
 
-    def append_many(self, envelopes: Sequence[bytes], expect_size: int | None = None) -> list[int]:
+    def append_many(
+        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+    ) -> list[int]:
         """Append in one transaction; returns each envelope's index once it is durable.
 
         An envelope already in the log (same bytes) keeps the index it has. With
         ``expect_size``, raises :class:`StaleLog` (appending nothing) unless the log holds
-        exactly that many entries when the write lock is taken.
+        exactly that many entries when the write lock is taken. ``new_only`` (with
+        ``expect_size``) says the caller found none of the envelopes in the log at that size
+        and none twice, which spares a lookup; the unique leaf-hash column still refuses a
+        duplicate.
         """
+        if new_only and expect_size is None:
+            raise ValueError("new_only needs expect_size: the lookup is valid at one size only")
         for i, envelope in enumerate(envelopes):
             if len(envelope) > MAX_ENTRY:
                 raise InputError(
@@ -293,7 +303,7 @@ class LedgerStore:
         leaves = [merkle.leaf_hash(e) for e in envelopes]
         try:
             with self.engine.connect() as conn:
-                out, size, frontier = self._append(conn, envelopes, leaves, expect_size)
+                out, size, frontier = self._append(conn, envelopes, leaves, expect_size, new_only)
                 conn.commit()
         except OperationalError as exc:
             self._size = -1
@@ -310,6 +320,7 @@ class LedgerStore:
         envelopes: Sequence[bytes],
         leaves: Sequence[bytes],
         expect_size: int | None,
+        new_only: bool = False,
     ) -> tuple[list[int], int, dict[int, bytes]]:
         size = self._read_size(conn, lock=True)
         if expect_size is not None and size != expect_size:
@@ -318,15 +329,9 @@ class LedgerStore:
             cover = merkle.cover(0, size)
             hashes = self._fetch(conn, cover)
             self._frontier = {level: h for (level, _), h in zip(cover, hashes, strict=True)}
-        existing: dict[bytes, int] = {}
-        unique = list(dict.fromkeys(leaves))
-        for start in range(0, len(unique), 500):
-            rows = conn.execute(
-                select(entries_table.c.leaf_hash, entries_table.c.idx).where(
-                    entries_table.c.leaf_hash.in_(unique[start : start + 500])
-                )
-            )
-            existing.update((bytes(h), int(i)) for h, i in rows)
+        existing: dict[bytes, int] = (
+            {} if new_only else self._lookup(conn, list(dict.fromkeys(leaves)))
+        )
         frontier = dict(self._frontier)
         new_entries: list[tuple[int, bytes, bytes]] = []
         new_nodes: list[tuple[int, bytes]] = []

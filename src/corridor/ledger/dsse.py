@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Container
 from dataclasses import dataclass
 
 from corridor.errors import InputError
@@ -113,12 +114,20 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
     return envelope
 
 
-def verify(envelope: Envelope, key: VerifierKey, what: str = "envelope") -> None:
+def verify(
+    envelope: Envelope,
+    key: VerifierKey,
+    what: str = "envelope",
+    confirmed: Container[tuple[bytes, bytes, bytes]] = (),
+) -> None:
     """Raise unless the envelope has a signature by ``key`` over PAE of the exact bytes, and
-    that signature's keyid names ``key`` (the keyid is not signed, so it must not vary)."""
+    that signature's keyid names ``key`` (the keyid is not signed, so it must not vary).
+
+    ``confirmed`` holds (public key, signature, message) triples already checked elsewhere
+    (the worker processes of :mod:`corridor.ledger.parallel`); any other is checked here."""
     message = pae(envelope.payload_type.encode(), envelope.payload)
     for s in envelope.signatures:
-        if key.verify(s.sig, message):
+        if (key.public, s.sig, message) in confirmed or key.verify(s.sig, message):
             if s.keyid != key.text():
                 raise VerificationError(what, f"the keyid {s.keyid!r} is not {key.text()}")
             return

@@ -12,7 +12,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +37,8 @@ from corridor.ledger.canonical import canonical_json, loads_canonical, sha256_he
 from corridor.ledger.errors import KeyFormatError, VerificationError
 from corridor.ledger.keys import SignerKey, VerifierKey
 from corridor.ledger.merkle import leaf_hash
+from corridor.ledger.parallel import CHUNK, MIN_BATCH, SignaturePool, Triple, shared_pool
+from corridor.ledger.tiles import MAX_ENTRY
 
 Clock = Callable[[], dt.datetime]
 
@@ -77,15 +82,23 @@ def _verifier(text: str) -> VerifierKey:
     return VerifierKey.parse(text)
 
 
-def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
+def check_entry(
+    state: LogState,
+    envelope: bytes,
+    index: int,
+    parsed: dsse.Envelope | None = None,
+    confirmed: Container[Triple] = (),
+) -> Message:
     """Decode and authenticate one envelope against the state before it; raises on failure.
 
     The signature must verify under the key the corridor gives to the claimed author. When it
     verifies only under another key (the envelope's keyid), the message comes back with that key
-    as its signer so that :func:`apply` refuses it, naming both keys.
+    as its signer so that :func:`apply` refuses it, naming both keys. ``parsed`` is the result of
+    ``dsse.parse(envelope)`` when the caller has it already, and ``confirmed`` the signatures
+    already checked by :func:`prechecked`.
     """
     what = f"entry {index}"
-    env = dsse.parse(envelope, what)
+    env = dsse.parse(envelope, what) if parsed is None else parsed
     if env.payload_type != dsse.IN_TOTO_PAYLOAD_TYPE:
         raise VerificationError(what, f"payloadType {env.payload_type!r} is not in-toto")
     try:
@@ -108,7 +121,7 @@ def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
     for text in candidates:
         try:
             key = _verifier(text)
-            dsse.verify(env, key, what)
+            dsse.verify(env, key, what, confirmed)
         except (VerificationError, KeyFormatError):
             continue
         return replace(message, signer_key=key.text())
@@ -117,12 +130,77 @@ def check_entry(state: LogState, envelope: bytes, index: int) -> Message:
     raise VerificationError(what, f"the signature does not verify with the key of {message.author}")
 
 
-def replay_entries(entries: Iterable[bytes], strict: bool = True) -> LogState:
-    """Authenticate and replay every entry; ``strict`` raises at the first one that is refused."""
-    state = LogState()
-    for index, envelope in enumerate(entries):
+Prechecked = tuple[bytes, "dsse.Envelope | None", Container[Triple]]
+
+
+def prechecked(envelopes: Iterable[bytes], pool: SignaturePool | None) -> Iterator[Prechecked]:
+    """Each envelope with its parse and the signatures already checked on ``pool``, in order.
+
+    The envelopes are parsed here, a few chunks ahead, and each signature is sent to the pool
+    with the key its keyid names; the caller checks them in log order (:func:`check_entry`)
+    while the pool works on the next chunks. Which key an entry must be signed with is still
+    decided by the caller: a signature the pool did not confirm is checked again there. With no
+    pool (a short run), nothing is done ahead.
+    """
+    if pool is None:
+        for envelope in envelopes:
+            yield envelope, None, ()
+        return
+    source = iter(envelopes)
+    pending: deque[tuple[list[tuple[bytes, dsse.Envelope | None]], Any]] = deque()
+    ahead = max(2, 4 * pool.processes)
+
+    def fill() -> None:
+        while len(pending) < ahead:
+            chunk = list(itertools.islice(source, CHUNK))
+            if not chunk:
+                return
+            parsed: list[tuple[bytes, dsse.Envelope | None]] = []
+            triples: list[Triple] = []
+            for envelope in chunk:
+                try:
+                    env: dsse.Envelope | None = dsse.parse(envelope)
+                except VerificationError:
+                    env = None  # check_entry parses it again and says why
+                parsed.append((envelope, env))
+                if env is None:
+                    continue
+                message = dsse.pae(env.payload_type.encode(), env.payload)
+                for sig in env.signatures:
+                    try:
+                        key = _verifier(sig.keyid)
+                    except KeyFormatError:
+                        continue
+                    triples.append((key.public, sig.sig, message))
+            pending.append((parsed, pool.submit(triples)))
+
+    fill()
+    while pending:
+        parsed, future = pending.popleft()
+        fill()
         try:
-            message = check_entry(state, envelope, index)
+            confirmed: Container[Triple] = future.result()
+        except Exception:  # a worker died: every signature is checked here instead
+            confirmed = ()
+        for envelope, env in parsed:
+            yield envelope, env, confirmed
+
+
+def _pool_for(count: int, parallel: bool) -> SignaturePool | None:
+    return shared_pool() if parallel and count >= MIN_BATCH else None
+
+
+def replay_entries(
+    entries: Sequence[bytes], strict: bool = True, parallel: bool = False
+) -> LogState:
+    """Authenticate and replay every entry; ``strict`` raises at the first one that is refused.
+    ``parallel``: check long runs of signatures on worker processes (the calling program's main
+    module must then be import-safe, as ``multiprocessing`` requires)."""
+    state = LogState()
+    runs = prechecked(entries, _pool_for(len(entries), parallel))
+    for index, (envelope, env, confirmed) in enumerate(runs):
+        try:
+            message = check_entry(state, envelope, index, env, confirmed)
             apply(state, message)
         except (VerificationError, Refused) as exc:
             reason = exc.reason if isinstance(exc, Refused) else str(exc)
@@ -132,15 +210,23 @@ def replay_entries(entries: Iterable[bytes], strict: bool = True) -> LogState:
     return state
 
 
-def check_entries(entries: Sequence[bytes]) -> None:
+def check_entries(entries: Sequence[bytes], parallel: bool = False) -> None:
     """The entry checker of ``corridor ledger verify``: every entry authentic and accepted."""
-    replay_entries(entries, strict=True)
+    replay_entries(entries, strict=True, parallel=parallel)
 
 
 class AgreementService:
-    def __init__(self, store: LedgerStore, clock: Clock = utc_now) -> None:
+    def __init__(self, store: LedgerStore, clock: Clock = utc_now, parallel: bool = False) -> None:
+        """``parallel``: check the signatures of long runs of entries (a group of submissions,
+        the replay of a log) on worker processes, one per core (:mod:`corridor.ledger.parallel`);
+        the program's main module must then be import-safe, as ``multiprocessing`` requires.
+        """
         self.store = store
         self.clock = clock
+        self.parallel = parallel
+        # one replay or group at a time: a reader in another thread must not replay entries
+        # that a group being committed has applied to the cached state already
+        self._lock = threading.RLock()
         self._state: LogState | None = None
         self._state_size = 0
 
@@ -150,15 +236,21 @@ class AgreementService:
         Replay is incremental: entries appended since the last call, by this process or any
         other, are read and applied; nothing else is re-read.
         """
+        with self._lock:
+            return self._replay()
+
+    def _replay(self) -> LogState:
         size = self.store.size
         if self._state is None or size < self._state_size:
             self._state, self._state_size = LogState(), 0
         state = self._state
-        for index, envelope in enumerate(
-            self.store.entries(self._state_size, size), start=self._state_size
-        ):
+        runs = prechecked(
+            self.store.entries(self._state_size, size),
+            _pool_for(size - self._state_size, self.parallel),
+        )
+        for index, (envelope, env, confirmed) in enumerate(runs, start=self._state_size):
             try:
-                apply(state, check_entry(state, envelope, index))
+                apply(state, check_entry(state, envelope, index, env, confirmed))
             except (VerificationError, Refused) as exc:
                 state.refused.append((index, exc.reason if isinstance(exc, Refused) else str(exc)))
         self._state_size = size
@@ -166,21 +258,35 @@ class AgreementService:
 
     def submit(self, envelope: bytes) -> SubmitResult:
         """Authenticate, check and append a signed message; idempotent on the same bytes."""
-        return self.submit_many([envelope])[0]
+        outcome = self.submit_each([envelope])[0]
+        if isinstance(outcome, CorridorError):
+            raise outcome
+        return outcome
 
-    def submit_many(self, envelopes: Sequence[bytes]) -> list[SubmitResult]:
-        """Check every message in order, then append them all in one durable transaction.
+    def submit_each(self, envelopes: Sequence[bytes]) -> list[SubmitResult | CorridorError]:
+        """Group commit: check each message in order, then append every accepted one in one
+        durable transaction; each outcome is what submitting the messages one by one, in this
+        order, would have given.
 
-        All or nothing: if any message is refused, none is appended. A message already in the
-        log (same bytes) is not appended again and keeps its index. If another writer appends
-        in between, the messages are checked again against the longer log.
+        A refused message (bad signature, wrong signer, makes no sense now, too big) comes back
+        as its error and changes nothing; the messages after it are checked as if it had never
+        been sent. A message already in the log (same bytes) is not appended again and keeps
+        its index. If another writer appends in between, all are checked again against the
+        longer log. Nothing is acknowledged before the transaction commits: a storage error is
+        raised for the whole group.
         """
+        with self._lock:
+            return self._submit_each(envelopes)
+
+    def _submit_each(self, envelopes: Sequence[bytes]) -> list[SubmitResult | CorridorError]:
         for _ in range(5):
-            state = self.state()
+            state = self._replay()
             base = self._state_size
             try:
-                results, fresh = self._check_all(state, base, envelopes)
-                self.store.append_many(fresh, expect_size=base)
+                outcomes, fresh = self._check_each(state, base, envelopes)
+                if fresh:
+                    # none was in the log at this size (indexes_of) nor twice in the group
+                    self.store.append_many(fresh, expect_size=base, new_only=True)
             except StaleLog:
                 self._state = None
                 continue
@@ -188,33 +294,40 @@ class AgreementService:
                 self._state = None  # the cached state may hold messages that were not stored
                 raise
             self._state_size = base + len(fresh)
-            return results
+            return outcomes
         raise MessageRefused("message", "the log kept changing while it was checked; retry")
 
-    def _check_all(
+    def _check_each(
         self, state: LogState, base: int, envelopes: Sequence[bytes]
-    ) -> tuple[list[SubmitResult], list[bytes]]:
-        results: list[SubmitResult] = []
+    ) -> tuple[list[SubmitResult | CorridorError], list[bytes]]:
+        outcomes: list[SubmitResult | CorridorError] = []
         fresh: list[bytes] = []
         stored = self.store.indexes_of(envelopes)
-        for envelope in envelopes:
-            existing = stored.get(leaf_hash(envelope))
-            if existing is None and envelope in fresh:
-                existing = base + fresh.index(envelope)
+        runs = prechecked(envelopes, _pool_for(len(envelopes), self.parallel))
+        for envelope, env, confirmed in runs:
+            if len(envelope) > MAX_ENTRY:
+                limit = f"is {len(envelope)} bytes; a log entry holds {MAX_ENTRY}"
+                outcomes.append(InputError("envelope", limit))
+                continue
+            leaf = leaf_hash(envelope)
+            existing = stored.get(leaf)
             index = base + len(fresh) if existing is None else existing
             try:
-                message = check_entry(state, envelope, index)
+                message = check_entry(state, envelope, index, env, confirmed)
             except VerificationError as exc:
-                raise MessageRefused("message", exc.problem) from exc
+                outcomes.append(MessageRefused("message", exc.problem))
+                continue
             if existing is None:
                 try:
-                    apply(state, message)
+                    apply(state, message)  # changes nothing when it refuses
                 except Refused as exc:
-                    raise MessageRefused(
-                        f"{message.kind.value} by {message.author}", exc.reason
-                    ) from exc
+                    outcomes.append(
+                        MessageRefused(f"{message.kind.value} by {message.author}", exc.reason)
+                    )
+                    continue
+                stored[leaf] = index  # the same bytes twice in one group: stored once
                 fresh.append(envelope)
-            results.append(
+            outcomes.append(
                 SubmitResult(
                     index,
                     message.kind,
@@ -224,7 +337,7 @@ class AgreementService:
                     duplicate=existing is not None,
                 )
             )
-        return results, fresh
+        return outcomes, fresh
 
     # -- use cases: each builds the statement, signs it with the local key and submits it ------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,37 +37,95 @@ def load_or_create_log_key(path: Path) -> SignerKey:
     return read_signer(path)
 
 
+@dataclass
+class _Waiting:
+    envelope: bytes
+    outcome: SubmitResult | BaseException | None = None
+    event: Event | None = None
+
+
 class LogService:
-    """One per process; appends are serialised by the store's own transaction."""
+    """One per process. Appends are group-committed: while one request thread (the leader)
+    checks and commits a group, the envelopes that arrive queue up; when it is done, the threads
+    whose envelopes it stored return, and one of the others leads the next group, all in one
+    transaction (each envelope with its own outcome). A lone request waits for nobody."""
 
     def __init__(self, store: LedgerStore, key: SignerKey, export_dir: Path) -> None:
         self.store = store
-        self.agreement = AgreementService(store)
+        self.agreement = AgreementService(store, parallel=True)
         self.key = key
         self.export_dir = export_dir
         self._export_lock = threading.Lock()
-        self._append_lock = threading.Lock()
+        self._append_lock = threading.Lock()  # the store keeps its frontier per instance
+        self._turn = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._leading = False
 
     # -- agreement -----------------------------------------------------------------------------
 
     def submit(self, envelope: bytes) -> tuple[SubmitResult, Event | None]:
-        with self._append_lock:  # the store keeps its frontier per instance: one append at a time
-            result = self.agreement.submit(envelope)
-        event = None
-        if not result.duplicate:
-            state = self.corridor(result.corridor)
-            event = Event(
-                "agreement",
-                {
-                    "corridor": result.corridor,
-                    "index": result.index,
-                    "kind": result.kind.value,
-                    "author": result.author,
-                    "status": state.status().value,
-                    "ready": state.ready,
-                },
+        """Check, append and commit one envelope (group-committed with any that arrive at the
+        same time); the event to publish says the corridor's status once its group is stored."""
+        waiting = _Waiting(envelope)
+        with self._turn:
+            self._queue.append(waiting)
+            while waiting.outcome is None and self._leading:
+                self._turn.wait()
+            if waiting.outcome is None:  # nobody is leading and nobody took it: lead a group
+                self._leading = True
+                group, self._queue = self._queue, []
+        if waiting.outcome is None:
+            self._lead(group)
+        outcome = waiting.outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome, waiting.event
+
+    def _lead(self, group: list[_Waiting]) -> None:
+        events: list[Event | None] = [None] * len(group)
+        try:
+            with self._append_lock:
+                outcomes: list[SubmitResult | BaseException] = list(
+                    self.agreement.submit_each([w.envelope for w in group])
+                )
+                events = self._events(outcomes)
+        except Exception as exc:  # nothing of the group was stored
+            outcomes = [exc] * len(group)
+        with self._turn:
+            for member, outcome, event in zip(group, outcomes, events, strict=True):
+                member.outcome, member.event = outcome, event
+            self._leading = False
+            self._turn.notify_all()
+
+    def _events(self, outcomes: list[SubmitResult | BaseException]) -> list[Event | None]:
+        """One event per message stored; the status is each corridor's once the group is in
+        (worked out once per corridor, not once per message)."""
+        state = self.agreement.state()
+        status: dict[str, tuple[str, bool]] = {}
+        events: list[Event | None] = []
+        for result in outcomes:
+            if not isinstance(result, SubmitResult) or result.duplicate:
+                events.append(None)
+                continue
+            if result.corridor not in status:
+                corridor = state.corridors[result.corridor]
+                status[result.corridor] = (corridor.status().value, corridor.ready)
+            now, ready = status[result.corridor]
+            events.append(
+                Event(
+                    "agreement",
+                    {
+                        "corridor": result.corridor,
+                        "index": result.index,
+                        "kind": result.kind.value,
+                        "author": result.author,
+                        "status": now,
+                        "ready": ready,
+                    },
+                )
             )
-        return result, event
+        return events
 
     def state(self) -> LogState:
         return self.agreement.state()

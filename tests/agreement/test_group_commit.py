@@ -1,0 +1,204 @@
+"""Group commit and the signature workers give exactly what one-by-one, in-process checks give."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.agreement import Kind, statement
+from corridor.domain.proposal import ROLES, example_documents
+from corridor.errors import CorridorError, InputError
+from corridor.ledger import dsse, parallel
+from corridor.ledger.errors import VerificationError
+from corridor.ledger.keys import SignerKey
+from corridor.ledger.tiles import MAX_ENTRY
+from corridor.services.agreement import (
+    AgreementService,
+    MessageRefused,
+    SubmitResult,
+    prechecked,
+    replay_entries,
+    sign_statement,
+)
+from corridor.services.log import LogService
+
+NOW = "2026-12-01T12:00:00Z"
+KEYS = {
+    r: SignerKey.from_seed(r.replace("_", "-"), bytes([i + 1]) * 32) for i, r in enumerate(ROLES)
+}
+STRANGER = SignerKey.from_seed("party-a", bytes([99]) * 32)  # claims party A's name
+
+
+def agreed(path: Path, parallel_checks: bool = False) -> tuple[AgreementService, str, str]:
+    service = AgreementService(LedgerStore.open(str(path)), parallel=parallel_checks)
+    first, second = example_documents({r: k.verifier().text() for r, k in KEYS.items()})
+    service.propose(first, KEYS["intermediary"])
+    service.counter(second, KEYS["party_b"])
+    for role in ("party_a", "party_b"):
+        service.accept(str(first["corridor"]), KEYS[role])
+    cid = str(first["corridor"])
+    return service, cid, service.state().corridors[cid].latest.hash  # type: ignore[union-attr]
+
+
+def incident(cid: str, digest: str, i: int, key: SignerKey, author: str | None = None) -> bytes:
+    body = {"version": 2, "description": f"report {i}"}
+    stmt = statement(Kind.INCIDENT, cid, author or key.name, NOW, digest, body)
+    return sign_statement(stmt, key)
+
+
+def mixed(cid: str, digest: str, n: int, seed: int) -> list[bytes]:
+    """Honest reports with, at random places, forgeries, tampered bytes, repeats and oversize."""
+    rng = random.Random(seed)
+    out: list[bytes] = []
+    first = [0.5, 0.05, 0.1, 0.17, 0.21, 0.23]  # each kind once, then at random
+    for i in range(n):
+        roll = first[i] if i < len(first) else rng.random()
+        if roll < 0.08:
+            out.append(incident(cid, digest, i, STRANGER))  # party A's name, another key
+        elif roll < 0.14:
+            good = incident(cid, digest, i, KEYS["party_b"])
+            env = dsse.parse(good)
+            bad_sig = bytes([env.signatures[0].sig[0] ^ 1]) + env.signatures[0].sig[1:]
+            sigs = (dsse.Signature(env.signatures[0].keyid, bad_sig),)
+            out.append(dsse.Envelope(env.payload_type, env.payload, sigs).to_bytes())
+        elif roll < 0.20 and out:
+            out.append(rng.choice(out))  # the same bytes again
+        elif roll < 0.22:
+            out.append(b"x" * (MAX_ENTRY + 1))
+        elif roll < 0.24:
+            out.append(b'{"payload":"not a message"}')
+        else:
+            out.append(incident(cid, digest, i, KEYS[rng.choice(ROLES)]))
+    return out
+
+
+def outcome_of(service: AgreementService, envelope: bytes) -> object:
+    try:
+        return service.submit(envelope)
+    except CorridorError as exc:
+        return (type(exc), str(exc))
+
+
+def same(outcome: SubmitResult | CorridorError) -> object:
+    return outcome if isinstance(outcome, SubmitResult) else (type(outcome), str(outcome))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_group_gives_what_one_by_one_gives(tmp_path: Path, seed: int) -> None:
+    one, cid, digest = agreed(tmp_path / "one.db")
+    group, _, _ = agreed(tmp_path / "group.db", parallel_checks=True)
+    envelopes = mixed(cid, digest, 150, seed)  # >= MIN_BATCH: the workers take part
+    expected = [outcome_of(one, e) for e in envelopes]
+    got = [same(o) for o in group.submit_each(envelopes)]
+    assert got == expected
+    assert any(isinstance(o, SubmitResult) and o.duplicate for o in group.submit_each(envelopes))
+    assert list(group.store.entries()) == list(one.store.entries())
+    assert group.store.root() == one.store.root()
+    kinds = {type(o) if not isinstance(o, tuple) else o[0] for o in expected}
+    assert {SubmitResult, MessageRefused, InputError} <= kinds  # every path was taken
+
+
+def test_replay_on_workers_equals_replay_in_process(tmp_path: Path) -> None:
+    service, cid, digest = agreed(tmp_path / "log.db")
+    honest = [incident(cid, digest, i, KEYS[ROLES[i % 3]]) for i in range(200)]
+    service.submit_each(honest)
+    entries = list(service.store.entries())
+    assert replay_entries(entries, parallel=True) == replay_entries(entries)
+    # a forgery stored behind the service's back is found at the same entry either way
+    forged = [*entries[:120], incident(cid, digest, 999, STRANGER), *entries[120:]]
+    for workers in (False, True):
+        with pytest.raises(VerificationError, match="entry 120"):
+            replay_entries(forged, parallel=workers)
+        state = replay_entries(forged, strict=False, parallel=workers)
+        assert [index for index, _ in state.refused] == [120]
+
+
+def test_a_dead_worker_pool_falls_back_to_checking_in_process() -> None:
+    broken = parallel.SignaturePool(processes=2)
+
+    class Dead:
+        def submit(self, *args: object) -> None:
+            raise concurrent.futures.process.BrokenProcessPool("gone")
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+    broken._executor = Dead()  # type: ignore[assignment]
+    cid, digest = "c", "0" * 64
+    envelopes = [incident(cid, digest, i, KEYS["party_a"]) for i in range(70)]
+    runs = list(prechecked(envelopes, broken))
+    assert broken.processes == 0
+    assert [e for e, _, _ in runs] == envelopes
+    assert all(len(confirmed) == 32 or len(confirmed) == 6 for _, _, confirmed in runs)  # type: ignore[arg-type]
+
+
+def test_pool_confirms_only_what_verifies() -> None:
+    pool = parallel.SignaturePool(processes=0)
+    key = KEYS["party_a"]
+    message = b"DSSEv1 1 x 1 y"
+    good = (key.verifier().public, key.sign(message), message)
+    wrong_message = (good[0], good[1], b"DSSEv1 1 x 1 z")
+    bad_key = (b"\x00" * 31, good[1], message)
+    assert pool.submit([good, wrong_message, bad_key]).result() == frozenset([good])
+
+
+def test_new_only_needs_the_size_it_was_checked_at(tmp_path: Path) -> None:
+    store = LedgerStore.open(str(tmp_path / "l.db"))
+    with pytest.raises(ValueError, match="expect_size"):
+        store.append_many([b"x"], new_only=True)
+    assert store.size == 0
+
+
+def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> None:
+    service, cid, digest = agreed(tmp_path / "log.db")
+    service.store.close()
+    log = LogService(LedgerStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path)
+    before = log.store.size
+    envelopes = mixed(cid, digest, 400, seed=7)
+    results: dict[int, object] = {}
+    groups: list[int] = []
+    submit_each = log.agreement.submit_each
+
+    def counted(batch):  # type: ignore[no-untyped-def]
+        groups.append(len(batch))
+        return submit_each(batch)
+
+    log.agreement.submit_each = counted  # type: ignore[method-assign]
+    lock = threading.Lock()
+
+    def client(worker: int) -> None:
+        for i in range(worker, len(envelopes), 16):
+            try:
+                result, event = log.submit(envelopes[i])
+                got: object = (result, event)
+            except CorridorError as exc:
+                got = exc
+            with lock:
+                results[i] = got
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(client, range(16)))
+    assert max(groups) > 1  # groups did form
+    stored = list(log.store.entries(before))
+    indexes: dict[bytes, int] = {}
+    for i, envelope in enumerate(envelopes):
+        got = results[i]
+        good = envelope.count(b"payload") == 1 and len(envelope) <= MAX_ENTRY
+        if isinstance(got, tuple):
+            result, event = got
+            assert log.store.entry(result.index) == envelope
+            assert indexes.setdefault(envelope, result.index) == result.index
+            assert (event is None) == result.duplicate
+            if event is not None:
+                assert event.data["index"] == result.index
+                assert event.data["kind"] == "incident"
+        else:
+            assert isinstance(got, (MessageRefused, InputError)), got
+            assert envelope not in stored or not good
+    assert len(stored) == len(set(stored)) == len(indexes)
+    assert replay_entries(list(log.store.entries())).refused == []
