@@ -239,6 +239,12 @@ class AgreementService:
         with self._lock:
             return self._replay()
 
+    def cached_state(self) -> LogState:
+        """The state as this service last read or wrote it, without asking the store whether
+        another process has appended since (right after a group commit, it is current)."""
+        with self._lock:
+            return self._state if self._state is not None else self._replay()
+
     def _replay(self) -> LogState:
         size = self.store.size
         if self._state is None or size < self._state_size:

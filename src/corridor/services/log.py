@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ class _Waiting:
     envelope: bytes
     outcome: SubmitResult | BaseException | None = None
     event: Event | None = None
+    woken: threading.Event = field(default_factory=threading.Event)
+    """Set when the outcome is in, or when this thread is to lead the next group."""
 
 
 class LogService:
@@ -57,9 +59,9 @@ class LogService:
         self.export_dir = export_dir
         self._export_lock = threading.Lock()
         self._append_lock = threading.Lock()  # the store keeps its frontier per instance
-        self._turn = threading.Condition()
+        self._queue_lock = threading.Lock()
         self._queue: list[_Waiting] = []
-        self._leading = False
+        self._leading = False  # a thread is checking and committing a group
 
     # -- agreement -----------------------------------------------------------------------------
 
@@ -67,22 +69,25 @@ class LogService:
         """Check, append and commit one envelope (group-committed with any that arrive at the
         same time); the event to publish says the corridor's status once its group is stored."""
         waiting = _Waiting(envelope)
-        with self._turn:
+        with self._queue_lock:
             self._queue.append(waiting)
-            while waiting.outcome is None and self._leading:
-                self._turn.wait()
-            if waiting.outcome is None:  # nobody is leading and nobody took it: lead a group
-                self._leading = True
-                group, self._queue = self._queue, []
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            waiting.woken.wait()  # the outcome is in, or this thread leads the next group
         if waiting.outcome is None:
-            self._lead(group)
+            self._lead()
         outcome = waiting.outcome
         if isinstance(outcome, BaseException):
             raise outcome
         assert outcome is not None
         return outcome, waiting.event
 
-    def _lead(self, group: list[_Waiting]) -> None:
+    def _lead(self) -> None:
+        """Check and commit every envelope queued so far, wake their threads, and hand the
+        lead to the first thread that queued meanwhile (each thread is woken once)."""
+        with self._queue_lock:
+            group, self._queue = self._queue, []
         events: list[Event | None] = [None] * len(group)
         try:
             with self._append_lock:
@@ -90,18 +95,21 @@ class LogService:
                     self.agreement.submit_each([w.envelope for w in group])
                 )
                 events = self._events(outcomes)
-        except Exception as exc:  # nothing of the group was stored
+        except BaseException as exc:  # nothing of the group was stored; every waiter is told
             outcomes = [exc] * len(group)
-        with self._turn:
-            for member, outcome, event in zip(group, outcomes, events, strict=True):
-                member.outcome, member.event = outcome, event
-            self._leading = False
-            self._turn.notify_all()
+        for member, outcome, event in zip(group, outcomes, events, strict=True):
+            member.outcome, member.event = outcome, event
+            member.woken.set()
+        with self._queue_lock:
+            if self._queue:
+                self._queue[0].woken.set()  # its outcome is None: it leads the next group
+            else:
+                self._leading = False
 
     def _events(self, outcomes: list[SubmitResult | BaseException]) -> list[Event | None]:
         """One event per message stored; the status is each corridor's once the group is in
         (worked out once per corridor, not once per message)."""
-        state = self.agreement.state()
+        state = self.agreement.cached_state()  # just written: no need to ask the store
         status: dict[str, tuple[str, bool]] = {}
         events: list[Event | None] = []
         for result in outcomes:
