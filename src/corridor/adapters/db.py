@@ -251,11 +251,23 @@ class SqlAudit(_Repo):
         return [_row(r) for r in self.conn.execute(q)]
 
 
+EVENTS_LOCK = 0x636F7272  # pg_advisory_xact_lock key: numbering events in commit order
+
+
 class SqlEvents(_Repo):
     def add(self, events: Sequence[Event]) -> list[Event]:
-        """Store events in one statement; returns them with their ids, in order."""
+        """Store events in one statement; returns them with their ids, in order.
+
+        Call it last in a transaction, just before the commit. On PostgreSQL it first takes a
+        transaction-level advisory lock, held until the commit: one transaction at a time takes
+        event ids and commits, so ids become visible in increasing order and a client resuming
+        after id N (``Last-Event-ID``) can never miss a smaller id committed later. (SQLite has
+        one writer at a time already.)
+        """
         if not events:
             return []
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
         at = now()
         rows = [
             {"at": at, "topic": e.topic, "vehicle": e.vehicle, "party": e.party, "data": e.data}
