@@ -26,3 +26,14 @@ class InputError(CorridorError):
         self.where = where
         self.problem = problem
         super().__init__(f"{where}: {problem}" if where else problem)
+
+
+class MessageRefused(CorridorError):
+    """A log refused a signed message: bad signature, wrong signer, or it makes no sense now."""
+
+    exit_code = 5
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what} refused: {reason}")

@@ -17,9 +17,9 @@ import threading
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from corridor.adapters.ledger_store import LedgerStore, StaleLog
+from corridor.adapters.ledger_store import StaleLog
 from corridor.domain.agreement import (
     Kind,
     LogState,
@@ -31,7 +31,7 @@ from corridor.domain.agreement import (
     statement,
 )
 from corridor.domain.proposal import shape_problems
-from corridor.errors import CorridorError, InputError
+from corridor.errors import CorridorError, InputError, MessageRefused
 from corridor.ledger import dsse
 from corridor.ledger.canonical import canonical_json, loads_canonical, sha256_hex
 from corridor.ledger.errors import KeyFormatError, VerificationError
@@ -45,17 +45,6 @@ Clock = Callable[[], dt.datetime]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class MessageRefused(CorridorError):
-    """The log refused a message: bad signature, wrong signer, or it makes no sense now."""
-
-    exit_code = 5
-
-    def __init__(self, what: str, reason: str) -> None:
-        self.what = what
-        self.reason = reason
-        super().__init__(f"{what} refused: {reason}")
 
 
 @dataclass(frozen=True)
@@ -215,8 +204,36 @@ def check_entries(entries: Sequence[bytes], parallel: bool = False) -> None:
     replay_entries(entries, strict=True, parallel=parallel)
 
 
+class LogStore(Protocol):
+    """What the agreement needs of a log: :class:`LedgerStore` (a database), or
+    :class:`~corridor.adapters.remote_log.RemoteLog` (a coordination server's log)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+
+    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]: ...
+
+    def append_many(
+        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+    ) -> list[int]: ...
+
+
+def _renumbered(
+    outcomes: list[SubmitResult | CorridorError], base: int, stored_at: list[int]
+) -> list[SubmitResult | CorridorError]:
+    where = dict(zip(range(base, base + len(stored_at)), stored_at, strict=True))
+    return [
+        replace(o, index=where[o.index])
+        if isinstance(o, SubmitResult) and not o.duplicate and o.index in where
+        else o
+        for o in outcomes
+    ]
+
+
 class AgreementService:
-    def __init__(self, store: LedgerStore, clock: Clock = utc_now, parallel: bool = False) -> None:
+    def __init__(self, store: LogStore, clock: Clock = utc_now, parallel: bool = False) -> None:
         """``parallel``: check the signatures of long runs of entries (a group of submissions,
         the replay of a log) on worker processes, one per core (:mod:`corridor.ledger.parallel`);
         the program's main module must then be import-safe, as ``multiprocessing`` requires.
@@ -292,7 +309,12 @@ class AgreementService:
                 outcomes, fresh = self._check_each(state, base, envelopes)
                 if fresh:
                     # none was in the log at this size (indexes_of) nor twice in the group
-                    self.store.append_many(fresh, expect_size=base, new_only=True)
+                    stored_at = self.store.append_many(fresh, expect_size=base, new_only=True)
+                    if stored_at != list(range(base, base + len(fresh))):
+                        # a log on a server that grew meanwhile: it checked them again and
+                        # says where they are; the state here is read afresh next time
+                        self._state = None
+                        return _renumbered(outcomes, base, stored_at)
             except StaleLog:
                 self._state = None
                 continue

@@ -6,29 +6,47 @@ log given by a SQLite path or a database URL (``--log``, or ``$CORRIDOR_LEDGER``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.remote_log import RemoteLog, is_server_url
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents
 from corridor.errors import InputError
 from corridor.ledger.keys import SignerKey, read_signer, write_key_pair
 from corridor.services.agreement import AgreementService, SubmitResult
 
-LOG_HELP = "The log: a SQLite file path or a database URL (postgresql+psycopg://...)."
+LOG_HELP = (
+    "The log: a SQLite file path, a database URL (postgresql+psycopg://...), or the URL of a "
+    "coordination server (https://...; give --token)."
+)
 LogOption = typer.Option("ledger.db", "--log", envvar="CORRIDOR_LEDGER", help=LOG_HELP)
+TokenOption = typer.Option(
+    None, "--token", envvar="CORRIDOR_TOKEN", help="Your access token, when --log is a server."
+)
 KeyOption = typer.Option(
     ..., "--key", help="Your private key file (NAME.key), kept on this machine."
 )
 
 
-def _service(log: str, create: bool = True) -> AgreementService:
-    return AgreementService(LedgerStore.open(log, create=create))
+@contextlib.contextmanager
+def _opened(log: str, token: str | None, create: bool = True) -> Iterator[AgreementService]:
+    """The log at a path or database URL, or a server's log: its entries are downloaded and
+    every one is checked here before anything is signed; the server checks what is sent."""
+    store: RemoteLog | LedgerStore = (
+        RemoteLog(log, token) if is_server_url(log) else LedgerStore.open(log, create=create)
+    )
+    try:
+        yield AgreementService(store)
+    finally:
+        store.close()
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -110,18 +128,22 @@ def register(app: typer.Typer) -> None:
         document: Path = typer.Argument(..., help="The proposal as JSON (see docs/agreement.md)."),
         key: Path = KeyOption,
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Sign version 1 of a corridor proposal and append it to the log."""
-        _report(_service(log).propose(_read_document(document), read_signer(key)))
+        with _opened(log, token) as service:
+            _report(service.propose(_read_document(document), read_signer(key)))
 
     @agreement.command("counter")
     def counter(
         document: Path = typer.Argument(..., help="The whole new version as JSON."),
         key: Path = KeyOption,
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Sign a counter-proposal: the next version, naming the hash of the one it supersedes."""
-        _report(_service(log).counter(_read_document(document), read_signer(key)))
+        with _opened(log, token) as service:
+            _report(service.counter(_read_document(document), read_signer(key)))
 
     @agreement.command("accept")
     def accept(
@@ -131,16 +153,22 @@ def register(app: typer.Typer) -> None:
         ),
         key: Path = KeyOption,
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Sign your party's acceptance of the exact bytes of a version."""
-        _report(_service(log).accept(corridor, read_signer(key), version))
+        with _opened(log, token) as service:
+            _report(service.accept(corridor, read_signer(key), version))
 
     @agreement.command("confirm")
     def confirm(
-        corridor: str = typer.Argument(...), key: Path = KeyOption, log: str = LogOption
+        corridor: str = typer.Argument(...),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Confirm, for your party, that the ceasefire starts on the agreed version."""
-        _report(_service(log).confirm_start(corridor, read_signer(key)))
+        with _opened(log, token) as service:
+            _report(service.confirm_start(corridor, read_signer(key)))
 
     @agreement.command("suspend")
     def suspend(
@@ -148,16 +176,22 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option(..., "--reason", help="What happened."),
         key: Path = KeyOption,
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Suspend the corridor after a violation (only roles the agreement allows)."""
-        _report(_service(log).suspend(corridor, read_signer(key), reason))
+        with _opened(log, token) as service:
+            _report(service.suspend(corridor, read_signer(key), reason))
 
     @agreement.command("resume")
     def resume(
-        corridor: str = typer.Argument(...), key: Path = KeyOption, log: str = LogOption
+        corridor: str = typer.Argument(...),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Agree, for your party, to resume a suspended corridor (both parties must)."""
-        _report(_service(log).resume(corridor, read_signer(key)))
+        with _opened(log, token) as service:
+            _report(service.resume(corridor, read_signer(key)))
 
     @agreement.command("withdraw")
     def withdraw(
@@ -165,18 +199,69 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option(..., "--reason"),
         key: Path = KeyOption,
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Withdraw from the corridor: it closes."""
-        _report(_service(log).withdraw(corridor, read_signer(key), reason))
+        with _opened(log, token) as service:
+            _report(service.withdraw(corridor, read_signer(key), reason))
+
+    @agreement.command("incident")
+    def incident(
+        corridor: str = typer.Argument(...),
+        description: str = typer.Option(..., "--description", help="What happened, where."),
+        at: str | None = typer.Option(
+            None, "--at", help="Where, as LONGITUDE,LATITUDE (e.g. 1.5721,42.5378)."
+        ),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
+    ) -> None:
+        """Report an incident on the corridor, signed (it suspends nothing by itself)."""
+        location = _lon_lat(at) if at is not None else None
+        with _opened(log, token) as service:
+            _report(service.report_incident(corridor, read_signer(key), description, location))
+
+    @agreement.command("notify")
+    def notify(
+        corridor: str = typer.Argument(...),
+        movement: str = typer.Option(..., "--movement", help="Your identifier, e.g. convoy-3."),
+        description: str = typer.Option(..., "--description", help="Who or what moves, how."),
+        departs: str = typer.Option(
+            ..., "--departs", help="Departure time, ISO 8601 with offset (2026-12-01T07:30+02:00)."
+        ),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
+    ) -> None:
+        """Notify the other side of a movement through the corridor, signed."""
+        when = _instant("--departs", departs)
+        with _opened(log, token) as service:
+            _report(
+                service.notify_movement(corridor, read_signer(key), movement, description, when)
+            )
+
+    @agreement.command("acknowledge")
+    def acknowledge(
+        corridor: str = typer.Argument(...),
+        movement: str = typer.Option(..., "--movement", help="The movement notified."),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
+    ) -> None:
+        """Acknowledge a movement notification: you were told (it is not an approval)."""
+        with _opened(log, token) as service:
+            _report(service.acknowledge(corridor, read_signer(key), movement))
 
     @agreement.command("status")
     def status(
         corridor: str | None = typer.Argument(None, help="One corridor (default: every one)."),
         log: str = LogOption,
+        token: str | None = TokenOption,
         check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
-        state = _service(log, create=False).state()
+        with _opened(log, token, create=False) as service:
+            state = service.state()
         chosen = (
             [_corridor_state_from(state.corridors, corridor)]
             if corridor
@@ -198,9 +283,11 @@ def register(app: typer.Typer) -> None:
         v1: int = typer.Argument(..., help="Older version number."),
         v2: int = typer.Argument(..., help="Newer version number."),
         log: str = LogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """What changed between two versions, term by term, in words."""
-        print_diff(_corridor_state(_service(log, create=False), corridor), v1, v2)
+        with _opened(log, token, create=False) as service:
+            print_diff(_corridor_state(service, corridor), v1, v2)
 
     @agreement.command("example")
     def example(
@@ -208,6 +295,31 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Play a scripted negotiation with fresh keys; write DIR/log/ and DIR/keys/*.pub."""
         run_example(out)
+
+
+def _lon_lat(text: str) -> list[float]:
+    parts = text.replace(" ", "").split(",")
+    try:
+        lon, lat = (float(x) for x in parts)
+    except ValueError:
+        raise InputError(
+            "--at", f"{text!r} is not LONGITUDE,LATITUDE (e.g. 1.5721,42.5378)"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
+        raise InputError("--at", f"{text!r} is off the globe: longitude first, then latitude")
+    return [lon, lat]
+
+
+def _instant(where: str, text: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            where, f"{text!r} is not an ISO 8601 time (2026-12-01T07:30+02:00)"
+        ) from None
+    if when.tzinfo is None:
+        raise InputError(where, f"{text!r} has no UTC offset; add one, e.g. +02:00 or Z")
+    return when.isoformat()
 
 
 def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> CorridorState:
@@ -228,7 +340,8 @@ def run_example(out: Path) -> None:
     for signer in signers.values():
         _, public = write_key_pair(signer, private_dir)
         (public_dir / public.name).write_text(public.read_text())
-    service = AgreementService(LedgerStore.open(str(out / "ledger.db")))
+    store = LedgerStore.open(str(out / "ledger.db"))
+    service = AgreementService(store)
     first, second = example_documents({r: s.verifier().text() for r, s in signers.items()})
     typer.echo("1. the intermediary proposes version 1")
     _report(service.propose(first, signers["intermediary"]))
@@ -246,12 +359,12 @@ def run_example(out: Path) -> None:
     typer.echo("6. status")
     print_status(_corridor_state(service, corridor))
     typer.echo("7. the log signs a checkpoint; both parties cosign it as witnesses")
-    service.store.sign_checkpoint(signers["intermediary"])
+    store.sign_checkpoint(signers["intermediary"])
     log_pub = public_dir / "intermediary.pub"
     for role in ("party_a", "party_b"):
-        cosign_latest(service.store, private_dir / f"{signers[role].name}.key", str(log_pub))
+        cosign_latest(store, private_dir / f"{signers[role].name}.key", str(log_pub))
     typer.echo("8. export and verify")
-    export_log(service.store, out / "log")
+    export_log(store, out / "log")
     verify_export(
         out / "log",
         str(log_pub),

@@ -1,0 +1,133 @@
+"""A coordination server's agreement log, seen from a party's own machine over HTTP.
+
+A liaison officer signs on their own machine and should not take the server's word for where the
+negotiation stands: :class:`RemoteLog` downloads the log's entries (``GET /v1/log/entries``), and
+:class:`~corridor.services.agreement.AgreementService` replays and checks every one of them, as
+it does a local log, before anything is signed; the signed envelope then goes to
+``POST /v1/agreement/envelopes``, where the server checks it again before appending it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from corridor.errors import CorridorError, InputError, MessageRefused
+from corridor.ledger import merkle
+
+PAGE = 1000  # the server's page size for /v1/log/entries
+
+
+class ServerError(CorridorError):
+    """The server could not be reached or failed; nothing is known to have been stored."""
+
+    exit_code = 1
+
+
+def is_server_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+class RemoteLog:
+    """The parts of :class:`~corridor.adapters.ledger_store.LedgerStore` that signing needs."""
+
+    def __init__(
+        self, url: str, token: str | None, client: httpx.Client | None = None, timeout: float = 30
+    ) -> None:
+        if not token:
+            raise InputError(
+                "--token", "a log on a server needs your access token (--token or CORRIDOR_TOKEN)"
+            )
+        self.url = url.rstrip("/")
+        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._own_client = client is None
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._entries: list[bytes] = []
+        self._leaves: dict[bytes, int] = {}
+
+    def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = {**self._headers, **kw.pop("headers", {})}
+        try:
+            response = self._client.request(method, self.url + path, headers=headers, **kw)
+        except httpx.HTTPError as exc:
+            raise ServerError(f"cannot reach the server at {self.url}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise InputError("--token", f"the server says {_detail(response)}")
+        return response
+
+    def _fetch(self) -> None:
+        """Read the entries appended since the last read (the server holds the log)."""
+        while True:
+            response = self._request("GET", "/v1/log/entries", params={"start": len(self._entries)})
+            if response.status_code != 200:
+                raise ServerError(f"{self.url}/v1/log/entries: {_detail(response)}")
+            page = response.json().get("entries")
+            if not isinstance(page, list):
+                raise ServerError(f"{self.url}/v1/log/entries did not answer with entries")
+            for text in page:
+                envelope = base64.b64decode(text, validate=True)
+                self._leaves.setdefault(merkle.leaf_hash(envelope), len(self._entries))
+                self._entries.append(envelope)
+            if len(page) < PAGE:
+                return
+
+    @property
+    def size(self) -> int:
+        self._fetch()
+        return len(self._entries)
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        if end is None or end > len(self._entries):
+            self._fetch()
+        yield from self._entries[start:end]
+
+    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]:
+        found = ((merkle.leaf_hash(e), e) for e in envelopes)
+        return {leaf: self._leaves[leaf] for leaf, _ in found if leaf in self._leaves}
+
+    def append_many(
+        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+    ) -> list[int]:
+        """Send each envelope; returns the index the server gave it. The server checks each
+        one again against its log, which may have grown since it was read here."""
+        out = []
+        for envelope in envelopes:
+            response = self._request(
+                "POST",
+                "/v1/agreement/envelopes",
+                content=envelope,
+                headers={"content-type": "application/json"},
+            )
+            if response.status_code != 200:
+                field, problem = _first_error(response)
+                if response.status_code in (409, 422):
+                    raise MessageRefused(field, f"{problem} (said the server; nothing was added)")
+                raise ServerError(f"{self.url}/v1/agreement/envelopes: {_detail(response)}")
+            out.append(int(response.json()["index"]))
+        return out
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return f"{body['detail']} (HTTP {response.status_code})"
+    return f"HTTP {response.status_code}"
+
+
+def _first_error(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+        first = body["errors"][0]
+        return str(first["field"]), str(first["problem"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "message", _detail(response)

@@ -1,0 +1,220 @@
+"""Liaison officers sign on their own machines and send to a real ``corridor serve``.
+
+The ``corridor agreement`` commands take the server's URL as ``--log``: they download the log,
+check every entry, sign locally and post the envelope; the server checks it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import run_cli
+
+from corridor.adapters.remote_log import RemoteLog
+from corridor.domain.agreement import Kind, statement
+from corridor.domain.proposal import example_documents
+from corridor.errors import MessageRefused
+from corridor.ledger.keys import read_signer
+from corridor.services.agreement import AgreementService, sign_statement
+
+from .live import LiveServer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    tmp = tmp_path_factory.mktemp("remote")
+    live = LiveServer(tmp / "data")
+    admin = {"Authorization": f"Bearer {live.admin_token(live.start())}"}
+    tokens: dict[str, str] = {}
+    try:
+        with httpx.Client(base_url=live.url, timeout=10) as c:
+            org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
+            for name, role in (
+                ("coord", "coordinator"),
+                ("la", "liaison-a"),
+                ("lb", "liaison-b"),
+                ("observer", "observer"),
+            ):
+                r = c.post(
+                    "/v1/users",
+                    headers=admin,
+                    json={"organisation_id": org, "name": name, "role": role},
+                )
+                assert r.status_code == 201, r.text
+                tokens[name] = r.json()["token"]
+        yield live, tokens
+    finally:
+        live.stop()
+
+
+def entries(live: LiveServer, token: str) -> list[str]:
+    r = httpx.get(
+        live.url + "/v1/log/entries", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    return list(r.json()["entries"])
+
+
+def test_a_whole_negotiation_and_operation_through_the_server(
+    server: tuple[LiveServer, dict[str, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    live, tokens = server
+    monkeypatch.chdir(tmp_path)
+
+    def cli(*args: str, token: str) -> tuple[int, str, str]:
+        return run_cli([*args, "--log", live.url, "--token", token], capsys)
+
+    def ok(*args: str, token: str) -> str:
+        code, out, err = cli(*args, token=token)
+        assert code == 0, f"{args}: {out}\n{err}"
+        return out
+
+    for name in ("party-a", "party-b", "intermediary"):
+        assert run_cli(["keys", "new", "--name", name, "-o", "keys"], capsys)[0] == 0
+    pubs = {
+        role: Path(f"keys/{role.replace('_', '-')}.pub").read_text().strip()
+        for role in ("party_a", "party_b", "intermediary")
+    }
+    first, second = example_documents(pubs)
+    cid = str(first["corridor"])
+    Path("v1.json").write_text(json.dumps(first))
+    Path("v2.json").write_text(json.dumps(second))
+    ok("agreement", "propose", "v1.json", "--key", "keys/intermediary.key", token=tokens["coord"])
+    ok("agreement", "counter", "v2.json", "--key", "keys/party-b.key", token=tokens["lb"])
+    assert "vehicles" in ok("agreement", "diff", cid, "1", "2", token=tokens["la"])
+
+    # An impostor's acceptance is refused on the signer's own machine; nothing is sent.
+    assert run_cli(["keys", "new", "--name", "party-a", "-o", "impostor"], capsys)[0] == 0
+    before = entries(live, tokens["observer"])
+    code, _, err = cli(
+        "agreement", "accept", cid, "--key", "impostor/party-a.key", token=tokens["la"]
+    )
+    assert code == 5
+    assert "not by the key of party-a" in err
+    assert entries(live, tokens["observer"]) == before
+    # A token whose role may not sign messages: the server says so, named as --token.
+    code, _, err = cli(
+        "agreement", "accept", cid, "--key", "keys/party-a.key", token=tokens["observer"]
+    )
+    assert code == 2
+    assert "--token" in err
+    assert entries(live, tokens["observer"]) == before
+
+    for party, token in (("party-a", "la"), ("party-b", "lb")):
+        ok("agreement", "accept", cid, "--key", f"keys/{party}.key", token=tokens[token])
+    for party, token in (("party-a", "la"), ("party-b", "lb")):
+        ok("agreement", "confirm", cid, "--key", f"keys/{party}.key", token=tokens[token])
+    assert "ready: yes" in ok("agreement", "status", cid, "--check", token=tokens["observer"])
+
+    out = ok(
+        "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",
+        "--departs", "2026-12-01T07:30+01:00", "--key", "keys/party-a.key", token=tokens["la"],
+    )  # fmt: skip
+    index = int(out.split("log entry ")[1].split(",")[0])
+    assert index == len(entries(live, tokens["observer"])) - 1
+    ok("agreement", "acknowledge", cid, "--movement", "convoy-1", "--key", "keys/party-b.key",
+       token=tokens["lb"])  # fmt: skip
+    ok("agreement", "incident", cid, "--description", "shelling near the bridge", "--at",
+       "1.5721,42.5378", "--key", "keys/party-b.key", token=tokens["lb"])  # fmt: skip
+
+    # Tired-hand input: each names its option and changes nothing on the server.
+    size = len(entries(live, tokens["observer"]))
+    for args, where in (
+        (("incident", cid, "--description", "x", "--at", "42.5378"), "--at"),
+        (("incident", cid, "--description", "x", "--at", "200,1"), "--at"),
+        (
+            ("notify", cid, "--movement", "m", "--description", "d", "--departs", "07:30"),
+            "--departs",
+        ),
+        (
+            (
+                "notify",
+                cid,
+                "--movement",
+                "m",
+                "--description",
+                "d",
+                "--departs",
+                "2026-12-01T07:30",
+            ),
+            "--departs",
+        ),
+    ):
+        code, _, err = cli("agreement", *args, "--key", "keys/party-a.key", token=tokens["la"])
+        assert code == 2, err
+        assert where in err
+    code, _, err = cli("agreement", "acknowledge", cid, "--movement", "convoy-1",
+                       "--key", "keys/party-a.key", token=tokens["la"])  # fmt: skip
+    assert code == 5
+    assert "does not acknowledge its own" in err
+    assert len(entries(live, tokens["observer"])) == size
+
+    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {tokens['la']}"}) as c:
+        state = c.get(f"/v1/corridors/{cid}").json()
+    assert state["ready"] is True
+    assert state["movements"]["convoy-1"]["acknowledged_by"] == ["party-b"]
+    assert state["incidents"][0]["location"] == [1.5721, 42.5378]
+
+    # Someone else appends between this machine's read and its send: the server places the
+    # message after it, and the index reported is the server's.
+    party_b = read_signer(Path("keys/party-b.key"))
+    digest = state["versions"][-1]["hash"]
+    theirs = sign_statement(
+        statement(Kind.INCIDENT, cid, "party-b", "2026-12-01T08:00:00Z", digest,
+                  {"version": 2, "description": "queue at checkpoint"}),
+        party_b,
+    )  # fmt: skip
+
+    class Interleaved(RemoteLog):
+        def append_many(self, envelopes, expect_size=None, new_only=False):  # type: ignore[no-untyped-def]
+            other = RemoteLog(live.url, tokens["lb"])
+            other.append_many([theirs])  # lands first
+            other.close()
+            return super().append_many(envelopes, expect_size, new_only)
+
+    remote = Interleaved(live.url, tokens["la"])
+    mine = AgreementService(remote)
+    result = mine.report_incident(cid, read_signer(Path("keys/party-a.key")), "all clear")
+    served = entries(live, tokens["observer"])
+    assert base64.b64decode(served[-2]) == theirs
+    assert result.index == len(served) - 1
+    assert [i["description"] for i in mine.state().corridors[cid].incidents[-2:]] == [
+        "queue at checkpoint",
+        "all clear",
+    ]
+    remote.close()
+
+    # The same race when what lands first closes the corridor: this machine's check passed, the
+    # server refuses, and says why; nothing of it is added.
+    theirs = sign_statement(
+        statement(Kind.WITHDRAWAL, cid, "party-b", "2026-12-01T08:05:00Z", digest,
+                  {"version": 2, "reason": "shelling"}),
+        party_b,
+    )  # fmt: skip
+    remote = Interleaved(live.url, tokens["la"])
+    with pytest.raises(MessageRefused, match=r"closed \(withdrawn\).*said the server"):
+        AgreementService(remote).report_incident(cid, read_signer(Path("keys/party-a.key")), "x")
+    remote.close()
+    assert base64.b64decode(entries(live, tokens["observer"])[-1]) == theirs
+
+
+def test_an_unreachable_server_and_a_missing_token_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CORRIDOR_TOKEN", raising=False)
+    code, _, err = run_cli(["agreement", "status", "--log", "http://127.0.0.1:9"], capsys)
+    assert code == 2
+    assert "--token" in err
+    code, _, err = run_cli(
+        ["agreement", "status", "--log", "http://127.0.0.1:9", "--token", "t"], capsys
+    )
+    assert code == 1
+    assert "cannot reach the server at http://127.0.0.1:9" in err
