@@ -10,6 +10,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,6 +113,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     for party, token in (("party-a", "la"), ("party-b", "lb")):
         ok("agreement", "confirm", cid, "--key", f"keys/{party}.key", token=tokens[token])
     assert "ready: yes" in ok("agreement", "status", cid, "--check", token=tokens["observer"])
+    first_checkpoint = witnessed(live, tokens, ok)
 
     out = ok(
         "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",
@@ -203,6 +205,37 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         AgreementService(remote).report_incident(cid, read_signer(Path("keys/party-a.key")), "x")
     remote.close()
     assert base64.b64decode(entries(live, tokens["observer"])[-1]) == theirs
+
+    # The log grew: both parties cosign the new checkpoint (each checks the server's consistency
+    # proof against the checkpoint it cosigned before), export it and verify it offline,
+    # including that it extends the first checkpoint.
+    witnessed(live, tokens, ok)
+    Path("first-checkpoint").write_bytes(first_checkpoint)
+    ok("ledger", "export", "exported", token=tokens["observer"])
+    code, out, err = run_cli(
+        ["ledger", "verify", "exported", "--log-key", "log.pub", "--witness", "keys/party-a.pub",
+         "--witness", "keys/party-b.pub", "--previous", "first-checkpoint"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "cosigned by witness party-a" in out
+    assert "cosigned by witness party-b" in out
+
+
+def witnessed(live: LiveServer, tokens: dict[str, str], ok: Any) -> bytes:
+    """The coordinator has the server sign a checkpoint; both parties cosign it from their
+    machines with ``corridor ledger cosign --log URL``. Returns the checkpoint as served."""
+    coord = {"Authorization": f"Bearer {tokens['coord']}"}
+    with httpx.Client(base_url=live.url, headers=coord, timeout=10) as c:
+        assert c.post("/v1/log/checkpoint").status_code == 200
+        Path("log.pub").write_text(c.get("/v1/log/key").text)
+    for party, token in (("party-a", "la"), ("party-b", "lb")):
+        out = ok("ledger", "cosign", "--key", f"keys/{party}.key", "--log-key", "log.pub",
+                 token=tokens[token])  # fmt: skip
+        assert f"{party} cosigned the checkpoint" in out
+    served = httpx.get(live.url + "/v1/log/checkpoint", headers=coord, timeout=10).content
+    assert served.count("\n\u2014 party-".encode()) == 2
+    return served
 
 
 def test_an_unreachable_server_and_a_missing_token_are_named(

@@ -10,13 +10,16 @@ it does a local log, before anything is signed; the signed envelope then goes to
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 
+from corridor.adapters.ledger_store import LedgerStore
 from corridor.errors import CorridorError, InputError, MessageRefused
 from corridor.ledger import merkle
+from corridor.ledger.keys import VerifierKey
 
 PAGE = 1000  # the server's page size for /v1/log/entries
 
@@ -29,6 +32,18 @@ class ServerError(CorridorError):
 
 def is_server_url(target: str) -> bool:
     return target.startswith(("http://", "https://"))
+
+
+@contextlib.contextmanager
+def open_log(
+    target: str, token: str | None, create: bool = True
+) -> Iterator[LedgerStore | RemoteLog]:
+    """The log at a SQLite path or database URL, or a coordination server's log (closed after)."""
+    store = RemoteLog(target, token) if is_server_url(target) else LedgerStore.open(target, create)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 class RemoteLog:
@@ -108,6 +123,36 @@ class RemoteLog:
                 raise ServerError(f"{self.url}/v1/agreement/envelopes: {_detail(response)}")
             out.append(int(response.json()["index"]))
         return out
+
+    # -- what a witness needs: the checkpoint, a consistency proof, a place for its cosignature
+
+    def latest_checkpoint(self) -> bytes | None:
+        response = self._request("GET", "/v1/log/checkpoint")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ServerError(f"{self.url}/v1/log/checkpoint: {_detail(response)}")
+        return response.content
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """The server's proof; the witness checks it against both roots, so it need not be
+        trusted."""
+        response = self._request(
+            "GET", "/v1/log/proof/consistency", params={"first": first, "second": second}
+        )
+        if response.status_code != 200:
+            raise ServerError(f"{self.url}/v1/log/proof/consistency: {_detail(response)}")
+        return [base64.b64decode(h, validate=True) for h in response.json()["proof"]]
+
+    def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None:
+        response = self._request(
+            "POST",
+            "/v1/log/cosignatures",
+            json={"note": cosigned.decode(), "witness_key": witness.text()},
+        )
+        if response.status_code not in (200, 204):
+            field, problem = _first_error(response)
+            raise InputError(field, f"{problem} (said the server)")
 
     def close(self) -> None:
         if self._own_client:

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from corridor.adapters.ledger_store import LedgerStore
-from corridor.adapters.remote_log import RemoteLog, is_server_url
+from corridor.adapters.remote_log import open_log
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents
 from corridor.errors import InputError
@@ -40,13 +40,8 @@ KeyOption = typer.Option(
 def _opened(log: str, token: str | None, create: bool = True) -> Iterator[AgreementService]:
     """The log at a path or database URL, or a server's log: its entries are downloaded and
     every one is checked here before anything is signed; the server checks what is sent."""
-    store: RemoteLog | LedgerStore = (
-        RemoteLog(log, token) if is_server_url(log) else LedgerStore.open(log, create=create)
-    )
-    try:
+    with open_log(log, token, create) as store:
         yield AgreementService(store)
-    finally:
-        store.close()
 
 
 def _read_document(path: Path) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from pathlib import Path
 import typer
 
 from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.errors import InputError
 from corridor.ledger.keys import read_signer, read_verifier
+from corridor.ledger.note import Checkpoint
 from corridor.ledger.tiles import export_tiles
 from corridor.ledger.verify import VerifyResult, verify_directory
 from corridor.ledger.witness import Witness, state_path_for
@@ -23,9 +25,18 @@ from corridor.services.agreement import check_entries
 
 LOG_HELP = "The log: a SQLite file path or a database URL (postgresql+psycopg://...)."
 LogOption = typer.Option("ledger.db", "--log", envvar="CORRIDOR_LEDGER", help=LOG_HELP)
+ServerLogOption = typer.Option(
+    "ledger.db",
+    "--log",
+    envvar="CORRIDOR_LEDGER",
+    help=LOG_HELP[:-1] + ", or a coordination server's URL (https://...; give --token).",
+)
+TokenOption = typer.Option(
+    None, "--token", envvar="CORRIDOR_TOKEN", help="Your access token, when --log is a server."
+)
 
 
-def cosign_latest(store: LedgerStore, key_path: Path, log_key: str) -> None:
+def cosign_latest(store: LedgerStore | RemoteLog, key_path: Path, log_key: str) -> None:
     """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
     note = store.latest_checkpoint()
     if note is None:
@@ -34,10 +45,11 @@ def cosign_latest(store: LedgerStore, key_path: Path, log_key: str) -> None:
     witness = Witness(key, state_path_for(key_path))
     cosigned = witness.cosign(note, read_verifier(log_key), store.consistency_proof)
     store.add_cosignatures(cosigned.to_bytes(), key.verifier())
-    typer.echo(f"{key.name} cosigned the checkpoint of {store.size} entries")
+    size = Checkpoint.parse(cosigned.text).size
+    typer.echo(f"{key.name} cosigned the checkpoint of {size} entries")
 
 
-def export_log(store: LedgerStore, directory: Path) -> int:
+def export_log(store: LedgerStore | RemoteLog, directory: Path) -> int:
     note = store.latest_checkpoint()
     if note is None:
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
@@ -95,18 +107,22 @@ def register(app: typer.Typer) -> None:
     def cosign(
         key: Path = typer.Option(..., "--key", help="Your private key; you cosign as a witness."),
         log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),
-        log: str = LogOption,
+        log: str = ServerLogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Cosign the latest checkpoint, only if consistent with the last one you cosigned."""
-        cosign_latest(LedgerStore.open(log), key, log_key)
+        with open_log(log, token) as store:
+            cosign_latest(store, key, log_key)
 
     @ledger.command("export")
     def export(
         directory: Path = typer.Argument(..., help="Folder for the tlog-tiles layout."),
-        log: str = LogOption,
+        log: str = ServerLogOption,
+        token: str | None = TokenOption,
     ) -> None:
         """Write the latest checkpoint, its tiles and entry bundles (C2SP tlog-tiles)."""
-        export_log(LedgerStore.open(log, create=False), directory)
+        with open_log(log, token, create=False) as store:
+            export_log(store, directory)
 
     @ledger.command("verify")
     def verify(
