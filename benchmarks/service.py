@@ -37,6 +37,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _http import RawClient  # noqa: E402
+
 from corridor.adapters.db import make_engine  # noqa: E402
 from corridor.domain.operations import PositionReport  # noqa: E402
 from corridor.services.unit_of_work import SqlUnitOfWork  # noqa: E402
@@ -58,45 +60,6 @@ def batch(vehicle: str, size: int, seq: int) -> list[dict[str, object]]:
         }
         for i in range(size)
     ]
-
-
-class RawClient:
-    """A minimal HTTP/1.1 keep-alive client on asyncio streams.
-
-    httpx costs more CPU per request than the server does on this machine; the load generator
-    must not be what is measured.
-    """
-
-    def __init__(self, host: str, port: int, token: str) -> None:
-        self.host, self.port = host, port
-        self.head = (
-            f"POST /v1/positions HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        ).encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        self.writer.write(self.head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        await self.writer.drain()
-        status_line = await self.reader.readline()
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        payload = await self.reader.readexactly(length)
-        return int(status_line.split()[1]), payload
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
 
 
 async def vehicle_loop(
@@ -132,7 +95,7 @@ async def drive(
     latencies: list[float] = []
     counts: list[int] = []
     host, port = url.split("//")[1].split(":")
-    clients = {v: RawClient(host, int(port), t) for v, t in tokens.items()}
+    clients = {v: RawClient(host, int(port), t, "/v1/positions") for v, t in tokens.items()}
     # Warm up: one batch per vehicle, not counted.
     await asyncio.gather(
         *(

@@ -93,7 +93,9 @@ class Service:
             from corridor.services.log import LogService, load_or_create_log_key
 
             key = load_or_create_log_key(self.settings.log_key_file)
-            self._log = LogService(LedgerStore(self.engine), key, self.settings.data_dir / "log")
+            self._log = LogService(
+                LedgerStore(self.engine), key, self.settings.data_dir / "log", self.uow
+            )
         return self._log
 
     def uow(self) -> SqlUnitOfWork:

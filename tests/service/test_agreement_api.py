@@ -69,6 +69,17 @@ def test_negotiation_over_http_reaches_readiness(api: Api) -> None:
     again = post_envelope(api, "liaison-a", entry)
     assert (again["duplicate"], again["index"], again["kind"]) == (True, 2, "acceptance")
     assert len(api.get("observer", "/v1/log/entries").json()["entries"]) == 6
+    # each stored message is audited once, as whoever sent it (the retry is not)
+    audit = api.get("coordinator", "/v1/audit").json()
+    sent = [(e["role"], e["subject"]) for e in audit if e["action"] == "agreement.submit"]
+    assert sent == [
+        ("coordinator", "log:0"),
+        ("liaison-b", "log:1"),
+        ("liaison-a", "log:2"),
+        ("liaison-b", "log:3"),
+        ("liaison-a", "log:4"),
+        ("liaison-b", "log:5"),
+    ]
 
 
 def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:

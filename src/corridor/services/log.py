@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.access import Principal
 from corridor.domain.agreement import CorridorState, LogState
 from corridor.domain.operations import Event
 from corridor.domain.proposal import diff
@@ -26,8 +29,10 @@ from corridor.ledger.note import Checkpoint, parse_note
 from corridor.ledger.tiles import export_tiles
 from corridor.services.agreement import AgreementService, SubmitResult
 from corridor.services.errors import Conflict, NotFound
+from corridor.services.unit_of_work import UnitOfWork
 
 LOG_KEY_NAME = "corridor-log"
+log = logging.getLogger(__name__)
 
 
 def load_or_create_log_key(path: Path) -> SignerKey:
@@ -40,6 +45,7 @@ def load_or_create_log_key(path: Path) -> SignerKey:
 @dataclass
 class _Waiting:
     envelope: bytes
+    who: Principal | None = None
     outcome: SubmitResult | BaseException | None = None
     event: Event | None = None
     woken: threading.Event = field(default_factory=threading.Event)
@@ -50,10 +56,20 @@ class LogService:
     """One per process. Appends are group-committed: while one request thread (the leader)
     checks and commits a group, the envelopes that arrive queue up; when it is done, the threads
     whose envelopes it stored return, and one of the others leads the next group, all in one
-    transaction (each envelope with its own outcome). A lone request waits for nobody."""
+    transaction (each envelope with its own outcome). A lone request waits for nobody.
 
-    def __init__(self, store: LedgerStore, key: SignerKey, export_dir: Path) -> None:
+    With ``uow``, the leader also writes the group's events and audit records in one
+    transaction, so a group costs two commits whatever its size."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        key: SignerKey,
+        export_dir: Path,
+        uow: Callable[[], UnitOfWork] | None = None,
+    ) -> None:
         self.store = store
+        self._uow = uow
         self.agreement = AgreementService(store, parallel=True)
         self.key = key
         self.export_dir = export_dir
@@ -65,10 +81,14 @@ class LogService:
 
     # -- agreement -----------------------------------------------------------------------------
 
-    def submit(self, envelope: bytes) -> tuple[SubmitResult, Event | None]:
+    def submit(
+        self, envelope: bytes, who: Principal | None = None
+    ) -> tuple[SubmitResult, Event | None]:
         """Check, append and commit one envelope (group-committed with any that arrive at the
-        same time); the event to publish says the corridor's status once its group is stored."""
-        waiting = _Waiting(envelope)
+        same time); the event says the corridor's status once its group is stored. With a
+        ``uow``, the event is published and the submission audited (as ``who``) before this
+        returns."""
+        waiting = _Waiting(envelope, who)
         with self._queue_lock:
             self._queue.append(waiting)
             lead = not self._leading
@@ -99,12 +119,40 @@ class LogService:
             outcomes = [exc] * len(group)
         for member, outcome, event in zip(group, outcomes, events, strict=True):
             member.outcome, member.event = outcome, event
+        self._record(group)
+        for member in group:
             member.woken.set()
         with self._queue_lock:
             if self._queue:
                 self._queue[0].woken.set()  # its outcome is None: it leads the next group
             else:
                 self._leading = False
+
+    def _record(self, group: list[_Waiting]) -> None:
+        """The group's events and audit records, in one transaction. The entries are in the log
+        already and their answers stand: a failure here is logged, not turned into an error."""
+        stored = [m for m in group if isinstance(m.outcome, SubmitResult) and m.event is not None]
+        if self._uow is None or not stored:
+            return
+        try:
+            with self._uow() as uow:
+                for member in stored:
+                    result = member.outcome
+                    assert isinstance(result, SubmitResult)
+                    assert member.event is not None
+                    uow.emit(member.event)
+                    uow.audit.add(
+                        member.who,
+                        "agreement.submit",
+                        f"log:{result.index}",
+                        {"kind": result.kind.value},
+                    )
+                uow.commit()
+        except Exception:
+            log.exception(
+                "log entries %s stored, but not their events and audit records",
+                [m.outcome.index for m in stored],
+            )  # type: ignore[union-attr]
 
     def _events(self, outcomes: list[SubmitResult | BaseException]) -> list[Event | None]:
         """One event per message stored; the status is each corridor's once the group is in

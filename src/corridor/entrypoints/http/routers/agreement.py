@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.deps import ServiceDep, Who, guard
 from corridor.entrypoints.http.schemas import IdPath
 from corridor.services.log import describe_corridor, version_diff
 
@@ -102,21 +102,13 @@ def corridor_diff(
     openapi_extra={**ENVELOPE_BODY, **guard("agreement.submit")["openapi_extra"]},
     dependencies=guard("agreement.submit")["dependencies"],
 )
-async def submit_envelope(
-    request: Request, who: Who, service: ServiceDep, uow: UowDep
-) -> SubmitOut:
+async def submit_envelope(request: Request, who: Who, service: ServiceDep) -> SubmitOut:
     """Append a message its author signed (proposal, counter, acceptance, confirmation, ...)."""
     raw = await request.body()
 
     def work() -> SubmitOut:
-        result, event = service.log.submit(raw)
-        if event is not None:
-            with uow:
-                uow.emit(event)
-                uow.audit.add(
-                    who, "agreement.submit", f"log:{result.index}", {"kind": result.kind.value}
-                )
-                uow.commit()
+        # audited and its event published with its group (services/log.py)
+        result, _ = service.log.submit(raw, who)
         return SubmitOut(
             index=result.index,
             kind=result.kind.value,
