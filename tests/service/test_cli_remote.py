@@ -113,7 +113,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     for party, token in (("party-a", "la"), ("party-b", "lb")):
         ok("agreement", "confirm", cid, "--key", f"keys/{party}.key", token=tokens[token])
     assert "ready: yes" in ok("agreement", "status", cid, "--check", token=tokens["observer"])
-    first_checkpoint = witnessed(live, tokens, ok)
+    first_checkpoint = witnessed(live, tokens, ok, capsys)
 
     out = ok(
         "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",
@@ -209,7 +209,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     # The log grew: both parties cosign the new checkpoint (each checks the server's consistency
     # proof against the checkpoint it cosigned before), export it and verify it offline,
     # including that it extends the first checkpoint.
-    witnessed(live, tokens, ok)
+    witnessed(live, tokens, ok, capsys)
     Path("first-checkpoint").write_bytes(first_checkpoint)
     ok("ledger", "export", "exported", token=tokens["observer"])
     code, out, err = run_cli(
@@ -222,13 +222,24 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     assert "cosigned by witness party-b" in out
 
 
-def witnessed(live: LiveServer, tokens: dict[str, str], ok: Any) -> bytes:
-    """The coordinator has the server sign a checkpoint; both parties cosign it from their
-    machines with ``corridor ledger cosign --log URL``. Returns the checkpoint as served."""
+def witnessed(
+    live: LiveServer, tokens: dict[str, str], ok: Any, capsys: pytest.CaptureFixture[str]
+) -> bytes:
+    """The coordinator has the server sign a checkpoint (``corridor ledger checkpoint --log
+    URL``); both parties cosign it from their machines (``corridor ledger cosign --log URL``).
+    Returns the checkpoint as served."""
     coord = {"Authorization": f"Bearer {tokens['coord']}"}
+    code, _, err = run_cli(
+        ["ledger", "checkpoint", "--key", "keys/intermediary.key", "--log", live.url, "--token",
+         tokens["coord"]],
+        capsys,
+    )  # fmt: skip
+    assert code == 2
+    assert "--key: a server signs its checkpoints with its own key" in err
+    signed = ok("ledger", "checkpoint", token=tokens["coord"])
     with httpx.Client(base_url=live.url, headers=coord, timeout=10) as c:
-        assert c.post("/v1/log/checkpoint").status_code == 200
         Path("log.pub").write_text(c.get("/v1/log/key").text)
+    assert signed.startswith("corridor-log\n")
     for party, token in (("party-a", "la"), ("party-b", "lb")):
         out = ok("ledger", "cosign", "--key", f"keys/{party}.key", "--log-key", "log.pub",
                  token=tokens[token])  # fmt: skip
@@ -251,3 +262,6 @@ def test_an_unreachable_server_and_a_missing_token_are_named(
     )
     assert code == 1
     assert "cannot reach the server at http://127.0.0.1:9" in err
+    code, _, err = run_cli(["ledger", "checkpoint", "--log", "local.db"], capsys)
+    assert code == 2
+    assert "--key: a local log needs the log's private key" in err

@@ -126,6 +126,13 @@ class RemoteLog:
 
     # -- what a witness needs: the checkpoint, a consistency proof, a place for its cosignature
 
+    def sign_checkpoint(self) -> bytes:
+        """Have the server sign a checkpoint of its log as it is now (coordinator's token)."""
+        response = self._request("POST", "/v1/log/checkpoint")
+        if response.status_code != 200:
+            raise ServerError(f"{self.url}/v1/log/checkpoint: {_detail(response)}")
+        return response.content
+
     def latest_checkpoint(self) -> bytes | None:
         response = self._request("GET", "/v1/log/checkpoint")
         if response.status_code == 404:

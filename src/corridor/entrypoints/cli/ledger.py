@@ -95,12 +95,24 @@ def register(app: typer.Typer) -> None:
 
     @ledger.command("checkpoint")
     def checkpoint(
-        key: Path = typer.Option(..., "--key", help="The log's private key (the intermediary's)."),
-        log: str = LogOption,
+        key: Path | None = typer.Option(
+            None,
+            "--key",
+            help="The log's private key (the intermediary's); not with a server, which holds it.",
+        ),
+        log: str = ServerLogOption,
+        token: str | None = TokenOption,
     ) -> None:
-        """Sign a C2SP checkpoint of the log as it is now."""
-        store = LedgerStore.open(log)
-        note = store.sign_checkpoint(read_signer(key))
+        """Sign a C2SP checkpoint of the log as it is now (a server signs its own)."""
+        with open_log(log, token) as store:
+            if isinstance(store, RemoteLog):
+                if key is not None:
+                    raise InputError("--key", "a server signs its checkpoints with its own key")
+                note = store.sign_checkpoint()
+            else:
+                if key is None:
+                    raise InputError("--key", "a local log needs the log's private key to sign")
+                note = store.sign_checkpoint(read_signer(key))
         typer.echo(note.decode(), nl=False)
 
     @ledger.command("cosign")
