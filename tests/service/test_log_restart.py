@@ -1,0 +1,81 @@
+"""A restarted ``corridor serve`` replays a long log with its signature workers (spawned from
+inside the server) and serves the same state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.domain.agreement import Kind, statement
+from corridor.domain.proposal import ROLES, example_documents
+from corridor.ledger.keys import SignerKey
+from corridor.ledger.parallel import MIN_BATCH
+from corridor.services.agreement import AgreementService, sign_statement
+
+from .live import LiveServer
+
+KEYS = {
+    r: SignerKey.from_seed(r.replace("_", "-"), bytes([i + 7]) * 32) for i, r in enumerate(ROLES)
+}
+
+
+def spawned_workers(pid: int) -> list[int]:
+    """Children of ``pid`` (from any of its threads) started by multiprocessing's spawn."""
+    children = [
+        child
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def test_a_long_log_is_replayed_on_restart(tmp_path: Path) -> None:
+    # the messages, signed in a scratch log by the three participants
+    scratch = AgreementService(LedgerStore.open(str(tmp_path / "scratch.db")))
+    first, second = example_documents({r: k.verifier().text() for r, k in KEYS.items()})
+    cid = str(first["corridor"])
+    scratch.propose(first, KEYS["intermediary"])
+    scratch.counter(second, KEYS["party_b"])
+    for role in ("party_a", "party_b"):
+        scratch.accept(cid, KEYS[role])
+    digest = scratch.state().corridors[cid].latest.hash  # type: ignore[union-attr]
+    for i in range(2 * MIN_BATCH):
+        key = KEYS[ROLES[i % 3]]
+        body = {"version": 2, "description": f"report {i}"}
+        scratch.submit(
+            sign_statement(
+                statement(Kind.INCIDENT, cid, key.name, "2026-12-01T08:00:00Z", digest, body), key
+            )
+        )
+    envelopes = list(scratch.store.entries())
+
+    server = LiveServer(tmp_path / "data")
+    admin = {"Authorization": f"Bearer {server.admin_token(server.start())}"}
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
+            body = {"organisation_id": org, "name": "coord", "role": "coordinator"}
+            token = c.post("/v1/users", json=body, headers=admin).json()["token"]
+            coord = {"Authorization": f"Bearer {token}"}
+            for envelope in envelopes:
+                r = c.post("/v1/agreement/envelopes", content=envelope, headers=coord)
+                assert r.status_code == 200, r.text
+            before = c.get(f"/v1/corridors/{cid}", headers=coord).json()
+        server.stop()
+        server.start()
+        with httpx.Client(base_url=server.url, timeout=60, headers=coord) as c:
+            after = c.get(f"/v1/corridors/{cid}").json()
+            assert after == before
+            assert len(after["incidents"]) == 2 * MIN_BATCH
+            assert len(c.get("/v1/log/entries").json()["entries"]) == len(envelopes)
+        assert server.proc is not None
+        assert len(spawned_workers(server.proc.pid)) >= 1  # the replay used the workers
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_path.read_text()
