@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import random
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from corridor.adapters.ledger_store import LedgerStore
-from corridor.domain.agreement import Kind, statement
+from corridor.adapters.ledger_store import LedgerStore, StorageError
+from corridor.domain.agreement import Kind, LogState, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import CorridorError, InputError
 from corridor.ledger import dsse, parallel
@@ -21,6 +23,7 @@ from corridor.services.agreement import (
     AgreementService,
     MessageRefused,
     SubmitResult,
+    _renumbered,
     prechecked,
     replay_entries,
     sign_statement,
@@ -34,8 +37,12 @@ KEYS = {
 STRANGER = SignerKey.from_seed("party-a", bytes([99]) * 32)  # claims party A's name
 
 
+def clock() -> dt.datetime:
+    return dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # the same bytes on every run
+
+
 def agreed(path: Path, parallel_checks: bool = False) -> tuple[AgreementService, str, str]:
-    service = AgreementService(LedgerStore.open(str(path)), parallel=parallel_checks)
+    service = AgreementService(LedgerStore.open(str(path)), clock, parallel=parallel_checks)
     first, second = example_documents({r: k.verifier().text() for r, k in KEYS.items()})
     service.propose(first, KEYS["intermediary"])
     service.counter(second, KEYS["party_b"])
@@ -202,3 +209,75 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
             assert envelope not in stored or not good
     assert len(stored) == len(set(stored)) == len(indexes)
     assert replay_entries(list(log.store.entries())).refused == []
+
+
+def test_an_unreadable_envelope_is_refused_alone(tmp_path: Path) -> None:
+    service, cid, digest = agreed(tmp_path / "log.db", parallel_checks=True)
+    deep = b'{"payload":' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    good = [incident(cid, digest, i, KEYS["party_a"]) for i in range(2)]
+    outcomes = service.submit_each([good[0], deep, good[1]])
+    assert [type(o) for o in outcomes] == [SubmitResult, MessageRefused, SubmitResult]
+    assert "nested too deeply" in str(outcomes[1])
+    assert list(service.store.entries())[-2:] == good
+
+
+def test_a_repeat_in_a_group_is_renumbered_with_its_first_copy() -> None:
+    first = SubmitResult(5, Kind.INCIDENT, "c", "party-a", "x", duplicate=False)
+    repeat = SubmitResult(5, Kind.INCIDENT, "c", "party-a", "x", duplicate=True)
+    older = SubmitResult(2, Kind.INCIDENT, "c", "party-a", "y", duplicate=True)
+    got = _renumbered([first, repeat, older], 5, [7])
+    assert [o.index for o in got] == [7, 7, 2]  # type: ignore[union-attr]
+
+
+def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path: Path) -> None:
+    service, cid, digest = agreed(tmp_path / "log.db")
+    log = LogService(service.store, KEYS["intermediary"], tmp_path)  # type: ignore[arg-type]
+
+    def count(state: LogState) -> int:
+        return len(state.corridors[cid].incidents)
+
+    # The state does not change under a reader: a group waits for the read to end.
+    inside, counts = threading.Event(), []
+
+    def slow_read(state: LogState) -> None:
+        counts.append(count(state))
+        inside.set()
+        time.sleep(0.3)  # time for a group that does not wait to be applied
+        counts.append(count(state))
+
+    thread = threading.Thread(target=log.read, args=(slow_read,))
+    thread.start()
+    inside.wait(10)
+    log.submit(incident(cid, digest, 0, KEYS["party_b"]))
+    thread.join(10)
+    assert counts == [0, 0]
+    assert log.read(count) == 1
+
+    # A group that fails to commit is never seen, not even while it is being checked.
+    applied, reading = threading.Event(), threading.Event()
+    real = log.store.append_many
+
+    def failing(*args, **kw):  # type: ignore[no-untyped-def]
+        applied.set()  # the message is applied to the state, not stored
+        reading.wait(10)
+        time.sleep(0.2)  # time for a reader that does not wait to read what is not stored
+        raise StorageError("disk full")
+
+    log.store.append_many = failing  # type: ignore[method-assign]
+    seen: list[int] = []
+
+    def reader() -> None:
+        applied.wait(10)
+        reading.set()
+        seen.append(log.read(count))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with pytest.raises(StorageError):
+        log.submit(incident(cid, digest, 1, KEYS["party_a"]))
+    thread.join(10)
+    assert seen == [1]
+    log.store.append_many = real  # type: ignore[method-assign]
+    _, event = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
+    assert event is not None
+    assert log.read(count) == 2

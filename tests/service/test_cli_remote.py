@@ -114,11 +114,21 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         ok("agreement", "confirm", cid, "--key", f"keys/{party}.key", token=tokens[token])
     assert "ready: yes" in ok("agreement", "status", cid, "--check", token=tokens["observer"])
     first_checkpoint = witnessed(live, tokens, ok, capsys)
+    code, _, err = cli("agreement", "status", cid, token=tokens["observer"])
+    assert "without --log-key, nothing shows the server sent every entry" in err
+    code, _, err = cli(
+        "agreement", "status", cid, "--log-key", "keys/intermediary.pub", token=tokens["observer"]
+    )
+    assert code == 3  # not the log's key: its checkpoint signature does not verify
+    assert "note" in err
 
     out = ok(
         "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",
-        "--departs", "2026-12-01T07:30+01:00", "--key", "keys/party-a.key", token=tokens["la"],
+        "--departs", "2026-12-01T07:30+01:00", "--key", "keys/party-a.key", "--log-key",
+        "log.pub", token=tokens["la"],
     )  # fmt: skip
+    # checked against the checkpoint both parties cosigned, and party A's own cosigned state
+    assert f"checked: the server's {len(before) + 4} checkpointed entries are complete" in out
     index = int(out.split("log entry ")[1].split(",")[0])
     assert index == len(entries(live, tokens["observer"])) - 1
     ok("agreement", "acknowledge", cid, "--movement", "convoy-1", "--key", "keys/party-b.key",

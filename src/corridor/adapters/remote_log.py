@@ -10,6 +10,7 @@ it does a local log, before anything is signed; the signed envelope then goes to
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -19,7 +20,10 @@ import httpx
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.errors import CorridorError, InputError, MessageRefused
 from corridor.ledger import merkle
+from corridor.ledger.errors import VerificationError
 from corridor.ledger.keys import VerifierKey
+from corridor.ledger.merkle import MemoryTree
+from corridor.ledger.note import open_checkpoint
 
 PAGE = 1000  # the server's page size for /v1/log/entries
 
@@ -67,6 +71,12 @@ class RemoteLog:
         headers = {**self._headers, **kw.pop("headers", {})}
         try:
             response = self._client.request(method, self.url + path, headers=headers, **kw)
+        except httpx.TimeoutException as exc:
+            raise ServerError(
+                f"no answer from the server at {self.url} in time ({exc}); if a message was "
+                "being sent, it may or may not be in the log: run the same command again (the "
+                "same signed bytes are never logged twice) or check with 'status'"
+            ) from exc
         except httpx.HTTPError as exc:
             raise ServerError(f"cannot reach the server at {self.url}: {exc}") from exc
         if response.status_code in (401, 403):
@@ -79,11 +89,17 @@ class RemoteLog:
             response = self._request("GET", "/v1/log/entries", params={"start": len(self._entries)})
             if response.status_code != 200:
                 raise ServerError(f"{self.url}/v1/log/entries: {_detail(response)}")
-            page = response.json().get("entries")
+            body = _json(response)
+            page = body.get("entries") if isinstance(body, dict) else None
             if not isinstance(page, list):
                 raise ServerError(f"{self.url}/v1/log/entries did not answer with entries")
             for text in page:
-                envelope = base64.b64decode(text, validate=True)
+                try:
+                    envelope = base64.b64decode(text, validate=True)
+                except (binascii.Error, TypeError, ValueError) as exc:
+                    raise ServerError(
+                        f"{self.url}/v1/log/entries: entry {len(self._entries)} is not base64"
+                    ) from exc
                 self._leaves.setdefault(merkle.leaf_hash(envelope), len(self._entries))
                 self._entries.append(envelope)
             if len(page) < PAGE:
@@ -121,8 +137,55 @@ class RemoteLog:
                 if response.status_code in (409, 422):
                     raise MessageRefused(field, f"{problem} (said the server; nothing was added)")
                 raise ServerError(f"{self.url}/v1/agreement/envelopes: {_detail(response)}")
-            out.append(int(response.json()["index"]))
+            body = _json(response)
+            try:
+                out.append(int(body["index"]))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ServerError(
+                    f"{self.url}/v1/agreement/envelopes answered 200 without a log index"
+                ) from exc
         return out
+
+    def check_complete(
+        self, log_key: VerifierKey, cosigned: tuple[int, bytes] | None = None
+    ) -> tuple[int, int]:
+        """Check the downloaded entries against the log's latest signed checkpoint: the server
+        cannot have dropped, reordered or changed any entry the checkpoint covers, and (given
+        the size and root this party last cosigned) cannot be showing this party a fork.
+        Returns (entries covered by the checkpoint, entries read); raises VerificationError."""
+        note = self.latest_checkpoint()
+        if note is None:
+            raise VerificationError(
+                "checkpoint",
+                "the server has signed no checkpoint yet, so nothing proves the "
+                "entries it sent are all of them; ask the coordinator for one",
+            )
+        _, checkpoint = open_checkpoint(note, log_key)
+        entries = list(self.entries())
+        if checkpoint.size > len(entries):
+            raise VerificationError(
+                "log",
+                f"the server sent {len(entries)} entries but its checkpoint commits to "
+                f"{checkpoint.size}: it is withholding entries",
+            )
+        tree = MemoryTree()
+        for envelope in entries[: checkpoint.size]:
+            tree.append(envelope)
+        if tree.root() != checkpoint.root_hash:
+            raise VerificationError(
+                "log",
+                "the entries the server sent are not the ones its signed checkpoint "
+                "commits to (dropped, reordered or changed)",
+            )
+        if cosigned is not None:
+            old_size, old_root = cosigned
+            if old_size > checkpoint.size or (old_size and tree.root(old_size) != old_root):
+                raise VerificationError(
+                    "log",
+                    f"this history differs from the one you cosigned at {old_size} "
+                    "entries: the server is showing you a fork",
+                )
+        return checkpoint.size, len(entries)
 
     # -- what a witness needs: the checkpoint, a consistency proof, a place for its cosignature
 
@@ -149,7 +212,11 @@ class RemoteLog:
         )
         if response.status_code != 200:
             raise ServerError(f"{self.url}/v1/log/proof/consistency: {_detail(response)}")
-        return [base64.b64decode(h, validate=True) for h in response.json()["proof"]]
+        body = _json(response)
+        try:
+            return [base64.b64decode(h, validate=True) for h in body["proof"]]
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ServerError(f"{self.url}/v1/log/proof/consistency: no readable proof") from exc
 
     def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None:
         response = self._request(
@@ -164,6 +231,17 @@ class RemoteLog:
     def close(self) -> None:
         if self._own_client:
             self._client.close()
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body of a 200 answer; a proxy's HTML page or a truncated body is named as such."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ServerError(
+            f"{response.request.url} answered {response.status_code} with something that is not "
+            f"JSON ({response.headers.get('content-type', 'no content type')})"
+        ) from exc
 
 
 def _detail(response: httpx.Response) -> str:

@@ -79,6 +79,8 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError(what, f"is not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise VerificationError(what, "is nested too deeply to be a DSSE envelope") from exc
     if not isinstance(obj, dict) or set(obj) - {"payload", "payloadType", "signatures"}:
         raise VerificationError(what, "is not a DSSE envelope")
     payload_b64, payload_type, sigs = (

@@ -9,10 +9,12 @@ that the message makes sense now, *before* the envelope reaches the log. Free of
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import functools
 import itertools
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
@@ -41,6 +43,7 @@ from corridor.ledger.parallel import CHUNK, MIN_BATCH, SignaturePool, Triple, sh
 from corridor.ledger.tiles import MAX_ENTRY
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
@@ -224,10 +227,9 @@ def _renumbered(
     outcomes: list[SubmitResult | CorridorError], base: int, stored_at: list[int]
 ) -> list[SubmitResult | CorridorError]:
     where = dict(zip(range(base, base + len(stored_at)), stored_at, strict=True))
+    # a repeat within the group carries its first copy's provisional index: mapped the same way
     return [
-        replace(o, index=where[o.index])
-        if isinstance(o, SubmitResult) and not o.duplicate and o.index in where
-        else o
+        replace(o, index=where[o.index]) if isinstance(o, SubmitResult) and o.index in where else o
         for o in outcomes
     ]
 
@@ -251,16 +253,20 @@ class AgreementService:
         """The state replayed from the log (entries refused on replay are listed).
 
         Replay is incremental: entries appended since the last call, by this process or any
-        other, are read and applied; nothing else is re-read.
+        other, are read and applied; nothing else is re-read. This is the live object: a program
+        that submits from other threads reads it inside :meth:`reading` instead.
         """
         with self._lock:
             return self._replay()
 
-    def cached_state(self) -> LogState:
-        """The state as this service last read or wrote it, without asking the store whether
-        another process has appended since (right after a group commit, it is current)."""
+    @contextlib.contextmanager
+    def reading(self, refresh: bool = True) -> Iterator[LogState]:
+        """The replayed state, held still while the block runs: no group is checked, applied
+        or committed meanwhile, so a reader in another thread never sees a message that is not
+        stored yet (or never will be). ``refresh=False`` skips asking the store for entries
+        appended by other processes (right after a group commit, the state is current)."""
         with self._lock:
-            return self._state if self._state is not None else self._replay()
+            yield self._replay() if refresh or self._state is None else self._state
 
     def _replay(self) -> LogState:
         size = self.store.size
@@ -344,6 +350,12 @@ class AgreementService:
                 message = check_entry(state, envelope, index, env, confirmed)
             except VerificationError as exc:
                 outcomes.append(MessageRefused("message", exc.problem))
+                continue
+            except Exception as exc:  # one unreadable message must not fail its whole group
+                log.exception("message refused: it could not be checked")
+                outcomes.append(
+                    MessageRefused("message", f"could not be checked ({type(exc).__name__})")
+                )
                 continue
             if existing is None:
                 try:

@@ -8,13 +8,14 @@ operator's key lives in the data directory; it signs checkpoints and nothing els
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.domain.access import Principal
@@ -33,6 +34,7 @@ from corridor.services.unit_of_work import UnitOfWork
 
 LOG_KEY_NAME = "corridor-log"
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def load_or_create_log_key(path: Path) -> SignerKey:
@@ -105,59 +107,62 @@ class LogService:
 
     def _lead(self) -> None:
         """Check and commit every envelope queued so far, wake their threads, and hand the
-        lead to the first thread that queued meanwhile (each thread is woken once)."""
+        lead to the first thread that queued meanwhile (each thread is woken once, whatever
+        happens here)."""
         with self._queue_lock:
             group, self._queue = self._queue, []
-        events: list[Event | None] = [None] * len(group)
         try:
-            with self._append_lock:
-                outcomes: list[SubmitResult | BaseException] = list(
-                    self.agreement.submit_each([w.envelope for w in group])
-                )
-                events = self._events(outcomes)
-        except BaseException as exc:  # nothing of the group was stored; every waiter is told
-            outcomes = [exc] * len(group)
-        for member, outcome, event in zip(group, outcomes, events, strict=True):
-            member.outcome, member.event = outcome, event
-        self._record(group)
-        for member in group:
-            member.woken.set()
-        with self._queue_lock:
-            if self._queue:
-                self._queue[0].woken.set()  # its outcome is None: it leads the next group
-            else:
-                self._leading = False
+            try:
+                with self._append_lock:
+                    outcomes: list[SubmitResult | BaseException] = list(
+                        self.agreement.submit_each([w.envelope for w in group])
+                    )
+            except BaseException as exc:  # nothing of the group was stored; every waiter is told
+                outcomes = [exc] * len(group)
+            for member, outcome in zip(group, outcomes, strict=True):
+                member.outcome = outcome
+            try:  # the entries are stored: their answers stand whatever happens to the events
+                for member, event in zip(group, self._events(outcomes), strict=True):
+                    member.event = event
+                self._record(group)
+            except Exception:
+                log.exception("log entries stored, but not all their events and audit records")
+        finally:
+            for member in group:
+                if member.outcome is None:  # only if something above failed very early
+                    member.outcome = RuntimeError("the group was interrupted; nothing is known")
+                member.woken.set()
+            with self._queue_lock:
+                if self._queue:
+                    self._queue[0].woken.set()  # its outcome is None: it leads the next group
+                else:
+                    self._leading = False
 
     def _record(self, group: list[_Waiting]) -> None:
-        """The group's events and audit records, in one transaction. The entries are in the log
-        already and their answers stand: a failure here is logged, not turned into an error."""
+        """The group's events and audit records, in one transaction (after its entries)."""
         stored = [m for m in group if isinstance(m.outcome, SubmitResult) and m.event is not None]
         if self._uow is None or not stored:
             return
-        try:
-            with self._uow() as uow:
-                for member in stored:
-                    result = member.outcome
-                    assert isinstance(result, SubmitResult)
-                    assert member.event is not None
-                    uow.emit(member.event)
-                    uow.audit.add(
-                        member.who,
-                        "agreement.submit",
-                        f"log:{result.index}",
-                        {"kind": result.kind.value},
-                    )
-                uow.commit()
-        except Exception:
-            log.exception(
-                "log entries %s stored, but not their events and audit records",
-                [m.outcome.index for m in stored],
-            )  # type: ignore[union-attr]
+        with self._uow() as uow:
+            for member in stored:
+                result = member.outcome
+                assert isinstance(result, SubmitResult)
+                assert member.event is not None
+                uow.emit(member.event)
+                detail = {"kind": result.kind.value}
+                uow.audit.add(member.who, "agreement.submit", f"log:{result.index}", detail)
+            uow.commit()
 
     def _events(self, outcomes: list[SubmitResult | BaseException]) -> list[Event | None]:
         """One event per message stored; the status is each corridor's once the group is in
         (worked out once per corridor, not once per message)."""
-        state = self.agreement.cached_state()  # just written: no need to ask the store
+        with self.agreement.reading(refresh=False) as state:  # just written: no store query
+            return self._events_of(state, outcomes)
+
+    @staticmethod
+    def _events_of(
+        state: LogState, outcomes: list[SubmitResult | BaseException]
+    ) -> list[Event | None]:
         status: dict[str, tuple[str, bool]] = {}
         events: list[Event | None] = []
         for result in outcomes:
@@ -183,21 +188,33 @@ class LogService:
             )
         return events
 
-    def state(self) -> LogState:
-        return self.agreement.state()
+    def read(self, what: Callable[[LogState], T]) -> T:
+        """``what(state)``, computed while no group is being checked or committed: request
+        threads never see a message that is not stored, nor a state changing under them."""
+        with self.agreement.reading() as state:
+            return what(state)
 
-    def corridor(self, corridor: str) -> CorridorState:
-        found = self.state().corridors.get(corridor)
-        if found is None:
-            raise NotFound("corridor", corridor)
-        return found
+    def corridor(self, corridor: str, what: Callable[[CorridorState], T]) -> T:
+        """``what`` of one corridor's state (see :meth:`read`); NotFound if it has none."""
+
+        def one(state: LogState) -> T:
+            found = state.corridors.get(corridor)
+            if found is None:
+                raise NotFound("corridor", corridor)
+            return what(found)
+
+        return self.read(one)
 
     def agreed_terms(self) -> dict[str, Any] | None:
         """The latest version both parties accepted, of the corridor most recently agreed."""
-        for state in reversed(list(self.state().corridors.values())):
-            if state.agreed and state.latest is not None:
-                return dict(state.latest.document)
-        return None
+
+        def latest_agreed(log_state: LogState) -> dict[str, Any] | None:
+            for state in reversed(list(log_state.corridors.values())):
+                if state.agreed and state.latest is not None:
+                    return copy.deepcopy(dict(state.latest.document))
+            return None
+
+        return self.read(latest_agreed)
 
     # -- log -----------------------------------------------------------------------------------
 
@@ -227,12 +244,14 @@ class LogService:
             witness = VerifierKey.parse(witness_key)
         except KeyFormatError as exc:
             raise InputError("witness_key", f"{witness_key[:80]!r}: {exc}") from exc
-        roles = {
-            role
-            for c in self.state().corridors.values()
-            for role, who in c.participants.items()
-            if who.get("key") == witness.text()
-        }
+        roles = self.read(
+            lambda state: {
+                role
+                for c in state.corridors.values()
+                for role, who in c.participants.items()
+                if who.get("key") == witness.text()
+            }
+        )
         if not roles & {"party_a", "party_b"}:
             raise InputError(
                 "witness_key", f"{witness.name!r} is not the key of a party to a corridor"

@@ -16,11 +16,12 @@ from typing import Any
 import typer
 
 from corridor.adapters.ledger_store import LedgerStore
-from corridor.adapters.remote_log import open_log
+from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents
 from corridor.errors import InputError
-from corridor.ledger.keys import SignerKey, read_signer, write_key_pair
+from corridor.ledger.keys import SignerKey, read_signer, read_verifier, write_key_pair
+from corridor.ledger.witness import Witness, state_path_for
 from corridor.services.agreement import AgreementService, SubmitResult
 
 LOG_HELP = (
@@ -36,12 +37,50 @@ KeyOption = typer.Option(
 )
 
 
+LogKeyOption = typer.Option(
+    None,
+    "--log-key",
+    envvar="CORRIDOR_LOG_KEY",
+    help="With a server: the log's verifier key (.pub); the entries are then checked against "
+    "its signed checkpoint (and your last cosigned one) before anything is signed.",
+)
+
+
 @contextlib.contextmanager
-def _opened(log: str, token: str | None, create: bool = True) -> Iterator[AgreementService]:
+def _opened(
+    log: str,
+    token: str | None,
+    create: bool = True,
+    log_key: str | None = None,
+    key: Path | None = None,
+) -> Iterator[AgreementService]:
     """The log at a path or database URL, or a server's log: its entries are downloaded and
-    every one is checked here before anything is signed; the server checks what is sent."""
+    every one is checked here before anything is signed; the server checks what is sent.
+    With ``log_key``, a server's entries must also be the ones its checkpoint commits to."""
     with open_log(log, token, create) as store:
-        yield AgreementService(store)
+        service = AgreementService(store)
+        if isinstance(store, RemoteLog):
+            if log_key is not None:
+                _check_complete(service, store, log_key, key)
+            else:
+                typer.echo(
+                    "note: without --log-key, nothing shows the server sent every entry",
+                    err=True,
+                )
+        yield service
+
+
+def _check_complete(
+    service: AgreementService, store: RemoteLog, log_key: str, key: Path | None
+) -> None:
+    verifier = read_verifier(log_key)
+    cosigned = None
+    if key is not None and state_path_for(key).exists():
+        cosigned = Witness(read_signer(key), state_path_for(key)).last_cosigned(verifier.name)
+    service.state()  # every entry downloaded and checked
+    covered, read = store.check_complete(verifier, cosigned)
+    newer = f"; the {read - covered} newer are not in a checkpoint yet" if read > covered else ""
+    typer.echo(f"checked: the server's {covered} checkpointed entries are complete{newer}")
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -124,9 +163,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign version 1 of a corridor proposal and append it to the log."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.propose(_read_document(document), read_signer(key)))
 
     @agreement.command("counter")
@@ -135,9 +175,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign a counter-proposal: the next version, naming the hash of the one it supersedes."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.counter(_read_document(document), read_signer(key)))
 
     @agreement.command("accept")
@@ -149,9 +190,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign your party's acceptance of the exact bytes of a version."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.accept(corridor, read_signer(key), version))
 
     @agreement.command("confirm")
@@ -160,9 +202,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Confirm, for your party, that the ceasefire starts on the agreed version."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.confirm_start(corridor, read_signer(key)))
 
     @agreement.command("suspend")
@@ -172,9 +215,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Suspend the corridor after a violation (only roles the agreement allows)."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.suspend(corridor, read_signer(key), reason))
 
     @agreement.command("resume")
@@ -183,9 +227,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Agree, for your party, to resume a suspended corridor (both parties must)."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.resume(corridor, read_signer(key)))
 
     @agreement.command("withdraw")
@@ -195,9 +240,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Withdraw from the corridor: it closes."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.withdraw(corridor, read_signer(key), reason))
 
     @agreement.command("incident")
@@ -210,10 +256,11 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Report an incident on the corridor, signed (it suspends nothing by itself)."""
         location = _lon_lat(at) if at is not None else None
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.report_incident(corridor, read_signer(key), description, location))
 
     @agreement.command("notify")
@@ -227,10 +274,11 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Notify the other side of a movement through the corridor, signed."""
         when = _instant("--departs", departs)
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(
                 service.notify_movement(corridor, read_signer(key), movement, description, when)
             )
@@ -242,9 +290,10 @@ def register(app: typer.Typer) -> None:
         key: Path = KeyOption,
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """Acknowledge a movement notification: you were told (it is not an approval)."""
-        with _opened(log, token) as service:
+        with _opened(log, token, log_key=log_key, key=key) as service:
             _report(service.acknowledge(corridor, read_signer(key), movement))
 
     @agreement.command("status")
@@ -252,10 +301,11 @@ def register(app: typer.Typer) -> None:
         corridor: str | None = typer.Argument(None, help="One corridor (default: every one)."),
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
         check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
-        with _opened(log, token, create=False) as service:
+        with _opened(log, token, create=False, log_key=log_key) as service:
             state = service.state()
         chosen = (
             [_corridor_state_from(state.corridors, corridor)]
@@ -279,9 +329,10 @@ def register(app: typer.Typer) -> None:
         v2: int = typer.Argument(..., help="Newer version number."),
         log: str = LogOption,
         token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
         """What changed between two versions, term by term, in words."""
-        with _opened(log, token, create=False) as service:
+        with _opened(log, token, create=False, log_key=log_key) as service:
             print_diff(_corridor_state(service, corridor), v1, v2)
 
     @agreement.command("example")

@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from corridor.domain.agreement import LogState
 from corridor.entrypoints.http.deps import ServiceDep, Who, guard
 from corridor.entrypoints.http.schemas import IdPath
 from corridor.services.log import describe_corridor, version_diff
@@ -72,17 +73,19 @@ class CosignIn(BaseModel):
 @router.get("/corridors", **guard("agreement.read"))
 def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
     """Every corridor in the log: status, readiness and what is missing."""
-    out = []
-    for state in service.log.state().corridors.values():
-        d = describe_corridor(state)
-        out.append({k: d[k] for k in ("id", "status", "description", "ready", "latest", "missing")})
-    return out
+    keys = ("id", "status", "description", "ready", "latest", "missing")
+
+    def listed(log: LogState) -> list[dict[str, Any]]:
+        described = (describe_corridor(state) for state in log.corridors.values())
+        return [{k: d[k] for k in keys} for d in described]
+
+    return service.log.read(listed)
 
 
 @router.get("/corridors/{corridor}", **guard("agreement.read"))
 def get_corridor(corridor: str, service: ServiceDep) -> dict[str, Any]:
     """Versions, who accepted which, ceasefire confirmations and the readiness checklist."""
-    return describe_corridor(service.log.corridor(corridor))
+    return service.log.corridor(corridor, describe_corridor)
 
 
 @router.get("/corridors/{corridor}/diff", **guard("agreement.read"))
@@ -93,7 +96,7 @@ def corridor_diff(
     second: Annotated[int, Query(alias="to", ge=1, le=10_000)],
 ) -> dict[str, Any]:
     """What changed between two versions, one sentence per term."""
-    lines = version_diff(service.log.corridor(corridor), first, second)
+    lines = service.log.corridor(corridor, lambda state: version_diff(state, first, second))
     return {"corridor": corridor, "from": first, "to": second, "changes": lines}
 
 

@@ -1,0 +1,123 @@
+"""A server that answers badly gets a message naming the server and what was wrong, never a
+traceback; the answers are simulated with httpx's mock transport."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.remote_log import RemoteLog, ServerError
+from corridor.errors import InputError, MessageRefused
+from corridor.ledger.errors import VerificationError
+from corridor.ledger.keys import SignerKey
+from corridor.ledger.merkle import MemoryTree
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def remote(handler: Handler) -> RemoteLog:
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return RemoteLog("https://coordination.example", "token", client=client)
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (httpx.Response(200, text="<html>proxy login</html>"), "not JSON (text/plain"),
+        (httpx.Response(200, json=["a", "list"]), "did not answer with entries"),
+        (httpx.Response(200, json={"entries": ["***"]}), "entry 0 is not base64"),
+        (httpx.Response(200, json={"entries": [17]}), "entry 0 is not base64"),
+        (httpx.Response(500, json={"detail": "boom"}), "boom (HTTP 500)"),
+    ],
+)
+def test_bad_answers_to_reading_the_log(answer: httpx.Response, says: str) -> None:
+    with pytest.raises(ServerError, match="coordination.example.*" + re.escape(says)):
+        _ = remote(lambda request: answer).size
+
+
+def test_bad_answers_to_sending_a_message() -> None:
+    answers = {
+        "ok-without-index": httpx.Response(200, json={"kind": "incident"}),
+        "refused": httpx.Response(
+            409,
+            json={"detail": "x", "errors": [{"field": "incident by party-a", "problem": "closed"}]},
+        ),
+        "refused-html": httpx.Response(422, text="<html>"),
+        "forbidden": httpx.Response(403, json={"detail": "liaison-a may not do this"}),
+    }
+    for name, answer in answers.items():
+        log = remote(lambda request, answer=answer: answer)  # type: ignore[misc]
+        expected: tuple[type[Exception], str] = {
+            "ok-without-index": (ServerError, "200 without a log index"),
+            "refused": (MessageRefused, "incident by party-a refused: closed .said the server"),
+            "refused-html": (MessageRefused, r"message refused: HTTP 422"),
+            "forbidden": (InputError, "--token: the server says liaison-a may not"),
+        }[name]
+        with pytest.raises(expected[0], match=expected[1]):
+            log.append_many([b"{}"])
+
+
+def test_a_timeout_says_the_message_may_be_in_the_log() -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(ServerError, match="may or may not be in the log: run the same command"):
+        remote(slow).append_many([b"{}"])
+
+
+def served(entries: list[bytes], checkpoint: bytes | None) -> RemoteLog:
+    """A server whose log holds ``entries`` and whose latest checkpoint is ``checkpoint``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/log/entries":
+            start = int(request.url.params.get("start", 0))
+            page = [base64.b64encode(e).decode() for e in entries[start : start + 1000]]
+            return httpx.Response(200, json={"start": start, "entries": page})
+        if request.url.path == "/v1/log/checkpoint":
+            if checkpoint is None:
+                return httpx.Response(404, json={"detail": "no checkpoint"})
+            return httpx.Response(200, content=checkpoint)
+        return httpx.Response(404)
+
+    return remote(handler)
+
+
+LOG_KEY = SignerKey.from_seed("corridor-log", bytes([3]) * 32)
+
+
+def signed_log(tmp_path: Path, n: int) -> tuple[list[bytes], bytes]:
+    store = LedgerStore.open(str(tmp_path / "log.db"))
+    store.append_many([b'{"entry":%d}' % i for i in range(n)])
+    note = store.sign_checkpoint(LOG_KEY)
+    entries = list(store.entries())
+    store.close()
+    return entries, note
+
+
+def test_entries_are_checked_against_the_signed_checkpoint(tmp_path: Path) -> None:
+    entries, note = signed_log(tmp_path, 7)
+    key = LOG_KEY.verifier()
+    assert served(entries, note).check_complete(key) == (7, 7)
+    assert served([*entries, b'{"entry":7}'], note).check_complete(key) == (7, 8)
+    tree = MemoryTree()
+    for e in entries[:4]:
+        tree.append(e)
+    assert served(entries, note).check_complete(key, (4, tree.root())) == (7, 7)
+    cases = [
+        (entries[:6], note, key, None, "withholding entries"),
+        ([entries[1], entries[0], *entries[2:]], note, key, None, "not the ones"),
+        ([*entries[:3], b'{"entry":"x"}', *entries[4:]], note, key, None, "not the ones"),
+        (entries, None, key, None, "no checkpoint yet"),
+        (entries, note, key, (4, bytes(32)), "a fork"),
+        (entries, note, key, (9, tree.root()), "a fork"),
+        (entries, note, SignerKey.from_seed("corridor-log", bytes(32)).verifier(), None, "note"),
+    ]
+    for shown, checkpoint, verifier, cosigned, says in cases:
+        with pytest.raises(VerificationError, match=says):
+            served(shown, checkpoint).check_complete(verifier, cosigned)
