@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from corridor.adapters.ledger_store import LedgerStore
-from corridor.adapters.remote_log import RemoteLog, ServerError
+from corridor.adapters.remote_log import RemoteLog, ServerError, plain_http_warning
 from corridor.errors import InputError, MessageRefused
 from corridor.ledger.errors import VerificationError
 from corridor.ledger.keys import SignerKey
@@ -121,3 +121,11 @@ def test_entries_are_checked_against_the_signed_checkpoint(tmp_path: Path) -> No
     for shown, checkpoint, verifier, cosigned, says in cases:
         with pytest.raises(VerificationError, match=says):
             served(shown, checkpoint).check_complete(verifier, cosigned)
+
+
+def test_a_token_sent_over_plain_http_is_warned_about() -> None:
+    assert plain_http_warning("https://coordination.example") is None
+    assert plain_http_warning("http://127.0.0.1:8765") is None
+    warning = plain_http_warning("http://10.0.0.5:8765")
+    assert warning is not None
+    assert "unencrypted" in warning

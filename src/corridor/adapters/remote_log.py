@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -38,11 +39,24 @@ def is_server_url(target: str) -> bool:
     return target.startswith(("http://", "https://"))
 
 
+def plain_http_warning(target: str) -> str | None:
+    """A warning when an access token would cross the network unencrypted."""
+    host = httpx.URL(target).host
+    if target.startswith("http://") and host not in ("localhost", "127.0.0.1", "::1"):
+        return (
+            f"warning: {target} is plain http: your access token and messages cross the network "
+            "unencrypted; use https:// (signatures still protect the messages themselves)"
+        )
+    return None
+
+
 @contextlib.contextmanager
 def open_log(
     target: str, token: str | None, create: bool = True
 ) -> Iterator[LedgerStore | RemoteLog]:
     """The log at a SQLite path or database URL, or a coordination server's log (closed after)."""
+    if is_server_url(target) and (warning := plain_http_warning(target)):
+        print(warning, file=sys.stderr)
     store = RemoteLog(target, token) if is_server_url(target) else LedgerStore.open(target, create)
     try:
         yield store
