@@ -211,14 +211,27 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
     assert replay_entries(list(log.store.entries())).refused == []
 
 
-def test_an_unreadable_envelope_is_refused_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [5, 70])  # 70: the signature workers take part
+def test_an_unreadable_envelope_is_refused_alone(tmp_path: Path, size: int) -> None:
     service, cid, digest = agreed(tmp_path / "log.db", parallel_checks=True)
-    deep = b'{"payload":' + b"[" * 5_000 + b"]" * 5_000 + b"}"
-    good = [incident(cid, digest, i, KEYS["party_a"]) for i in range(2)]
-    outcomes = service.submit_each([good[0], deep, good[1]])
-    assert [type(o) for o in outcomes] == [SubmitResult, MessageRefused, SubmitResult]
+    good = [incident(cid, digest, i, KEYS["party_a"]) for i in range(size)]
+    nested = b'{"payload":' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    accented = good[0].replace(b'{"payload":"', b'{"payload":"\xc3\xa9', 1)
+    deep_statement = dsse.sign(b"[1.5," + b"[" * 5_000 + b"]" * 5_000 + b"]", KEYS["party_a"])
+    bad = {1: nested, size // 2: accented, size - 2: deep_statement}
+    envelopes = [bad.get(i, e) for i, e in enumerate(good)]
+    outcomes = service.submit_each(envelopes)
+    refused = [i for i, o in enumerate(outcomes) if isinstance(o, MessageRefused)]
+    assert refused == sorted(bad)
     assert "nested too deeply" in str(outcomes[1])
-    assert list(service.store.entries())[-2:] == good
+    assert "base64" in str(outcomes[size // 2])
+    kept = [e for i, e in enumerate(envelopes) if i not in bad]
+    assert list(service.store.entries())[-len(kept) :] == kept
+    # the same entries read back from a log (a server's, say): counted for nothing, no crash
+    state = replay_entries([*service.store.entries(), *bad.values()], strict=False)
+    assert len(state.refused) == 3
+    with pytest.raises(VerificationError, match="entry"):
+        replay_entries([*service.store.entries(), nested])
 
 
 def test_a_repeat_in_a_group_is_renumbered_with_its_first_copy() -> None:
@@ -237,12 +250,19 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
         return len(state.corridors[cid].incidents)
 
     # The state does not change under a reader: a group waits for the read to end.
-    inside, counts = threading.Event(), []
+    inside, appending, counts = threading.Event(), threading.Event(), []
+    real = log.store.append_many
+
+    def marked(*args, **kw):  # type: ignore[no-untyped-def]
+        appending.set()  # the group is checked and applied: only the commit is left
+        return real(*args, **kw)
+
+    log.store.append_many = marked  # type: ignore[method-assign]
 
     def slow_read(state: LogState) -> None:
         counts.append(count(state))
         inside.set()
-        time.sleep(0.3)  # time for a group that does not wait to be applied
+        appending.wait(1)  # a group that does not wait for readers gets here at once
         counts.append(count(state))
 
     thread = threading.Thread(target=log.read, args=(slow_read,))
@@ -251,11 +271,14 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
     log.submit(incident(cid, digest, 0, KEYS["party_b"]))
     thread.join(10)
     assert counts == [0, 0]
-    assert log.read(count) == 1
+    described = log.corridor(cid, lambda c: {"incidents": c.incidents})
+    assert len(described["incidents"]) == 1
+    log.submit(incident(cid, digest, 2, KEYS["party_b"]))
+    assert len(described["incidents"]) == 1  # an answer is a copy, not the live state
+    assert log.read(count) == 2
 
     # A group that fails to commit is never seen, not even while it is being checked.
     applied, reading = threading.Event(), threading.Event()
-    real = log.store.append_many
 
     def failing(*args, **kw):  # type: ignore[no-untyped-def]
         applied.set()  # the message is applied to the state, not stored
@@ -276,8 +299,8 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
     with pytest.raises(StorageError):
         log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     thread.join(10)
-    assert seen == [1]
+    assert seen == [2]
     log.store.append_many = real  # type: ignore[method-assign]
     _, event = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert event is not None
-    assert log.read(count) == 2
+    assert log.read(count) == 3

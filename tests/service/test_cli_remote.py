@@ -120,7 +120,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         "agreement", "status", cid, "--log-key", "keys/intermediary.pub", token=tokens["observer"]
     )
     assert code == 3  # not the log's key: its checkpoint signature does not verify
-    assert "note" in err
+    assert "note: has no signature by intermediary+" in err, err
 
     out = ok(
         "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",

@@ -107,17 +107,17 @@ def loads_canonical(data: bytes) -> Any:
     """Parse ``data`` and return its value if ``data`` is exactly its RFC 8785 form, else raise
     ``ValueError``. Plain documents are checked in one parse, without a second traversal."""
     try:
-        value = json.loads(
-            data, parse_float=_no_float, parse_int=_safe_int, object_pairs_hook=_bmp_keys
-        )
-        plain = True
-    except _NotPlain:
-        # JSON numbers are IEEE-754 doubles in RFC 8785: read integers beyond 2**53 as such
-        value, plain = json.loads(data, parse_int=_int_or_double), False
+        try:
+            value = json.loads(
+                data, parse_float=_no_float, parse_int=_safe_int, object_pairs_hook=_bmp_keys
+            )
+            plain = True
+        except _NotPlain:
+            # JSON numbers are IEEE-754 doubles in RFC 8785: read integers beyond 2**53 as such
+            value, plain = json.loads(data, parse_int=_int_or_double), False
+        again = _dumps(value).encode("utf-8") if plain else canonical_json(value)
     except RecursionError as exc:
         raise ValueError("nested too deeply") from exc
-    try:
-        again = _dumps(value).encode("utf-8") if plain else canonical_json(value)
     except (InputError, UnicodeEncodeError) as exc:
         raise ValueError(str(exc)) from exc
     if again != data:

@@ -102,7 +102,7 @@ def parse(data: bytes, what: str = "envelope") -> Envelope:
             if not isinstance(keyid, str):
                 raise VerificationError(what, "a signature's keyid is not a string")
             signatures.append(Signature(keyid, _strict_b64(item["sig"], what)))
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: characters base64 never has
         raise VerificationError(what, f"bad base64 ({exc})") from exc
     envelope = Envelope(payload_type, payload, tuple(signatures))
     # Rebuilding the bytes from what was read refuses extra fields and any non-canonical form:

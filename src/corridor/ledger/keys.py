@@ -63,7 +63,7 @@ class VerifierKey:
         name, hash_hex, b64 = parts
         try:
             raw = base64.b64decode(b64, validate=True)
-        except binascii.Error as exc:
+        except (binascii.Error, ValueError) as exc:
             raise KeyFormatError("verifier key", f"{text!r}: bad base64") from exc
         if len(raw) != 33 or raw[0] != ALG_ED25519:
             raise KeyFormatError(

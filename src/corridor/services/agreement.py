@@ -152,8 +152,8 @@ def prechecked(envelopes: Iterable[bytes], pool: SignaturePool | None) -> Iterat
             for envelope in chunk:
                 try:
                     env: dsse.Envelope | None = dsse.parse(envelope)
-                except VerificationError:
-                    env = None  # check_entry parses it again and says why
+                except Exception:  # whatever it is, check_entry meets it again and refuses it
+                    env = None
                 parsed.append((envelope, env))
                 if env is None:
                     continue
@@ -194,8 +194,13 @@ def replay_entries(
         try:
             message = check_entry(state, envelope, index, env, confirmed)
             apply(state, message)
-        except (VerificationError, Refused) as exc:
-            reason = exc.reason if isinstance(exc, Refused) else str(exc)
+        except Exception as exc:  # VerificationError, Refused, or an entry nobody can read
+            if isinstance(exc, Refused):
+                reason = exc.reason
+            elif isinstance(exc, VerificationError):
+                reason = str(exc)
+            else:
+                reason = f"could not be checked ({type(exc).__name__})"
             if strict:
                 raise VerificationError(f"entry {index}", reason) from exc
             state.refused.append((index, reason))
@@ -282,6 +287,8 @@ class AgreementService:
                 apply(state, check_entry(state, envelope, index, env, confirmed))
             except (VerificationError, Refused) as exc:
                 state.refused.append((index, exc.reason if isinstance(exc, Refused) else str(exc)))
+            except Exception as exc:  # an entry nobody can read counts for nothing
+                state.refused.append((index, f"could not be checked ({type(exc).__name__})"))
         self._state_size = size
         return state
 

@@ -121,8 +121,10 @@ class LogService:
                 outcomes = [exc] * len(group)
             for member, outcome in zip(group, outcomes, strict=True):
                 member.outcome = outcome
+            stored = any(isinstance(o, SubmitResult) and not o.duplicate for o in outcomes)
             try:  # the entries are stored: their answers stand whatever happens to the events
-                for member, event in zip(group, self._events(outcomes), strict=True):
+                events = self._events(outcomes) if stored else [None] * len(group)
+                for member, event in zip(group, events, strict=True):
                     member.event = event
                 self._record(group)
             except Exception:
@@ -189,10 +191,12 @@ class LogService:
         return events
 
     def read(self, what: Callable[[LogState], T]) -> T:
-        """``what(state)``, computed while no group is being checked or committed: request
-        threads never see a message that is not stored, nor a state changing under them."""
+        """A copy of ``what(state)``, computed while no group is being checked or committed:
+        request threads never see a message that is not stored, nor a state changing under
+        them."""
         with self.agreement.reading() as state:
-            return what(state)
+            # a copy: the answer may be serialised after the lock is released
+            return copy.deepcopy(what(state))
 
     def corridor(self, corridor: str, what: Callable[[CorridorState], T]) -> T:
         """``what`` of one corridor's state (see :meth:`read`); NotFound if it has none."""
@@ -211,7 +215,7 @@ class LogService:
         def latest_agreed(log_state: LogState) -> dict[str, Any] | None:
             for state in reversed(list(log_state.corridors.values())):
                 if state.agreed and state.latest is not None:
-                    return copy.deepcopy(dict(state.latest.document))
+                    return dict(state.latest.document)
             return None
 
         return self.read(latest_agreed)
