@@ -48,6 +48,7 @@ from corridor.ledger.keys import SignerKey
 from corridor.ledger.verify import verify_log
 from corridor.services.agreement import (
     AgreementService,
+    BeforeCommit,
     SubmitResult,
     check_entries,
     sign_statement,
@@ -126,9 +127,11 @@ def appends(store: LedgerStore, n: int, batch: int, tmp: Path) -> Appends:
     groups: list[int] = []
     submit_each = log.agreement.submit_each
 
-    def counted(envelopes: Sequence[bytes]) -> list[SubmitResult | CorridorError]:
+    def counted(
+        envelopes: Sequence[bytes], before_commit: BeforeCommit | None = None
+    ) -> list[SubmitResult | CorridorError]:
         groups.append(len(envelopes))
-        return submit_each(envelopes)
+        return submit_each(envelopes, before_commit)
 
     log.agreement.submit_each = counted  # type: ignore[method-assign]
     base = 10 * n

@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.adapters.crypto_fields import FieldCipher
-from corridor.adapters.db import SqliteCheckpointer, make_engine, upgrade
+from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
 from corridor.services.position_writer import PositionWriter
 from corridor.services.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from collections.abc import Callable
+
+    from sqlalchemy import Connection, Engine
 
     from corridor.domain.access import Principal
+    from corridor.domain.operations import Event
+    from corridor.services.agreement import SubmitResult
     from corridor.services.log import LogService
     from corridor.services.plans import PlanJobs
     from corridor.settings import Settings
@@ -93,10 +97,21 @@ class Service:
             from corridor.services.log import LogService, load_or_create_log_key
 
             key = load_or_create_log_key(self.settings.log_key_file)
-            self._log = LogService(
-                LedgerStore(self.engine), key, self.settings.data_dir / "log", self.uow
-            )
+            store, folder = LedgerStore(self.engine), self.settings.data_dir / "log"
+            self._log = LogService(store, key, folder, self._record_submissions)
         return self._log
+
+    def _record_submissions(
+        self, conn: Connection, entries: list[tuple[Principal | None, SubmitResult, Event]]
+    ) -> Callable[[], None]:
+        """Events and audit records of stored envelopes, in the transaction that stores them."""
+        published = SqlEvents(conn).add([event for _, _, event in entries])
+        self.bus.in_transaction(conn, published)
+        audit = SqlAudit(conn)
+        for who, result, _ in entries:
+            detail = {"kind": result.kind.value}
+            audit.add(who, "agreement.submit", f"log:{result.index}", detail)
+        return lambda: self.bus.after_commit(published)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.bus, self.cipher, self.settings.token_secret)

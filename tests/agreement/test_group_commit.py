@@ -171,9 +171,9 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
     groups: list[int] = []
     submit_each = log.agreement.submit_each
 
-    def counted(batch):  # type: ignore[no-untyped-def]
+    def counted(batch, before_commit=None):  # type: ignore[no-untyped-def]
         groups.append(len(batch))
-        return submit_each(batch)
+        return submit_each(batch, before_commit)
 
     log.agreement.submit_each = counted  # type: ignore[method-assign]
     lock = threading.Lock()
@@ -304,3 +304,35 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
     _, event = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert event is not None
     assert log.read(count) == 3
+
+
+def test_entries_are_stored_with_their_records_or_not_at_all(tmp_path: Path) -> None:
+    service, cid, digest = agreed(tmp_path / "log.db")
+    size = service.store.size
+    calls: list[str] = []
+
+    def broken(conn, entries):  # type: ignore[no-untyped-def]
+        calls.append("record")
+        raise RuntimeError("the audit table is gone")
+
+    log = LogService(service.store, KEYS["intermediary"], tmp_path, broken)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="audit table"):
+        log.submit(incident(cid, digest, 1, KEYS["party_a"]))
+    assert calls == ["record"]
+    assert service.store.size == size  # the entry went with its records
+
+    published: list[int] = []
+
+    def recording(conn, entries):  # type: ignore[no-untyped-def]
+        for _, result, event in entries:
+            assert event.data["index"] == result.index
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS seen (idx INTEGER)")
+            conn.exec_driver_sql("INSERT INTO seen VALUES (?)", (result.index,))
+        return lambda: published.extend(r.index for _, r, _ in entries)
+
+    log = LogService(service.store, KEYS["intermediary"], tmp_path, recording)  # type: ignore[arg-type]
+    result, _ = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
+    assert result.index == size
+    assert published == [size]
+    with service.store.engine.connect() as conn:
+        assert [i for (i,) in conn.exec_driver_sql("SELECT idx FROM seen")] == [size]

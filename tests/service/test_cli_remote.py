@@ -185,11 +185,11 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     )  # fmt: skip
 
     class Interleaved(RemoteLog):
-        def append_many(self, envelopes, expect_size=None, new_only=False):  # type: ignore[no-untyped-def]
+        def append_many(self, envelopes, expect_size=None, new_only=False, before_commit=None):  # type: ignore[no-untyped-def]
             other = RemoteLog(live.url, tokens["lb"])
             other.append_many([theirs])  # lands first
             other.close()
-            return super().append_many(envelopes, expect_size, new_only)
+            return super().append_many(envelopes, expect_size, new_only, before_commit)
 
     remote = Interleaved(live.url, tokens["la"])
     mine = AgreementService(remote)

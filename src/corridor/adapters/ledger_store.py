@@ -12,7 +12,7 @@ Alembic migrations; :meth:`LedgerStore.create_all` is for standalone use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +282,11 @@ class LedgerStore:
         return self.append_many([envelope])[0]
 
     def append_many(
-        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+        self,
+        envelopes: Sequence[bytes],
+        expect_size: int | None = None,
+        new_only: bool = False,
+        before_commit: Callable[[Connection], None] | None = None,
     ) -> list[int]:
         """Append in one transaction; returns each envelope's index once it is durable.
 
@@ -291,7 +295,8 @@ class LedgerStore:
         exactly that many entries when the write lock is taken. ``new_only`` (with
         ``expect_size``) says the caller found none of the envelopes in the log at that size
         and none twice, which spares a lookup; the unique leaf-hash column still refuses a
-        duplicate.
+        duplicate. ``before_commit(connection)`` runs in the same transaction after the entries
+        are written: whatever it writes is stored with them or not at all.
         """
         if new_only and expect_size is None:
             raise ValueError("new_only needs expect_size: the lookup is valid at one size only")
@@ -304,6 +309,8 @@ class LedgerStore:
         try:
             with self.engine.connect() as conn:
                 out, size, frontier = self._append(conn, envelopes, leaves, expect_size, new_only)
+                if before_commit is not None:
+                    before_commit(conn)
                 conn.commit()
         except OperationalError as exc:
             self._size = -1

@@ -13,7 +13,7 @@ import base64
 import binascii
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -134,10 +134,16 @@ class RemoteLog:
         return {leaf: self._leaves[leaf] for leaf, _ in found if leaf in self._leaves}
 
     def append_many(
-        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+        self,
+        envelopes: Sequence[bytes],
+        expect_size: int | None = None,
+        new_only: bool = False,
+        before_commit: Callable[[Any], None] | None = None,
     ) -> list[int]:
         """Send each envelope; returns the index the server gave it. The server checks each
         one again against its log, which may have grown since it was read here."""
+        if before_commit is not None:
+            raise ValueError("a server commits its own log: nothing runs in its transaction")
         out = []
         for envelope in envelopes:
             response = self._request(

@@ -224,8 +224,16 @@ class LogStore(Protocol):
     def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]: ...
 
     def append_many(
-        self, envelopes: Sequence[bytes], expect_size: int | None = None, new_only: bool = False
+        self,
+        envelopes: Sequence[bytes],
+        expect_size: int | None = None,
+        new_only: bool = False,
+        before_commit: Callable[[Any], None] | None = None,
     ) -> list[int]: ...
+
+
+BeforeCommit = Callable[[Any, list[Any]], None]
+"""(the store's connection, the group's outcomes) -> None: runs inside the group's transaction."""
 
 
 def _renumbered(
@@ -299,7 +307,9 @@ class AgreementService:
             raise outcome
         return outcome
 
-    def submit_each(self, envelopes: Sequence[bytes]) -> list[SubmitResult | CorridorError]:
+    def submit_each(
+        self, envelopes: Sequence[bytes], before_commit: BeforeCommit | None = None
+    ) -> list[SubmitResult | CorridorError]:
         """Group commit: check each message in order, then append every accepted one in one
         durable transaction; each outcome is what submitting the messages one by one, in this
         order, would have given.
@@ -309,12 +319,15 @@ class AgreementService:
         been sent. A message already in the log (same bytes) is not appended again and keeps
         its index. If another writer appends in between, all are checked again against the
         longer log. Nothing is acknowledged before the transaction commits: a storage error is
-        raised for the whole group.
+        raised for the whole group. ``before_commit(connection, outcomes)`` writes what must be
+        stored with the group's entries or not at all (the service's events and audit records).
         """
         with self._lock:
-            return self._submit_each(envelopes)
+            return self._submit_each(envelopes, before_commit)
 
-    def _submit_each(self, envelopes: Sequence[bytes]) -> list[SubmitResult | CorridorError]:
+    def _submit_each(
+        self, envelopes: Sequence[bytes], before_commit: BeforeCommit | None
+    ) -> list[SubmitResult | CorridorError]:
         for _ in range(5):
             state = self._replay()
             base = self._state_size
@@ -322,7 +335,12 @@ class AgreementService:
                 outcomes, fresh = self._check_each(state, base, envelopes)
                 if fresh:
                     # none was in the log at this size (indexes_of) nor twice in the group
-                    stored_at = self.store.append_many(fresh, expect_size=base, new_only=True)
+                    hook = None
+                    if before_commit is not None:
+                        hook = functools.partial(before_commit, outcomes=outcomes)
+                    stored_at = self.store.append_many(
+                        fresh, expect_size=base, new_only=True, before_commit=hook
+                    )
                     if stored_at != list(range(base, base + len(fresh))):
                         # a log on a server that grew meanwhile: it checked them again and
                         # says where they are; the state here is read afresh next time

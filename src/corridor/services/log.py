@@ -30,7 +30,6 @@ from corridor.ledger.note import Checkpoint, parse_note
 from corridor.ledger.tiles import export_tiles
 from corridor.services.agreement import AgreementService, SubmitResult
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.unit_of_work import UnitOfWork
 
 LOG_KEY_NAME = "corridor-log"
 log = logging.getLogger(__name__)
@@ -42,6 +41,11 @@ def load_or_create_log_key(path: Path) -> SignerKey:
         return read_signer(path)
     write_key_pair(SignerKey.generate(path.stem or LOG_KEY_NAME), path.parent)
     return read_signer(path)
+
+
+Recorder = Callable[[Any, list[tuple[Principal | None, SubmitResult, Event]]], Callable[[], None]]
+"""(connection, [(sender, result, event)]) -> publish: writes the events and audit records in
+the group's transaction; ``publish()`` hands the events to the live streams after the commit."""
 
 
 @dataclass
@@ -60,18 +64,18 @@ class LogService:
     whose envelopes it stored return, and one of the others leads the next group, all in one
     transaction (each envelope with its own outcome). A lone request waits for nobody.
 
-    With ``uow``, the leader also writes the group's events and audit records in one
-    transaction, so a group costs two commits whatever its size."""
+    With ``record``, the group's events and audit records are written in the same transaction
+    as its log entries: stored together or not at all, one commit per group."""
 
     def __init__(
         self,
         store: LedgerStore,
         key: SignerKey,
         export_dir: Path,
-        uow: Callable[[], UnitOfWork] | None = None,
+        record: Recorder | None = None,
     ) -> None:
         self.store = store
-        self._uow = uow
+        self._record = record
         self.agreement = AgreementService(store, parallel=True)
         self.key = key
         self.export_dir = export_dir
@@ -111,24 +115,39 @@ class LogService:
         happens here)."""
         with self._queue_lock:
             group, self._queue = self._queue, []
+        announce: list[Callable[[], None]] = []
+
+        def before_commit(conn: Any, outcomes: list[SubmitResult | BaseException]) -> None:
+            # inside the group's transaction: its events and audit records or none of it
+            events = self._events(outcomes)
+            for member, event in zip(group, events, strict=True):
+                member.event = event
+            entries = [
+                (m.who, o, e)
+                for m, o, e in zip(group, outcomes, events, strict=True)
+                if isinstance(o, SubmitResult) and e is not None
+            ]
+            if self._record is not None and entries:
+                announce.append(self._record(conn, entries))
+
         try:
             try:
                 with self._append_lock:
                     outcomes: list[SubmitResult | BaseException] = list(
-                        self.agreement.submit_each([w.envelope for w in group])
+                        self.agreement.submit_each([w.envelope for w in group], before_commit)
                     )
             except BaseException as exc:  # nothing of the group was stored; every waiter is told
                 outcomes = [exc] * len(group)
+                announce.clear()
+                for member in group:
+                    member.event = None
             for member, outcome in zip(group, outcomes, strict=True):
                 member.outcome = outcome
-            stored = any(isinstance(o, SubmitResult) and not o.duplicate for o in outcomes)
-            try:  # the entries are stored: their answers stand whatever happens to the events
-                events = self._events(outcomes) if stored else [None] * len(group)
-                for member, event in zip(group, events, strict=True):
-                    member.event = event
-                self._record(group)
-            except Exception:
-                log.exception("log entries stored, but not all their events and audit records")
+            for publish in announce:  # after the commit: to the live streams
+                try:
+                    publish()
+                except Exception:
+                    log.exception("stored events could not be handed to the live streams")
         finally:
             for member in group:
                 if member.outcome is None:  # only if something above failed very early
@@ -139,21 +158,6 @@ class LogService:
                     self._queue[0].woken.set()  # its outcome is None: it leads the next group
                 else:
                     self._leading = False
-
-    def _record(self, group: list[_Waiting]) -> None:
-        """The group's events and audit records, in one transaction (after its entries)."""
-        stored = [m for m in group if isinstance(m.outcome, SubmitResult) and m.event is not None]
-        if self._uow is None or not stored:
-            return
-        with self._uow() as uow:
-            for member in stored:
-                result = member.outcome
-                assert isinstance(result, SubmitResult)
-                assert member.event is not None
-                uow.emit(member.event)
-                detail = {"kind": result.kind.value}
-                uow.audit.add(member.who, "agreement.submit", f"log:{result.index}", detail)
-            uow.commit()
 
     def _events(self, outcomes: list[SubmitResult | BaseException]) -> list[Event | None]:
         """One event per message stored; the status is each corridor's once the group is in
