@@ -216,6 +216,19 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     remote.close()
     assert base64.b64decode(entries(live, tokens["observer"])[-1]) == theirs
 
+    # Party B reads the state with its own cosigned history as the reference (nothing signed)
+    out = ok("agreement", "status", cid, "--log-key", "log.pub", "--key", "keys/party-b.key",
+             token=tokens["lb"])  # fmt: skip
+    assert "checkpointed entries are complete" in out
+    remembered = Path("keys/party-b.key.witness.json")
+    honest = remembered.read_text()
+    remembered.write_text(honest.replace('"size": ', '"size": 1'))  # a history not the server's
+    code, _, err = cli("agreement", "diff", cid, "1", "2", "--log-key", "log.pub", "--key",
+                       "keys/party-b.key", token=tokens["lb"])  # fmt: skip
+    assert code == 3
+    assert "fork" in err
+    remembered.write_text(honest)
+
     # The log grew: both parties cosign the new checkpoint (each checks the server's consistency
     # proof against the checkpoint it cosigned before), export it and verify it offline,
     # including that it extends the first checkpoint.

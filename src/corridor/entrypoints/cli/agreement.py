@@ -37,6 +37,12 @@ KeyOption = typer.Option(
 )
 
 
+WitnessKeyOption = typer.Option(
+    None,
+    "--key",
+    help="With --log-key: your private key, so that the log must also extend the history you "
+    "cosigned with it (nothing is signed).",
+)
 LogKeyOption = typer.Option(
     None,
     "--log-key",
@@ -302,10 +308,11 @@ def register(app: typer.Typer) -> None:
         log: str = LogOption,
         token: str | None = TokenOption,
         log_key: str | None = LogKeyOption,
+        key: Path | None = WitnessKeyOption,
         check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
-        with _opened(log, token, create=False, log_key=log_key) as service:
+        with _opened(log, token, create=False, log_key=log_key, key=key) as service:
             state = service.state()
         chosen = (
             [_corridor_state_from(state.corridors, corridor)]
@@ -330,9 +337,10 @@ def register(app: typer.Typer) -> None:
         log: str = LogOption,
         token: str | None = TokenOption,
         log_key: str | None = LogKeyOption,
+        key: Path | None = WitnessKeyOption,
     ) -> None:
         """What changed between two versions, term by term, in words."""
-        with _opened(log, token, create=False, log_key=log_key) as service:
+        with _opened(log, token, create=False, log_key=log_key, key=key) as service:
             print_diff(_corridor_state(service, corridor), v1, v2)
 
     @agreement.command("example")
