@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, text
 
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.domain.agreement import Kind, statement
-from corridor.domain.proposal import ROLES, example_documents
+from corridor.domain.proposal import ROLES, example_documents, example_window_start
 from corridor.errors import CorridorError
 from corridor.ledger import dsse, merkle
 from corridor.ledger.keys import SignerKey
@@ -58,10 +58,14 @@ from corridor.services.log import LogService
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _http import RawClient
 
+from corridor.adapters.clock import FixedClock
 from tests.service.live import LiveServer
 
 TESSERA_LOW, TESSERA_HIGH, TESSERA_CORES = 1500.0, 2900.0, 12
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: The benchmark's clock: a fixed day, so that the example window is ahead of it.
+CLOCK = FixedClock(dt.datetime(2026, 5, 14, 3, 0, tzinfo=dt.UTC))
+START = example_window_start(CLOCK())
 
 
 def keys() -> dict[str, SignerKey]:
@@ -72,7 +76,7 @@ def keys() -> dict[str, SignerKey]:
 
 
 def negotiate(service: AgreementService, signers: dict[str, SignerKey]) -> str:
-    first, second = example_documents({r: k.verifier().text() for r, k in signers.items()})
+    first, second = example_documents({r: k.verifier().text() for r, k in signers.items()}, START)
     cid = str(first["corridor"])
     service.propose(first, signers["intermediary"])
     service.counter(second, signers["party_b"])
@@ -99,12 +103,12 @@ THREADS = 32
 
 def appends(store: LedgerStore, n: int, batch: int, tmp: Path) -> Appends:
     """Incident reports by the three participants in turn."""
-    service = AgreementService(store, parallel=True)
+    service = AgreementService(store, CLOCK, parallel=True)
     signers = keys()
     cid = negotiate(service, signers)
     digest = service.state().corridors[cid].latest.hash  # type: ignore[union-attr]
     roles = list(signers)
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = CLOCK().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def message(i: int) -> bytes:
         key = signers[roles[i % 3]]
@@ -122,7 +126,7 @@ def appends(store: LedgerStore, n: int, batch: int, tmp: Path) -> Appends:
     grouped = n / (time.perf_counter() - start)
 
     # The service's path: request threads each sign and submit; LogService group-commits.
-    log = LogService(store, keys()["intermediary"], tmp / "tiles")
+    log = LogService(store, keys()["intermediary"], tmp / "tiles", CLOCK)
     log.agreement.state()
     groups: list[int] = []
     submit_each = log.agreement.submit_each
@@ -175,16 +179,16 @@ def http_appends(n: int, connections: int, tmp: Path) -> None:
             # the negotiation, signed in a scratch log, then sent entry by entry
             scratch = LedgerStore.open(str(tmp / "scratch.db"))
             signers = keys()
-            cid = negotiate(AgreementService(scratch), signers)
+            cid = negotiate(AgreementService(scratch, CLOCK), signers)
             for envelope in scratch.entries():
                 author = json.loads(dsse.parse(envelope).payload)["predicate"]["author"]
                 auth = {"Authorization": f"Bearer {tokens[author]}"}
                 r = c.post("/v1/agreement/envelopes", content=envelope, headers=auth)
                 assert r.status_code == 200, r.text
-            digest = AgreementService(scratch).state().corridors[cid].latest.hash  # type: ignore[union-attr]
+            digest = AgreementService(scratch, CLOCK).state().corridors[cid].latest.hash  # type: ignore[union-attr]
             scratch.close()
         roles = list(signers)
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = CLOCK().strftime("%Y-%m-%dT%H:%M:%SZ")
         messages = []
         for i in range(n):
             key = signers[roles[i % 3]]

@@ -140,10 +140,13 @@ def peer_direct(
 ) -> float:
     """The same batches, 50 threads, straight through the repository into the database."""
     engine = make_engine(db_url, pool_size=20, sqlite_synchronous=synchronous)
+    from corridor.adapters.clock import system_clock
     from corridor.adapters.crypto_fields import FieldCipher
     from corridor.adapters.events import LocalBus
 
-    uow_factory = lambda: SqlUnitOfWork(engine, LocalBus(), FieldCipher(b"0" * 32), "x")  # noqa: E731
+    uow_factory = lambda: SqlUnitOfWork(  # noqa: E731
+        engine, LocalBus(), FieldCipher(b"0" * 32), "x", system_clock
+    )
     stored = [0]
     lock = threading.Lock()
     until = time.perf_counter() + seconds

@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from corridor.adapters.clock import FixedClock
+from corridor.domain.proposal import example_window_start
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 REFEREE = ROOT.parent / "shared" / "cep" / "validate.py"
+
+#: Where every test's clock starts (never today's date): 05:00 in Andorra on the day of the
+#: Andorra example, an hour before its window opens. Tests pin "now" to it or to fixed
+#: instants near it, so that the suite gives the same answers whatever the machine's date.
+T0 = dt.datetime(2026, 5, 14, 3, 0, tzinfo=dt.UTC)
+#: The example agreement's window as a test makes it at T0: 07:00-15:00 Kyiv, then 09:00-17:00.
+EXAMPLE_START = example_window_start(T0)
+
+
+def fixed_clock() -> FixedClock:
+    """A clock standing at T0 (it moves only when a test moves it)."""
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return fixed_clock()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every ``corridor`` process the tests start (in-process commands, ``corridor serve``,
+    ``corridor demo``) runs on a clock that starts at T0: the one clock (CORRIDOR_CLOCK) of
+    the program, set here once for the whole run."""
+    os.environ["CORRIDOR_CLOCK"] = T0.isoformat()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from corridor.services.agreement import SubmitResult
     from corridor.services.log import LogService
     from corridor.services.plans import PlanJobs
+    from corridor.services.ports import Clock
     from corridor.settings import Settings
 
 
@@ -67,6 +69,7 @@ class Service:
     engine: Engine
     bus: LocalBus
     cipher: FieldCipher
+    clock: Clock
     principals: PrincipalCache = field(default_factory=PrincipalCache)
     checkpointer: SqliteCheckpointer | None = None
     _log: LogService | None = None
@@ -98,23 +101,25 @@ class Service:
 
             key = load_or_create_log_key(self.settings.log_key_file)
             store, folder = LedgerStore(self.engine), self.settings.data_dir / "log"
-            self._log = LogService(store, key, folder, self._record_submissions)
+            self._log = LogService(store, key, folder, self.clock, self._record_submissions)
         return self._log
 
     def _record_submissions(
         self, conn: Connection, entries: list[tuple[Principal | None, SubmitResult, Event]]
     ) -> Callable[[], None]:
         """Events and audit records of stored envelopes, in the transaction that stores them."""
-        published = SqlEvents(conn).add([event for _, _, event in entries])
+        published = SqlEvents(conn, self.clock).add([event for _, _, event in entries])
         self.bus.in_transaction(conn, published)
-        audit = SqlAudit(conn)
+        audit = SqlAudit(conn, self.clock)
         for who, result, _ in entries:
             detail = {"kind": result.kind.value}
             audit.add(who, "agreement.submit", f"log:{result.index}", detail)
         return lambda: self.bus.after_commit(published)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.bus, self.cipher, self.settings.token_secret)
+        return SqlUnitOfWork(
+            self.engine, self.bus, self.cipher, self.settings.token_secret, self.clock
+        )
 
     @property
     def dialect(self) -> str:
@@ -131,8 +136,14 @@ class Service:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
-    """Connect, migrate (unless told not to) and wire the service for ``settings``."""
+def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Service:
+    """Connect, migrate (unless told not to) and wire the service for ``settings``.
+
+    ``clock`` is the one clock of the whole service: by default the system's, or a running
+    clock from ``settings.clock`` (CORRIDOR_CLOCK); tests and the demo pass their own.
+    """
+    if clock is None:
+        clock = clock_from(settings.clock)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
@@ -140,21 +151,20 @@ def bootstrap(settings: Settings, *, migrate: bool = True) -> Service:
         from corridor.services.log import load_or_create_log_key
 
         load_or_create_log_key(settings.log_key_file)  # before workers race to make one
-        _fail_interrupted_plans(engine)
-    bus: LocalBus = PostgresBus(engine) if engine.dialect.name == "postgresql" else LocalBus()
+        _fail_interrupted_plans(engine, clock)
+    bus: LocalBus = (
+        PostgresBus(engine, clock) if engine.dialect.name == "postgresql" else LocalBus()
+    )
     checkpointer = None
     if engine.dialect.name == "sqlite":
         checkpointer = SqliteCheckpointer(engine)
         checkpointer.start()
-    return Service(
-        settings, engine, bus, FieldCipher(settings.registry_key_bytes), checkpointer=checkpointer
-    )
+    cipher = FieldCipher(settings.registry_key_bytes)
+    return Service(settings, engine, bus, cipher, clock, checkpointer=checkpointer)
 
 
-def _fail_interrupted_plans(engine: Engine) -> None:
+def _fail_interrupted_plans(engine: Engine, clock: Clock) -> None:
     """Plans left queued or running by a stopped server will never finish: say so."""
-    from datetime import UTC, datetime
-
     from sqlalchemy import update
 
     from corridor.adapters import orm
@@ -166,6 +176,6 @@ def _fail_interrupted_plans(engine: Engine) -> None:
             .values(
                 status="failed",
                 error="interrupted: the server stopped during planning",
-                finished_at=datetime.now(UTC),
+                finished_at=clock(),
             )
         )

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     tiles_url: str | None = None
     #: The log operator's Ed25519 key (C2SP signed-note text); made on first start if absent.
     log_key_path: Path | None = None
+    #: Run on a clock that starts at this instant (ISO 8601 with offset) and runs on: for a
+    #: rehearsal, a replay of an operation's day, or tests. Unset: the system clock. Refused
+    #: in production.
+    clock: str | None = None
 
     @property
     def log_key_file(self) -> Path:
@@ -82,6 +86,14 @@ class Settings(BaseSettings):
                     "CORRIDOR_REGISTRY_KEY",
                     f"is the public placeholder in a {self.environment} run",
                 )
+        if self.clock:
+            if self.environment == "production":
+                raise InputError(
+                    "CORRIDOR_CLOCK", f"{self.clock!r}: a production run uses the system clock"
+                )
+            from corridor.adapters.clock import parse_instant
+
+            parse_instant("CORRIDOR_CLOCK", self.clock)
         return self
 
 

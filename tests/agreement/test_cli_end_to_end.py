@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_START, fixed_clock
 from typer.testing import CliRunner
 
 from corridor.adapters.ledger_store import LedgerStore
@@ -62,7 +63,7 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         role: (tmp / "keys" / f"{role.replace('_', '-')}.pub").read_text().strip()
         for role in ("party_a", "party_b", "intermediary")
     }
-    first, second = example_documents(pubs)
+    first, second = example_documents(pubs, EXAMPLE_START)
     (tmp / "v1.json").write_text(json.dumps(first))
     (tmp / "v2.json").write_text(json.dumps(second))
     log = ["--log", "ledger.db"]
@@ -83,6 +84,13 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     ok("agreement", "confirm", cid, "--key", "keys/party-a.key", *log, cwd=tmp)
     ok("agreement", "confirm", cid, "--key", "keys/party-b.key", *log, cwd=tmp)
     out["status"] = corridor("agreement", "status", cid, "--check", *log, cwd=tmp)
+    # the same log, asked as of a moment after the window's end (17:00 in Kyiv)
+    out["status_after"] = corridor(
+        "agreement", "status", cid, "--check", "--now", "2026-05-14T17:00+03:00", *log, cwd=tmp
+    )
+    out["status_bad_now"] = corridor(
+        "agreement", "status", cid, "--now", "5pm", *log, cwd=tmp, real=True
+    )
     ok("ledger", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
     for party in ("party-a", "party-b"):
         ok(
@@ -122,7 +130,7 @@ def test_diff_reads_term_by_term(negotiation: dict[str, object]) -> None:
     diff = negotiation["diff"]
     assert isinstance(diff, str)
     assert "largest number of vehicles: changed from 40 to 30" in diff
-    assert "window: start: changed from 2026-12-02T07:00 to 2026-12-02T09:00" in diff
+    assert "window: start: changed from 2026-05-14T07:00 to 2026-05-14T09:00" in diff
     assert "what may go in: added: food, medicine, fuel for generators" in diff
     assert "checkpoints: added Westford gate" in diff
     assert diff.count("largest number of vehicles") == 1
@@ -157,6 +165,33 @@ def test_status_says_ready_after_acceptance_and_confirmation(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ready: yes" in done.stdout
     assert "ceasefire confirmed by both parties on version 2" in done.stdout
+
+
+def test_a_window_that_is_over_is_closed_and_not_ready(negotiation: dict[str, object]) -> None:
+    done = negotiation["status_after"]
+    assert isinstance(done, subprocess.CompletedProcess)
+    assert done.returncode == 1
+    assert "closed (the window ended 2026-05-14 17:00 Europe/Kyiv)" in done.stdout
+    assert "ready: no" in done.stdout
+    assert "[ ] the window ended 2026-05-14 17:00 Europe/Kyiv" in done.stdout
+    bad = negotiation["status_bad_now"]
+    assert isinstance(bad, subprocess.CompletedProcess)
+    assert bad.returncode == 2
+    assert "--now: '5pm' is not an ISO 8601 time" in bad.stderr
+
+
+def test_the_example_is_ahead_of_whoever_runs_it_whenever_they_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example's window starts at the next whole hour of the clock that makes it: run a
+    month later, it is still a corridor ready to be used, not one that closed long ago."""
+    for month, start in enumerate(("2026-05-14T03:00:00Z", "2026-06-14T03:00:00Z")):
+        monkeypatch.setenv("CORRIDOR_CLOCK", start)
+        out = ok("agreement", "example", "--out", f"ex{month}", cwd=tmp_path)
+        assert "ceasefire confirmed by both parties on version 2" in out
+        assert "ready: yes" in out
+        later = ok("agreement", "status", "--log", f"ex{month}/ledger.db", cwd=tmp_path)
+        assert "ceasefire confirmed by both parties on version 2" in later
 
 
 def test_exported_log_verifies_offline_with_both_witnesses(
@@ -239,9 +274,11 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
         role: read_signer(tmp / "keys" / f"{role.replace('_', '-')}.key")
         for role in ("party_a", "party_b", "intermediary")
     }
-    first, _ = example_documents({r: k.verifier().text() for r, k in signers.items()})
+    first, _ = example_documents(
+        {r: k.verifier().text() for r, k in signers.items()}, EXAMPLE_START
+    )
     first["title"] = "a different history"
-    fork = AgreementService(LedgerStore.open(str(tmp / "fork.db")))
+    fork = AgreementService(LedgerStore.open(str(tmp / "fork.db")), fixed_clock())
     fork.propose(first, signers["intermediary"])
     for i in range(8):
         fork.report_incident(cid, signers["intermediary"], f"report {i}")

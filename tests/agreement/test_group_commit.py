@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_START, fixed_clock
 
 from corridor.adapters.ledger_store import LedgerStore, StorageError
 from corridor.domain.agreement import Kind, LogState, statement
@@ -43,7 +44,9 @@ def clock() -> dt.datetime:
 
 def agreed(path: Path, parallel_checks: bool = False) -> tuple[AgreementService, str, str]:
     service = AgreementService(LedgerStore.open(str(path)), clock, parallel=parallel_checks)
-    first, second = example_documents({r: k.verifier().text() for r, k in KEYS.items()})
+    first, second = example_documents(
+        {r: k.verifier().text() for r, k in KEYS.items()}, EXAMPLE_START
+    )
     service.propose(first, KEYS["intermediary"])
     service.counter(second, KEYS["party_b"])
     for role in ("party_a", "party_b"):
@@ -164,7 +167,9 @@ def test_new_only_needs_the_size_it_was_checked_at(tmp_path: Path) -> None:
 def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> None:
     service, cid, digest = agreed(tmp_path / "log.db")
     service.store.close()
-    log = LogService(LedgerStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path)
+    log = LogService(
+        LedgerStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path, fixed_clock()
+    )
     before = log.store.size
     envelopes = mixed(cid, digest, 400, seed=7)
     results: dict[int, object] = {}
@@ -244,7 +249,7 @@ def test_a_repeat_in_a_group_is_renumbered_with_its_first_copy() -> None:
 
 def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path: Path) -> None:
     service, cid, digest = agreed(tmp_path / "log.db")
-    log = LogService(service.store, KEYS["intermediary"], tmp_path)  # type: ignore[arg-type]
+    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock())  # type: ignore[arg-type]
 
     def count(state: LogState) -> int:
         return len(state.corridors[cid].incidents)
@@ -315,7 +320,7 @@ def test_entries_are_stored_with_their_records_or_not_at_all(tmp_path: Path) -> 
         calls.append("record")
         raise RuntimeError("the audit table is gone")
 
-    log = LogService(service.store, KEYS["intermediary"], tmp_path, broken)  # type: ignore[arg-type]
+    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock(), broken)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="audit table"):
         log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert calls == ["record"]
@@ -330,7 +335,7 @@ def test_entries_are_stored_with_their_records_or_not_at_all(tmp_path: Path) -> 
             conn.exec_driver_sql("INSERT INTO seen VALUES (?)", (result.index,))
         return lambda: published.extend(r.index for _, r, _ in entries)
 
-    log = LogService(service.store, KEYS["intermediary"], tmp_path, recording)  # type: ignore[arg-type]
+    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock(), recording)  # type: ignore[arg-type]
     result, _ = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert result.index == size
     assert published == [size]

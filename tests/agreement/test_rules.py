@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_START, T0, fixed_clock
 
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.domain.agreement import Kind, Status, statement
@@ -30,14 +31,15 @@ def keys() -> dict[str, SignerKey]:
 
 @pytest.fixture
 def service(tmp_path: Path) -> AgreementService:
-    clock = lambda: dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # noqa: E731
-    return AgreementService(LedgerStore.open(str(tmp_path / "ledger.db")), clock)
+    return AgreementService(LedgerStore.open(str(tmp_path / "ledger.db")), fixed_clock())
 
 
 @pytest.fixture
 def proposed(service: AgreementService, keys: dict[str, SignerKey]) -> AgreementService:
     """Version 1 (incomplete) by the intermediary, version 2 (complete) by party B."""
-    first, second = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    first, second = example_documents(
+        {r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START
+    )
     service.propose(first, keys["intermediary"])
     service.counter(second, keys["party_b"])
     return service
@@ -50,9 +52,9 @@ def corridor(service: AgreementService):  # type: ignore[no-untyped-def]
 def test_an_incomplete_version_cannot_be_accepted(
     service: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
-    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START)
     service.propose(first, keys["intermediary"])
-    assert corridor(service).status() is Status.DRAFT
+    assert corridor(service).status(T0) is Status.DRAFT
     with pytest.raises(MessageRefused, match="incomplete: what may go in"):
         service.accept(CID, keys["party_a"])
     assert service.store.size == 1
@@ -76,7 +78,7 @@ def test_a_counter_proposal_voids_earlier_acceptances(
     assert state.latest.number == 3
     assert state.latest.document["supersedes"] == state.versions[1].hash
     assert not state.agreed
-    assert "party-a (party_a) accepted version 3 (accepted version 2 only)" in state.missing()
+    assert "party-a (party_a) accepted version 3 (accepted version 2 only)" in state.missing(T0)
 
 
 def test_only_the_parties_accept_and_confirm(
@@ -131,18 +133,18 @@ def test_ready_then_suspension_and_resumption_by_both(
     for role in ("party_a", "party_b"):
         proposed.confirm_start(CID, keys[role])
     state = corridor(proposed)
-    assert state.ready
-    window = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)  # 12:00 in Kyiv: inside the window
+    assert state.ready(T0)
+    window = dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.UTC)  # 13:00 in Kyiv: inside the window
     assert state.status(window) is Status.ACTIVE
     assert state.status(window + dt.timedelta(days=1)) is Status.CLOSED
     proposed.suspend(CID, keys["party_a"], "shelling near Bridge 7")
     state = corridor(proposed)
-    assert state.status() is Status.SUSPENDED
-    assert not state.ready
+    assert state.status(T0) is Status.SUSPENDED
+    assert not state.ready(T0)
     proposed.resume(CID, keys["party_a"])
-    assert corridor(proposed).status() is Status.SUSPENDED  # one party is not enough
+    assert corridor(proposed).status(T0) is Status.SUSPENDED  # one party is not enough
     proposed.resume(CID, keys["party_b"])
-    assert corridor(proposed).status() is Status.CONFIRMED
+    assert corridor(proposed).status(T0) is Status.CONFIRMED
     with pytest.raises(MessageRefused, match="can no longer change"):
         proposed.counter(dict(corridor(proposed).latest.document), keys["party_b"])
 
@@ -162,7 +164,7 @@ def test_acknowledgement_is_recorded_but_is_not_an_approval(
 def test_a_malformed_term_is_an_input_error_naming_the_field(
     service: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
-    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()})
+    first, _ = example_documents({r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START)
     first["max_vehicles"] = "forty"
     with pytest.raises(InputError, match=r"document\.max_vehicles: 'forty'"):
         service.propose(first, keys["intermediary"])
@@ -190,7 +192,9 @@ def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
 def test_two_writers_on_one_log_are_checked_against_each_others_entries(
     proposed: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
-    other = AgreementService(LedgerStore.open(str(proposed.store.engine.url.database)))
+    other = AgreementService(
+        LedgerStore.open(str(proposed.store.engine.url.database)), fixed_clock()
+    )
     proposed.state()  # cached at 2 entries
     other.accept(CID, keys["party_a"])
     other.accept(CID, keys["party_b"])
@@ -201,3 +205,67 @@ def test_two_writers_on_one_log_are_checked_against_each_others_entries(
         other.accept(CID, keys["party_a"], version=1)
     assert [c.index for c in [result]] == [4]
     assert corridor(other).confirmations == {"party_a": corridor(other).latest.hash}
+
+
+def test_a_window_that_is_over_closes_the_corridor_and_is_never_ready(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    for step in (proposed.accept, proposed.confirm_start):
+        for role in ("party_a", "party_b"):
+            step(CID, keys[role])
+    state = corridor(proposed)
+    after = dt.datetime(2026, 5, 14, 14, 0, tzinfo=dt.UTC)  # 17:00 in Kyiv: the window's end
+    assert state.ready(after - dt.timedelta(seconds=1))
+    assert state.status(after) is Status.CLOSED
+    assert not state.ready(after)
+    assert state.describe(after) == "closed (the window ended 2026-05-14 17:00 Europe/Kyiv)"
+    assert "the window ended 2026-05-14 17:00 Europe/Kyiv" in state.missing(after)
+
+
+def test_a_ceasefire_start_after_the_window_is_refused_by_the_log_clock(
+    tmp_path: Path, keys: dict[str, SignerKey]
+) -> None:
+    """The log's own clock judges: a party's statement dated inside the window but sent after
+    it ended is refused, naming the window; nothing is appended."""
+    clock = fixed_clock()
+    service = AgreementService(LedgerStore.open(str(tmp_path / "late.db")), clock)
+    first, second = example_documents(
+        {r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START
+    )
+    service.propose(first, keys["intermediary"])
+    service.counter(second, keys["party_b"])
+    for role in ("party_a", "party_b"):
+        service.accept(CID, keys[role])
+    latest = corridor(service).latest
+    stmt = statement(
+        Kind.CEASEFIRE_START, CID, "party-a", "2026-05-14T08:00:00Z", latest.hash, {"version": 2}
+    )
+    clock.set(dt.datetime(2026, 5, 14, 14, 30, tzinfo=dt.UTC))  # 17:30 Kyiv: the window is over
+    size = service.store.size
+    with pytest.raises(MessageRefused, match=r"the window ended 2026-05-14 17:00 Europe/Kyiv"):
+        service.submit(sign_statement(stmt, keys["party_a"]))
+    assert service.store.size == size
+
+
+def test_replay_refuses_a_ceasefire_start_dated_after_the_window(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    """The statement's own time is what replay can judge by: a confirmation signed after the
+    window's end does not count, in every verifier's replay."""
+    for role in ("party_a", "party_b"):
+        proposed.accept(CID, keys[role])
+    latest = corridor(proposed).latest
+    stmt = statement(
+        Kind.CEASEFIRE_START, CID, "party-a", "2026-05-14T15:00:00Z", latest.hash, {"version": 2}
+    )
+    with pytest.raises(MessageRefused, match="cannot start after it"):
+        proposed.submit(sign_statement(stmt, keys["party_a"]))
+
+
+def test_a_statement_without_a_time_offset_is_refused(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    latest = corridor(proposed).latest
+    stmt = statement(Kind.ACCEPTANCE, CID, "party-a", "tomorrow", latest.hash, {"version": 2})
+    with pytest.raises(MessageRefused, match=r"predicate.at 'tomorrow' is not an ISO 8601 time"):
+        proposed.submit(sign_statement(stmt, keys["party_a"]))

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_START, fixed_clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -101,12 +102,12 @@ def test_forked_checkpoint_is_refused_by_verify_and_by_the_witness(
     honest_tree = MemoryTree()
     for entry in grown:
         honest_tree.append_leaf_hash(leaf_hash(entry))
-    witness.cosign(old, LOG_KEY.verifier(), honest_tree.consistency_proof)
+    witness.cosign(old, LOG_KEY.verifier(), honest_tree.consistency_proof, 1_778_727_600)
     fork_tree = MemoryTree()
     for entry in fork:
         fork_tree.append_leaf_hash(leaf_hash(entry))
     with pytest.raises(WitnessRefused):
-        witness.cosign(fork_cp, LOG_KEY.verifier(), fork_tree.consistency_proof)
+        witness.cosign(fork_cp, LOG_KEY.verifier(), fork_tree.consistency_proof, 1_778_727_600)
 
 
 # -- a real negotiation: every entry signed by its author ---------------------------------------
@@ -119,8 +120,10 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], 
         r: SignerKey.from_seed(r.replace("_", "-"), bytes([i]) * 32) for i, r in enumerate(ROLES)
     }
     store = LedgerStore.open(str(tmp_path_factory.mktemp("neg") / "ledger.db"))
-    service = AgreementService(store)
-    first, second = example_documents({r: s.verifier().text() for r, s in signers.items()})
+    service = AgreementService(store, fixed_clock())
+    first, second = example_documents(
+        {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
+    )
     cid = first["corridor"]
     service.propose(first, signers["intermediary"])
     service.counter(second, signers["party_b"])

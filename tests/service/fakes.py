@@ -6,6 +6,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from conftest import fixed_clock
+
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.domain.operations import CheckIn, Event, PositionReport
 from corridor.services.unit_of_work import UnitOfWork
@@ -107,6 +109,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.audit = FakeAudit()
         self.drafts = FakeDrafts()
         self.cipher = FieldCipher(bytes(range(32)))
+        self.clock = fixed_clock()
         self.commits = 0
         self.committed_events: list[Event] = []
         self.lock = threading.Lock()

@@ -6,6 +6,8 @@ import base64
 import json
 from pathlib import Path
 
+from conftest import EXAMPLE_START, T0
+
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.ledger.keys import SignerKey
@@ -30,23 +32,29 @@ def post_envelope(api: Api, who: str, envelope: bytes) -> dict[str, object]:
 
 def negotiate(api: Api) -> tuple[dict[str, SignerKey], str]:
     signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
-    first, second = example_documents({r: s.verifier().text() for r, s in signers.items()})
+    first, second = example_documents(
+        {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
+    )
     corridor = first["corridor"]
-    post_envelope(api, "coordinator", negotiation.proposal(first, signers["intermediary"]))
+    post_envelope(api, "coordinator", negotiation.proposal(first, signers["intermediary"], T0))
     v1 = api.get("liaison-b", f"/v1/corridors/{corridor}").json()["versions"][0]
-    post_envelope(api, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"]))
+    post_envelope(
+        api, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0)
+    )
     v2 = api.get("liaison-a", f"/v1/corridors/{corridor}").json()["versions"][1]
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
         post_envelope(
             api,
             who,
-            negotiation.on_version(Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"]),
+            negotiation.on_version(Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"], T0),
         )
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
         post_envelope(
             api,
             who,
-            negotiation.on_version(Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"]),
+            negotiation.on_version(
+                Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"], T0
+            ),
         )
     return signers, corridor
 
@@ -87,7 +95,7 @@ def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:
     v2 = api.get("observer", f"/v1/corridors/{corridor}").json()["versions"][1]
     # The intermediary tries to withdraw in party A's name with its own key.
     forged = negotiation.on_version(
-        Kind.WITHDRAWAL, corridor, SignerKey.generate("party-a"), 2, v2["hash"], reason="x"
+        Kind.WITHDRAWAL, corridor, SignerKey.generate("party-a"), 2, v2["hash"], T0, reason="x"
     )
     r = api.client.post(
         "/v1/agreement/envelopes",
@@ -119,7 +127,9 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
             got = api.get(who, "/v1/log/proof/consistency", params={"first": a, "second": b}).json()
             return [base64.b64decode(h) for h in got["proof"]]
 
-        cosigned = witness.cosign(note.encode(), VerifierKey.parse(log_key), proof)
+        cosigned = witness.cosign(
+            note.encode(), VerifierKey.parse(log_key), proof, int(T0.timestamp())
+        )
         r = api.post(
             who,
             "/v1/log/cosignatures",

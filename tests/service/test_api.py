@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+from conftest import T0 as CLOCK_START
 from sqlalchemy import select
 
 from corridor.adapters import orm
@@ -268,3 +270,32 @@ def test_notifications_are_acknowledged_by_the_addressed_party_only(api: Api) ->
     assert api.post("liaison-a", f"/v1/notifications/{ident}/ack", {}).json() == {"created": False}
     acks = api.get("coordinator", "/v1/notifications").json()[0]["acknowledgements"]
     assert [(a["party"], a["note"]) for a in acks] == [("A", "seen")]
+
+
+def test_the_service_tells_its_clock_to_anyone(sqlite_api: Api) -> None:
+    """The dashboard shows every time by the service's clock (here the tests' T0, running)."""
+    r = sqlite_api.client.get("/v1/clock")
+    assert r.status_code == 200
+    now = dt.datetime.fromisoformat(r.json()["now"])
+    assert CLOCK_START <= now < CLOCK_START + dt.timedelta(minutes=10)
+    assert r.json()["rate"] == 1.0
+
+
+def test_a_time_with_an_offset_is_stored_as_the_same_instant(api: Api) -> None:
+    """A device 2 hours east of UTC reports 07:00+02:00: that is 05:00 UTC on every database
+    (SQLite keeps no offset; a time stored as written would come back two hours late)."""
+    body = {
+        "positions": [
+            {
+                "client_id": "tz-1",
+                "vehicle": "D1/bus/0",
+                "at": "2026-05-14T07:00:00+02:00",
+                "lat": 42.5,
+                "lon": 1.5,
+            }
+        ]
+    }
+    assert api.post("driver", "/v1/positions", body).status_code == 200
+    latest = {p["vehicle"]: p for p in api.get("coordinator", "/v1/positions/latest").json()}
+    at = dt.datetime.fromisoformat(latest["D1/bus/0"]["at"].replace("Z", "+00:00"))
+    assert at == dt.datetime(2026, 5, 14, 5, 0, tzinfo=dt.UTC)

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import run_cli
+from conftest import EXAMPLE_START, fixed_clock, run_cli
 
 from corridor.adapters.remote_log import RemoteLog
 from corridor.domain.agreement import Kind, statement
@@ -83,7 +83,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         role: Path(f"keys/{role.replace('_', '-')}.pub").read_text().strip()
         for role in ("party_a", "party_b", "intermediary")
     }
-    first, second = example_documents(pubs)
+    first, second = example_documents(pubs, EXAMPLE_START)
     cid = str(first["corridor"])
     Path("v1.json").write_text(json.dumps(first))
     Path("v2.json").write_text(json.dumps(second))
@@ -113,6 +113,16 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     for party, token in (("party-a", "la"), ("party-b", "lb")):
         ok("agreement", "confirm", cid, "--key", f"keys/{party}.key", token=tokens[token])
     assert "ready: yes" in ok("agreement", "status", cid, "--check", token=tokens["observer"])
+    # The API and the CLI say the same of the corridor at the same instant.
+    http = httpx.get(
+        f"{live.url}/v1/corridors/{cid}", headers={"Authorization": f"Bearer {tokens['observer']}"}
+    ).json()
+    said = ok("agreement", "status", cid, "--now", http["as_of"], token=tokens["observer"])
+    assert f"corridor {cid}: {http['description']}\n" in said
+    assert f"ready: {'yes' if http['ready'] else 'no'}" in said
+    assert [f"[{'x' if i['ok'] else ' '}] {i['text'].strip()}" for i in http["checklist"]] == [
+        line.strip() for line in said.splitlines() if line.strip().startswith("[")
+    ]
     first_checkpoint = witnessed(live, tokens, ok, capsys)
     code, _, err = cli("agreement", "status", cid, token=tokens["observer"])
     assert "without --log-key, nothing shows the server sent every entry" in err
@@ -192,7 +202,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
             return super().append_many(envelopes, expect_size, new_only, before_commit)
 
     remote = Interleaved(live.url, tokens["la"])
-    mine = AgreementService(remote)
+    mine = AgreementService(remote, fixed_clock())
     result = mine.report_incident(cid, read_signer(Path("keys/party-a.key")), "all clear")
     served = entries(live, tokens["observer"])
     assert base64.b64decode(served[-2]) == theirs
@@ -212,7 +222,9 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     )  # fmt: skip
     remote = Interleaved(live.url, tokens["la"])
     with pytest.raises(MessageRefused, match=r"closed \(withdrawn\).*said the server"):
-        AgreementService(remote).report_incident(cid, read_signer(Path("keys/party-a.key")), "x")
+        AgreementService(remote, fixed_clock()).report_incident(
+            cid, read_signer(Path("keys/party-a.key")), "x"
+        )
     remote.close()
     assert base64.b64decode(entries(live, tokens["observer"])[-1]) == theirs
 

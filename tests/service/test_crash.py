@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
@@ -98,16 +99,18 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(
             ).json()["token"]
             # The log gets a few signed entries before the load starts.
             signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
-            _, first = example_documents({r: s.verifier().text() for r, s in signers.items()})
+            _, first = example_documents(
+                {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
+            )
             first = {**first, "version": 1, "supersedes": None}  # the complete terms, as v1
-            env = negotiation.proposal(first, signers["intermediary"])
+            env = negotiation.proposal(first, signers["intermediary"], T0)
             r = c.post("/v1/agreement/envelopes", content=env, headers=_auth(coord))
             assert r.status_code == 200, r.text
             v1 = c.get(f"/v1/corridors/{first['corridor']}", headers=_auth(coord)).json()[
                 "versions"
             ][0]
             accept = negotiation.on_version(
-                Kind.ACCEPTANCE, first["corridor"], signers["party_a"], 1, v1["hash"]
+                Kind.ACCEPTANCE, first["corridor"], signers["party_a"], 1, v1["hash"], T0
             )
             assert (
                 c.post("/v1/agreement/envelopes", content=accept, headers=_auth(coord)).status_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -49,6 +50,9 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
         r"complies with the agreement: True",
         out,
     )
+    # The demo's replay and the service agree on the time: the operation's day, in its zone.
+    assert "6. replaying the first hour (06:00-07:00 Europe/Andorra)" in out
+    assert "The service's clock now reads 07:00 Europe/Andorra" in out
     sent = int(re.search(r"(\d+) position reports", out).group(1))  # type: ignore[union-attr]
     assert sent > 100
     assert f"Open the dashboard:  http://127.0.0.1:{port}/" in out
@@ -57,7 +61,14 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(orm.positions)).scalar_one() == sent
         assert conn.execute(select(func.count()).select_from(orm.evacuees)).scalar_one() == 12
+        received = conn.execute(
+            select(func.min(orm.positions.c.received_at), func.max(orm.positions.c.received_at))
+        ).one()
     engine.dispose()
+    # every report was received on the service's clock, in the replayed hour (04:00-05:00 UTC)
+    first, last = (dt.datetime.fromisoformat(str(t)).replace(tzinfo=dt.UTC) for t in received)
+    assert dt.datetime(2026, 5, 14, 4, 0, tzinfo=dt.UTC) <= first
+    assert last <= dt.datetime(2026, 5, 14, 5, 1, tzinfo=dt.UTC)
     # A second run starts afresh in the same folder; a folder of other files is refused.
     other = tmp_path / "mine"
     other.mkdir()

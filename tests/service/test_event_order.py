@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from conftest import fixed_clock
 from sqlalchemy import Engine, text
 
 from corridor.adapters.db import SqlEvents, make_engine, upgrade
@@ -36,12 +37,14 @@ def test_a_later_transaction_takes_its_event_ids_only_after_the_earlier_one_comm
 ) -> None:
     first = engine.connect()
     first.begin()
-    (early,) = SqlEvents(first).add([Event("incidents", {"n": 1})])
+    (early,) = SqlEvents(first, fixed_clock()).add([Event("incidents", {"n": 1})])
     got: list[int] = []
 
     def second() -> None:
         with engine.connect() as conn, conn.begin():
-            got.extend(e.id for e in SqlEvents(conn).add([Event("incidents", {"n": 2})]))
+            got.extend(
+                e.id for e in SqlEvents(conn, fixed_clock()).add([Event("incidents", {"n": 2})])
+            )
 
     thread = threading.Thread(target=second)
     thread.start()
@@ -52,11 +55,13 @@ def test_a_later_transaction_takes_its_event_ids_only_after_the_earlier_one_comm
         time.sleep(0.01)
     assert not got
     with engine.connect() as reader:
-        assert SqlEvents(reader).since(0) == []  # nothing is visible, not even a later id
+        assert (
+            SqlEvents(reader, fixed_clock()).since(0) == []
+        )  # nothing is visible, not even a later id
     first.commit()
     first.close()
     thread.join(30)
     assert not thread.is_alive()
     assert got[0] > early.id
     with engine.connect() as reader:
-        assert [e.id for e in SqlEvents(reader).since(0)] == [early.id, got[0]]
+        assert [e.id for e in SqlEvents(reader, fixed_clock()).since(0)] == [early.id, got[0]]

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import run_referee
+from conftest import T0, run_referee
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES
@@ -50,7 +50,7 @@ def agree(
         max_vehicles=max_vehicles,
         window=window,
     )
-    post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"]))
+    post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
     v1 = api.get("coordinator", f"/v1/corridors/{doc['corridor']}").json()
     assert v1["missing"] == [] or all("accepted" in m or "confirmed" in m for m in v1["missing"])
     digest = v1["versions"][0]["hash"]
@@ -58,7 +58,7 @@ def agree(
         post_envelope(
             api,
             who,
-            negotiation.on_version(Kind.ACCEPTANCE, doc["corridor"], signers[role], 1, digest),
+            negotiation.on_version(Kind.ACCEPTANCE, doc["corridor"], signers[role], 1, digest, T0),
         )
 
 

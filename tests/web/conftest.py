@@ -1,11 +1,13 @@
 """Fixtures of the dashboard's end-to-end tests: the real server, accounts, a real browser.
 
 ``running_server`` starts ``corridor serve`` as a subprocess on a free port with a fresh data
-directory (SQLite), exactly as an operator would, reads the admin token it prints on its first
-run, and stops it afterwards by its process id. ``with_accounts`` makes one user and token per
-role through the admin API. ``browser`` drives Debian's Chromium through playwright (never a
-downloaded browser); the tests skip, saying why, where ``/usr/bin/chromium`` (or
-``$CORRIDOR_TEST_CHROMIUM``) is missing. Screenshots go to ``test-artifacts/web/`` (ignored).
+directory (SQLite), exactly as an operator would (on the tests' clock, ``CORRIDOR_CLOCK``),
+reads the admin token it prints on its first run, and stops it afterwards by its process id.
+``with_accounts`` makes one user and token per role through the admin API. Each tab's clock is
+installed at the service's time with Playwright's clock. ``browser`` drives Debian's Chromium
+through playwright (never a downloaded browser); the tests skip, saying why, where
+``/usr/bin/chromium`` (or ``$CORRIDOR_TEST_CHROMIUM``) is missing. Screenshots go to
+``test-artifacts/web/`` (ignored).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,24 +70,27 @@ class Server:
         assert r.status_code < 300, f"{method} {path} as {who}: {r.status_code} {r.text}"
         return r.json() if r.content else None
 
+    def now(self) -> datetime:
+        """The service's clock (it starts at the tests' T0 and runs on)."""
+        return datetime.fromisoformat(self.ok("GET", "/v1/clock")["now"])
+
     def has_route(self, method: str, path: str) -> bool:
         """Whether the service's OpenAPI schema offers ``method path``."""
         schema = httpx.get(self.url + "/openapi.json", timeout=10).json()
         return method.lower() in schema.get("paths", {}).get(path, {})
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 @contextlib.contextmanager
-def running_server(data_dir: Path) -> Iterator[Server]:
-    """``corridor serve`` on a free port with SQLite in ``data_dir``, stopped by its pid.
+def running_server(data_dir: Path, clock: str | None = None) -> Iterator[Server]:
+    """``corridor serve`` on a free port with SQLite in ``data_dir``, stopped by its pid; on
+    the tests' clock unless ``clock`` (an ISO 8601 instant) says where it starts.
 
     On its first run the service prints the admin token once; it is read there, as an operator
     would.
     """
     env = {**os.environ, "CORRIDOR_ENVIRONMENT": "local", "PYTHONUNBUFFERED": "1"}
+    if clock is not None:
+        env["CORRIDOR_CLOCK"] = clock
     port = free_port()
     log_path = data_dir / "serve.log"
     log = log_path.open("w")
@@ -158,7 +163,7 @@ def report_position(server: Server, vehicle: str, lat: float, lon: float) -> Non
             {
                 "client_id": uuid.uuid4().hex,
                 "vehicle": vehicle,
-                "at": now_iso(),
+                "at": server.now().isoformat(),
                 "lat": lat,
                 "lon": lon,
                 "speed_kmh": 30.0,
@@ -208,6 +213,8 @@ class Dashboard:
                 else (self.outside.append(route.request.url), route.abort())
             ),
         )
+        # The browser's own clock reads the service's time, as a well-set device would.
+        self.context.clock.install(time=server.now())
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
@@ -24,9 +25,10 @@ pytestmark = pytest.mark.browser
 ZONE = "Europe/Kyiv"
 
 
-def window_ending_in(minutes: int) -> dict[str, Any]:
-    """An 8-hour window, in the corridor's own time zone, that ends ``minutes`` from now."""
-    end = dt.datetime.now(ZoneInfo(ZONE)) + dt.timedelta(minutes=minutes)
+def window_ending_in(server: Server, minutes: int) -> dict[str, Any]:
+    """An 8-hour window, in the corridor's own time zone, that ends ``minutes`` after the
+    service's now."""
+    end = server.now().astimezone(ZoneInfo(ZONE)) + dt.timedelta(minutes=minutes)
     start = end - dt.timedelta(hours=8)
     return {"start": start.strftime("%Y-%m-%dT%H:%M"), "duration_hours": 8, "time_zone": ZONE}
 
@@ -37,12 +39,14 @@ def badge(page: Any) -> str:
 
 def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dashboard: Any) -> None:
     signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
-    first, second = example_documents({r: s.verifier().text() for r, s in signers.items()})
-    # The window is today's, so that the clock has something to count: 15 minutes are left.
-    first["window"] = window_ending_in(15)
-    second["window"] = window_ending_in(15)
+    first, second = example_documents(
+        {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
+    )
+    # The window is open now, so that the clock has something to count: 15 minutes are left.
+    first["window"] = window_ending_in(server, 15)
+    second["window"] = window_ending_in(server, 15)
     corridor = first["corridor"]
-    post_envelope(server, "coordinator", negotiation.proposal(first, signers["intermediary"]))
+    post_envelope(server, "coordinator", negotiation.proposal(first, signers["intermediary"], T0))
 
     d = dashboard()
     d.sign_in("coordinator")
@@ -60,7 +64,7 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
     # Party B counters; the page shows version 2 and what changed, without a reload.
     v1 = server.ok("GET", f"/v1/corridors/{corridor}", "liaison_b")["versions"][0]
     post_envelope(
-        server, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"])
+        server, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0)
     )
     d.page.locator("#versions tbody tr", has_text="v2").wait_for(timeout=10_000)
     diff = d.page.locator("#diff-out")
@@ -83,7 +87,7 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
             post_envelope(
                 server,
                 who,
-                negotiation.on_version(kind, corridor, signers[role], 2, v2["hash"]),
+                negotiation.on_version(kind, corridor, signers[role], 2, v2["hash"], T0),
             )
 
     d.page.locator("#corridor-summary .state[data-ready='true']").wait_for(timeout=10_000)
@@ -110,7 +114,7 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
         server,
         "liaison-b",
         negotiation.on_version(
-            Kind.SUSPENSION, corridor, signers["party_b"], 2, v2["hash"], reason="shelling"
+            Kind.SUSPENSION, corridor, signers["party_b"], 2, v2["hash"], T0, reason="shelling"
         ),
     )
     for page in (d.page, a.page):

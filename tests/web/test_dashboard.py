@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Server, now_iso, report_position
+from .conftest import Server, report_position
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +151,7 @@ def _register_and_board(server: Server) -> None:
             "kind": "boarding",
             "vehicle": VEHICLE,
             "place": "G1",
-            "at": now_iso(),
+            "at": server.now().isoformat(),
             "people": {"vulnerable": 1, "general": 1},
             "evacuees": ids,
         },
@@ -241,7 +241,7 @@ def test_text_from_the_service_is_never_run_as_markup(server: Server, dashboard:
             {
                 "client_id": uuid.uuid4().hex,
                 "vehicle": evil,
-                "at": now_iso(),
+                "at": server.now().isoformat(),
                 "lat": 42.5,
                 "lon": 1.5,
             }
@@ -257,7 +257,7 @@ def test_text_from_the_service_is_never_run_as_markup(server: Server, dashboard:
             "kind": "other",
             "severity": "info",
             "description": evil,
-            "at": now_iso(),
+            "at": server.now().isoformat(),
             "vehicle": evil,
         },
     )

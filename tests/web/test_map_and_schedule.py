@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import uuid
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
@@ -22,13 +24,16 @@ from .conftest import ROOT, Server, post_envelope, running_server, with_accounts
 pytestmark = pytest.mark.browser
 
 EXAMPLE = ROOT / "examples" / "andorra"
+#: This module's service runs on the example operation's day: 10:00 in Andorra, four hours into
+#: its 06:00-18:00 window (a rehearsal, as far as the service knows).
+OPERATION_TIME = "2026-05-14T10:00:00+02:00"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[Server]:
     """A service of its own: a plan is checked against the corridor agreed on its server, and
     the other tests agree a corridor elsewhere in the world."""
-    with running_server(tmp_path_factory.mktemp("andorra-data")) as s:
+    with running_server(tmp_path_factory.mktemp("andorra-data"), clock=OPERATION_TIME) as s:
         yield with_accounts(s)
 
 
@@ -36,7 +41,7 @@ def agree_on_the_example(server: Server) -> None:
     """Both parties accept and confirm a corridor over the example's checkpoints and window:
     the service publishes only a plan that keeps to an agreed corridor."""
     signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
-    doc, _ = example_documents({r: s.verifier().text() for r, s in signers.items()})
+    doc, _ = example_documents({r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START)
     doc.update(
         corridor="encamp-escaldes-1",
         title="Encamp to Escaldes evacuation corridor",
@@ -54,11 +59,13 @@ def agree_on_the_example(server: Server) -> None:
         max_vehicles=40,
     )
     doc["evacuee_rights"]["special_care"] = "the sick and wounded first, with a medic"
-    post_envelope(server, "coordinator", negotiation.proposal(doc, signers["intermediary"]))
+    post_envelope(server, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
     v1 = server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["versions"][0]
     for kind in (Kind.ACCEPTANCE, Kind.CEASEFIRE_START):
         for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-            envelope = negotiation.on_version(kind, doc["corridor"], signers[role], 1, v1["hash"])
+            envelope = negotiation.on_version(
+                kind, doc["corridor"], signers[role], 1, v1["hash"], T0
+            )
             post_envelope(server, who, envelope)
     assert server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["ready"]
 
@@ -156,38 +163,53 @@ def test_the_schedule_draws_every_vehicle_and_lane_of_the_plan(
     d.shot("schedule-liaison_a")
 
 
-def test_a_replayed_operation_runs_on_its_own_clock(
+def test_the_window_clock_and_the_schedule_read_the_services_clock(
     server: Server, planned: dict[str, Any], dashboard: Any
 ) -> None:
-    """Reports dated on the operation's day (a rehearsal, or the demo's replay) set the clock:
-    the window is open, not long closed, and the Gantt's "now" line is drawn."""
+    """The page counts the window on the service's clock, in the corridor's time zone, and
+    says which zone; the Gantt's "now" line is drawn at the same time."""
     d = dashboard()
     d.sign_in("observer")
-    assert "Window closed" in d.page.locator("#window-clock").inner_text()
-    # 10:00 in Andorra on the example's day: 8 h left in its 06:00-18:00 window.
     body = {
         "positions": [
             {
-                "client_id": f"replay-{uuid.uuid4().hex[:8]}",
+                "client_id": f"live-{uuid.uuid4().hex[:8]}",
                 "vehicle": "D1/bus/0",
-                "at": "2026-05-14T10:00:00+02:00",
+                "at": server.now().isoformat(),
                 "lat": 42.5266,
                 "lon": 1.5673,
             }
         ]
     }
     assert server.ok("POST", "/v1/positions", "driver", json=body)["accepted"] == 1
+    clock = d.page.locator("#window-clock")
+    clock.locator(".clock-main", has_text="left in the window").wait_for(timeout=10_000)
+    text = clock.inner_text()
+    # 10:00 in Andorra on the example's day: 8 h left in its 06:00-18:00 window.
+    assert re.search(r"(7 h 5\d min|8 h 00 min) left in the window", text), text
+    assert "Europe/Andorra" in text
+    assert "replay" not in text  # this device's clock agrees with the service's
+    row = d.page.locator('#vehicle-table tr[data-vehicle="D1/bus/0"]')
+    row.filter(has_text="at K-SUD").wait_for(timeout=10_000)
+    d.view("schedule")
+    d.page.locator("svg.gantt .now-line").first.wait_for(state="attached")
+    assert "Now 10:0" in d.page.locator(".schedule-summary").inner_text()
+    d.shot("schedule-now")
+
+
+def test_a_device_with_a_wrong_clock_still_shows_the_operations_time(
+    server: Server, planned: dict[str, Any], dashboard: Any
+) -> None:
+    """A tablet whose clock is half a year off counts the window on the service's clock and
+    says that the operation's time is not its own (a rehearsal, or a replay)."""
+    d = dashboard()
+    d.context.clock.set_system_time(server.now() + dt.timedelta(days=200))
+    d.sign_in("observer")
     clock = d.page.locator("#window-clock.replay")
     clock.wait_for(timeout=10_000)
     text = clock.inner_text()
     assert re.search(r"(7 h 5\d min|8 h 00 min) left in the window", text), text
-    assert "replay: operation time 14 May, 10:0" in text
-    row = d.page.locator('#vehicle-table tr[data-vehicle="D1/bus/0"]')
-    assert "at K-SUD" in row.inner_text()
-    d.view("schedule")
-    d.page.locator("svg.gantt .now-line").first.wait_for(state="attached")
-    assert "Now 10:0" in d.page.locator(".schedule-summary").inner_text()
-    d.shot("schedule-replay")
+    assert "operation time 14 May, 10:0" in text
 
 
 def test_a_driver_sees_only_the_trips_of_its_own_vehicle(

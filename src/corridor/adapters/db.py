@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,6 +22,9 @@ from corridor.adapters import orm
 from corridor.domain.access import Principal, Role
 from corridor.domain.operations import CheckIn, Event, Incident, PositionReport
 
+if TYPE_CHECKING:
+    from corridor.services.ports import Clock
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 0x636F7272  # "corr": one worker migrates, the others wait
 
@@ -31,10 +34,6 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> Engine:
@@ -140,15 +139,19 @@ def _insert(conn: Connection, table: Any) -> Any:
 
 
 class _Repo:
-    def __init__(self, conn: Connection) -> None:
+    """One table's queries over the unit of work's connection; ``clock`` stamps what it writes
+    (the service's one clock: see :mod:`corridor.adapters.clock`)."""
+
+    def __init__(self, conn: Connection, clock: Clock) -> None:
         self.conn = conn
+        self.now = clock
 
 
 class SqlAccounts(_Repo):
     def add_organisation(self, name: str) -> int:
         row = self.conn.execute(
             insert(orm.organisations)
-            .values(name=name, created_at=now())
+            .values(name=name, created_at=self.now())
             .returning(orm.organisations.c.id)
         )
         return int(row.scalar_one())
@@ -175,7 +178,7 @@ class SqlAccounts(_Repo):
                 name=name,
                 role=role.value,
                 vehicle=vehicle,
-                created_at=now(),
+                created_at=self.now(),
                 disabled=False,
             )
             .returning(orm.users.c.id)
@@ -198,7 +201,7 @@ class SqlAccounts(_Repo):
     def add_token(self, user_id: int, token_hash: str, label: str) -> int:
         row = self.conn.execute(
             insert(orm.tokens)
-            .values(user_id=user_id, token_hash=token_hash, label=label, created_at=now())
+            .values(user_id=user_id, token_hash=token_hash, label=label, created_at=self.now())
             .returning(orm.tokens.c.id)
         )
         return int(row.scalar_one())
@@ -207,7 +210,7 @@ class SqlAccounts(_Repo):
         res = self.conn.execute(
             update(orm.tokens)
             .where(orm.tokens.c.id == token_id, orm.tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now())
+            .values(revoked_at=self.now())
         )
         return bool(res.rowcount)
 
@@ -237,7 +240,7 @@ class SqlAudit(_Repo):
     def add(self, who: Principal | None, action: str, subject: str, detail: dict[str, Any]) -> None:
         self.conn.execute(
             insert(orm.audit).values(
-                at=now(),
+                at=self.now(),
                 user_id=who.user_id if who else None,
                 role=who.role.value if who else "system",
                 action=action,
@@ -268,7 +271,7 @@ class SqlEvents(_Repo):
             return []
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
-        at = now()
+        at = self.now()
         rows = [
             {"at": at, "topic": e.topic, "vehicle": e.vehicle, "party": e.party, "data": e.data}
             for e in events
@@ -303,7 +306,7 @@ class SqlPositions(_Repo):
         """Store new reports; return the (vehicle, client_id) pairs actually inserted."""
         if not reports:
             return set()
-        received = now()
+        received = self.now()
         rows = [
             {
                 "vehicle": r.vehicle,
@@ -367,7 +370,7 @@ class SqlCheckIns(_Repo):
                 at=c.at,
                 people=c.people,
                 evacuees=list(c.evacuees),
-                received_at=now(),
+                received_at=self.now(),
                 user_id=user_id,
             )
             .on_conflict_do_nothing(index_elements=["vehicle", "client_id"])
@@ -393,7 +396,7 @@ class SqlCheckIns(_Repo):
                 r.kind,
                 r.vehicle,
                 r.place,
-                utc(r.at) or now(),
+                utc(r.at) or self.now(),
                 dict(r.people),
                 tuple(r.evacuees),
             )
@@ -415,7 +418,7 @@ class SqlIncidents(_Repo):
                 vehicle=i.vehicle,
                 lat=i.lat,
                 lon=i.lon,
-                received_at=now(),
+                received_at=self.now(),
             )
             .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
             .returning(orm.incidents.c.id)
@@ -449,7 +452,7 @@ class SqlNotifications(_Repo):
                 parties=parties,
                 subject=subject,
                 body=body,
-                created_at=now(),
+                created_at=self.now(),
                 user_id=user_id,
             )
             .returning(orm.notifications.c.id)
@@ -491,7 +494,11 @@ class SqlNotifications(_Repo):
         stmt = (
             _insert(self.conn, orm.acknowledgements)
             .values(
-                notification_id=notification_id, party=party, user_id=user_id, at=now(), note=note
+                notification_id=notification_id,
+                party=party,
+                user_id=user_id,
+                at=self.now(),
+                note=note,
             )
             .on_conflict_do_nothing(index_elements=["notification_id", "party"])
             .returning(orm.acknowledgements.c.id)
@@ -535,7 +542,9 @@ class SqlScenarios(_Repo):
     def add(self, name: str, source: str, base_dir: str, user_id: int) -> int:
         row = self.conn.execute(
             insert(orm.scenarios)
-            .values(name=name, source=source, base_dir=base_dir, created_at=now(), user_id=user_id)
+            .values(
+                name=name, source=source, base_dir=base_dir, created_at=self.now(), user_id=user_id
+            )
             .returning(orm.scenarios.c.id)
         )
         return int(row.scalar_one())
@@ -572,7 +581,7 @@ class SqlPlans(_Repo):
                 status="queued",
                 progress=0.0,
                 params=params,
-                created_at=now(),
+                created_at=self.now(),
                 user_id=user_id,
             )
             .returning(orm.plans.c.id)
@@ -609,7 +618,7 @@ class SqlPlans(_Repo):
 
 class SqlDrafts(_Repo):
     def add(self, party: str, title: str, body: dict[str, Any], user_id: int) -> int:
-        t = now()
+        t = self.now()
         row = self.conn.execute(
             insert(orm.drafts)
             .values(
@@ -628,7 +637,9 @@ class SqlDrafts(_Repo):
 
     def set_fields(self, draft_id: int, **values: Any) -> None:
         self.conn.execute(
-            update(orm.drafts).where(orm.drafts.c.id == draft_id).values(updated_at=now(), **values)
+            update(orm.drafts)
+            .where(orm.drafts.c.id == draft_id)
+            .values(updated_at=self.now(), **values)
         )
 
 

@@ -19,11 +19,15 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, make_url, text
 
 from corridor.adapters.db import SqlEvents, notify_payload
 from corridor.domain.operations import Event
+
+if TYPE_CHECKING:
+    from corridor.services.ports import Clock
 
 CHANNEL = "corridor_events"
 log = logging.getLogger(__name__)
@@ -89,9 +93,10 @@ class LocalBus:
 class PostgresBus(LocalBus):
     """LISTEN/NOTIFY across every worker serving one PostgreSQL database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         super().__init__()
         self._engine = engine
+        self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_id = 0
@@ -107,7 +112,7 @@ class PostgresBus(LocalBus):
     def start(self) -> None:
         if self._thread is None:
             with self._engine.connect() as conn:
-                self._last_id = SqlEvents(conn).last_id()
+                self._last_id = SqlEvents(conn, self._clock).last_id()
             self._thread = threading.Thread(target=self._run, name="corridor-listen", daemon=True)
             self._thread.start()
 
@@ -139,7 +144,7 @@ class PostgresBus(LocalBus):
         raw = json.loads(payload)
         if raw.get("fetch"):
             with self._engine.connect() as conn:
-                events = SqlEvents(conn).by_ids([int(raw["id"])])
+                events = SqlEvents(conn, self._clock).by_ids([int(raw["id"])])
         else:
             events = [Event(raw["topic"], raw["data"], raw["vehicle"], raw["party"], raw["id"])]
         for e in events:
@@ -148,7 +153,7 @@ class PostgresBus(LocalBus):
 
     def _catch_up(self) -> None:
         with self._engine.connect() as conn:
-            missed = SqlEvents(conn).since(self._last_id)
+            missed = SqlEvents(conn, self._clock).since(self._last_id)
         if missed:
             self._last_id = max(e.id or 0 for e in missed)
             self.dispatch(missed)

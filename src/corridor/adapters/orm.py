@@ -7,6 +7,9 @@ not personal.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 
@@ -35,7 +39,33 @@ metadata = MetaData(
 )
 # BigInteger ids on PostgreSQL; SQLite needs INTEGER PRIMARY KEY for its rowid alias.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-When = DateTime(timezone=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC on every database and read back aware.
+
+    SQLite keeps no offset: a report made at 07:00+02:00 stored as written would read back as
+    07:00 UTC, two hours off. Every value is turned to UTC before it is stored; a time without
+    an offset is refused (nobody can tell which instant it means).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a stored time needs its UTC offset: {value.isoformat()}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+When = UtcDateTime()
 
 organisations = Table(
     "organisations",

@@ -127,6 +127,10 @@ def parse_statement(obj: Any, index: int, payload_sha256: str, signer_key: str) 
     for key in ("corridor", "author", "at"):
         if not isinstance(predicate.get(key), str) or not predicate[key]:
             raise Refused(f"predicate.{key} must be a non-empty string")
+    if _instant(predicate["at"]) is None:
+        raise Refused(
+            f"predicate.at {predicate['at'][:40]!r} is not an ISO 8601 time with a UTC offset"
+        )
     return Message(
         index=index,
         kind=kind,
@@ -138,6 +142,21 @@ def parse_statement(obj: Any, index: int, payload_sha256: str, signer_key: str) 
         subject_digest=subject[0]["digest"]["sha256"],
         predicate=predicate,
     )
+
+
+def _instant(text: str) -> dt.datetime | None:
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def message_time(message: Message) -> dt.datetime:
+    """When the author says it signed the message (``predicate.at``)."""
+    at = _instant(message.at)
+    assert at is not None, "parse_statement checked it"
+    return at
 
 
 @dataclass(frozen=True)
@@ -198,21 +217,32 @@ class CorridorState:
     def confirmed(self) -> bool:
         return self.agreed and self._both(self.confirmations)
 
-    def status(self, now: dt.datetime | None = None) -> Status:
+    @property
+    def window(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The latest version's window as aware datetimes (None while it is incomplete)."""
+        latest = self.latest
+        return None if latest is None else window_bounds(latest.document)
+
+    def window_over(self, now: dt.datetime) -> bool:
+        bounds = self.window
+        return bounds is not None and now >= bounds[1]
+
+    def status(self, now: dt.datetime) -> Status:
+        """The corridor's state at ``now``: a window that has ended closes the corridor,
+        whatever was agreed, so that nobody reads an old agreement as still in force."""
         latest = self.latest
         if self.withdrawal is not None:
             return Status.CLOSED
         if latest is None:
             return Status.DRAFT
+        if self.window_over(now):
+            return Status.CLOSED
         if self.confirmed:
             if self.suspension is not None:
                 return Status.SUSPENDED
-            bounds = window_bounds(latest.document)
-            if now is not None and bounds is not None:
-                if now >= bounds[1]:
-                    return Status.CLOSED
-                if now >= bounds[0]:
-                    return Status.ACTIVE
+            bounds = self.window
+            if bounds is not None and now >= bounds[0]:
+                return Status.ACTIVE
             return Status.CONFIRMED
         if self.agreed:
             return Status.AGREED
@@ -220,10 +250,16 @@ class CorridorState:
             return Status.DRAFT
         return Status.PROPOSED
 
-    def describe(self, now: dt.datetime | None = None) -> str:
+    def describe(self, now: dt.datetime) -> str:
         status = self.status(now)
         latest = self.latest
         n = latest.number if latest else 0
+        if status is Status.CLOSED:
+            if self.withdrawal is not None:
+                return f"closed (withdrawn by {self.withdrawal.get('author')})"
+            bounds = self.window
+            assert bounds is not None
+            return f"closed (the window ended {_local(bounds[1])})"
         words = {
             Status.DRAFT: f"draft (version {n} is incomplete)" if n else "draft",
             Status.PROPOSED: f"proposed (version {n}), awaiting acceptance",
@@ -231,11 +267,10 @@ class CorridorState:
             Status.CONFIRMED: f"ceasefire confirmed by both parties on version {n}",
             Status.ACTIVE: f"active (version {n})",
             Status.SUSPENDED: f"suspended by {(self.suspension or {}).get('author')}",
-            Status.CLOSED: "closed",
         }
         return words[status]
 
-    def checklist(self) -> list[CheckItem]:
+    def checklist(self, now: dt.datetime) -> list[CheckItem]:
         latest = self.latest
         if latest is None:
             return [CheckItem(False, "no proposal has been made")]
@@ -262,14 +297,23 @@ class CorridorState:
             )
         if self.withdrawal is not None:
             items.append(CheckItem(False, f"withdrawn by {self.withdrawal.get('author')}"))
+        bounds = self.window
+        if bounds is not None and now >= bounds[1]:
+            items.append(CheckItem(False, f"the window ended {_local(bounds[1])}"))
         return items
 
-    @property
-    def ready(self) -> bool:
-        return all(item.ok for item in self.checklist())
+    def ready(self, now: dt.datetime) -> bool:
+        """Every term present, both acceptances and confirmations of the latest version, not
+        suspended, not withdrawn, and the window not over at ``now``."""
+        return all(item.ok for item in self.checklist(now))
 
-    def missing(self) -> list[str]:
-        return [item.text.strip() for item in self.checklist() if not item.ok]
+    def missing(self, now: dt.datetime) -> list[str]:
+        return [item.text.strip() for item in self.checklist(now) if not item.ok]
+
+
+def _local(at: dt.datetime) -> str:
+    """``2026-12-02 17:00 Europe/Kyiv``: a time as the corridor's own clock shows it."""
+    return f"{at.strftime('%Y-%m-%d %H:%M')} {at.tzinfo}"
 
 
 @dataclass
@@ -404,6 +448,12 @@ def apply(state: LogState, message: Message) -> None:
         version = _version_named(corridor, message)
         if not corridor.agreed:
             raise Refused(f"both parties must accept version {version.number} first")
+        bounds = window_bounds(version.document)
+        if bounds is not None and message_time(message) >= bounds[1]:
+            raise Refused(
+                f"the window of version {version.number} ended {_local(bounds[1])}: a ceasefire "
+                "cannot start after it; agree a new window first"
+            )
         corridor.confirmations[role] = version.hash
         corridor.history.append(f"#{message.index} {message.author} confirmed the ceasefire start")
     elif kind is Kind.SUSPENSION:

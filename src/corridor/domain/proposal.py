@@ -372,13 +372,28 @@ def diff(old: Doc, new: Doc) -> list[str]:
     return out
 
 
-def example_documents(keys: dict[str, str]) -> tuple[Doc, Doc]:
+EXAMPLE_TIME_ZONE = "Europe/Kyiv"
+
+
+def example_window_start(now: dt.datetime) -> dt.datetime:
+    """Where the example's first window starts: the next whole hour after ``now``, in the
+    example's time zone, so that a newcomer who runs the example finds its window ahead."""
+    local = now.astimezone(ZoneInfo(EXAMPLE_TIME_ZONE)).replace(minute=0, second=0, microsecond=0)
+    return local + dt.timedelta(hours=1)
+
+
+def example_documents(keys: dict[str, str], start: dt.datetime) -> tuple[Doc, Doc]:
     """The scripted negotiation of ``corridor agreement example`` and the end-to-end test.
 
-    ``keys`` maps each role to its verifier key text. Version 1 (drafted by the intermediary)
-    leaves out what may go in and the special-care clause; party B's counter-proposal adds them,
-    moves the start two hours later, lowers the vehicle limit and adds a second checkpoint.
+    ``keys`` maps each role to its verifier key text; version 1's window opens at ``start``
+    (converted to the example's time zone, Europe/Kyiv) for 8 hours. Version 1 (drafted by the
+    intermediary) leaves out what may go in and the special-care clause; party B's
+    counter-proposal adds them, moves the start two hours later, lowers the vehicle limit and
+    adds a second checkpoint.
     """
+    if start.tzinfo is None:
+        raise ValueError("the example's window start must be an aware datetime")
+    opens = start.astimezone(ZoneInfo(EXAMPLE_TIME_ZONE))
     participants: dict[str, dict[str, Any]] = {
         role: {"name": keys[role].split("+", 1)[0], "key": keys[role]} for role in ROLES
     }
@@ -403,7 +418,11 @@ def example_documents(keys: dict[str, str]) -> tuple[Doc, Doc]:
         "checkpoints": [
             {"name": "Bridge 7", "at": [35.180, 47.090], "controlled_by": "party_a"},
         ],
-        "window": {"start": "2026-12-02T07:00", "duration_hours": 8, "time_zone": "Europe/Kyiv"},
+        "window": {
+            "start": opens.strftime("%Y-%m-%dT%H:%M"),
+            "duration_hours": 8,
+            "time_zone": EXAMPLE_TIME_ZONE,
+        },
         "ceasefire_area": area,
         "users": [
             {"kind": "civilians_on_foot", "direction": "outbound"},
@@ -428,7 +447,8 @@ def example_documents(keys: dict[str, str]) -> tuple[Doc, Doc]:
         },
     }
     second = dict(first)
-    second["window"] = {**first["window"], "start": "2026-12-02T09:00"}
+    later = opens + dt.timedelta(hours=2)
+    second["window"] = {**first["window"], "start": later.strftime("%Y-%m-%dT%H:%M")}
     second["max_vehicles"] = 30
     second["goods_in"] = ["food", "medicine", "fuel for generators"]
     second["checkpoints"] = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -66,9 +65,12 @@ class Witness:
         checkpoint_note: bytes,
         log_key: VerifierKey,
         proof_source: ProofSource,
-        timestamp: int | None = None,
+        timestamp: int,
     ) -> Note:
-        """Return the checkpoint with this witness's cosignature added, or refuse."""
+        """Return the checkpoint with this witness's cosignature added, or refuse.
+
+        ``timestamp`` (seconds since the Unix epoch, from the caller's clock) is the time the
+        cosignature states."""
         try:
             note, checkpoint = open_checkpoint(checkpoint_note, log_key)
         except VerificationError as exc:
@@ -93,7 +95,7 @@ class Witness:
                         f"tree {checkpoint.size} is not consistent with tree {old_size} "
                         f"cosigned before ({exc})",
                     ) from exc
-        when = int(time.time()) if timestamp is None else timestamp
+        when = timestamp
         cosigned = note.with_signature(cosign(note, self.key, when))
         state = self._load()
         state[checkpoint.origin] = {

@@ -41,13 +41,9 @@ from corridor.ledger.keys import SignerKey, VerifierKey
 from corridor.ledger.merkle import leaf_hash
 from corridor.ledger.parallel import CHUNK, MIN_BATCH, SignaturePool, Triple, shared_pool
 from corridor.ledger.tiles import MAX_ENTRY
+from corridor.services.ports import Clock
 
-Clock = Callable[[], dt.datetime]
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -248,10 +244,12 @@ def _renumbered(
 
 
 class AgreementService:
-    def __init__(self, store: LogStore, clock: Clock = utc_now, parallel: bool = False) -> None:
-        """``parallel``: check the signatures of long runs of entries (a group of submissions,
-        the replay of a log) on worker processes, one per core (:mod:`corridor.ledger.parallel`);
-        the program's main module must then be import-safe, as ``multiprocessing`` requires.
+    def __init__(self, store: LogStore, clock: Clock, parallel: bool = False) -> None:
+        """``clock`` stamps the messages this service signs and judges what is too late (a
+        ceasefire start after the window). ``parallel``: check the signatures of long runs of
+        entries (a group of submissions, the replay of a log) on worker processes, one per core
+        (:mod:`corridor.ledger.parallel`); the program's main module must then be import-safe,
+        as ``multiprocessing`` requires.
         """
         self.store = store
         self.clock = clock
@@ -384,6 +382,7 @@ class AgreementService:
                 continue
             if existing is None:
                 try:
+                    _not_too_late(state, message, self.clock())
                     apply(state, message)  # changes nothing when it refuses
                 except Refused as exc:
                     outcomes.append(
@@ -501,6 +500,22 @@ class AgreementService:
         number, digest = self._version_hash(corridor, None)
         return self._send(
             Kind.ACKNOWLEDGEMENT, corridor, key, digest, {"version": number, "movement": movement}
+        )
+
+
+def _not_too_late(state: LogState, message: Message, now: dt.datetime) -> None:
+    """A ceasefire start for a window that is over, by this log's clock, is refused (the
+    message's own time may be wrong; replay judges by that one, see :func:`apply`)."""
+    corridor = state.corridors.get(message.corridor)
+    if message.kind is not Kind.CEASEFIRE_START or corridor is None:
+        return
+    bounds = corridor.window
+    if bounds is not None and now >= bounds[1]:
+        ends = bounds[1]
+        raise Refused(
+            f"the window ended {ends.strftime('%Y-%m-%d %H:%M')} {ends.tzinfo} (it is now "
+            f"{now.astimezone(ends.tzinfo).strftime('%Y-%m-%d %H:%M')} there): a ceasefire "
+            "cannot start after it; agree a new window first"
         )
 
 

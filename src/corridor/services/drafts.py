@@ -7,7 +7,6 @@ marked sent, nobody outside its author's side reads it, not even the intermediar
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
@@ -75,7 +74,7 @@ def send(uow: UnitOfWork, who: Principal, draft_id: int) -> None:
         if d is None or d["party"] != side(who):
             raise NotFound("draft", draft_id)
         if d["sent_at"] is None:
-            uow.drafts.set_fields(draft_id, sent_at=datetime.now(UTC))
+            uow.drafts.set_fields(draft_id, sent_at=uow.clock())
             uow.emit(
                 Event("agreement", {"draft": draft_id, "sent_by": side(who), "title": d["title"]})
             )

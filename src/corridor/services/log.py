@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import json
 import logging
 import threading
@@ -30,6 +31,7 @@ from corridor.ledger.note import Checkpoint, parse_note
 from corridor.ledger.tiles import export_tiles
 from corridor.services.agreement import AgreementService, SubmitResult
 from corridor.services.errors import Conflict, NotFound
+from corridor.services.ports import Clock
 
 LOG_KEY_NAME = "corridor-log"
 log = logging.getLogger(__name__)
@@ -72,11 +74,13 @@ class LogService:
         store: LedgerStore,
         key: SignerKey,
         export_dir: Path,
+        clock: Clock,
         record: Recorder | None = None,
     ) -> None:
         self.store = store
         self._record = record
-        self.agreement = AgreementService(store, parallel=True)
+        self.clock = clock
+        self.agreement = AgreementService(store, clock, parallel=True)
         self.key = key
         self.export_dir = export_dir
         self._export_lock = threading.Lock()
@@ -163,11 +167,11 @@ class LogService:
         """One event per message stored; the status is each corridor's once the group is in
         (worked out once per corridor, not once per message)."""
         with self.agreement.reading(refresh=False) as state:  # just written: no store query
-            return self._events_of(state, outcomes)
+            return self._events_of(state, outcomes, self.clock())
 
     @staticmethod
     def _events_of(
-        state: LogState, outcomes: list[SubmitResult | BaseException]
+        state: LogState, outcomes: list[SubmitResult | BaseException], now: dt.datetime
     ) -> list[Event | None]:
         status: dict[str, tuple[str, bool]] = {}
         events: list[Event | None] = []
@@ -177,8 +181,8 @@ class LogService:
                 continue
             if result.corridor not in status:
                 corridor = state.corridors[result.corridor]
-                status[result.corridor] = (corridor.status().value, corridor.ready)
-            now, ready = status[result.corridor]
+                status[result.corridor] = (corridor.status(now).value, corridor.ready(now))
+            state_now, ready = status[result.corridor]
             events.append(
                 Event(
                     "agreement",
@@ -187,7 +191,7 @@ class LogService:
                         "index": result.index,
                         "kind": result.kind.value,
                         "author": result.author,
-                        "status": now,
+                        "status": state_now,
                         "ready": ready,
                     },
                 )
@@ -310,15 +314,22 @@ class LogService:
         return target.read_bytes()
 
 
-def describe_corridor(state: CorridorState) -> dict[str, Any]:
+def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
+    """A corridor as the API shows it at ``now`` (the same words as ``corridor agreement
+    status`` at the same instant)."""
     latest = state.latest
+    window = state.window
     return {
         "id": state.corridor,
-        "status": state.status().value,
-        "description": state.describe(),
-        "ready": state.ready,
-        "missing": state.missing(),
-        "checklist": [asdict(i) for i in state.checklist()],
+        "as_of": now.isoformat(),
+        "status": state.status(now).value,
+        "description": state.describe(now),
+        "ready": state.ready(now),
+        "missing": state.missing(now),
+        "checklist": [asdict(i) for i in state.checklist(now)],
+        "window": None
+        if window is None
+        else {"opens": window[0].isoformat(), "closes": window[1].isoformat()},
         "participants": state.participants,
         "versions": [
             {

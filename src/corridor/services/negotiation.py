@@ -17,11 +17,11 @@ from corridor.ledger.keys import SignerKey
 from corridor.services.agreement import sign_statement
 
 
-def _stamp(now: dt.datetime | None = None) -> str:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def proposal(document: dict[str, Any], key: SignerKey) -> bytes:
+def proposal(document: dict[str, Any], key: SignerKey, now: dt.datetime) -> bytes:
     doc = copy.deepcopy(document)
     doc.setdefault("version", 1)
     doc.setdefault("supersedes", None)
@@ -29,7 +29,7 @@ def proposal(document: dict[str, Any], key: SignerKey) -> bytes:
         Kind.PROPOSAL,
         doc["corridor"],
         key.name,
-        _stamp(),
+        _stamp(now),
         sha256_hex(canonical_json(doc)),
         {"document": doc},
     )
@@ -37,7 +37,7 @@ def proposal(document: dict[str, Any], key: SignerKey) -> bytes:
 
 
 def counter(
-    document: dict[str, Any], key: SignerKey, latest_number: int, latest_hash: str
+    document: dict[str, Any], key: SignerKey, latest_number: int, latest_hash: str, now: dt.datetime
 ) -> bytes:
     doc = copy.deepcopy(document)
     doc["version"] = latest_number + 1
@@ -46,7 +46,7 @@ def counter(
         Kind.COUNTER,
         doc["corridor"],
         key.name,
-        _stamp(),
+        _stamp(now),
         sha256_hex(canonical_json(doc)),
         {"document": doc},
     )
@@ -54,10 +54,16 @@ def counter(
 
 
 def on_version(
-    kind: Kind, corridor: str, key: SignerKey, number: int, digest: str, **extra: Any
+    kind: Kind,
+    corridor: str,
+    key: SignerKey,
+    number: int,
+    digest: str,
+    now: dt.datetime,
+    **extra: Any,
 ) -> bytes:
     """Acceptance, ceasefire confirmation, suspension... of version ``number`` (``digest``)."""
-    stmt = statement(kind, corridor, key.name, _stamp(), digest, {"version": number, **extra})
+    stmt = statement(kind, corridor, key.name, _stamp(now), digest, {"version": number, **extra})
     return sign_statement(stmt, key)
 
 
@@ -79,7 +85,8 @@ def document_for_scenario(
 
     from corridor.domain.proposal import example_documents
 
-    _, template = example_documents(keys)
+    zero = dt.datetime.fromisoformat(scenario["origin"])
+    _, template = example_documents(keys, zero)  # its window is replaced below
     features = scenario["map"]["features"]
     zone = next(f["geometry"] for f in features if f["properties"].get("layer") == "zone")
     checkpoints = [
@@ -103,7 +110,6 @@ def document_for_scenario(
         scenario["instance"]["window"]["open"],
         scenario["instance"]["window"]["close"],
     )
-    zero = dt.datetime.fromisoformat(scenario["origin"])
     start = (zero + dt.timedelta(minutes=open_min)).astimezone(ZoneInfo(time_zone))
     return {
         **template,

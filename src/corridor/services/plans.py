@@ -87,9 +87,17 @@ class PlanJobs:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _set(self, plan_id: int, event: dict[str, Any] | None = None, **values: Any) -> None:
+    def _set(
+        self,
+        plan_id: int,
+        event: dict[str, Any] | None = None,
+        finished: bool = False,
+        **values: Any,
+    ) -> None:
         uow = self._uow()
         with uow:
+            if finished:
+                values["finished_at"] = uow.clock()
             uow.plans.set_fields(plan_id, **values)
             if event is not None:
                 uow.emit(Event("plans", {"id": plan_id, **event}))
@@ -110,7 +118,7 @@ class PlanJobs:
             {"status": "failed", "error": error},
             status="failed",
             error=error,
-            finished_at=dt.datetime.now(dt.UTC),
+            finished=True,
         )
 
     def _solve(self, plan_id: int) -> None:
@@ -191,7 +199,7 @@ class PlanJobs:
             report=report,
             score=result.score,
             upper_bound=result.upper_bound,
-            finished_at=dt.datetime.now(dt.UTC),
+            finished=True,
             error=None
             if status == "done"
             else "; ".join((problems or [str(v) for v in check.violations])[:3]),

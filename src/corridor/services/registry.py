@@ -7,7 +7,7 @@ writes one audit record naming the reader and the records. Parties get :func:`su
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
@@ -39,8 +39,8 @@ def register(
 ) -> tuple[int, bool]:
     """Register one person; a retry with the same client id returns the first record."""
     require(who, "registry.write")
-    when = at or datetime.now(UTC)
     with uow:
+        when = at or uow.clock()
         record: dict[str, Any] = {
             "client_id": client_id,
             "household": household,
@@ -142,9 +142,9 @@ def purge(uow: UnitOfWork, who: Principal | None, as_of: datetime | None = None)
     """
     if who is not None:
         require(who, "registry.purge")
-    when = as_of or datetime.now(UTC)
     erased = anonymised = 0
     with uow:
+        when = as_of or uow.clock()
         for row in uow.evacuees.list():
             if row["anonymised_at"] is not None:
                 continue

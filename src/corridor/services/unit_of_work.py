@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from corridor.adapters.crypto_fields import FieldCipher
     from corridor.adapters.events import LocalBus
     from corridor.domain.operations import Event
+    from corridor.services.ports import Clock
 
 
 class UnitOfWork:
@@ -36,6 +37,8 @@ class UnitOfWork:
     plans: Any
     drafts: Any
     cipher: FieldCipher
+    #: The service's one clock: "now" for every use case and every stored timestamp.
+    clock: Clock
     #: Pepper of API-token hashes (settings.token_secret).
     token_secret: str = ""
     #: The raw connection, for collaborators that need one (the ledger store); None in fakes.
@@ -70,9 +73,10 @@ class UnitOfWork:
 
 class SqlUnitOfWork(UnitOfWork):
     def __init__(
-        self, engine: Engine, bus: LocalBus, cipher: FieldCipher, token_secret: str
+        self, engine: Engine, bus: LocalBus, cipher: FieldCipher, token_secret: str, clock: Clock
     ) -> None:
         super().__init__()
+        self.clock = clock
         self.token_secret = token_secret
         self._engine = engine
         self._bus = bus
@@ -84,17 +88,17 @@ class SqlUnitOfWork(UnitOfWork):
         conn = self._engine.connect()
         conn.begin()
         self._conn = self.connection = conn
-        self.accounts = db.SqlAccounts(conn)
-        self.audit = db.SqlAudit(conn)
-        self.events = db.SqlEvents(conn)
-        self.positions = db.SqlPositions(conn)
-        self.checkins = db.SqlCheckIns(conn)
-        self.incidents = db.SqlIncidents(conn)
-        self.notifications = db.SqlNotifications(conn)
-        self.evacuees = db.SqlEvacuees(conn)
-        self.scenarios = db.SqlScenarios(conn)
-        self.plans = db.SqlPlans(conn)
-        self.drafts = db.SqlDrafts(conn)
+        self.accounts = db.SqlAccounts(conn, self.clock)
+        self.audit = db.SqlAudit(conn, self.clock)
+        self.events = db.SqlEvents(conn, self.clock)
+        self.positions = db.SqlPositions(conn, self.clock)
+        self.checkins = db.SqlCheckIns(conn, self.clock)
+        self.incidents = db.SqlIncidents(conn, self.clock)
+        self.notifications = db.SqlNotifications(conn, self.clock)
+        self.evacuees = db.SqlEvacuees(conn, self.clock)
+        self.scenarios = db.SqlScenarios(conn, self.clock)
+        self.plans = db.SqlPlans(conn, self.clock)
+        self.drafts = db.SqlDrafts(conn, self.clock)
         return self
 
     def __exit__(

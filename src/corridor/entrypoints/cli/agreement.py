@@ -18,7 +18,8 @@ import typer
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
-from corridor.domain.proposal import ROLES, diff, example_documents
+from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
+from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
 from corridor.errors import InputError
 from corridor.ledger.keys import SignerKey, read_signer, read_verifier, write_key_pair
 from corridor.ledger.witness import Witness, state_path_for
@@ -64,7 +65,7 @@ def _opened(
     every one is checked here before anything is signed; the server checks what is sent.
     With ``log_key``, a server's entries must also be the ones its checkpoint commits to."""
     with open_log(log, token, create) as store:
-        service = AgreementService(store)
+        service = AgreementService(store, cli_clock())
         if isinstance(store, RemoteLog):
             if log_key is not None:
                 _check_complete(service, store, log_key, key)
@@ -109,10 +110,10 @@ def _report(result: SubmitResult) -> None:
     )
 
 
-def print_status(corridor: CorridorState, now: dt.datetime | None = None) -> None:
+def print_status(corridor: CorridorState, now: dt.datetime) -> None:
     typer.echo(f"corridor {corridor.corridor}: {corridor.describe(now)}")
-    typer.echo(f"ready: {'yes' if corridor.ready else 'no'}")
-    for item in corridor.checklist():
+    typer.echo(f"ready: {'yes' if corridor.ready(now) else 'no'}")
+    for item in corridor.checklist(now):
         mark = "[x]" if item.ok else "[ ]"
         indent = "      " if item.text.startswith("  ") else "  "
         typer.echo(f"{indent}{mark} {item.text.strip()}")
@@ -283,7 +284,9 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Notify the other side of a movement through the corridor, signed."""
-        when = _instant("--departs", departs)
+        from corridor.adapters.clock import parse_instant
+
+        when = parse_instant("--departs", departs).isoformat()
         with _opened(log, token, log_key=log_key, key=key) as service:
             _report(
                 service.notify_movement(corridor, read_signer(key), movement, description, when)
@@ -310,8 +313,10 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
         key: Path | None = WitnessKeyOption,
         check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
+        now: str | None = NowOption,
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
+        when = as_of(now)
         with _opened(log, token, create=False, log_key=log_key, key=key) as service:
             state = service.state()
         chosen = (
@@ -321,12 +326,11 @@ def register(app: typer.Typer) -> None:
         )
         if not chosen:
             typer.echo("the log holds no corridor yet")
-        now = dt.datetime.now(dt.UTC)
         for item in chosen:
-            print_status(item, now)
+            print_status(item, when)
         for index, reason in state.refused:
             typer.echo(f"log entry {index} does not count: {reason}")
-        if check and not all(c.ready for c in chosen):
+        if check and not all(c.ready(when) for c in chosen):
             raise typer.Exit(1)
 
     @agreement.command("diff")
@@ -364,18 +368,6 @@ def _lon_lat(text: str) -> list[float]:
     return [lon, lat]
 
 
-def _instant(where: str, text: str) -> str:
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            where, f"{text!r} is not an ISO 8601 time (2026-12-01T07:30+02:00)"
-        ) from None
-    if when.tzinfo is None:
-        raise InputError(where, f"{text!r} has no UTC offset; add one, e.g. +02:00 or Z")
-    return when.isoformat()
-
-
 def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> CorridorState:
     if corridor not in corridors:
         raise InputError("corridor", f"{corridor!r} has no proposal in this log")
@@ -395,8 +387,11 @@ def run_example(out: Path) -> None:
         _, public = write_key_pair(signer, private_dir)
         (public_dir / public.name).write_text(public.read_text())
     store = LedgerStore.open(str(out / "ledger.db"))
-    service = AgreementService(store)
-    first, second = example_documents({r: s.verifier().text() for r, s in signers.items()})
+    clock = cli_clock()
+    service = AgreementService(store, clock)
+    first, second = example_documents(
+        {r: s.verifier().text() for r, s in signers.items()}, example_window_start(clock())
+    )
     typer.echo("1. the intermediary proposes version 1")
     _report(service.propose(first, signers["intermediary"]))
     typer.echo("2. party B counter-proposes version 2")
@@ -411,7 +406,7 @@ def run_example(out: Path) -> None:
     _report(service.confirm_start(corridor, signers["party_a"]))
     _report(service.confirm_start(corridor, signers["party_b"]))
     typer.echo("6. status")
-    print_status(_corridor_state(service, corridor))
+    print_status(_corridor_state(service, corridor), clock())
     typer.echo("7. the log signs a checkpoint; both parties cosign it as witnesses")
     store.sign_checkpoint(signers["intermediary"])
     log_pub = public_dir / "intermediary.pub"

@@ -25,6 +25,7 @@ from corridor.errors import CorridorError, InputError
 
 ANDORRA = Path(__file__).resolve().parents[4] / "examples" / "andorra"
 MARKER = ".corridor-demo"
+TIME_ZONE = "Europe/Andorra"
 ROLES_SHOWN = ("coordinator", "liaison-a", "liaison-b", "registrar", "reception", "observer")
 # Fictional people for the registry; nobody real.
 NAMES = [
@@ -126,6 +127,7 @@ def _positions_along(
 def run_demo(
     host: str, port: int, data_dir: Path, keep_serving: bool, speed: float, plan_seconds: float
 ) -> None:
+    from corridor.adapters.clock import RunningClock
     from corridor.bootstrap import bootstrap
     from corridor.domain.agreement import Kind
     from corridor.domain.proposal import ROLES, diff
@@ -135,7 +137,11 @@ def run_demo(
     from corridor.settings import load_settings
 
     _prepare_dir(data_dir)
-    service = bootstrap(load_settings(data_dir=data_dir))
+    # The demo runs on the operation's own day: its clock starts two hours before the window
+    # opens (the negotiation), then follows the replay; the dashboard reads the same clock.
+    opens = _window_opens(ANDORRA / "scenario.yaml")
+    clock = RunningClock(opens - dt.timedelta(hours=2))
+    service = bootstrap(load_settings(data_dir=data_dir), clock=clock)
     admin = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     assert admin is not None
     server, thread = _serve_in_thread(service, host, port)
@@ -192,7 +198,7 @@ def run_demo(
         keys = {r: s.verifier().text() for r, s in signers.items()}
         opening, closing = inst["window"]["open"], inst["window"]["close"]
         first = negotiation.document_for_scenario(
-            scenario, keys, time_zone="Europe/Andorra", max_vehicles=20
+            scenario, keys, time_zone=TIME_ZONE, max_vehicles=20
         )
         corridor = first["corridor"]
 
@@ -207,30 +213,38 @@ def run_demo(
             )
             _say(f"   log entry {out['index']}: {out['kind']} by {out['author']}")
 
-        post("coordinator", negotiation.proposal(first, signers["intermediary"]), "proposal")
+        post(
+            "coordinator", negotiation.proposal(first, signers["intermediary"], clock()), "proposal"
+        )
         v1 = c.call("corridor", "liaison-b", "GET", f"/v1/corridors/{corridor}")["versions"][0]
         second = negotiation.document_for_scenario(
             scenario,
             keys,
-            time_zone="Europe/Andorra",
+            time_zone=TIME_ZONE,
             max_vehicles=16,
             window=(opening, closing - 120),
         )
-        post("liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"]), "counter")
+        post(
+            "liaison-b",
+            negotiation.counter(second, signers["party_b"], 1, v1["hash"], clock()),
+            "counter",
+        )
         for line in diff(first, {**second, "version": 2}):
             _say(f"     - {line}")
         v2 = c.call("corridor", "liaison-a", "GET", f"/v1/corridors/{corridor}")["versions"][1]
         for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
             post(
                 who,
-                negotiation.on_version(Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"]),
+                negotiation.on_version(
+                    Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"], clock()
+                ),
                 "accept",
             )
         for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
             post(
                 who,
                 negotiation.on_version(
-                    Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"]
+                    Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"], clock()
                 ),
                 "confirm",
             )
@@ -253,7 +267,7 @@ def run_demo(
                 )
                 return [base64.b64decode(h) for h in got["proof"]]
 
-            cosigned = witness.cosign(note.encode(), log_key, proof)
+            cosigned = witness.cosign(note.encode(), log_key, proof, int(clock().timestamp()))
             c.call(
                 "cosign",
                 who,
@@ -344,8 +358,8 @@ def run_demo(
         t1 = t0 + 60
         zero = dt.datetime.fromisoformat(plan["origin"])
         _say(
-            f"6. replaying the first hour ({_clock(zero, t0)}-{_clock(zero, t1)}) as position "
-            f"reports from {len(routes)} vehicles"
+            f"6. replaying the first hour ({_clock(zero, t0)}-{_clock(zero, t1)} {TIME_ZONE}) as "
+            f"position reports from {len(routes)} vehicles"
         )
         tracks = {r["vehicle"]: _positions_along(r, places, t0, t1) for r in routes}
         checkins = _checkins(routes, t0, t1)
@@ -353,6 +367,9 @@ def run_demo(
         step = 5  # simulated minutes per batch
         minute = t0
         while minute <= t1:
+            # The server's clock is the replay's: at each step's minute while its reports are
+            # sent (real time), then running at ``speed`` until the next step's minute.
+            clock.set(zero + dt.timedelta(minutes=minute), rate=1.0)
             for vehicle, track in tracks.items():
                 batch = [
                     {
@@ -386,7 +403,11 @@ def run_demo(
                         },
                     )
             minute += step
-            time.sleep(step / speed * 60)
+            if minute <= t1:
+                clock.set(clock(), rate=speed)
+                while clock() < zero + dt.timedelta(minutes=minute):
+                    time.sleep(0.02)
+        clock.set(zero + dt.timedelta(minutes=t1), rate=1.0)  # from here on, real time
         progress = c.call("progress", "observer", "GET", "/v1/progress")
         boarded = sum(progress["boarded"].values())
         arrived = sum(progress["evacuated"].values())
@@ -396,6 +417,10 @@ def run_demo(
             f"of {planned} planned"
         )
         _say("")
+        _say(
+            f"The service's clock now reads {_clock(zero, t1)} {TIME_ZONE} on the operation's "
+            "day and runs on in real time; the dashboard shows the same clock."
+        )
         _say(f"Open the dashboard:  {base}/")
         _say(f"API reference:       {base}/docs")
         _say("Sign in with one of these demo tokens (valid for this demo only):")
@@ -418,7 +443,20 @@ def run_demo(
 
 
 def _clock(zero: dt.datetime, minute: float) -> str:
-    return (zero + dt.timedelta(minutes=minute)).strftime("%H:%M")
+    from zoneinfo import ZoneInfo
+
+    return (zero + dt.timedelta(minutes=minute)).astimezone(ZoneInfo(TIME_ZONE)).strftime("%H:%M")
+
+
+def _window_opens(scenario: Path) -> dt.datetime:
+    """When the scenario's ceasefire window opens (its ``window.open``, with its offset)."""
+    import yaml
+
+    opens = yaml.safe_load(scenario.read_text())["window"]["open"]
+    at = opens if isinstance(opens, dt.datetime) else dt.datetime.fromisoformat(str(opens))
+    if at.tzinfo is None:  # PyYAML gives UTC as a naive time
+        at = at.replace(tzinfo=dt.UTC)
+    return at
 
 
 def _checkins(

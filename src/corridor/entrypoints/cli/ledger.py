@@ -15,6 +15,7 @@ import typer
 
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.adapters.remote_log import RemoteLog, open_log
+from corridor.entrypoints.cli.clock import cli_clock
 from corridor.errors import InputError
 from corridor.ledger.keys import read_signer, read_verifier
 from corridor.ledger.note import Checkpoint
@@ -43,7 +44,8 @@ def cosign_latest(store: LedgerStore | RemoteLog, key_path: Path, log_key: str) 
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
     key = read_signer(key_path)
     witness = Witness(key, state_path_for(key_path))
-    cosigned = witness.cosign(note, read_verifier(log_key), store.consistency_proof)
+    when = int(cli_clock()().timestamp())
+    cosigned = witness.cosign(note, read_verifier(log_key), store.consistency_proof, when)
     store.add_cosignatures(cosigned.to_bytes(), key.verifier())
     size = Checkpoint.parse(cosigned.text).size
     typer.echo(f"{key.name} cosigned the checkpoint of {size} entries")

@@ -41,7 +41,8 @@ def create_app(service: Service) -> FastAPI:
         title="corridor coordination service",
         version="1",
         description="Plan, agree and run a humanitarian corridor. Every route needs a bearer "
-        "token except /v1/health; `x-roles` on each operation lists the roles allowed.",
+        "token except /v1/health and /v1/clock; `x-roles` on each operation lists the roles "
+        "allowed.",
         lifespan=lifespan,
     )
     app.state.service = service

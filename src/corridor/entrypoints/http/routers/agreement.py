@@ -73,10 +73,11 @@ class CosignIn(BaseModel):
 @router.get("/corridors", **guard("agreement.read"))
 def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
     """Every corridor in the log: status, readiness and what is missing."""
-    keys = ("id", "status", "description", "ready", "latest", "missing")
+    keys = ("id", "as_of", "status", "description", "ready", "latest", "missing", "window")
+    now = service.clock()
 
     def listed(log: LogState) -> list[dict[str, Any]]:
-        described = (describe_corridor(state) for state in log.corridors.values())
+        described = (describe_corridor(state, now) for state in log.corridors.values())
         return [{k: d[k] for k in keys} for d in described]
 
     return service.log.read(listed)
@@ -85,7 +86,8 @@ def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
 @router.get("/corridors/{corridor}", **guard("agreement.read"))
 def get_corridor(corridor: str, service: ServiceDep) -> dict[str, Any]:
     """Versions, who accepted which, ceasefire confirmations and the readiness checklist."""
-    return service.log.corridor(corridor, describe_corridor)
+    now = service.clock()
+    return service.log.corridor(corridor, lambda state: describe_corridor(state, now))
 
 
 @router.get("/corridors/{corridor}/diff", **guard("agreement.read"))

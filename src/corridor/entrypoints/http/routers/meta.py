@@ -18,3 +18,12 @@ def health(service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return {"status": "ok", "database": service.dialect, "streams": service.bus.subscribers}
+
+
+@router.get("/clock")
+def clock(service: ServiceDep) -> dict[str, Any]:
+    """The service's time: every page shows the operation by this clock, not its device's.
+
+    ``rate`` is how fast it runs against real time (1, except while a rehearsal or the demo
+    replays an operation faster)."""
+    return {"now": service.clock().isoformat(), "rate": getattr(service.clock, "rate", 1.0)}

@@ -97,6 +97,11 @@ export async function me() {
   };
 }
 
+// The service's clock: {now (ISO 8601), rate}. Every time on the page is read from it.
+export async function clock() {
+  return get("/v1/clock");
+}
+
 export async function config() {
   try {
     return (await get("/v1/config")) || {};
@@ -186,7 +191,7 @@ export async function corridor(id) {
     acceptances: fromMap(c.acceptances ?? c.accepted),
     confirmations: fromMap(c.confirmations ?? c.ceasefire_confirmations),
     document: doc,
-    window: win ? { open: win.open.toISOString(), close: win.close.toISOString() } : c.window || null,
+    window: c.window && c.window.opens ? { open: c.window.opens, close: c.window.closes } : win ? { open: win.open.toISOString(), close: win.close.toISOString() } : null,
     timezone: (win && win.timezone) || c.timezone || c.time_zone || null,
   };
 }

@@ -43,7 +43,7 @@ const state = {
   progress: null,
   incidents: new Map(),
   vehicles: new Map(), // id -> last position
-  clockSkew: 0, // server "now" minus browser now, in ms
+  clock: null, // the service's clock: {server (ms), at (performance.now() then), rate}
   stopStream: null,
   view: "operation",
 };
@@ -58,33 +58,32 @@ function may(what) {
   return READS[what].includes(role);
 }
 
-// The operation's clock. Live, it is this computer's clock. When the reports come from a replay
-// or an exercise (their times lie far from when the service received them, as in
-// `corridor demo`), it runs on the reports' own time, and the header says so.
+// The operation's clock is the service's, never this device's: a tablet whose clock is wrong
+// still shows the right time left in the window. Between two readings of GET /v1/clock the page
+// runs it on at its rate (above 1 while a rehearsal or the demo replays an operation faster).
+// When it lies far from this device's clock (a replay of the operation's day), the header says
+// so.
 const REPLAY_GAP_MS = 15 * 60000;
+const CLOCK_SYNC_MS = 15000;
 
 function now() {
-  return Date.now() + state.clockSkew;
+  const c = state.clock;
+  if (!c) return Date.now();
+  return c.server + (performance.now() - c.at) * c.rate;
 }
 
-function noteReportTime(at, receivedAt) {
-  const t = fmt.toDate(at);
-  if (!t) return;
-  const received = fmt.toDate(receivedAt) || new Date();
-  const gap = received.getTime() - t.getTime();
-  const replay = Math.abs(gap) > REPLAY_GAP_MS;
-  if (replay) {
-    // Follow the newest report: the operation's time is the report's time plus what has passed.
-    const skew = t.getTime() - received.getTime();
-    if (!state.replay || t.getTime() >= (state.replayLatest || 0)) {
-      state.clockSkew = skew;
-      state.replayLatest = t.getTime();
-    }
-  }
-  if (replay !== Boolean(state.replay)) {
-    state.replay = replay;
-    if (!replay) state.clockSkew = 0;
-    renderClock();
+async function syncClock() {
+  try {
+    const asked = performance.now();
+    const answer = await api.clock();
+    const got = performance.now();
+    const server = fmt.toDate(answer.now);
+    if (!server) return;
+    const rate = Number(answer.rate) > 0 ? Number(answer.rate) : 1;
+    state.clock = { server: server.getTime() + ((got - asked) / 2) * rate, at: got, rate };
+    state.replay = rate !== 1 || Math.abs(now() - Date.now()) > REPLAY_GAP_MS;
+  } catch (err) {
+    if (!(err instanceof api.ApiError)) console.error(err);
   }
 }
 
@@ -220,7 +219,11 @@ function renderClock() {
     main = "Window closed";
     cls += " closed";
   }
-  if (state.replay) sub += ` · replay: operation time ${fmt.dateTime(new Date(t))}`;
+  sub += ` · ${fmt.timeZoneName()}`;
+  if (state.replay) {
+    const rate = state.clock && state.clock.rate !== 1 ? ` ×${state.clock.rate}` : "";
+    sub += ` · rehearsal or replay: operation time ${fmt.dateTime(new Date(t))}${rate}`;
+  }
   el.className = cls + (state.replay ? " replay" : "");
   el.replaceChildren(h("span", { class: "clock-main" }, main), h("span", { class: "clock-sub" }, sub));
   el.setAttribute("role", cls.includes("critical") ? "alert" : "timer");
@@ -521,7 +524,6 @@ function applyPosition(p) {
   const prev = state.vehicles.get(id);
   if (prev && prev.at && p.at && new Date(p.at) < new Date(prev.at)) return;
   state.vehicles.set(id, { ...p, lat: Number(p.lat ?? p.latitude), lon: Number(p.lon ?? p.lng ?? p.longitude) });
-  noteReportTime(p.at, p.received_at);
   mapView.moveVehicle(p);
 }
 
@@ -763,6 +765,7 @@ async function start() {
   $("window-clock").hidden = false;
   document.body.dataset.role = state.me.role;
   renderHeader();
+  await syncClock();
   const fromHash = location.hash.slice(1);
   selectView(tabs.some((t) => t.dataset.view === fromHash) ? fromHash : "operation");
   $("incident-form").hidden = !may("incidentsWrite");
@@ -796,6 +799,7 @@ async function start() {
     if (state.view === "operation") tickVehicles();
   }, 1000);
   setInterval(() => loadDynamic("progress"), 30000);
+  setInterval(syncClock, CLOCK_SYNC_MS);
   document.body.dataset.loaded = "true";
 }
 
