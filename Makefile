@@ -12,12 +12,20 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The public texts' catalogues (src/corridor/i18n/locale/*/LC_MESSAGES/corridor.po) are compiled
+# here; the .mo files are never committed.
+PO := $(wildcard src/corridor/i18n/locale/*/LC_MESSAGES/corridor.po)
+MO := $(PO:.po=.mo)
 
-demo: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -D corridor -i $< -o $@
+
+setup: $(STAMP) $(MO)
+
+demo: setup
 	$(BIN)/corridor demo
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -28,5 +36,5 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || \
 	  echo "chromium is not installed: the browser tests will skip"
 
-test: $(STAMP) lint browser
+test: setup lint browser
 	$(BIN)/pytest

@@ -261,3 +261,23 @@ drafts = Table(
     Column("updated_at", When, nullable=False),
     Column("user_id", Id, nullable=False),
 )
+
+# Public announcements (CAP 1.2 messages), one per change of a corridor's public state; the XML
+# is stored as published and never changed. Nothing personal.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("identifier", String(200), nullable=False, unique=True),
+    Column("corridor", String(200), nullable=False),
+    Column("log_index", BigInteger, nullable=False),
+    Column("change", String(32), nullable=False),
+    Column("msg_type", String(16), nullable=False),
+    Column("sender", String(200), nullable=False),
+    Column("sent", String(40), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("xml", Text, nullable=False),
+    Column("published_by", Id),
+    Column("created_at", When, nullable=False),
+)
+Index("ix_announcements_corridor", announcements.c.corridor, announcements.c.log_index)

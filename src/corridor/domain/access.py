@@ -71,6 +71,10 @@ ACCESS: dict[str, frozenset[Role]] = {
     "registry.export": frozenset({Role.COORDINATOR}),
     "registry.purge": frozenset({Role.COORDINATOR}),
     "events.read": OPERATIONAL,
+    "announcements.publish": frozenset({Role.COORDINATOR}),
+    "notices.read": OPERATIONAL,
+    "exports.read": OPERATIONAL,
+    "registry.import": frozenset({Role.COORDINATOR, Role.REGISTRAR}),
 }
 
 #: Actions narrowed inside the service, and how.

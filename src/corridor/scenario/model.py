@@ -190,6 +190,16 @@ class RoutingParams(_Strict):
     alternatives: Annotated[int, Field(ge=1, le=10)] = 3
 
 
+class PublicInfo(_Strict):
+    """How the corridor speaks to the public: languages, contact, CAP sender (docs/public.md)."""
+
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]] = Field(
+        default_factory=lambda: ["en"], min_length=1
+    )
+    contact: str | None = None
+    sender: Annotated[str, Field(pattern=r"^[^\s,<&]+$", max_length=200)] = "corridor-coordinator"
+
+
 class Scenario(_Strict):
     name: Id
     description: str | None = None
@@ -206,6 +216,7 @@ class Scenario(_Strict):
     stop_time: StopTime = StopTime()
     cargo_weight: NonNeg = 0.0
     routing: RoutingParams = RoutingParams()
+    public: PublicInfo = PublicInfo()
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -20,12 +20,13 @@ from corridor.entrypoints.http.routers import (
     events,
     meta,
     operations,
+    public,
     registry,
     scenarios,
 )
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
-ROUTERS = [meta, accounts, operations, registry, drafts, agreement, scenarios, events]
+ROUTERS = [meta, accounts, operations, registry, drafts, agreement, scenarios, events, public]
 
 
 def create_app(service: Service) -> FastAPI:

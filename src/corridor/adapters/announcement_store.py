@@ -1,0 +1,46 @@
+"""The published CAP messages in the service's database (table ``announcements``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+
+from corridor.adapters import orm
+from corridor.adapters.db import _row, now
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+class SqlAnnouncements:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, values: dict[str, Any]) -> int:
+        row = self.conn.execute(
+            insert(orm.announcements)
+            .values(created_at=now(), **values)
+            .returning(orm.announcements.c.id)
+        )
+        return int(row.scalar_one())
+
+    def list(self, corridor: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Oldest first (per corridor: in log order)."""
+        a = orm.announcements
+        q = select(a)
+        if corridor is not None:
+            q = q.where(a.c.corridor == corridor)
+        return [_row(r) for r in self.conn.execute(q.order_by(a.c.id).limit(limit))]
+
+    def get(self, identifier: str) -> dict[str, Any] | None:
+        a = orm.announcements
+        row = self.conn.execute(select(a).where(a.c.identifier == identifier)).first()
+        return None if row is None else _row(row)
+
+    def last_index(self, corridor: str) -> int:
+        """The log index of the newest published change of ``corridor`` (-1: none)."""
+        a = orm.announcements
+        q = select(func.max(a.c.log_index)).where(a.c.corridor == corridor)
+        found = self.conn.execute(q).scalar_one_or_none()
+        return -1 if found is None else int(found)

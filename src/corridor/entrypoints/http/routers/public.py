@@ -1,0 +1,62 @@
+"""Public announcements: CAP 1.2 messages and their Atom feed (no token), and publishing them.
+
+The feed and the messages are public on purpose (``x-public`` in the OpenAPI operation): they
+say only what both parties signed, and never a name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.entrypoints.http.deps import ServiceDep, Who, guard
+from corridor.publishing.cap import CAP_MIME
+from corridor.services import announcements
+
+router = APIRouter(prefix="/v1", tags=["public"])
+PUBLIC = {"openapi_extra": {"x-public": True}}
+Identifier = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,200}$")]
+
+
+class PublishIn(BaseModel):
+    scenario_id: Annotated[int | None, Field(ge=1, le=2**62)] = None
+
+
+class Published(BaseModel):
+    identifier: str
+    corridor: str
+    msg_type: str
+    headline: str
+
+
+@router.get("/public/alerts.atom", response_class=Response, **PUBLIC)
+def alerts_feed(request: Request, service: ServiceDep) -> Response:
+    """The Atom feed of every published CAP message, newest first (public, no token)."""
+    base = str(request.url_for("alerts_feed")).rsplit("/", 1)[0] + "/alerts"
+    body = announcements.feed(announcements.messages(service.uow()), base)
+    return Response(body, media_type="application/atom+xml")
+
+
+@router.get("/public/alerts/{identifier}.xml", response_class=Response, **PUBLIC)
+def alert(identifier: Identifier, service: ServiceDep) -> Response:
+    """One CAP 1.2 message at its stable URL (public, no token)."""
+    return Response(announcements.message(service.uow(), identifier), media_type=CAP_MIME)
+
+
+@router.post("/announcements", **guard("announcements.publish"))
+async def publish(body: PublishIn, who: Who, service: ServiceDep) -> list[Published]:
+    """Publish a CAP message for each change of a corridor's public state not yet published."""
+    import datetime as dt
+
+    def work() -> list[Published]:
+        entries = service.log.store.entries(0, service.log.store.size)
+        done = announcements.publish(
+            service.uow(), who, entries, dt.datetime.now(dt.UTC), body.scenario_id
+        )
+        return [Published(**d) for d in done]
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,217 @@
+"""The printed notices' contents: one per gathering point and language, one per party.
+
+A gathering point's notice says where and when, the route in words (and a map, drawn by the
+adapter), what to bring, the evacuees' rights from the agreement and the corridor's contact. A
+party's unit package gives its units the corridor on a map, the timetable of movements through
+each checkpoint, the vehicles' markings, the ceasefire area and times. Neither holds a name:
+places, times, vehicle ids and headcounts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from corridor.publishing.texts import rights, what_to_bring, window_sentence
+
+if TYPE_CHECKING:
+    from corridor.i18n import Translator
+    from corridor.publishing.facts import PublicFacts
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    table: tuple[list[str], list[list[str]]] | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    name: str
+    """file name without extension, e.g. ``G01-uk``."""
+    language: str
+    title: str
+    subtitle: str
+    sections: list[Section]
+    map_caption: str
+    focus: str | None
+    """the gathering point the map is centred on (None: the whole corridor)."""
+    footer: str
+
+
+def _footer(tr: Translator, facts: PublicFacts) -> str:
+    return tr.gettext(
+        "Corridor {corridor}, version {version}, signed by both parties.",
+        corridor=facts.corridor,
+        version=facts.version,
+    )
+
+
+def gathering_notice(tr: Translator, facts: PublicFacts, gathering: str) -> Notice:
+    """The A4 notice of one gathering point, in one language."""
+    _ = tr.gettext
+    place = facts.gathering_point(gathering)
+    start, _end = facts.window
+    zone = facts.zone
+    when = [window_sentence(tr, facts)]
+    departures = facts.departures.get(gathering, [])
+    if departures:
+        when.append(
+            _(
+                "Planned departures from this gathering point: {times}.",
+                times=", ".join(f"{d.astimezone(start.tzinfo):%H:%M}" for d in departures),
+            )
+        )
+    when.append(
+        _(
+            "Times are local time: {zone}. Come at least 30 minutes before a departure.",
+            zone=tr.zone(start, zone),
+        )
+    )
+    checkpoints = facts.via.get(gathering) or facts.checkpoint_names
+    route = [
+        _(
+            "Vehicles take you from {place} through {checkpoints} to the reception centres: "
+            "{receptions}.",
+            place=place.name,
+            checkpoints=tr.list(checkpoints),
+            receptions=tr.list([r.name for r in facts.receptions]),
+        ),
+        _("Stay in the vehicle at the checkpoint unless the staff ask you to step out."),
+    ]
+    markings = facts.document.get("vehicle_markings")
+    vehicles = [_("The corridor's vehicles are marked (as written in the agreement):"), markings]
+    sections = [
+        Section(_("When"), paragraphs=when),
+        Section(
+            _("Where"),
+            paragraphs=[
+                _(
+                    "Gathering point: {place} (latitude {lat}, longitude {lon}).",
+                    place=place.name,
+                    lat=f"{place.lat:.5f}",
+                    lon=f"{place.lon:.5f}",
+                )
+            ],
+        ),
+        Section(_("Route"), paragraphs=route),
+        Section(_("What to bring"), bullets=what_to_bring(tr)),
+        Section(_("Your rights"), bullets=rights(tr, facts)),
+        Section(_("Vehicles"), paragraphs=[str(p) for p in vehicles if p]),
+        Section(
+            _("If the corridor is suspended"),
+            paragraphs=[
+                _("Do not set out. If you are at a gathering point, stay there if it is safe."),
+                _("Wait for the next announcement."),
+            ],
+        ),
+        Section(
+            _("Contact"),
+            paragraphs=[facts.contact or _("Ask the registrars at the gathering point.")],
+        ),
+    ]
+    return Notice(
+        name=f"{gathering}-{tr.language}",
+        language=tr.language,
+        title=_("Evacuation corridor"),
+        subtitle=_("Gathering point: {place}", place=place.name),
+        sections=sections,
+        map_caption=_("Your gathering point, the route and the checkpoints"),
+        focus=gathering,
+        footer=_footer(tr, facts),
+    )
+
+
+def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
+    """What a party's units at the checkpoints and along the route need; no names."""
+    _ = tr.gettext
+    doc = facts.document
+    who = (doc.get("participants") or {}).get(role, {}).get("name", role)
+    start, end = facts.window
+    zone = facts.zone
+    rows = [
+        [
+            c.checkpoint,
+            f"{c.at.astimezone(start.tzinfo):%H:%M}",
+            _("into the area") if c.direction == "in" else _("out of the area"),
+            c.vehicle,
+            tr.number(c.people),
+        ]
+        for c in facts.crossings
+    ]
+    header = [_("Checkpoint"), _("Time"), _("Direction"), _("Vehicle"), _("People aboard")]
+    checkpoints = [
+        [
+            str(c["name"]),
+            str((doc.get("participants") or {}).get(c.get("controlled_by"), {}).get("name", "")),
+            f"{c['at'][1]:.5f}, {c['at'][0]:.5f}",
+        ]
+        for c in doc.get("checkpoints") or []
+    ]
+    violation = doc.get("on_violation") or {}
+    timetable = Section(
+        _("Timetable of movements through each checkpoint"),
+        paragraphs=[
+            _("Planned times, local time ({zone}). Vehicles are named by their plan id.", zone=zone)
+        ]
+        if rows
+        else [_("No movement is planned yet. Movements are notified before they start.")],
+        table=(header, rows) if rows else None,
+    )
+    sections = [
+        Section(
+            _("Ceasefire"),
+            paragraphs=[
+                _(
+                    "The ceasefire holds from {start} to {end} inside the area shown on the map.",
+                    start=tr.datetime(start, zone),
+                    end=tr.datetime(end, zone),
+                ),
+                _(
+                    "Movements are notified at least {minutes} minutes before they start.",
+                    minutes=tr.number(int(doc.get("notification_lead_minutes") or 0)),
+                ),
+            ],
+        ),
+        Section(
+            _("Checkpoints"),
+            table=([_("Checkpoint"), _("Controlled by"), _("Latitude, longitude")], checkpoints),
+        ),
+        timetable,
+        Section(
+            _("Vehicles"),
+            paragraphs=[
+                _("Markings (as written in the agreement):"),
+                str(doc.get("vehicle_markings") or ""),
+                _("At most {n} vehicles.", n=tr.number(int(doc.get("max_vehicles") or 0))),
+            ],
+        ),
+        Section(
+            _("On a violation (as written in the agreement)"),
+            paragraphs=[
+                str(violation.get(k)) for k in ("suspension", "resumption") if violation.get(k)
+            ],
+        ),
+        Section(
+            _("Evacuees"),
+            paragraphs=[
+                _(
+                    "This package names nobody. Evacuees travel voluntarily, to a destination "
+                    "they choose."
+                ),
+            ],
+            bullets=rights(tr, facts),
+        ),
+    ]
+    return Notice(
+        name=f"unit-{role}-{tr.language}",
+        language=tr.language,
+        title=_("Unit package: corridor {corridor}", corridor=facts.corridor),
+        subtitle=_("For {party}", party=who),
+        sections=sections,
+        map_caption=_("The corridor, the ceasefire area and the checkpoints"),
+        focus=None,
+        footer=_footer(tr, facts),
+    )
