@@ -62,7 +62,8 @@ class Document:
     def heading(self, text: str, level: int = 1) -> None:
         size = {1: 17, 2: 13, 3: 11}.get(level, 11)
         self.pdf.set_font(FONT, "B", size)
-        self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        # left-aligned: a justified heading of few long words spreads them across the page
+        self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
         self.pdf.ln(1.5)
 
     def paragraph(self, text: str, size: float = 10, style: str = "") -> None:

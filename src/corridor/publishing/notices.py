@@ -131,17 +131,17 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
     who = (doc.get("participants") or {}).get(role, {}).get("name", role)
     start, end = facts.window
     zone = facts.zone
-    rows = [
-        [
-            c.checkpoint,
-            f"{c.at.astimezone(start.tzinfo):%H:%M}",
-            _("into the area") if c.direction == "in" else _("out of the area"),
-            c.vehicle,
-            tr.number(c.people),
-        ]
-        for c in facts.crossings
-    ]
-    header = [_("Checkpoint"), _("Time"), _("Direction"), _("Vehicle"), _("People aboard")]
+    by_checkpoint: dict[str, list[list[str]]] = {}
+    for c in facts.crossings:
+        by_checkpoint.setdefault(c.checkpoint, []).append(
+            [
+                f"{c.at.astimezone(start.tzinfo):%H:%M}",
+                _("into the area") if c.direction == "in" else _("out of the area"),
+                c.vehicle,
+                tr.number(c.people),
+            ]
+        )
+    header = [_("Time"), _("Direction"), _("Vehicle"), _("People aboard")]
     checkpoints = [
         [
             str(c["name"]),
@@ -151,15 +151,23 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
         for c in doc.get("checkpoints") or []
     ]
     violation = doc.get("on_violation") or {}
-    timetable = Section(
-        _("Timetable of movements through each checkpoint"),
-        paragraphs=[
-            _("Planned times, local time ({zone}). Vehicles are named by their plan id.", zone=zone)
-        ]
-        if rows
-        else [_("No movement is planned yet. Movements are notified before they start.")],
-        table=(header, rows) if rows else None,
-    )
+    timetable = [
+        Section(
+            _("Timetable of movements through each checkpoint"),
+            paragraphs=[
+                _(
+                    "Planned times, local time ({zone}). Vehicles are named by their plan id.",
+                    zone=tr.zone(start, zone),
+                )
+                if by_checkpoint
+                else _("No movement is planned yet. Movements are notified before they start.")
+            ],
+        ),
+        *(
+            Section(f"{_('Checkpoint')}: {name}", table=(header, rows))
+            for name, rows in by_checkpoint.items()
+        ),
+    ]
     sections = [
         Section(
             _("Ceasefire"),
@@ -179,7 +187,6 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
             _("Checkpoints"),
             table=([_("Checkpoint"), _("Controlled by"), _("Latitude, longitude")], checkpoints),
         ),
-        timetable,
         Section(
             _("Vehicles"),
             paragraphs=[
@@ -204,6 +211,7 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
             ],
             bullets=rights(tr, facts),
         ),
+        *timetable,
     ]
     return Notice(
         name=f"unit-{role}-{tr.language}",

@@ -19,6 +19,7 @@ from corridor.entrypoints.http.routers import (
     drafts,
     events,
     meta,
+    notices,
     operations,
     public,
     registry,
@@ -26,7 +27,18 @@ from corridor.entrypoints.http.routers import (
 )
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
-ROUTERS = [meta, accounts, operations, registry, drafts, agreement, scenarios, events, public]
+ROUTERS = [
+    meta,
+    accounts,
+    operations,
+    registry,
+    drafts,
+    agreement,
+    scenarios,
+    events,
+    public,
+    notices,
+]
 
 
 def create_app(service: Service) -> FastAPI:
