@@ -62,7 +62,7 @@ def signed_version(state: CorridorState) -> tuple[int, dict[str, Any]]:
     raise Conflict(f"corridors/{state.corridor}", "no version is signed by both parties yet")
 
 
-def _places(row: dict[str, Any], kind: str) -> list[Place]:
+def places_of(row: dict[str, Any], kind: str) -> list[Place]:
     return [
         Place(ident, str(p.get("name") or ident), float(p["lon"]), float(p["lat"]))
         for ident, p in (row["places"] or {}).items()
@@ -128,8 +128,8 @@ def facts_for(
         corridor=state.corridor,
         version=number,
         document=document,
-        gathering=_places(row, "gathering"),
-        receptions=_places(row, "reception"),
+        gathering=places_of(row, "gathering"),
+        receptions=places_of(row, "reception"),
         languages=list(info.languages),
         sender=info.sender,
         contact=info.contact,

@@ -11,7 +11,17 @@ import sys
 import typer
 from rich.console import Console
 
-from corridor.entrypoints.cli import agreement, demo, ledger, plan, registry, report, routes, serve
+from corridor.entrypoints.cli import (
+    agreement,
+    demo,
+    ledger,
+    plan,
+    public,
+    registry,
+    report,
+    routes,
+    serve,
+)
 from corridor.errors import CorridorError
 
 app = typer.Typer(
@@ -22,7 +32,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (routes, plan, report, agreement, ledger, serve, registry, demo):
+for module in (routes, plan, report, agreement, ledger, serve, registry, demo, public):
     module.register(app)
 
 _err = Console(stderr=True)

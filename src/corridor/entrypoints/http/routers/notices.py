@@ -47,3 +47,29 @@ async def notice(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
     )
+
+
+TableName = Annotated[str, Path(pattern=r"^(people|arrivals|vehicles|supplies)$")]
+
+
+@router.get("/exports/{table}.csv", response_class=Response, **guard("exports.read"))
+async def export_table(
+    table: TableName, who: Who, service: ServiceDep, scenario: ScenarioQ = None
+) -> Response:
+    """An HXL table of counts (people, arrivals, vehicles or supplies); no personal data."""
+    from corridor.services import exports
+
+    found = await run_in_threadpool(exports.tables, service.uow(), who, scenario)
+    body = next(t for t in found if t.name == table).csv()
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/corridors/{corridor}/export.geojson", **guard("exports.read"))
+async def export_geojson(
+    corridor: str, who: Who, service: ServiceDep, scenario: ScenarioQ = None
+) -> dict[str, object]:
+    """GeoJSON of the signed corridor: route, ceasefire area, checkpoints, gathering points."""
+    from corridor.services import exports
+
+    state = service.log.corridor(corridor, lambda s: s)
+    return await run_in_threadpool(exports.geojson, service.uow(), who, state, scenario)
