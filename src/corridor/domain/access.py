@@ -74,7 +74,6 @@ ACCESS: dict[str, frozenset[Role]] = {
     "announcements.publish": frozenset({Role.COORDINATOR}),
     "notices.read": OPERATIONAL,
     "exports.read": OPERATIONAL,
-    "registry.import": frozenset({Role.COORDINATOR, Role.REGISTRAR}),
 }
 
 #: Actions narrowed inside the service, and how.
