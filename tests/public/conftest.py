@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import T0
 from service.conftest import Api, make_api
 from service.test_agreement_api import post_envelope
 from service.test_planning_api import scenario_view, upload_andorra, wait_plan
@@ -37,7 +38,7 @@ class Andorra:
             self.api,
             who,
             negotiation.on_version(
-                kind, self.corridor, self.signers[role], 1, self.version_hash, **extra
+                kind, self.corridor, self.signers[role], 1, self.version_hash, T0, **extra
             ),
         )
 
@@ -54,7 +55,7 @@ def andorra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andorra]:
             time_zone="Europe/Andorra",
             max_vehicles=12,
         )
-        post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"]))
+        post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
         digest = api.get("coordinator", f"/v1/corridors/{doc['corridor']}").json()["versions"][0][
             "hash"
         ]

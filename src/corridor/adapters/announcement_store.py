@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from corridor.adapters import orm
-from corridor.adapters.db import _row, now
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
+from corridor.adapters.db import _Repo, _row
 
 
-class SqlAnnouncements:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class SqlAnnouncements(_Repo):
     def add(self, values: dict[str, Any]) -> int:
         row = self.conn.execute(
             insert(orm.announcements)
-            .values(created_at=now(), **values)
+            .values(created_at=self.now(), **values)
             .returning(orm.announcements.c.id)
         )
         return int(row.scalar_one())

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from corridor.adapters.announcement_store import SqlAnnouncements
 from corridor.adapters.cap_schema import validate
 from corridor.domain.agreement import LogState, Refused, apply
 from corridor.i18n import translators
@@ -72,7 +71,7 @@ def publish(
     state, changes = timeline(entries)
     out: list[dict[str, Any]] = []
     with uow:
-        store = SqlAnnouncements(uow.connection)
+        store = uow.announcements
         for change in changes:
             if change.log_index <= store.last_index(change.corridor):
                 continue
@@ -124,12 +123,12 @@ def _message(
 def messages(uow: UnitOfWork, corridor: str | None = None) -> list[dict[str, Any]]:
     """Every published message, oldest first (public: no personal data in any of them)."""
     with uow:
-        return SqlAnnouncements(uow.connection).list(corridor)
+        return uow.announcements.list(corridor)
 
 
 def message(uow: UnitOfWork, identifier: str) -> bytes:
     with uow:
-        row = SqlAnnouncements(uow.connection).get(identifier)
+        row = uow.announcements.get(identifier)
     if row is None:
         raise NotFound("announcement", identifier)
     return str(row["xml"]).encode()

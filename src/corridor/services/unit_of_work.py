@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from corridor.adapters import db
+from corridor.adapters.announcement_store import SqlAnnouncements
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -36,6 +37,7 @@ class UnitOfWork:
     scenarios: Any
     plans: Any
     drafts: Any
+    announcements: Any
     cipher: FieldCipher
     #: The service's one clock: "now" for every use case and every stored timestamp.
     clock: Clock
@@ -99,6 +101,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.scenarios = db.SqlScenarios(conn, self.clock)
         self.plans = db.SqlPlans(conn, self.clock)
         self.drafts = db.SqlDrafts(conn, self.clock)
+        self.announcements = SqlAnnouncements(conn, self.clock)
         return self
 
     def __exit__(

@@ -36,8 +36,6 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
     ) -> None:
         """Publish a CAP 1.2 message for each public change of a corridor not yet published."""
-        import datetime as dt
-
         from corridor.bootstrap import bootstrap
         from corridor.services import announcements
 
@@ -45,7 +43,7 @@ def register(app: typer.Typer) -> None:
         try:
             store = service.log.store
             done = announcements.publish(
-                service.uow(), None, store.entries(0, store.size), dt.datetime.now(dt.UTC), scenario
+                service.uow(), None, store.entries(0, store.size), service.clock(), scenario
             )
             for m in done:
                 typer.echo(f"{m['msg_type']:6s} {m['identifier']}: {m['headline']}")

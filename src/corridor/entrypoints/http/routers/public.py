@@ -50,13 +50,10 @@ def alert(identifier: Identifier, service: ServiceDep) -> Response:
 @router.post("/announcements", **guard("announcements.publish"))
 async def publish(body: PublishIn, who: Who, service: ServiceDep) -> list[Published]:
     """Publish a CAP message for each change of a corridor's public state not yet published."""
-    import datetime as dt
 
     def work() -> list[Published]:
         entries = service.log.store.entries(0, service.log.store.size)
-        done = announcements.publish(
-            service.uow(), who, entries, dt.datetime.now(dt.UTC), body.scenario_id
-        )
+        done = announcements.publish(service.uow(), who, entries, service.clock(), body.scenario_id)
         return [Published(**d) for d in done]
 
     return await run_in_threadpool(work)
