@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-REFEREE = ROOT.parent / "shared" / "cep" / "validate.py"
+# The referee lives in ../shared beside the clone; CORRIDOR_REFEREE points elsewhere (a worktree).
+REFEREE = Path(os.environ.get("CORRIDOR_REFEREE") or ROOT.parent / "shared" / "cep" / "validate.py")
 
 
 @pytest.fixture(scope="session")
