@@ -15,7 +15,8 @@ from corridor.domain.proposal import example_window_start
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-REFEREE = ROOT.parent / "shared" / "cep" / "validate.py"
+# The referee lives in ../shared beside the clone; CORRIDOR_REFEREE points elsewhere (a worktree).
+REFEREE = Path(os.environ.get("CORRIDOR_REFEREE") or ROOT.parent / "shared" / "cep" / "validate.py")
 
 #: Where every test's clock starts (never today's date): 05:00 in Andorra on the day of the
 #: Andorra example, an hour before its window opens. Tests pin "now" to it or to fixed

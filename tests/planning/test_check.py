@@ -263,9 +263,22 @@ def mutate(plan: dict[str, Any], inst: dict[str, Any], rng: random.Random) -> st
     return f"malformed {choice}"
 
 
+def capped_with_roads(inst: dict[str, Any]) -> dict[str, Any]:
+    """The instance with a vehicle limit of 3 (the tiny plans use 3: one more breaks rule 14)
+    and buses on roads of their own where G2 -> K1 is closed (the plans use it: rule 4)."""
+    inst = copy.deepcopy(inst)
+    inst["max_vehicles"] = 3
+    inside = copy.deepcopy(inst["travel"]["inside"])
+    ids = inside["ids"]
+    inside["minutes"][ids.index("G2")][ids.index("K1")] = None
+    inst["travel"]["by_type"] = {"bus": {"inside": inside}}
+    return inst
+
+
 def test_thousands_of_mutated_plans_get_the_referees_verdict(ref: ModuleType) -> None:
     rng = random.Random(20261129)
     plans = [(load(DATA / f"{n}.json"), load(p)) for n, p in available_plans() if n != "medium"]
+    plans += [(capped_with_roads(inst), plan) for inst, plan in plans[:2]]
     counts = {"feasible": 0, "infeasible": 0, "malformed": 0}
     rules_seen: set[str] = set()
     for k in range(4000):

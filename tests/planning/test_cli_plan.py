@@ -69,6 +69,8 @@ def test_replan_through_the_cli(tmp_path: Path, referee: Path) -> None:
         (["--now", "600"], "--keep"),
         (["--keep", "missing.json", "--now", "600"], "missing.json"),
         (["--iterations", "-2"], "--iterations"),
+        (["--pin", "D9/bus/0"], "--pin: no vehicle 'D9/bus/0'"),
+        (["--exclude", "D1/bus/0", "--pin", "D1/bus/0"], "--exclude: 'D1/bus/0' is pinned too"),
     ],
 )
 def test_bad_options_are_input_errors_and_write_nothing(
@@ -117,5 +119,23 @@ def test_an_existing_plan_survives_a_failed_run(tmp_path: Path) -> None:
 
 def test_help_lists_every_option() -> None:
     result = CliRunner().invoke(app, ["plan", "--help"], terminal_width=200)
-    for option in ("--output", "--time-limit", "--seed", "--keep", "--now", "--iterations"):
+    for option in ("--output", "--time-limit", "--seed", "--keep", "--now", "--iterations",
+                   "--pin", "--exclude"):  # fmt: skip
         assert option in result.output
+
+
+def test_pin_and_exclude_through_the_cli(tmp_path: Path, referee: Path) -> None:
+    raw = json.loads((DATA / "small.json").read_text())
+    raw["max_vehicles"] = 3
+    inst = tmp_path / "small-3.json"
+    inst.write_text(json.dumps(raw))
+    out = tmp_path / "plan.json"
+    proc = corridor("plan", inst, "-o", out, "--time-limit", "3", "--iterations", "3", "-q",
+                    "--pin", "D1/ambulance/0", "--exclude", "D1/bus/0")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    used = {r["vehicle"] for r in json.loads(out.read_text())["routes"]}
+    assert "D1/ambulance/0" in used
+    assert "D1/bus/0" not in used
+    assert len(used) <= 3
+    verdict = json.loads(run_referee(referee, inst, out, "--json").stdout)
+    assert verdict["feasible"], verdict["violations"][:3]

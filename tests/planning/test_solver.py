@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_referee
+from conftest import REFEREE, ROOT, run_referee
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ from corridor.planning.solver import SolveParams, SolveParamsError, solve
 from corridor.planning.travel import quickest_drives
 
 DATA = ROOT / "data" / "cep"
-GENERATOR = ROOT.parent / "shared" / "cep" / "generate.py"
+GENERATOR = REFEREE.parent / "generate.py"
 
 
 def judge(referee: Path, tmp_path: Path, raw: dict[str, Any], plan: dict[str, Any]) -> Any:

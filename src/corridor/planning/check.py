@@ -1,4 +1,4 @@
-"""The project's own plan check: the thirteen rules of ``data/cep/FORMAT.md``.
+"""The project's own plan check: the fourteen rules of ``data/cep/FORMAT.md``.
 
 :func:`check_plan` takes a decoded instance and a decoded plan and returns a
 :class:`CheckResult`: whether the plan is feasible, each broken rule by name with the vehicle,
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import InputError
-from corridor.planning.instance import Instance, parse_instance
+from corridor.planning.instance import Instance, TypeTravel, parse_instance
 
 TOL = 1e-6
 RULES: tuple[str, ...] = (
@@ -47,6 +47,7 @@ RULES: tuple[str, ...] = (
     "supply",
     "reception",
     "empty",
+    "fleet-cap",
 )
 OUTSIDE_KINDS = ("depot", "reception")
 
@@ -297,6 +298,7 @@ class _Checker:
         self.lanes()
         self.supply()
         self.reception()
+        self.fleet_cap()
         self.violations.sort(key=lambda v: RULES.index(v.rule))
         return self.result()
 
@@ -347,27 +349,31 @@ class _Checker:
         tolerance cannot add up. Where a rule is broken the clock takes the plan's time again,
         so one mistake is reported once."""
         clock = 0.0
+        v = self.fleet.get(route.vehicle)
+        travel = self.inst.travel_of(v.type if v is not None else None)
         for i, s in enumerate(route.stops):
             who = f"{route.vehicle} stop {i} ({s.at})"
-            arrive = s.arrive if i == 0 else self.leg(who, route.stops[i - 1], clock, s)
+            arrive = s.arrive if i == 0 else self.leg(who, route.stops[i - 1], clock, s, travel)
             if s.kind == "checkpoint":
                 clock = self.crossing(who, s, arrive, (route.vehicle, i))
             else:
                 clock = self.stop_time(who, s, arrive)
 
-    def minutes(self, a: PlanStop, b: PlanStop) -> tuple[bool, float | None]:
-        """(same side, drive minutes a -> b or None where there is no road)."""
+    def minutes(self, a: PlanStop, b: PlanStop, travel: TypeTravel) -> tuple[bool, float | None]:
+        """(same side, drive minutes a -> b on ``travel`` or None where there is no road)."""
         if a.inside_after:
-            idx, m = self.in_idx, self.inst.inside
+            idx, m = self.in_idx, travel.inside
         else:
-            idx, m = self.out_idx, self.inst.outside
+            idx, m = self.out_idx, travel.outside
         if a.at not in idx or b.at not in idx:
             return False, None
         v = float(m[idx[a.at], idx[b.at]])
         return True, None if math.isnan(v) else v
 
-    def leg(self, who: str, a: PlanStop, left: float, b: PlanStop) -> float:  # rule 4
-        same_side, minutes = self.minutes(a, b)
+    def leg(  # rule 4
+        self, who: str, a: PlanStop, left: float, b: PlanStop, travel: TypeTravel
+    ) -> float:
+        same_side, minutes = self.minutes(a, b, travel)
         if not same_side:  # across the boundary without a crossing: rule 3 says so
             return b.arrive
         if minutes is None:
@@ -543,6 +549,11 @@ class _Checker:
             n = sum(v for (rr, _), v in self.alighted.items() if rr == r.id)
             if n > r.capacity:  # whole people: no tolerance
                 self.flag("reception", f"{r.id}: {n} people alight, capacity {_t(r.capacity)}")
+
+    def fleet_cap(self) -> None:  # rule 14
+        cap = self.inst.max_vehicles
+        if cap is not None and self.used > cap:
+            self.flag("fleet-cap", f"{self.used} vehicles leave their depot, at most {cap} may")
 
     def result(self) -> CheckResult:
         inst = self.inst

@@ -65,12 +65,43 @@ class Knobs:
             raise ValueError("candidates and max_stops must be >= 1")
 
 
+class Roads:
+    """The quickest drives of one vehicle type, in the arrays the construction reads."""
+
+    def __init__(self, world: World, drives: Drives) -> None:
+        inst = world.inst
+        self.drives = drives
+        dout, din = drives.outside.minutes, drives.inside.minutes
+        self.to_k = dout[:, world.k_out]  # any outside place -> checkpoint (outer side)
+        self.k_to_r = dout[np.ix_(world.k_out, world.r_out)]
+        self.k_to_g = din[np.ix_(world.k_in, world.g_in)]
+        self.g_to_k = din[np.ix_(world.g_in, world.k_in)]
+        self.g_to_g = din[np.ix_(world.g_in, world.g_in)]
+        # Quickest way out of the zone from each gathering point (drive + service).
+        with np.errstate(invalid="ignore"):
+            self.exit_min = np.min(self.g_to_k + world.svc_out[None, :], axis=1, initial=INF)
+        # From a reception centre back to the nearest checkpoint: the cost of the next trip.
+        self.r_back = np.min(self.to_k[world.r_out], axis=1, initial=INF)
+        self.r_back_l: list[float] = self.r_back.tolist()
+        self.k_to_r_l: list[list[float]] = self.k_to_r.tolist()
+        self.g_to_k_l: list[list[float]] = self.g_to_k.tolist()
+        # The shortest zone visit: in, to a gathering point, a stop, and out again.
+        with np.errstate(invalid="ignore"):
+            into = np.min(world.svc_in[:, None] + self.k_to_g, axis=0, initial=INF)
+        self.min_visit = float(np.min(into + inst.stop_fixed + self.exit_min, initial=INF))
+
+
 class World:
     """Everything about an instance that the construction reads and never changes."""
 
-    def __init__(self, inst: Instance, drives: Drives | None = None) -> None:
+    def __init__(
+        self,
+        inst: Instance,
+        drives: Drives | None = None,
+        pinned: frozenset[str] = frozenset(),
+        excluded: frozenset[str] = frozenset(),
+    ) -> None:
         self.inst = inst
-        self.drives = drives or quickest_drives(inst)
         out_ix, in_ix = inst.outside_index, inst.inside_index
         self.classes = list(inst.classes)
         self.weight = np.array([inst.classes[c].weight for c in self.classes])
@@ -89,36 +120,28 @@ class World:
         self.k_out = np.array([out_ix[k] for k in self.k_ids], dtype=np.int64)
         self.r_out = np.array([out_ix[r] for r in self.r_ids], dtype=np.int64)
         self.d_out = {d: out_ix[d] for d in self.d_ids}
-        dout, din = self.drives.outside.minutes, self.drives.inside.minutes
-        self.to_k = dout[:, self.k_out]  # any outside place -> checkpoint (outer side)
-        self.k_to_r = dout[np.ix_(self.k_out, self.r_out)]
-        self.k_to_g = din[np.ix_(self.k_in, self.g_in)]
-        self.g_to_k = din[np.ix_(self.g_in, self.k_in)]
-        self.g_to_g = din[np.ix_(self.g_in, self.g_in)]
         self.svc_in = np.array([k.inward.service for k in inst.checkpoints])
         self.svc_out = np.array([k.outward.service for k in inst.checkpoints])
         self.lanes_in = [k.inward.lanes for k in inst.checkpoints]
         self.lanes_out = [k.outward.lanes for k in inst.checkpoints]
-        # Quickest way out of the zone from each gathering point (drive + service).
-        with np.errstate(invalid="ignore"):
-            self.exit_min = np.min(self.g_to_k + self.svc_out[None, :], axis=1, initial=INF)
-        # From a reception centre back to the nearest checkpoint: the cost of the next trip.
-        self.r_back = np.min(self.to_k[self.r_out], axis=1, initial=INF)
         self.r_medical = np.array([r.medical for r in inst.receptions])
         self.r_medical_l: list[bool] = self.r_medical.tolist()
-        self.r_back_l: list[float] = self.r_back.tolist()
-        self.k_to_r_l: list[list[float]] = self.k_to_r.tolist()
-        self.g_to_k_l: list[list[float]] = self.g_to_k.tolist()
         self.svc_out_l: list[float] = self.svc_out.tolist()
-        # The shortest zone visit: in, to a gathering point, a stop, and out again.
-        with np.errstate(invalid="ignore"):
-            into = np.min(self.svc_in[:, None] + self.k_to_g, axis=0, initial=INF)
-        self.min_visit = float(np.min(into + inst.stop_fixed + self.exit_min, initial=INF))
+        # The roads of each vehicle type: its own where the instance gives them, else shared.
+        shared = Roads(self, drives or quickest_drives(inst))
+        by_type = {t: Roads(self, quickest_drives(inst, t)) for t in inst.by_type}
         self.vehicles = inst.vehicles
+        self.roads = [by_type.get(v.type, shared) for v in self.vehicles]
         self.seats = np.array([inst.vehicle_types[v.type].seats for v in self.vehicles])
         self.stretchers = np.array([inst.vehicle_types[v.type].stretchers for v in self.vehicles])
         self.cargo_cap = np.array([inst.vehicle_types[v.type].cargo_kg for v in self.vehicles])
         self.depot_of = [self.d_ids.index(v.depot) for v in self.vehicles]
+        # The fleet the plan may use: at most ``cap`` vehicles leave their depot; the pinned
+        # ones take their places first, the excluded ones get no trips.
+        self.cap = inst.max_vehicles
+        self.v_index = {v.name: i for i, v in enumerate(self.vehicles)}
+        self.pinned = frozenset(i for i, v in enumerate(self.vehicles) if v.name in pinned)
+        self.excluded = frozenset(i for i, v in enumerate(self.vehicles) if v.name in excluded)
 
 
 @dataclass
@@ -174,6 +197,10 @@ class Builder:
         self.fleet = [
             Vehicle(world.d_out[v.depot], -INF) for v in world.vehicles
         ]  # parallel to world.vehicles
+        for vi in world.excluded:
+            self.fleet[vi].done = True
+        self.n_used = 0  # vehicles that have left their depot
+        self.benched: set[int] = set()  # held back by the fleet choice (see bench)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -200,7 +227,7 @@ class Builder:
 
     def best_trip(self, vi: int, knobs: Knobs, rng: np.random.Generator | None) -> Trip | None:
         """The best trip for vehicle ``vi`` from where it is, or None if none is feasible."""
-        w, inst, v = self.w, self.w.inst, self.fleet[vi]
+        w, inst, v, rd = self.w, self.w.inst, self.fleet[vi], self.w.roads[vi]
         fixed, pp, cw = inst.stop_fixed, inst.stop_per_person, inst.cargo_weight
         seats, strs = int(w.seats[vi]), int(w.stretchers[vi])
         # Cargo: loaded when the vehicle stands at a depot that still has supplies.
@@ -223,7 +250,7 @@ class Builder:
         end_in = np.full(nk, INF)
         slot_in: list[tuple[float, float, int]] = [(INF, INF, -1)] * nk
         for k in range(nk):
-            d = w.to_k[v.place, k]
+            d = rd.to_k[v.place, k]
             if not math.isfinite(d) or w.lanes_in[k] == 0:
                 continue
             arrive = max(leave + d, inst.open)
@@ -233,7 +260,7 @@ class Builder:
                 slot_in[k] = (leave + d, start, lane)
         if not np.isfinite(end_in).any():
             return None
-        reach = end_in[:, None] + w.k_to_g
+        reach = end_in[:, None] + rd.k_to_g
         k_for_g = np.argmin(reach, axis=0)
         arrive_g = reach[k_for_g, np.arange(len(w.g_ids))]
         # Room: total limited by the reception centres that can still take people.
@@ -249,8 +276,8 @@ class Builder:
         value = take @ w.weight + cw * unload
         busy = (n > 0) | (unload > 0)
         stop = np.where(busy, fixed + pp * n, 0.0)
-        t_ref = v.ready if math.isfinite(v.ready) else inst.open - float(w.to_k[v.place].min())
-        exit_est = arrive_g + stop + w.exit_min
+        t_ref = v.ready if math.isfinite(v.ready) else inst.open - float(rd.to_k[v.place].min())
+        exit_est = arrive_g + stop + rd.exit_min
         pre = value - knobs.flat * (value - n * w.floor) - knobs.lam * (exit_est - t_ref)
         if knobs.noise > 0 and rng is not None:
             pre = pre + knobs.noise * np.abs(value) * rng.standard_normal(len(pre))
@@ -286,7 +313,7 @@ class Builder:
         medical_ok: bool,
     ) -> Trip | None:
         """Extend a trip that starts at gathering point ``g1`` and choose its way out."""
-        w, inst = self.w, self.w.inst
+        w, inst, rd = self.w, self.w.inst, self.w.roads[vi]
         fixed, pp, cw = inst.stop_fixed, inst.stop_per_person, inst.cargo_weight
         n1 = int(take1.sum())
         t = float(arrive_g[g1])
@@ -311,20 +338,20 @@ class Builder:
             gain = take @ w.weight + cw * unload
             busy = (n > 0) | (unload > 0)
             extra = (
-                w.g_to_g[g_last]
+                rd.g_to_g[g_last]
                 + np.where(busy, fixed + pp * n, 0.0)
-                + w.exit_min
-                - w.exit_min[g_last]
+                + rd.exit_min
+                - rd.exit_min[g_last]
             )
             score = gain - knobs.lam * extra
             score[list(used)] = -INF
             score[gain <= 0] = -INF
             # Only stops after which the vehicle can still get out before the close.
-            score[dep + extra + w.exit_min[g_last] > inst.close] = -INF
+            score[dep + extra + rd.exit_min[g_last] > inst.close] = -INF
             g = int(np.argmax(score))
             if not score[g] > 0 or not math.isfinite(extra[g]):
                 break
-            arr = dep + float(w.g_to_g[g_last, g])
+            arr = dep + float(rd.g_to_g[g_last, g])
             dep = arr + (fixed + pp * float(n[g]) if busy[g] else 0.0)
             visits.append((g, take[g], float(unload[g]), arr, dep))
             used.add(g)
@@ -374,7 +401,7 @@ class Builder:
         """The best way out (checkpoint, then centre) for a trip whose last stop ends at
         ``dep``; with None, by how many minutes the quickest way out without a queue misses
         the close of the window (inf if waiting in a queue is what makes it late)."""
-        w, inst = self.w, self.w.inst
+        w, inst, rd = self.w, self.w.inst, self.w.roads[vi]
         fixed, pp = inst.stop_fixed, inst.stop_per_person
         close, g_last = inst.close, visits[-1][0]
         # Small loops in plain Python: a handful of centres and checkpoints per trip.
@@ -399,7 +426,7 @@ class Builder:
                 default=-INF,
             )
         span = inst.close - inst.open
-        for k, d in enumerate(w.g_to_k_l[g_last]):
+        for k, d in enumerate(rd.g_to_k_l[g_last]):
             if not math.isfinite(d) or w.lanes_out[k] == 0:
                 continue
             arrive = dep + d
@@ -409,8 +436,8 @@ class Builder:
                 if start == arrive:
                     excess = min(excess, end - close)
                 continue
-            row = w.k_to_r_l[k]
-            costs = [(row[r] + w.r_back_l[r], r) for r in elig if math.isfinite(row[r])]
+            row = rd.k_to_r_l[k]
+            costs = [(row[r] + rd.r_back_l[r], r) for r in elig if math.isfinite(row[r])]
             costs = [(c, r) for c, r in costs if math.isfinite(c)]
             if not costs:
                 continue
@@ -426,18 +453,18 @@ class Builder:
                     if not (c < mean and cap[r] - people_n < cap0[r] * (1.0 - share))
                 ] or costs
             c, r = min(allowed)
-            if end + c + stop_r + w.min_visit > close:
+            if end + c + stop_r + rd.min_visit > close:
                 # The last trip: the drive after the window costs nothing, so leave the
                 # centres near the checkpoints to vehicles that come back for more.
                 c, r = max(costs)
             elif knobs.spread > 0:
                 # While the out-lanes are booked beyond the vehicle's return, a farther centre
                 # costs it little or nothing, and the near ones stay free for when it matters.
-                due = max(end + c + stop_r + w.min_visit, horizon)
+                due = max(end + c + stop_r + rd.min_visit, horizon)
                 c, r = max(
                     (cc, rr)
                     for cc, rr in allowed
-                    if max(end + cc + stop_r + w.min_visit, horizon) <= due + knobs.spread
+                    if max(end + cc + stop_r + rd.min_visit, horizon) <= due + knobs.spread
                 )
             arrive_r = end + row[r]
             ready = arrive_r + stop_r
@@ -459,13 +486,14 @@ class Builder:
 
     def commit(self, vi: int, trip: Trip) -> None:
         """Apply ``trip``: reserve its lane time, take people and cargo, write its stops."""
-        w, inst, v = self.w, self.w.inst, self.fleet[vi]
-        drives = w.drives
+        w, inst, v, rd = self.w, self.w.inst, self.fleet[vi], self.w.roads[vi]
+        drives = rd.drives
         fixed = inst.stop_fixed
         k_in_id, k_out_id = w.k_ids[trip.k_in], w.k_ids[trip.k_out]
-        to_k = float(w.to_k[v.place, trip.k_in])
+        to_k = float(rd.to_k[v.place, trip.k_in])
         stops = v.stops
         if v.fresh:
+            self.n_used += 1
             # The vehicle leaves its depot just in time for its in-crossing.
             depart = trip.start_in - to_k
             if trip.load_kg > 0:
@@ -549,7 +577,7 @@ class Builder:
         for rank, vi in enumerate(order):
             v = self.fleet[vi]
             if not v.done and (only is None or int(vi) in only):
-                key = v.ready if math.isfinite(v.ready) else -float(w.to_k[v.place].min())
+                key = v.ready if math.isfinite(v.ready) else -float(w.roads[vi].to_k[v.place].min())
                 heap.append((key, rank, int(vi)))
         heapq.heapify(heap)
         # How far out of order trips may be committed: a trade of speed against lane gaps.
@@ -558,6 +586,9 @@ class Builder:
             if deadline is not None and monotonic() > deadline:
                 raise OutOfTime
             _, rank, vi = heapq.heappop(heap)
+            if self.fleet[vi].fresh and not self.may_start(vi):
+                self.fleet[vi].done = True  # the vehicle cap is reached: it stays at its depot
+                continue
             trip = self.best_trip(vi, knobs, rng)
             if trip is None:
                 # Nothing fits now, and lanes, people and beds only get scarcer: retire it.
@@ -595,7 +626,40 @@ class Builder:
         other.fleet = [
             Vehicle(v.place, v.ready, v.cargo, list(v.stops), v.fresh, v.done) for v in self.fleet
         ]
+        other.n_used = self.n_used
+        other.benched = set(self.benched)
         return other
+
+    # ------------------------------------------------------------------ the fleet choice
+
+    def may_start(self, vi: int) -> bool:
+        """Whether vehicle ``vi``, still at its depot, may leave it under the vehicle cap: the
+        pinned vehicles that have not started keep their places."""
+        cap = self.w.cap
+        if cap is None:
+            return True
+        if vi in self.w.pinned:
+            return self.n_used < cap
+        waiting = sum(1 for p in self.w.pinned if self.fleet[p].fresh and not self.fleet[p].done)
+        return self.n_used + waiting < cap
+
+    def bench(self, chosen: set[int]) -> None:
+        """Hold back every vehicle at its depot that is not ``chosen`` (nor pinned)."""
+        for vi, v in enumerate(self.fleet):
+            if v.fresh and not v.done and vi not in chosen and vi not in self.w.pinned:
+                v.done = True
+                self.benched.add(vi)
+
+    def release(self, order: list[int], knobs: Knobs, rng: np.random.Generator | None,
+                deadline: float | None = None) -> None:  # fmt: skip
+        """While the cap leaves room, let benched vehicles (in ``order``) take what is left."""
+        for vi in order:
+            if self.w.cap is not None and self.n_used >= self.w.cap:
+                return
+            if vi in self.benched:
+                self.benched.discard(vi)
+                self.fleet[vi].done = False
+                self.run(knobs, rng, 0.0, {vi}, deadline)
 
     def routes(self) -> list[dict[str, Any]]:
         """The routes as plan JSON (plain floats), vehicles that never moved left out."""

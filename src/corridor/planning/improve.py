@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from corridor.planning.construct import Builder, Knobs, OutOfTime, World
+from corridor.planning.fleet import choose, rank_vehicles, swap_one
 from corridor.planning.replan import ReplanError, builder_from_routes, whole_trips
 
 
@@ -67,10 +68,48 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
 
 
 def first_plan(world: World, base: Builder) -> Candidate:
-    """The construction with default parameters and no randomness."""
+    """The construction with default parameters and no randomness (under a vehicle cap, with
+    the vehicles :func:`~corridor.planning.fleet.rank_vehicles` puts first)."""
     b = base.clone()
-    b.construct(Knobs(), None)
+    if world.cap is None:
+        b.construct(Knobs(), None)
+    else:
+        build_with_fleet(b, rank_vehicles(world, b), None, Knobs(), None)
     return Candidate(b.routes(), plan_score(b))
+
+
+def build_with_fleet(
+    b: Builder,
+    order: list[int],
+    chosen: set[int] | None,
+    knobs: Knobs,
+    rng: np.random.Generator | None,
+    deadline: float | None = None,
+) -> None:
+    """Construct with the ``chosen`` vehicles (default: the first of ``order`` that fill the
+    cap), then let the others of ``order`` use what the cap still allows."""
+    b.bench(choose(b.w, b, order) if chosen is None else chosen)
+    b.construct(knobs, rng, deadline)
+    b.release(order, knobs, rng, deadline)
+
+
+def _fleet_move(
+    world: World, b: Builder, best: Candidate, rng: np.random.Generator
+) -> tuple[list[int], set[int] | None]:
+    """The fleet for a rebuild under a vehicle cap: mostly the best plan's vehicles, one of
+    them swapped for another kind half of the time, now and then a fresh noisy ranking."""
+    order = rank_vehicles(world, b, rng, noise=0.3 if rng.random() < 0.3 else 0.0)
+    if rng.random() < 0.2:
+        return order, None
+    used = {world.v_index[r["vehicle"]] for r in best.routes} - {
+        vi for vi, v in enumerate(b.fleet) if not v.fresh
+    }
+    if rng.random() < 0.5:
+        free = [vi for vi in order if vi not in used]
+        move = swap_one(world, used, free, rng)
+        if move is not None:
+            used = (used - {move[0]}) | {move[1]}
+    return order, used
 
 
 def search(
@@ -118,7 +157,11 @@ def search(
                 done += 1
                 continue
         try:
-            b.construct(knobs, rng, deadline)
+            if world.cap is None:
+                b.construct(knobs, rng, deadline)
+            else:
+                order, chosen = _fleet_move(world, b, best, rng)
+                build_with_fleet(b, order, chosen, knobs, rng, deadline)
         except OutOfTime:
             break
         done += 1

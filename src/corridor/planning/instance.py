@@ -3,7 +3,9 @@
 :func:`parse_instance` checks a decoded JSON object field by field and raises
 :class:`~corridor.errors.InputError` naming the field path and the value; :func:`load_instance`
 reads a file first. Travel matrices are numpy arrays with ``nan`` for a missing road, indexed
-through ``outside_index`` / ``inside_index``.
+through ``outside_index`` / ``inside_index``. A vehicle type with its own roads
+(``travel.by_type``) has its matrices in :attr:`Instance.by_type`, reordered to the shared ids;
+:meth:`Instance.travel_of` gives the matrices any type drives on.
 """
 
 from __future__ import annotations
@@ -87,6 +89,14 @@ class Vehicle:
 
 
 @dataclass(frozen=True)
+class TypeTravel:
+    """The matrices one vehicle type drives on, over the shared ids in the shared order."""
+
+    outside: FloatArray
+    inside: FloatArray
+
+
+@dataclass(frozen=True)
 class Instance:
     name: str
     open: float
@@ -105,6 +115,20 @@ class Instance:
     inside_ids: list[str]
     inside: FloatArray
     raw: dict[str, Any] = field(repr=False, compare=False)
+    by_type: dict[str, TypeTravel] = field(default_factory=dict, repr=False, compare=False)
+    max_vehicles: int | None = None  # at most this many vehicles may leave their depot
+
+    def travel_of(self, vehicle_type: str | None) -> TypeTravel:
+        """The matrices vehicles of ``vehicle_type`` drive on (the shared ones by default)."""
+        own = self.by_type.get(vehicle_type) if vehicle_type is not None else None
+        return own if own is not None else TypeTravel(self.outside, self.inside)
+
+    @property
+    def types_with_roads(self) -> list[str | None]:
+        """``None`` (the shared matrices) when some type uses them, then each type with its
+        own: the distinct road networks a plan may use."""
+        shared = any(t not in self.by_type for t in self.vehicle_types)
+        return ([None] if shared or not self.vehicle_types else []) + list(self.by_type)
 
     @property
     def outside_index(self) -> dict[str, int]:
@@ -123,16 +147,18 @@ class Instance:
             for k in range(n)
         ]
 
-    def outside_minutes(self, a: str, b: str) -> float | None:
-        """Driving minutes outside the zone from ``a`` to ``b``; None where there is no road."""
+    def outside_minutes(self, a: str, b: str, vehicle_type: str | None = None) -> float | None:
+        """Driving minutes outside the zone from ``a`` to ``b`` for ``vehicle_type`` (the
+        shared matrix by default); None where there is no road."""
         idx = self.outside_index
-        v = float(self.outside[idx[a], idx[b]])
+        v = float(self.travel_of(vehicle_type).outside[idx[a], idx[b]])
         return None if math.isnan(v) else v
 
-    def inside_minutes(self, a: str, b: str) -> float | None:
-        """Driving minutes inside the zone from ``a`` to ``b``; None where there is no road."""
+    def inside_minutes(self, a: str, b: str, vehicle_type: str | None = None) -> float | None:
+        """Driving minutes inside the zone from ``a`` to ``b`` for ``vehicle_type`` (the shared
+        matrix by default); None where there is no road."""
         idx = self.inside_index
-        v = float(self.inside[idx[a], idx[b]])
+        v = float(self.travel_of(vehicle_type).inside[idx[a], idx[b]])
         return None if math.isnan(v) else v
 
     def stop_minutes(self, people: int, busy: bool = True) -> float:
@@ -204,6 +230,10 @@ def _finite(v: Any) -> bool:
         return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
     except OverflowError:
         return False
+
+
+def _shown(v: Any) -> str:
+    return json.dumps(v)[:40] if _jsonable(v) else repr(v)[:40]
 
 
 def _jsonable(v: Any) -> bool:
@@ -308,9 +338,11 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
                 names.add(v)
     travel = r.get(raw, "travel", "", "obj")
 
-    def matrix(key: str, kinds: set[str]) -> tuple[list[str], FloatArray]:
-        path = f"travel.{key}"
-        m = r.get(travel, key, "travel", "obj")
+    def matrix(
+        within: dict[str, Any], key: str, kinds: set[str], where: str = "travel"
+    ) -> tuple[list[str], FloatArray]:
+        path = f"{where}.{key}"
+        m = r.get(within, key, where, "obj")
         ids = [
             r.expect(i, f"{path}.ids[{n}]", "str")
             for n, i in enumerate(r.get(m, "ids", path, "list"))
@@ -320,8 +352,12 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
             raise r.fail(f"{path}.ids", f"must list each of {sorted(wanted)} once, got {ids}")
         rows = r.get(m, "minutes", path, "list")
         n = len(ids)
-        if len(rows) != n or any(not isinstance(row, list) or len(row) != n for row in rows):
-            raise r.fail(f"{path}.minutes", f"expected a {n}x{n} matrix")
+        for i, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != n:
+                got = f"a row of {len(row)}" if isinstance(row, list) else _shown(row)
+                raise r.fail(f"{path}.minutes[{i}]", f"expected a row of {n} numbers, got {got}")
+        if len(rows) != n:
+            raise r.fail(f"{path}.minutes", f"expected a {n}x{n} matrix, got {len(rows)} rows")
         out = np.full((n, n), np.nan)
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
@@ -329,8 +365,30 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
                     out[i, j] = r.expect(v, f"{path}.minutes[{i}][{j}]", "nonneg")
         return ids, out
 
-    outside_ids, outside = matrix("outside", {"depots", "receptions", "checkpoints"})
-    inside_ids, inside = matrix("inside", {"checkpoints", "gathering"})
+    outer, inner = {"depots", "receptions", "checkpoints"}, {"checkpoints", "gathering"}
+    outside_ids, outside = matrix(travel, "outside", outer)
+    inside_ids, inside = matrix(travel, "inside", inner)
+    by_type: dict[str, TypeTravel] = {}
+    for t, spec in r.get(travel, "by_type", "travel", "obj", {}).items():
+        path = f"travel.by_type.{t}"
+        if t not in vtypes:
+            raise r.fail(path, f"{t!r} is not a vehicle type (known: {sorted(vtypes)})")
+        r.expect(spec, path, "obj")
+        extra = sorted(set(spec) - {"outside", "inside"})
+        if extra:
+            raise r.fail(f"{path}.{extra[0]}", "unknown key (a type may give outside, inside)")
+        sides = []
+        for key, kinds, ids, shared in (
+            ("outside", outer, outside_ids, outside),
+            ("inside", inner, inside_ids, inside),
+        ):
+            if key not in spec:
+                sides.append(shared)
+                continue
+            own_ids, own = matrix(spec, key, kinds, path)
+            order = [own_ids.index(p) for p in ids]  # to the shared matrix's order
+            sides.append(own[np.ix_(order, order)])
+        by_type[t] = TypeTravel(sides[0], sides[1])
     return Instance(
         name=name,
         open=w_open,
@@ -349,6 +407,8 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
         inside_ids=inside_ids,
         inside=inside,
         raw=raw,
+        by_type=by_type,
+        max_vehicles=r.get(raw, "max_vehicles", "", "count", None),
     )
 
 

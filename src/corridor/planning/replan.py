@@ -19,6 +19,7 @@ import numpy as np
 
 from corridor.errors import CorridorError, InputError
 from corridor.planning.construct import INF, Builder, World, _drive
+from corridor.planning.travel import Side
 
 
 class ReplanError(CorridorError):
@@ -120,6 +121,7 @@ def builder_from_routes(
                 inside = s["dir"] == "in"
         v.stops = stops
         v.fresh = False
+        b.n_used += 1
         v.cargo = max(kg, 0.0)
         last = stops[-1]
         leave = float(last["end"] if "dir" in last else last["depart"])
@@ -138,6 +140,10 @@ def builder_from_routes(
                 name,
                 f"its {d!r} crossing at {at} from {start:g} does not fit the lanes of the instance",
             )
+    if w.cap is not None and b.n_used > w.cap:
+        raise ReplanError(
+            "keep", f"{b.n_used} vehicles have already left their depot; max_vehicles is {w.cap}"
+        )
     for vi in range(len(b.fleet)):
         if b.fleet[vi].fresh and now is not None:
             b.fleet[vi].ready = now
@@ -153,12 +159,12 @@ def _finish(
     b: Builder, vi: int, aboard: np.ndarray, inside: bool, leave: float, in_ix: dict[str, int]
 ) -> None:
     """Bring a vehicle caught mid-trip out of the zone (if inside) and to a reception centre."""
-    w, inst = b.w, b.w.inst
+    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
     v = b.fleet[vi]
     name = w.vehicles[vi].name
     last = v.stops[-1]
     fixed, pp = inst.stop_fixed, inst.stop_per_person
-    din = w.drives.inside.minutes
+    din = rd.drives.inside.minutes
     if inside:
         here = in_ix[last["at"]]
         # Room left: one more gathering point if it pays and still lets the vehicle out.
@@ -170,18 +176,18 @@ def _finish(
         n = take.sum(axis=1)
         arrive = leave + din[here, w.g_in]
         depart = arrive + np.where(n > 0, fixed + pp * n, 0.0)
-        exit_end = depart + w.exit_min
+        exit_end = depart + rd.exit_min
         value = np.where((n > 0) & (exit_end <= inst.close), take @ w.weight, -INF)
         g = int(np.argmax(value)) if len(value) else -1
         if g >= 0 and value[g] > 0:
-            _drive(w.drives.inside, here, int(w.g_in[g]), leave, v.stops)
+            _drive(rd.drives.inside, here, int(w.g_in[g]), leave, v.stops)
             board = {w.classes[c]: int(x) for c, x in enumerate(take[g]) if x > 0}
             trial = {"at": w.g_ids[g], "arrive": float(arrive[g]), "depart": float(depart[g]),
                      "board": board}  # fmt: skip
             if _out(b, vi, aboard + take[g], int(w.g_in[g]), float(depart[g]), [trial]):
                 b.people[g] -= take[g]
                 return
-            del v.stops[len(v.stops) - _n_pass(w, here, int(w.g_in[g])) :]
+            del v.stops[len(v.stops) - _n_pass(rd.drives.inside, here, int(w.g_in[g])) :]
         if not _out(b, vi, aboard, here, leave, []):
             raise ReplanError(
                 name,
@@ -194,8 +200,8 @@ def _finish(
         raise ReplanError(name, "has people aboard and no reception centre can take them")
 
 
-def _n_pass(w: World, i: int, j: int) -> int:
-    return 0 if i == j else len(w.drives.inside.path(i, j)) - 2
+def _n_pass(side: Side, i: int, j: int) -> int:
+    return 0 if i == j else len(side.path(i, j)) - 2
 
 
 def _out(
@@ -207,8 +213,8 @@ def _out(
     extra: list[dict[str, Any]],
 ) -> bool:
     """Through the checkpoint that lets the vehicle out first, then to a centre; False if none."""
-    w, inst = b.w, b.w.inst
-    din = w.drives.inside.minutes
+    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
+    din = rd.drives.inside.minutes
     best: tuple[float, float, float, int, int] | None = None
     for k in range(len(w.k_ids)):
         d = float(din[here, w.k_in[k]])
@@ -224,7 +230,7 @@ def _out(
     v = b.fleet[vi]
     mark = len(v.stops)
     v.stops.extend(extra)
-    _drive(w.drives.inside, here, int(w.k_in[k]), leave, v.stops)
+    _drive(rd.drives.inside, here, int(w.k_in[k]), leave, v.stops)
     v.stops.append({"at": w.k_ids[k], "dir": "out", "arrive": arrive, "start": start,
                     "end": end})  # fmt: skip
     if not _to_reception(b, vi, aboard, int(w.k_out[k]), end):
@@ -236,8 +242,8 @@ def _out(
 
 def _to_reception(b: Builder, vi: int, aboard: np.ndarray, place: int, leave: float) -> bool:
     """Drive to the nearest centre that can take everyone aboard and let them alight there."""
-    w, inst = b.w, b.w.inst
-    dout = w.drives.outside.minutes
+    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
+    dout = rd.drives.outside.minutes
     people = int(aboard.sum())
     eligible = b.capacity >= people
     if aboard[w.medical].any():
@@ -247,7 +253,7 @@ def _to_reception(b: Builder, vi: int, aboard: np.ndarray, place: int, leave: fl
         return False
     r = int(np.argmin(cost))
     v = b.fleet[vi]
-    _drive(w.drives.outside, place, int(w.r_out[r]), leave, v.stops)
+    _drive(rd.drives.outside, place, int(w.r_out[r]), leave, v.stops)
     arrive = leave + float(cost[r])
     depart = arrive + (inst.stop_fixed + inst.stop_per_person * people if people else 0.0)
     stop: dict[str, Any] = {"at": w.r_ids[r], "arrive": arrive, "depart": depart}

@@ -6,7 +6,7 @@
    instances the exact MILP (:func:`corridor.planning.exact.solve_exact`), which may prove the
    plan optimal.
 3. Improvement until the time limit (:mod:`corridor.planning.improve`).
-4. The project's own check of the thirteen rules (:func:`corridor.planning.check.check_plan`):
+4. The project's own check of the fourteen rules (:func:`corridor.planning.check.check_plan`):
    a plan that fails it is never returned.
 
 With ``keep`` and ``now`` it replans: every stop of ``keep`` that has started by ``now`` stays
@@ -23,7 +23,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any
@@ -34,7 +34,7 @@ from corridor.errors import CorridorError, InputError
 from corridor.planning.check import check_plan, parse_plan
 from corridor.planning.construct import Builder, World
 from corridor.planning.improve import Candidate, first_plan, search
-from corridor.planning.instance import Instance
+from corridor.planning.instance import Instance, Vehicle
 from corridor.planning.replan import builder_from_routes, kept_stops
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
@@ -71,7 +71,10 @@ class SolveParams:
     """How to plan: time limit (seconds), seed, and optionally a plan to keep from ``now``.
 
     ``iterations`` caps the improvement iterations: with a cap that fits in the time limit,
-    the same seed gives the same plan on any machine.
+    the same seed gives the same plan on any machine. ``pinned_vehicles`` are always part of
+    the fleet the plan may use (under the instance's ``max_vehicles`` they take their places
+    first); ``excluded_vehicles`` get no trips (in a replan, no new ones). Both are vehicle
+    names (``depot/type/k``), given as any collection of strings.
     """
 
     time_limit: float = 30.0
@@ -80,8 +83,27 @@ class SolveParams:
     now: float | None = None
     on_progress: Callable[[Progress], None] | None = field(default=None, compare=False)
     iterations: int | None = None
+    pinned_vehicles: frozenset[str] = frozenset()
+    excluded_vehicles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        for name in ("pinned_vehicles", "excluded_vehicles"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, Iterable):
+                raise SolveParamsError(
+                    name, f"must be a collection of vehicle names, got {value!r}"
+                )
+            names = list(value)
+            bad = next((v for v in names if not isinstance(v, str) or not v), None)
+            if bad is not None or len(names) != len(set(names)):
+                problem = f"{bad!r} is not a vehicle name" if bad is not None else "names repeat"
+                raise SolveParamsError(name, problem)
+            object.__setattr__(self, name, frozenset(names))
+        both = sorted(self.pinned_vehicles & self.excluded_vehicles)
+        if both:
+            raise SolveParamsError(
+                "excluded_vehicles", f"{both[0]!r} is pinned too: a vehicle is one or the other"
+            )
         if not isinstance(self.time_limit, int | float) or not (
             math.isfinite(self.time_limit) and self.time_limit > 0
         ):
@@ -127,7 +149,8 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     t0 = monotonic()
     # The last tenth is kept for the final plan check, so the whole call fits the limit.
     deadline = t0 + 0.9 * params.time_limit
-    world = World(instance)
+    _check_fleet_choice(instance, params)
+    world = World(instance, pinned=params.pinned_vehicles, excluded=params.excluded_vehicles)
     base_routes = None
     if params.keep is not None:
         assert params.now is not None
@@ -159,7 +182,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     bound_value, method = math.inf, ""
     if base_routes is None and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
         # Small enough for the exact model, which may prove optimality: it goes first.
-        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.7))
+        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.7), params)
         if exact is not None:
             if exact.plan is not None and exact.score > best.score + 1e-9:
                 best = Candidate(list(exact.plan["routes"]), float(exact.score))
@@ -169,7 +192,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
             proven = bool(exact.optimal) and getattr(exact, "complete", False)
             report("exact", best.score, bound_value, 0)
     if not proven:
-        lp_value, lp_method = _bound(instance, max(1.0, deadline - monotonic()))
+        lp_value, lp_method = _bound(instance, max(1.0, deadline - monotonic()), params)
         if lp_value < bound_value:
             bound_value, method = lp_value, lp_method
         report("bound", best.score, bound_value, 0)
@@ -217,6 +240,23 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     )
 
 
+def _check_fleet_choice(instance: Instance, params: SolveParams) -> None:
+    """Pinned and excluded vehicles must be of the fleet, and the pinned must fit the cap."""
+    names = {v.name for v in instance.vehicles}
+    for field_name in ("pinned_vehicles", "excluded_vehicles"):
+        unknown = sorted(getattr(params, field_name) - names)
+        if unknown:
+            raise SolveParamsError(
+                field_name, f"no vehicle {unknown[0]!r} in the fleet of {instance.name!r}"
+            )
+    cap = instance.max_vehicles
+    if cap is not None and len(params.pinned_vehicles) > cap:
+        raise SolveParamsError(
+            "pinned_vehicles",
+            f"{len(params.pinned_vehicles)} vehicles pinned, max_vehicles is {cap}",
+        )
+
+
 def _check_keep(instance: Instance, keep: dict[str, Any]) -> None:
     """The kept plan must be a well-formed plan of this instance (errors name the field)."""
     if keep.get("instance") != instance.name:
@@ -227,14 +267,21 @@ def _check_keep(instance: Instance, keep: dict[str, Any]) -> None:
     parse_plan(keep, instance)
 
 
-def _bound(instance: Instance, time_limit: float) -> tuple[float, str]:
-    """The project's own upper bound; the obvious one (everyone, all cargo) until it exists."""
+def _allowed(instance: Instance, params: SolveParams) -> list[Vehicle] | None:
+    """The vehicles a plan may use (None: the whole fleet)."""
+    if not params.excluded_vehicles:
+        return None
+    return [v for v in instance.vehicles if v.name not in params.excluded_vehicles]
+
+
+def _bound(instance: Instance, time_limit: float, params: SolveParams) -> tuple[float, str]:
+    """The project's own upper bound (for plans without the excluded vehicles)."""
+    from corridor.planning.bound import upper_bound
+
+    allowed = _allowed(instance, params)
+    pairs = None if allowed is None else [(v.depot, v.type) for v in allowed]
     try:
-        from corridor.planning.bound import upper_bound
-    except ImportError:
-        return _trivial_bound(instance), "everyone and all cargo"
-    try:
-        res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit))
+        res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit), vehicles=pairs)
     except Exception as exc:  # a failing bound must not cost the coordinator the plan
         return _trivial_bound(instance), f"everyone and all cargo (the LP bound failed: {exc!r})"
     return float(res.value), str(res.method)
@@ -253,12 +300,12 @@ def _trivial_bound(instance: Instance) -> float:
     return float(people + max(instance.cargo_weight, 0.0) * cargo)
 
 
-def _exact(instance: Instance, time_limit: float) -> Any:
+def _exact(instance: Instance, time_limit: float, params: SolveParams) -> Any:
+    from corridor.planning.exact import solve_exact
+
+    allowed = _allowed(instance, params)
+    names = None if allowed is None else [v.name for v in allowed]
     try:
-        from corridor.planning.exact import solve_exact
-    except ImportError:
-        return None
-    try:
-        return solve_exact(instance, time_limit)
+        return solve_exact(instance, time_limit, vehicles=names, pinned=params.pinned_vehicles)
     except Exception:  # the exact model only ever adds a proof; the heuristic plan stands
         return None

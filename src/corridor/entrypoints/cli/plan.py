@@ -1,7 +1,7 @@
 """CLI command ``corridor plan``: plan (or replan) an evacuation for a CEP instance.
 
     corridor plan INSTANCE.json -o PLAN.json [--time-limit SECONDS] [--seed N]
-                  [--keep PLAN.json --now T] [--iterations N]
+                  [--keep PLAN.json --now T] [--iterations N] [--pin V]... [--exclude V]...
 
 Prints progress while it searches, then the score, the proven upper bound and ``optimal`` or
 ``gap x%``, and a summary. The plan is written only after it passed the project's own check.
@@ -24,7 +24,7 @@ from corridor.errors import InputError
 from corridor.planning.check import load_json
 from corridor.planning.instance import Instance, load_instance
 from corridor.planning.solver import Progress as SolveProgress
-from corridor.planning.solver import SolveParams, SolveResult, solve
+from corridor.planning.solver import SolveParams, SolveParamsError, SolveResult, solve
 
 _out = Console()
 
@@ -50,6 +50,14 @@ def plan(
         typer.Option("--iterations", help="cap on improvement iterations (for repeatable runs)"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+    pin: Annotated[
+        list[str] | None,
+        typer.Option("--pin", help="a vehicle (depot/type/k) the plan may always use; repeat"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="a vehicle (depot/type/k) that gets no trips; repeat"),
+    ] = None,
 ) -> None:
     """Plan who goes on which vehicle when: the most people out inside the window."""
     if (keep is None) != (now is None):
@@ -82,17 +90,23 @@ def plan(
             bar.update(task, completed=p.fraction, description=p.phase, score=f"{p.score:,.1f}",
                        bound=bound)  # fmt: skip
 
-        result = solve(
-            inst,
-            SolveParams(
-                time_limit=time_limit,
-                seed=seed,
-                keep=kept,
-                now=now,
-                on_progress=show,
-                iterations=iterations,
-            ),
-        )
+        try:
+            result = solve(
+                inst,
+                SolveParams(
+                    time_limit=time_limit,
+                    seed=seed,
+                    keep=kept,
+                    now=now,
+                    on_progress=show,
+                    iterations=iterations,
+                    pinned_vehicles=frozenset(pin or ()),
+                    excluded_vehicles=frozenset(exclude or ()),
+                ),
+            )
+        except SolveParamsError as exc:  # name the option the user gave, not the field
+            option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+            raise InputError(option.get(exc.where, exc.where), exc.problem) from None
     _write(output, result.plan)
     _print_result(inst, output, result)
 

@@ -1,0 +1,258 @@
+"""The time-indexed relaxation: vehicles of each type flow through layers of nodes per cell.
+
+Per vehicle type and cell of ``delta`` minutes: outside a checkpoint ready to cross in (O),
+inside a checkpoint ready to cross out after boarding (Q) or after passing through (Qt),
+outside a checkpoint after crossing out (P), at a reception centre (R). Each arc lasts its
+type's lower-bound duration rounded down to whole cells (:mod:`.geometry`), crossings share the
+lanes of their checkpoint and direction (:mod:`.lanes`), and the people each type carries are
+counted on the legs that take them to a centre (:mod:`.people`). docs/planning-bound.md says
+why every plan maps onto a feasible point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from corridor.planning.bound.geometry import SLACK, TypeGeometry, cells
+from corridor.planning.highs import SparseLP
+
+if TYPE_CHECKING:
+    from corridor.planning.instance import Instance
+
+IntArray = npt.NDArray[np.int64]
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The cells of the window and, per checkpoint, the last cell a crossing may start in."""
+
+    delta: float
+    n: int
+    span: float
+    last_out: list[int]
+
+    @property
+    def cells(self) -> IntArray:
+        return np.arange(self.n, dtype=np.int64)
+
+    @staticmethod
+    def of(instance: Instance, delta: float) -> Grid:
+        span = instance.close - instance.open
+        n = math.floor((span + SLACK) / delta) + 1
+        last_out = [
+            min(n - 1, math.floor((span - k.outward.service + 2 * SLACK) / delta + 1e-12))
+            if k.outward.lanes
+            else -1
+            for k in instance.checkpoints
+        ]
+        return Grid(delta, n, span, last_out)
+
+    def latest_in(self, instance: Instance, geo: TypeGeometry) -> list[float]:
+        """Per checkpoint, the latest an in-crossing can start (minutes after the opening)
+        and still let the vehicle out somewhere before the close."""
+        cps = instance.checkpoints
+        return [
+            max(
+                (
+                    self.span - kb.outward.service + 2 * SLACK - geo.transit[a, b]
+                    for b, kb in enumerate(cps)
+                    if kb.outward.lanes
+                ),
+                default=-INF,
+            )
+            if ka.inward.lanes
+            else -INF
+            for a, ka in enumerate(cps)
+        ]
+
+    def last_in(self, latest_in: list[float]) -> list[int]:
+        return [
+            min(self.n - 1, math.floor((x + SLACK) / self.delta + 1e-12)) if x > -INF else -1
+            for x in latest_in
+        ]
+
+
+@dataclass
+class TypeArcs:
+    """The columns of one vehicle type that the lane and people rows refer to."""
+
+    sources: list[IntArray] = field(default_factory=list)
+    loaded: list[IntArray] = field(default_factory=list)
+    in_arcs: list[IntArray] = field(default_factory=list)
+    wait_q: list[IntArray] = field(default_factory=list)
+    wait_pr: list[IntArray] = field(default_factory=list)
+    final: list[IntArray] = field(default_factory=list)
+    returns: list[IntArray] = field(default_factory=list)
+    to_rec: list[list[IntArray]] = field(default_factory=list)
+
+
+@dataclass
+class LaneUse:
+    """Per (checkpoint, direction): the arcs that start a crossing, with their start cells;
+    per checkpoint, the out-crossings that end a visit with boarding."""
+
+    crossings: dict[tuple[int, str], list[tuple[IntArray, IntArray]]] = field(default_factory=dict)
+    loaded_out: dict[int, list[tuple[IntArray, IntArray]]] = field(default_factory=dict)
+
+    def add(self, a: int, direction: str, src: IntArray, cols: IntArray) -> None:
+        self.crossings.setdefault((a, direction), []).append((src, cols))
+
+
+class _Layers:
+    """The node rows of one type: O, Q, Qt, P per checkpoint and R per centre, by cell."""
+
+    def __init__(self, lp: SparseLP, name: str, kk: int, n_recs: int, n: int, hi: float) -> None:
+        fam = f"flow {name}"
+        self.lp, self.hi = lp, hi
+        self.o = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
+        self.q = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
+        self.qt = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)  # after transit
+        self.p = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
+        self.r = lp.add_rows(n_recs * n, 0.0, 0.0, fam).reshape(n_recs, n)
+
+    def arc(self, tail: IntArray | None, head: IntArray | None, m: int) -> IntArray:
+        cols = self.lp.add_cols(m, self.hi)
+        if tail is not None:
+            self.lp.entries(tail, cols, -1.0)
+        if head is not None:
+            self.lp.entries(head, cols, 1.0)
+        return cols
+
+
+def add_type_arcs(
+    lp: SparseLP,
+    instance: Instance,
+    grid: Grid,
+    name: str,
+    geo: TypeGeometry,
+    depots: dict[str, int],
+    lanes: LaneUse,
+) -> TypeArcs:
+    """The flow network of one vehicle type (``depots``: its vehicles per depot)."""
+    cps, kk, n_recs, n = (
+        instance.checkpoints,
+        len(instance.checkpoints),
+        len(instance.receptions),
+        grid.n,
+    )
+    nodes = _Layers(lp, name, kk, n_recs, n, float(sum(depots.values())))
+    out = TypeArcs(to_rec=[[] for _ in range(n_recs)])
+    # Sources: each depot's vehicles of this type start at any checkpoint they can reach.
+    for dep, count in depots.items():
+        src_row = lp.add_rows(1, 0.0, float(count), f"fleet {dep}/{name}")
+        for a, k in enumerate(cps):
+            if geo.from_depot[dep][a] < INF and k.inward.lanes > 0:
+                col = lp.add_cols(1, float(count))
+                lp.entries(src_row, col, 1.0)
+                lp.entries(nodes.o[a, :1], col, 1.0)
+                out.sources.append(col)
+    # Waits (O is free, Q pays boarding, P and R pay alighting) and ends.
+    for layer, rows, count in (
+        ("O", nodes.o, kk),
+        ("Q", nodes.q, kk),
+        ("Qt", nodes.qt, kk),
+        ("P", nodes.p, kk),
+        ("R", nodes.r, n_recs),
+    ):
+        for x in range(count):
+            top = n - 1 if layer not in ("Q", "Qt") else grid.last_out[x]
+            if top >= 1:
+                w = nodes.arc(rows[x, :top], rows[x, 1 : top + 1], top)
+                if layer == "Q":
+                    out.wait_q.append(w)
+                elif layer in ("P", "R"):
+                    out.wait_pr.append(w)
+    for a in range(kk):
+        nodes.arc(nodes.o[a, n - 1 : n], None, 1)
+    for b in range(kk):
+        nodes.arc(nodes.p[b, n - 1 : n], None, 1)
+    _add_crossings(instance, grid, geo, nodes, out, lanes)
+    _add_alighting(instance, grid, geo, nodes, out)
+    return out
+
+
+def _add_crossings(
+    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
+    lanes: LaneUse,
+) -> None:  # fmt: skip
+    """In-crossings (loaded visits and transits) O[a][i] -> Q[b][i + len], and out-crossings
+    Q[b][i] -> P[b][i + service]."""
+    cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
+    last_in = grid.last_in(grid.latest_in(instance, geo))
+    for a in range(kk):
+        if cps[a].inward.lanes == 0 or last_in[a] < 0:
+            continue
+        for b in range(kk):
+            for kind, dur in (("loaded", geo.loaded[a, b]), ("transit", geo.transit[a, b])):
+                step = cells(float(dur), grid.delta)
+                if step < 0:
+                    continue
+                top = min(last_in[a], grid.last_out[b] - step)
+                if top < 0:
+                    continue
+                src = cells_[: top + 1]
+                heads = (nodes.q if kind == "loaded" else nodes.qt)[b, src + step]
+                cols = nodes.arc(nodes.o[a, src], heads, top + 1)
+                lanes.add(a, "in", src, cols)
+                out.in_arcs.append(cols)
+                if kind == "loaded":
+                    out.loaded.append(cols)
+    for b in range(kk):
+        if grid.last_out[b] < 0:
+            continue
+        step = cells(cps[b].outward.service, grid.delta)
+        src = cells_[: grid.last_out[b] + 1]
+        head = src + step
+        ok = head < grid.n
+        for layer_rows in (nodes.q, nodes.qt):
+            cols = nodes.arc(layer_rows[b, src[ok]], nodes.p[b, head[ok]], int(ok.sum()))
+            lanes.add(b, "out", src[ok], cols)
+            if layer_rows is nodes.q:
+                lanes.loaded_out.setdefault(b, []).append((src[ok], cols))
+
+
+def _add_alighting(
+    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs
+) -> None:
+    """Alighting legs P[b][i] -> R[r][i + len] (or the end, if past the grid) with people
+    aboard, and the drives back R[r][i] -> O[a][i + len]."""
+    cps, kk, n_recs, cells_ = (
+        instance.checkpoints,
+        len(instance.checkpoints),
+        len(instance.receptions),
+        grid.cells,
+    )
+    last_in = grid.last_in(grid.latest_in(instance, geo))
+    for b in range(kk):
+        for r in range(n_recs):
+            step = cells(float(geo.alight[b, r]), grid.delta)
+            if step < 0:
+                continue
+            head = cells_ + step
+            inside = head < grid.n
+            if inside.any():
+                cols = nodes.arc(
+                    nodes.p[b, cells_[inside]], nodes.r[r, head[inside]], int(inside.sum())
+                )
+                out.to_rec[r].append(cols)
+            if (~inside).any():
+                cols = nodes.arc(nodes.p[b, cells_[~inside]], None, int((~inside).sum()))
+                out.to_rec[r].append(cols)
+                out.final.append(cols)
+    for r in range(n_recs):
+        out.final.append(nodes.arc(nodes.r[r, :], None, grid.n))  # the vehicle's last alighting
+        for a in range(kk):
+            step = cells(float(geo.back[r, a]), grid.delta)
+            if step < 0 or cps[a].inward.lanes == 0:
+                continue
+            top = last_in[a] - step
+            if top < 0:
+                continue
+            src = cells_[: top + 1]
+            out.returns.append(nodes.arc(nodes.r[r, src], nodes.o[a, src + step], top + 1))

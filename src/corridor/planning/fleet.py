@@ -1,0 +1,136 @@
+"""Which vehicles to use when an agreed limit (``max_vehicles``) is below the fleet.
+
+A vehicle's worth is estimated as the people it could bring out: its seats and stretcher
+places times the round trips that fit in the window on its own roads, filled with the heaviest
+classes still waiting, within what the checkpoints' out-lanes can pass in the window.
+:func:`rank_vehicles` orders the vehicles greedily by that marginal worth (big buses before
+two-seat trucks while seats are what is missing, then ambulances for the stretcher cases);
+the construction takes them in that order and the improvement search swaps vehicles in and out
+of the chosen fleet (:func:`swap_one`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from corridor.planning.construct import Builder, World
+
+INF = math.inf
+
+
+def round_trips(world: World, vi: int) -> float:
+    """About how many loads vehicle ``vi`` can bring out in the window (0 if none)."""
+    inst, rd = world.inst, world.roads[vi]
+    room = int(world.seats[vi] + world.stretchers[vi])
+    span = inst.close - inst.open
+    pp, fixed = inst.stop_per_person, inst.stop_fixed
+    depot = world.d_out[world.vehicles[vi].depot]
+    if room <= 0 or not np.isfinite(rd.to_k[depot]).any() or not math.isfinite(rd.min_visit):
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        turn = float(np.min(rd.k_to_r + rd.r_back[None, :], initial=INF)) + fixed
+    first = rd.min_visit + pp * room
+    if first > span:
+        return 0.0
+    if not math.isfinite(turn):
+        return 1.0
+    cycle = first + turn + pp * room
+    return 1.0 + math.floor((span - first) / max(cycle, 1e-9))
+
+
+def lane_trips(world: World) -> float:
+    """How many crossings the out-lanes can pass in the window, in all."""
+    span = world.inst.close - world.inst.open
+    total = 0.0
+    for lanes, service in zip(world.lanes_out, world.svc_out.tolist(), strict=True):
+        if lanes > 0:
+            total += INF if service <= 0 else lanes * (1.0 + math.floor(span / service))
+    return total
+
+
+def _fill(weights: list[float], left: list[float], slots: float, classes: list[int]) -> float:
+    """The weighted people ``slots`` places take, heaviest first, from ``left`` (in place)."""
+    value = 0.0
+    for c in classes:
+        take = min(left[c], slots)
+        left[c] -= take
+        slots -= take
+        value += weights[c] * take
+        if slots <= 0:
+            break
+    return value
+
+
+def rank_vehicles(
+    world: World, b: Builder, rng: np.random.Generator | None = None, noise: float = 0.0
+) -> list[int]:
+    """The vehicles still at their depot (and not excluded), best first (see the module
+    docstring). ``noise`` (relative) perturbs the estimates for the search."""
+    w = world
+    people = b.people.sum(axis=0).astype(float).tolist()
+    weights = w.weight.tolist()
+    seated = [c for c in w.order if not w.stretcher[c]]
+    lying = [c for c in w.order if w.stretcher[c]]
+    crossings = lane_trips(w) - sum(_trips_done(v.stops) for v in b.fleet)
+    # Vehicles of one depot and type are alike: rank groups, take one vehicle at a time.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for vi, v in enumerate(b.fleet):
+        if v.fresh and vi not in w.excluded:
+            veh = w.vehicles[vi]
+            groups.setdefault((veh.depot, veh.type), []).append(vi)
+    trips = {key: round_trips(w, members[0]) for key, members in groups.items()}
+    order: list[int] = []
+    while groups:
+        best_key, best_value, best_left = None, -INF, people
+        for key, members in groups.items():
+            vi = members[0]
+            n = min(trips[key], max(crossings, 0.0))
+            left = list(people)
+            value = _fill(weights, left, n * float(w.stretchers[vi]), lying)
+            value += _fill(weights, left, n * float(w.seats[vi]), seated)
+            # Ties (nothing left to carry) go to the bigger vehicle.
+            value += 1e-6 * n * float(w.seats[vi] + w.stretchers[vi])
+            if noise > 0 and rng is not None:
+                value *= 1.0 + noise * float(rng.standard_normal())
+            if value > best_value:
+                best_key, best_value, best_left = key, value, left
+        assert best_key is not None
+        order.append(groups[best_key].pop(0))
+        crossings -= trips[best_key]
+        people = best_left
+        if not groups[best_key]:
+            del groups[best_key]
+    return order
+
+
+def _trips_done(stops: list[dict[str, object]]) -> int:
+    return sum(1 for s in stops if s.get("dir") == "out")
+
+
+def choose(world: World, b: Builder, order: list[int]) -> set[int]:
+    """The first vehicles of ``order`` that fill the cap (with the pinned and the started)."""
+    if world.cap is None:
+        return set(order)
+    room = world.cap - b.n_used - sum(1 for p in world.pinned if b.fleet[p].fresh)
+    picked = [vi for vi in order if vi not in world.pinned][: max(room, 0)]
+    return set(picked)
+
+
+def swap_one(
+    world: World, used: set[int], free: list[int], rng: np.random.Generator
+) -> tuple[int, int] | None:
+    """A random move of the fleet choice: one used vehicle (not pinned) out, one of another
+    depot or type in; None when there is nothing to swap."""
+    out_of = sorted(vi for vi in used if vi not in world.pinned)
+    if not out_of or not free:
+        return None
+    out = out_of[int(rng.integers(len(out_of)))]
+    kind = (world.vehicles[out].depot, world.vehicles[out].type)
+    other = [vi for vi in free if (world.vehicles[vi].depot, world.vehicles[vi].type) != kind]
+    if not other:
+        return None
+    return out, other[int(rng.integers(len(other)))]
