@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint browser
+.PHONY: setup demo test test-future lint browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -38,3 +38,8 @@ browser:
 
 test: setup lint browser
 	$(BIN)/pytest
+
+# The same suite with every Python process's wall clock a year ahead (tests/timeshift): nothing
+# may depend on today's date.
+test-future: setup browser
+	CORRIDOR_TEST_SHIFT_DAYS=365 $(BIN)/pytest

@@ -36,11 +36,24 @@ def clock() -> FixedClock:
     return fixed_clock()
 
 
+TIMESHIFT = Path(__file__).with_name("timeshift")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Every ``corridor`` process the tests start (in-process commands, ``corridor serve``,
     ``corridor demo``) runs on a clock that starts at T0: the one clock (CORRIDOR_CLOCK) of
-    the program, set here once for the whole run."""
+    the program, set here once for the whole run.
+
+    With ``CORRIDOR_TEST_SHIFT_DAYS`` (``make test-future``), the wall clock of this process
+    and of every Python process it starts is moved that many days ahead (time-machine, through
+    tests/timeshift/sitecustomize.py): the suite must pass all the same, which shows that no
+    test and no code path depends on today's date."""
     os.environ["CORRIDOR_CLOCK"] = T0.isoformat()
+    if os.environ.get("CORRIDOR_TEST_SHIFT_DAYS"):
+        paths = [str(TIMESHIFT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+        sys.path.insert(0, str(TIMESHIFT))
+        import sitecustomize  # noqa: F401  (moves this process's wall clock too)
 
 
 @pytest.fixture(scope="session")

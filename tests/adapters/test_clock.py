@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import T0
@@ -53,3 +57,23 @@ def test_the_clock_setting_is_checked_and_refused_in_production(tmp_path: object
             token_secret="s" * 40,
             registry_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CORRIDOR_TEST_SHIFT_DAYS"), reason="only in `make test-future`"
+)
+def test_the_future_run_moves_the_wall_clock_of_every_python_process(tmp_path: Path) -> None:
+    """The kernel stamps a new file with the real time; this process and a child process read
+    a wall clock CORRIDOR_TEST_SHIFT_DAYS ahead of it (so the run proves what it claims)."""
+    stamp = tmp_path / "now"
+    stamp.write_text("")
+    real = stamp.stat().st_mtime
+    shift = float(os.environ["CORRIDOR_TEST_SHIFT_DAYS"]) * 86400
+    child = subprocess.run(
+        [sys.executable, "-c", "import time; print(time.time())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for seen in (time.time(), float(child.stdout)):
+        assert abs(seen - real - shift) < 600
