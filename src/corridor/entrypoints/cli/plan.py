@@ -58,6 +58,23 @@ def plan(
         list[str] | None,
         typer.Option("--exclude", help="a vehicle (depot/type/k) that gets no trips; repeat"),
     ] = None,
+    robust: Annotated[
+        bool, typer.Option("--robust", help="keep a margin: simulate plans until --target holds")
+    ] = False,
+    target: Annotated[
+        float, typer.Option("--target", help="--robust: P(vehicle inside after close) at most")
+    ] = 0.05,
+    runs: Annotated[int, typer.Option("--runs", help="--robust: runs per plan tried")] = 2000,
+    plans: Annotated[int, typer.Option("--plans", help="--robust: plans tried at most")] = 10,
+    portfolio: Annotated[
+        int, typer.Option("--portfolio", help="run the planner with N seeds on Dask, keep the best")
+    ] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="a running Dask cluster: tcp://HOST:PORT")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="LocalCluster worker processes (default: cores)")
+    ] = None,
 ) -> None:
     """Plan who goes on which vehicle when: the most people out inside the window."""
     if (keep is None) != (now is None):
@@ -69,6 +86,23 @@ def plan(
     if iterations is not None and iterations < 0:
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
     inst = load_instance(instance)
+    if robust or portfolio != 1:
+        from corridor.entrypoints.cli import plan_robust
+
+        plan_robust.check_options(robust, target, runs, portfolio, plans, keep)
+        opts = {
+            "robust": robust,
+            "target": target,
+            "runs": runs,
+            "portfolio": portfolio,
+            "plans": plans,
+            "scheduler": scheduler,
+            "workers": workers,
+            "quiet": quiet,
+        }
+        plan_robust.run(inst, output, time_limit=time_limit, seed=seed, iterations=iterations,
+                        **opts)  # fmt: skip
+        return
     kept = load_json(keep, "plan") if keep is not None else None
     if kept is not None and not isinstance(kept, dict):
         raise InputError(str(keep), "expected a CEP plan (a JSON object)")

@@ -1,0 +1,148 @@
+"""``corridor plan --robust`` and ``--portfolio N``: the planner on a Dask cluster, and plans
+that keep their margin (``docs/simulation.md``). Called by :mod:`corridor.entrypoints.cli.plan`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from corridor.errors import CorridorError, InputError
+
+if TYPE_CHECKING:
+    from corridor.planning.instance import Instance
+    from corridor.simulation.robust import Candidate, RobustResult
+
+_out = Console()
+
+
+class NoRobustPlan(CorridorError):
+    """No plan tried keeps the probability of a vehicle inside after the close at the target."""
+
+
+def check_options(
+    robust: bool, target: float, runs: int, portfolio: int, plans: int, keep: Path | None
+) -> None:
+    if not 0 <= target < 1:
+        raise InputError("--target", f"must be a probability from 0 to 1, got {target:g}")
+    if runs < 100:
+        raise InputError("--runs", f"must be at least 100 for --robust, got {runs}")
+    if portfolio < 1:
+        raise InputError("--portfolio", f"must be at least 1, got {portfolio}")
+    if plans < 1:
+        raise InputError("--plans", f"must be at least 1, got {plans}")
+    if robust and keep is not None:
+        raise InputError("--robust", "does not replan (--keep); plan robustly from the start")
+
+
+def trade_off_table(result: RobustResult) -> Table:
+    t = Table(title="Plans tried (each simulated on the real instance)", title_justify="left")
+    for col in (
+        "",
+        "close earlier",
+        "out-inspections",
+        "dropped",
+        "planned",
+        "mean out",
+        "5% out",
+        "inside after close",
+    ):
+        t.add_column(col, justify="right")
+    for c in result.tried:
+        mark = "nominal" if c is result.nominal else ("chosen" if c is result.best else "")
+        t.add_row(
+            mark,
+            f"{c.margin:g} min",
+            f"×{c.factor:g}",
+            str(c.dropped),
+            f"{c.planned:,}",
+            f"{c.mean:,.1f}",
+            f"{c.p5:,.0f}",
+            f"{100 * c.p_late:.1f}%",
+        )
+    return t
+
+
+def run(
+    inst: Instance,
+    output: Path,
+    *,
+    time_limit: float,
+    seed: int,
+    iterations: int | None,
+    robust: bool,
+    target: float,
+    runs: int,
+    portfolio: int,
+    plans: int,
+    scheduler: str | None,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Plan with the portfolio (and the robust search), write the plan, print the trade-off."""
+    from corridor.adapters.dask_cluster import executor
+    from corridor.entrypoints.cli.plan import _print_result, _write
+    from corridor.services.robust_planning import best_of, plan_robust
+
+    seeds = list(range(seed, seed + portfolio))
+    err = Console(stderr=True)
+    with executor(scheduler, workers, here=False) as (mapper, n, where):
+        if not quiet:
+            err.print(f"planning on {where}", highlight=False)
+        if not robust:
+            result = best_of(inst.raw, time_limit, iterations, seeds, mapper)
+            _write(output, result.plan)
+            _print_result(inst, output, result)
+            return
+
+        def step(c: Candidate) -> None:
+            if not quiet:
+                err.print(
+                    f"  close {c.margin:g} min earlier, out-inspections ×{c.factor:g}, "
+                    f"{c.dropped} trips dropped: {c.mean:,.1f} people out on average, "
+                    f"inside after close in {100 * c.p_late:.1f}% of runs",
+                    highlight=False,
+                )
+
+        found = plan_robust(
+            inst.raw,
+            time_limit=time_limit,
+            seeds=seeds,
+            iterations=iterations,
+            target=target,
+            runs=runs,
+            plans=plans,
+            mapper=mapper,
+            workers=n,
+            on_step=step,
+        )
+    _out.print(trade_off_table(found))
+    _report(found, target, runs)
+    if found.best is None:
+        raise NoRobustPlan(
+            f"no plan tried keeps a vehicle inside after the close in at most {100 * target:g}% "
+            f"of runs; nothing written (allow more plans with --plans, or relax --target)"
+        )
+    _write(output, found.best.plan)
+    _out.print(f"[bold]{inst.name}[/]: robust plan written to {output}", highlight=False)
+
+
+def _report(found: RobustResult, target: float, runs: int) -> None:
+    nom, best = found.nominal, found.best
+    if best is None:
+        return
+    lost = nom.mean - best.mean
+    lines: list[Any] = [
+        f"target: a vehicle inside after the close in at most {100 * target:g}% of {runs:,} runs",
+        f"chosen: close {best.margin:g} min earlier, out-inspections ×{best.factor:g}, "
+        f"{best.dropped} trips dropped",
+        f"  people out on average {best.mean:,.1f} (nominal plan {nom.mean:,.1f}: "
+        f"{lost:+,.1f} the price of the margin), 5th percentile {best.p5:,.0f} "
+        f"(nominal {nom.p5:,.0f})",
+        f"  vehicle inside after the close in {100 * best.p_late:.1f}% of runs "
+        f"(nominal {100 * nom.p_late:.1f}%)",
+    ]
+    for line in lines:
+        _out.print(line, highlight=False)
