@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from corridor.simulation.summary import clock
 
@@ -29,7 +29,8 @@ _PLAN = "#d95f0e"
 _CLOSE = "#b2182b"
 
 
-def _time_axis(ax: Axes, summary: dict[str, Any]) -> None:
+def _time_axis(ax: Axes, summary: dict[str, Any], narrow: float = 1.0) -> None:
+    """Clock times on whole hours (fewer on a ``narrow`` panel), and the close marked."""
     w = summary["window"]
     ax.axvline(w["close"], color=_CLOSE, lw=1.2, ls="--")
     ax.text(
@@ -42,9 +43,12 @@ def _time_axis(ax: Axes, summary: dict[str, Any]) -> None:
         ha="left",
         fontsize=8,
     )
+    end = summary["series"]["times"][-1]
+    hours = (end - w["open"]) / 60
+    every = 60 * (1 if hours <= 6 * narrow else 2 if hours <= 12 * narrow else 3)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: clock(v)))
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 3, 6, 10]))
-    ax.set_xlim(w["open"], summary["series"]["times"][-1])
+    ax.xaxis.set_major_locator(MultipleLocator(every))
+    ax.set_xlim(w["open"], end)
     ax.grid(alpha=0.25)
 
 
@@ -116,7 +120,7 @@ def people_out_over_time(summary: dict[str, Any], path: Target) -> Target:
 
 def checkpoint_queues(summary: dict[str, Any], path: Target) -> Target:
     s = summary["series"]
-    t = np.asarray(s["times"], float)
+    t = np.asarray(s["queue_times"], float)
     names = list(s["queues"])
     cols = 2 if len(names) > 1 else 1
     rows = max(1, -(-len(names) // cols))
@@ -137,10 +141,10 @@ def checkpoint_queues(summary: dict[str, Any], path: Target) -> Target:
         ax.set_title(name, fontsize=9, loc="left")
         ax.set_ylim(0, max(1, top) * 1.1)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-        _time_axis(ax, summary)
+        _time_axis(ax, summary, narrow=0.5 if cols > 1 else 1.0)
     for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
-    fig.supylabel("vehicles waiting", fontsize=9)
+    fig.supylabel(f"vehicles waiting (mean over {s['queue_step']:g} min)", fontsize=9)
     fig.suptitle(
         f"{summary['instance']}: checkpoint queues (median, 25-75% and 5-95% of "
         f"{summary['runs']:,} runs)",

@@ -15,7 +15,16 @@ import numpy.typing as npt
 from corridor.simulation.kernel import CAUSES
 from corridor.simulation.model import SimModel
 from corridor.simulation.params import NoiseParams
-from corridor.simulation.tally import CURVE_BINS, EDGES, Tally, curve_width, grid
+from corridor.simulation.tally import (
+    CURVE_BINS,
+    EDGES,
+    QUARTERS,
+    QUEUE_STEP,
+    Tally,
+    curve_width,
+    grid,
+    queue_grid,
+)
 
 #: quantiles reported (percent)
 QUANTILES = (5, 25, 50, 75, 95)
@@ -156,8 +165,8 @@ def _causes(model: SimModel, t: Tally) -> list[dict[str, Any]]:
 
 
 def _checkpoints(model: SimModel, t: Tally) -> list[dict[str, Any]]:
-    queues = _int_quantiles(t.queue_hist, (50, 95))
-    g = grid(model)
+    queues = _int_quantiles(t.queue_hist, (50, 95)) / QUARTERS
+    g = queue_grid(model)
     out = []
     for k, (cp, d) in enumerate(model.resources):
         crossings = int(((model.resource == k) & (model.cross_index >= 0)).sum())
@@ -171,7 +180,7 @@ def _checkpoints(model: SimModel, t: Tally) -> list[dict[str, Any]]:
                 "lanes": int(model.lanes[k]),
                 "crossings": crossings,
                 "wait": {str(q): hist_quantile(t.wait_hist[k], q / 100) for q in (50, 90, 95, 99)},
-                "queue_p95_peak": int(queues[1, k, peak]),
+                "queue_p95_peak": float(queues[1, k, peak]),
                 "queue_p95_peak_at": float(g[peak]),
             }
         )
@@ -187,9 +196,11 @@ def _series(model: SimModel, t: Tally) -> dict[str, Any]:
     plan = np.zeros(len(g), dtype=np.int64)
     for tr in model.trips:
         plan[g >= tr.planned_out] += tr.people
-    queues = _int_quantiles(t.queue_hist, qs)
+    queues = _int_quantiles(t.queue_hist, qs) / QUARTERS
     return {
         "times": g.tolist(),
+        "queue_times": queue_grid(model)[:-1].tolist(),
+        "queue_step": QUEUE_STEP,
         "people_out": {str(q): curve[i].tolist() for i, q in enumerate(qs)},
         "people_out_bin": width,
         "people_out_bins": CURVE_BINS,

@@ -30,6 +30,9 @@ STEP = 5.0
 CURVE_BINS = 500
 #: longest queue counted on its own (longer ones share the last bin)
 QUEUE_CAP = 100
+#: minutes over which a queue is averaged, and the resolution of that average (1/4 vehicle)
+QUEUE_STEP = 15.0
+QUARTERS = 4
 
 
 def grid(model: SimModel) -> FloatArray:
@@ -58,7 +61,7 @@ class Tally:
     trip_lost: IntArray  # [T] runs in which it was not started
     trip_hist: IntArray  # [T, B] its lateness, in the bins of EDGES
     wait_hist: IntArray  # [K2, B] waits at each checkpoint direction
-    queue_hist: IntArray  # [K2, N, QUEUE_CAP + 1] vehicles queueing at each time of the grid
+    queue_hist: IntArray  # [K2, Nq, 4 QUEUE_CAP + 1] mean queue over each interval (quarters)
     curve_hist: IntArray  # [N, CURVE_BINS] people out by each time of the grid
     cause_late: IntArray  # [K2 + len(CAUSES) + 1] late trips by cause (last: unknown)
     cause_lost: IntArray  # [same] trips not started by cause
@@ -151,24 +154,32 @@ def _waits(model: SimModel, out: Outcome, n_bins: int) -> IntArray:
     return _count(res[seen] * n_bins + bins(wait), k2 * n_bins).reshape(k2, n_bins)
 
 
+def queue_grid(model: SimModel) -> FloatArray:
+    """Edges of the intervals over which queues are averaged: the window and an hour after."""
+    n = int(np.ceil((model.close + 60.0 - model.open) / QUEUE_STEP))
+    out: FloatArray = np.asarray(model.open + QUEUE_STEP * np.arange(n + 1), dtype=np.float64)
+    return out
+
+
 def _queues(model: SimModel, out: Outcome) -> IntArray:
-    """How many vehicles wait at each checkpoint direction at each time of the grid."""
-    g = grid(model)
-    n, runs, k2 = len(g), out.elig.shape[0], len(model.resources)
-    seen = np.isfinite(out.start)
-    lo = np.clip(np.ceil((out.elig - g[0]) / STEP), 0, n)
-    hi = np.clip(np.ceil((out.start - g[0]) / STEP), 0, n)
-    run = np.broadcast_to(np.arange(runs)[:, None], out.elig.shape)[seen]
-    res = np.broadcast_to(_resource_of_crossing(model), out.elig.shape)[seen]
-    base = (run * k2 + res) * (n + 1)
-    size = runs * k2 * (n + 1)
-    delta = _count(base + lo[seen].astype(np.int64), size) - _count(
-        base + hi[seen].astype(np.int64), size
+    """Vehicles waiting at each checkpoint direction, on average over each interval of
+    :func:`queue_grid`, in quarters of a vehicle: a histogram over runs per interval."""
+    edges = queue_grid(model)
+    n, runs, k2 = len(edges) - 1, out.elig.shape[0], len(model.resources)
+    waited = np.isfinite(out.start) & (out.start > out.elig)
+    e, s = out.elig[waited], out.start[waited]
+    run = np.broadcast_to(np.arange(runs)[:, None], out.elig.shape)[waited]
+    res = np.broadcast_to(_resource_of_crossing(model), out.elig.shape)[waited]
+    key = run * k2 + res
+    # minutes spent waiting before each edge, summed by (run, checkpoint direction)
+    before = np.stack(
+        [np.bincount(key, weights=np.clip(t - e, 0.0, s - e), minlength=runs * k2) for t in edges]
     )
-    queue = np.cumsum(delta.reshape(runs, k2, n + 1), axis=2)[:, :, :n]
-    q = np.minimum(queue, QUEUE_CAP)
-    idx = (np.arange(k2)[None, :, None] * n + np.arange(n)[None, None, :]) * (QUEUE_CAP + 1) + q
-    return _count(idx, k2 * n * (QUEUE_CAP + 1)).reshape(k2, n, QUEUE_CAP + 1)
+    mean = np.diff(before, axis=0) / QUEUE_STEP  # [n, runs * k2]
+    top = QUEUE_CAP * QUARTERS
+    q = np.minimum(np.rint(mean * QUARTERS), top).astype(np.int64).reshape(n, runs, k2)
+    idx = (np.arange(k2)[None, None, :] * n + np.arange(n)[:, None, None]) * (top + 1) + q
+    return _count(idx, k2 * n * (top + 1)).reshape(k2, n, top + 1)
 
 
 def _curve(model: SimModel, out: Outcome, done: npt.NDArray[np.bool_]) -> IntArray:

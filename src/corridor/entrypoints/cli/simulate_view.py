@@ -64,7 +64,7 @@ def checkpoint_table(s: dict[str, Any]) -> Table:
             _minutes(w["50"]),
             _minutes(w["95"]),
             _minutes(w["99"]),
-            f"{k['queue_p95_peak']} at {clock(k['queue_p95_peak_at'])}",
+            f"{k['queue_p95_peak']:g} at {clock(k['queue_p95_peak_at'])}",
         )
     return t
 
