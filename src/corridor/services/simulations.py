@@ -50,8 +50,12 @@ def prepare(inst: Instance, plan: dict[str, Any], source: str = "plan") -> SimMo
         )
     checked = check_plan(inst, plan)
     if not checked.feasible:
-        shown = "; ".join(f"[{v.rule}] {v.detail}" for v in checked.violations[:3])
-        raise InputError(source, f"is not a feasible plan, so it cannot be simulated: {shown}")
+        rules = ", ".join(dict.fromkeys(v.rule for v in checked.violations))
+        shown = "; ".join(f"{v.rule}: {v.detail}" for v in checked.violations[:2])
+        raise InputError(
+            source,
+            f"is not a feasible plan, so it cannot be simulated (it breaks {rules}): {shown}",
+        )
     return build_model(inst, plan)
 
 

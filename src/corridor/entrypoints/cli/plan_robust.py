@@ -138,9 +138,8 @@ def _report(found: RobustResult, target: float, runs: int) -> None:
         f"target: a vehicle inside after the close in at most {100 * target:g}% of {runs:,} runs",
         f"chosen: close {best.margin:g} min earlier, out-inspections ×{best.factor:g}, "
         f"{best.dropped} trips dropped",
-        f"  people out on average {best.mean:,.1f} (nominal plan {nom.mean:,.1f}: "
-        f"{lost:+,.1f} the price of the margin), 5th percentile {best.p5:,.0f} "
-        f"(nominal {nom.p5:,.0f})",
+        f"  people out on average {best.mean:,.1f} (nominal plan {nom.mean:,.1f}; the margin "
+        f"costs {lost:,.1f}), 5th percentile {best.p5:,.0f} (nominal {nom.p5:,.0f})",
         f"  vehicle inside after the close in {100 * best.p_late:.1f}% of runs "
         f"(nominal {100 * nom.p_late:.1f}%)",
     ]

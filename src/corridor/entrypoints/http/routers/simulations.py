@@ -27,21 +27,22 @@ class SimulationIn(Strict):
 
 @router.post("/simulations", status_code=202, **guard("plans.write"))
 def start_simulation(body: SimulationIn, who: Who, service: ServiceDep) -> dict[str, Any]:
-    """Simulate a finished plan in the background; poll GET /v1/simulations/{id} or watch the
-    event stream (topic ``simulations``)."""
+    """Simulate a finished plan in the background (poll it, or watch topic ``simulations``).
+
+    Poll GET /v1/simulations/{id}, or follow the event stream."""
     ident = service.simulations.start(who, body.plan_id, body.runs, body.seed, dict(body.noise))
     return {"id": ident, "status": "queued"}
 
 
 @router.get("/simulations", **guard("plans.read"))
 def list_simulations(who: Who, uow: UowDep, plan: PlanQ = None) -> list[dict[str, Any]]:
-    """Every simulation (of a plan, with ``plan``): status and progress, without summaries."""
+    """Every simulation (of one plan with ``plan``): status and progress, no summaries."""
     return simulation_jobs.list_all(uow, who, plan)
 
 
 @router.get("/simulations/{sim_id}", **guard("plans.read"))
 def get_simulation(sim_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
-    """Status and progress; once done, the summary (the content of ``summary.json``)."""
+    """Status and progress; once done, the summary (what ``summary.json`` holds)."""
     return simulation_jobs.get(uow, who, sim_id)
 
 
@@ -52,7 +53,8 @@ def get_simulation(sim_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     **guard("plans.read"),
 )
 def simulation_plot(sim_id: IdPath, name: str, who: Who, uow: UowDep) -> Response:
-    """A plot of a finished simulation: people_out.png, people_out_over_time.png or
-    checkpoint_queues.png."""
+    """A plot of a finished simulation, as PNG (the names of ``corridor simulate``'s plots).
+
+    ``name``: people_out.png, people_out_over_time.png or checkpoint_queues.png."""
     png = simulation_jobs.plot(uow, who, sim_id, name)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
