@@ -85,8 +85,8 @@ def people_out(summary: dict[str, Any], path: Target) -> Target:
     ax.set_ylabel("share of runs (%)")
     p = summary["p_inside_after_close"]
     ax.set_title(
-        f"{summary['instance']}: people out in {runs:,} runs; a vehicle is inside "
-        f"after the close in {100 * p:.1f}% of them",
+        f"{summary['instance']}: people out before the close in {runs:,} runs\n"
+        f"a vehicle is inside after the close in {100 * p:.1f}% of them",
         fontsize=10,
     )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))

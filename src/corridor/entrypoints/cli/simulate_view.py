@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -22,7 +23,9 @@ def _pct(p: float) -> str:
 
 
 def people_table(s: dict[str, Any]) -> Table:
-    t = Table(title="People out of the zone before the close", title_justify="left")
+    t = Table(
+        title="People out of the zone before the close", title_justify="left", box=box.SIMPLE_HEAD
+    )
     for col in ("class", "plan", "mean", "5%", "median", "95%"):
         t.add_column(col, justify="left" if col == "class" else "right")
     po = s["people_out"]
@@ -42,56 +45,44 @@ def people_table(s: dict[str, Any]) -> Table:
 
 
 def checkpoint_table(s: dict[str, Any]) -> Table:
-    t = Table(title="Checkpoints", title_justify="left")
-    for col in (
-        "checkpoint",
-        "dir",
-        "lanes",
-        "crossings",
-        "wait median",
-        "wait 95%",
-        "wait 99%",
-        "queue 95% peak",
-    ):
-        t.add_column(col, justify="left" if col in ("checkpoint", "dir") else "right")
+    t = Table(
+        title="Checkpoints: wait before a lane (median / 95% / 99%)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("checkpoint", "lanes", "crossings", "wait", "queue 95% peak"):
+        t.add_column(col, justify="left" if col == "checkpoint" else "right")
     for k in s["checkpoints"]:
-        w = k["wait"]
+        w = [k["wait"][q] for q in ("50", "95", "99")]
+        waits = " / ".join(
+            "-" if v is None else "8 h+" if v == float("inf") else f"{v:g}" for v in w
+        )
         t.add_row(
-            k["checkpoint"],
-            k["dir"],
+            f"{k['checkpoint']} {k['dir']}",
             str(k["lanes"]),
             str(k["crossings"]),
-            _minutes(w["50"]),
-            _minutes(w["95"]),
-            _minutes(w["99"]),
+            f"{waits} min",
             f"{k['queue_p95_peak']:g} at {clock(k['queue_p95_peak_at'])}",
         )
     return t
 
 
 def critical_table(s: dict[str, Any], most: int = 5) -> Table:
-    t = Table(title="Critical trips (most often lost: late or not started)", title_justify="left")
-    for col in (
-        "vehicle",
-        "trip",
-        "crossings",
-        "planned out",
-        "people",
-        "late",
-        "not started",
-        "lateness 95%",
-    ):
-        t.add_column(col, justify="left" if col in ("vehicle", "crossings") else "right")
+    t = Table(
+        title="Critical trips (most often lost: late, or not started)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("trip", "crossings", "out at", "people", "late", "not started"):
+        t.add_column(col, justify="left" if col in ("trip", "crossings") else "right", no_wrap=True)
     for tr in s["critical"]["trips"][:most]:
         t.add_row(
-            tr["vehicle"],
-            str(tr["trip"]),
-            f"{tr['in']} → {tr['out']}",
+            f"{tr['vehicle']} #{tr['trip']}",
+            f"{tr['in']}→{tr['out']}",
             clock(tr["planned_out"]),
             str(tr["people"]),
             _pct(tr["p_late"]),
             _pct(tr["p_not_started"]),
-            _minutes(tr["lateness"]["95"]),
         )
     return t
 
@@ -106,32 +97,30 @@ def print_summary(out: Console, s: dict[str, Any], folder: Path | None = None) -
     late, lost = s["trips_late"]["mean"], s["trips_not_started"]["mean"]
     lines = [
         (
-            "Vehicle inside after the close",
-            f"{_pct(s['p_inside_after_close'])} of runs "
-            f"({late:g} trips late a run on average, "
-            f"{s['people_late']['mean']:,.1f} people aboard)",
+            "Inside after the close",
+            f"{_pct(s['p_inside_after_close'])} of runs ({late:.2f} trips, "
+            f"{s['people_late']['mean']:,.1f} people a run on average)",
         ),
         (
             "Trips not started",
-            f"{lost:g} a run on average (too late to clear before the close); "
-            f"in {_pct(s['trips_not_started']['p_any'])} of runs",
+            f"{lost:.2f} a run on average; in {_pct(s['trips_not_started']['p_any'])} of runs",
         ),
         (
             "Last vehicle out",
             f"median {clock(s['last_out']['50'])}, 95% by "
-            f"{clock(s['last_out']['95'])} (plan: {clock(s['planned']['last_out'])}, "
-            f"close {clock(s['window']['close'])})",
+            f"{clock(s['last_out']['95'])}; plan {clock(s['planned']['last_out'])}, "
+            f"close {clock(s['window']['close'])}",
         ),
     ]
     for label, text in lines:
-        out.print(f"{label:<32}{text}", highlight=False)
+        out.print(f"{label:<24}{text}", highlight=False)
     out.print(checkpoint_table(s))
     if s["critical"]["trips"]:
         out.print(critical_table(s))
     causes = s["critical"]["causes"]
     if causes:
-        shown = ", ".join(f"{c['cause']} {_pct(c['share'])}" for c in causes[:6])
-        out.print(f"{'Lost trips, by the delay behind':<32}{shown}", highlight=False)
+        shown = ", ".join(f"{c['cause']} {_pct(c['share'])}" for c in causes[:4])
+        out.print(f"{'Lost trips, by cause':<24}{shown}", highlight=False)
     if folder is not None:
         out.print(
             f"wrote {folder}/summary.json, trips.csv, people_out.png, "
