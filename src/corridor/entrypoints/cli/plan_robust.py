@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -38,27 +39,22 @@ def check_options(
 
 
 def trade_off_table(result: RobustResult) -> Table:
-    t = Table(title="Plans tried (each simulated on the real instance)", title_justify="left")
-    for col in (
-        "",
-        "close earlier",
-        "out-inspections",
-        "dropped",
-        "planned",
-        "mean out",
-        "5% out",
-        "inside after close",
-    ):
-        t.add_column(col, justify="right")
+    t = Table(
+        title="Plans tried, each simulated on the real instance",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("", "close", "out-insp.", "dropped", "planned", "mean out", "5% out", "inside"):
+        t.add_column(col, justify="right", no_wrap=True)
     for c in result.tried:
         mark = "nominal" if c is result.nominal else ("chosen" if c is result.best else "")
         t.add_row(
             mark,
-            f"{c.margin:g} min",
+            f"-{c.margin:g} min",
             f"×{c.factor:g}",
             str(c.dropped),
             f"{c.planned:,}",
-            f"{c.mean:,.1f}",
+            f"{c.mean:,.0f}",
             f"{c.p5:,.0f}",
             f"{100 * c.p_late:.1f}%",
         )
