@@ -95,12 +95,9 @@ def executor(
 ) -> Iterator[tuple[Any, int, str]]:
     """(mapper, workers, where it runs): this process if ``here``, else :func:`dask_mapper`."""
     if here:
-        yield _in_process, 1, "this process"
+        from corridor.simulation.runner import in_process
+
+        yield in_process, 1, "this process"
         return
     with dask_mapper(scheduler, workers) as mapper:
         yield mapper, mapper.workers, mapper.where
-
-
-def _in_process(fn: Callable[[T], R], items: list[T]) -> Iterator[tuple[int, R]]:
-    for i, item in enumerate(items):
-        yield i, fn(item)

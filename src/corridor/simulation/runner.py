@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TypeVar
 
 from corridor.simulation.draws import draw
 from corridor.simulation.kernel import run_batch
@@ -17,16 +18,18 @@ from corridor.simulation.model import SimModel
 from corridor.simulation.params import NoiseParams
 from corridor.simulation.tally import Tally, tally
 
+T = TypeVar("T")
+R = TypeVar("R")
 Mapper = Callable[[Callable[[range], Tally], list[range]], Iterator[tuple[int, Tally]]]
 
 #: steps x runs in one chunk at most (about 25 MB of random numbers)
 CHUNK_WORK = 750_000
 
 
-def in_process(fn: Callable[[range], Tally], chunks: list[range]) -> Iterator[tuple[int, Tally]]:
-    """Run the chunks one after another here."""
-    for i, c in enumerate(chunks):
-        yield i, fn(c)
+def in_process(fn: Callable[[T], R], items: list[T]) -> Iterator[tuple[int, R]]:
+    """Run the tasks one after another here."""
+    for i, item in enumerate(items):
+        yield i, fn(item)
 
 
 def chunks(runs: int, steps: int, workers: int = 1) -> list[range]:
