@@ -24,6 +24,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corridor.simulation.model import SimModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,13 +36,26 @@ def plan_for(name: str, workdir: Path) -> Path:
     out = workdir / f"{name}.plan.json"
     if not out.exists():
         corridor = Path(sys.executable).parent / "corridor"
-        subprocess.run([str(corridor), "plan", str(ROOT / "data" / "cep" / f"{name}.json"),
-                        "-o", str(out), "--time-limit", "30", "--iterations", "50", "-q"],
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [
+                str(corridor),
+                "plan",
+                str(ROOT / "data" / "cep" / f"{name}.json"),
+                "-o",
+                str(out),
+                "--time-limit",
+                "30",
+                "--iterations",
+                "50",
+                "-q",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return out
 
 
-def model_for(name: str, workdir: Path):  # noqa: ANN201 - a script
+def model_for(name: str, workdir: Path) -> SimModel:
     from corridor.planning.instance import load_instance
     from corridor.simulation.model import build_model
 
@@ -90,23 +107,30 @@ def main() -> None:
     ap.add_argument("--speedup-runs", type=int, default=4000)
     a = ap.parse_args()
     a.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
-          f"{os.getloadavg()[2]:.2f} on {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
+        f"{os.getloadavg()[2]:.2f} on {os.cpu_count()} cores"
+    )
     e = engines(a.workdir, a.fast_runs, a.simpy_runs)
-    print(f"1. medium ({e['steps']} stops), one core: fast engine {e['fast']:,.0f} runs/s, "
-          f"SimPy model {e['simpy']:,.1f} runs/s: {e['fast'] / e['simpy']:,.0f}x (target 20x)")
+    print(
+        f"1. medium ({e['steps']} stops), one core: fast engine {e['fast']:,.0f} runs/s, "
+        f"SimPy model {e['simpy']:,.1f} runs/s: {e['fast'] / e['simpy']:,.0f}x (target 20x)"
+    )
     from corridor.adapters.dask_cluster import cpu_count
 
     n = cpu_count()
     s = cluster(a.workdir, a.large_runs, n)
-    print(f"2. large, {a.large_runs:,} runs on {n} worker processes: {s:.1f} s "
-          f"({a.large_runs / s:,.0f} runs/s; target under 60 s)")
+    print(
+        f"2. large, {a.large_runs:,} runs on {n} worker processes: {s:.1f} s "
+        f"({a.large_runs / s:,.0f} runs/s; target under 60 s)"
+    )
     one = cluster(a.workdir, a.speedup_runs, 1)
     two = cluster(a.workdir, a.speedup_runs, 2)
-    print(f"3. large, {a.speedup_runs:,} runs: 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
-          f"speed-up {one / two:.2f}x")
-    print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
-          f"{os.getloadavg()[2]:.2f}")  # fmt: skip
+    print(
+        f"3. large, {a.speedup_runs:,} runs: 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
+        f"speed-up {one / two:.2f}x"
+    )
+    print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
 
 if __name__ == "__main__":
