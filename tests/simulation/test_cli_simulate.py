@@ -44,7 +44,7 @@ def test_it_writes_the_summary_trips_and_plots(
         assert (tmp_path / "o" / name).read_bytes()[:8] == PNG
     rows = (tmp_path / "o" / "trips.csv").read_text().splitlines()
     assert len(rows) == 1 + len(s["trips"]) == 5
-    assert "Vehicle inside after the close" in out
+    assert "Inside after the close" in out
     assert f"{100 * s['p_inside_after_close']:.1f}% of runs" in out
 
 
