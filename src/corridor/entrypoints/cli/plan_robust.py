@@ -3,9 +3,11 @@ that keep their margin (``docs/simulation.md``). Called by :mod:`corridor.entryp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -18,24 +20,56 @@ if TYPE_CHECKING:
 
 _out = Console()
 
+RobustOpt = Annotated[
+    bool, typer.Option("--robust", help="keep a margin: simulate plans until --target holds")
+]
+TargetOpt = Annotated[
+    float, typer.Option("--target", help="--robust: P(vehicle inside after close) at most")
+]
+RunsOpt = Annotated[int, typer.Option("--runs", help="--robust: runs per plan tried")]
+PlansOpt = Annotated[int, typer.Option("--plans", help="--robust: planner calls at most")]
+PortfolioOpt = Annotated[
+    int, typer.Option("--portfolio", help="run the planner with N seeds on Dask, keep the best")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option("--scheduler", help="a running Dask cluster: tcp://HOST:PORT")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="LocalCluster worker processes (default: cores)")
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How ``corridor plan`` was asked to plan robustly, or with a portfolio."""
+
+    robust: bool
+    target: float
+    runs: int
+    plans: int
+    portfolio: int
+    scheduler: str | None
+    workers: int | None
+    quiet: bool
+
 
 class NoRobustPlan(CorridorError):
     """No plan tried keeps the probability of a vehicle inside after the close at the target."""
 
 
-def check_options(
-    robust: bool, target: float, runs: int, portfolio: int, plans: int, keep: Path | None
-) -> None:
-    if not 0 <= target < 1:
-        raise InputError("--target", f"must be a probability from 0 to 1, got {target:g}")
-    if runs < 100:
-        raise InputError("--runs", f"must be at least 100 for --robust, got {runs}")
-    if portfolio < 1:
-        raise InputError("--portfolio", f"must be at least 1, got {portfolio}")
-    if plans < 1:
-        raise InputError("--plans", f"must be at least 1, got {plans}")
-    if robust and keep is not None:
-        raise InputError("--robust", "does not replan (--keep); plan robustly from the start")
+def check_options(o: Options, keep: Path | None) -> None:
+    if not 0 <= o.target < 1:
+        raise InputError("--target", f"must be a probability from 0 to 1, got {o.target:g}")
+    if o.runs < 100:
+        raise InputError("--runs", f"must be at least 100 for --robust, got {o.runs}")
+    if o.portfolio < 1:
+        raise InputError("--portfolio", f"must be at least 1, got {o.portfolio}")
+    if o.plans < 1:
+        raise InputError("--plans", f"must be at least 1, got {o.plans}")
+    if o.workers is not None and o.workers < 1:
+        raise InputError("--workers", f"must be at least 1, got {o.workers}")
+    if keep is not None:
+        raise InputError("--robust/--portfolio", "do not replan (--keep): plan from the start")
 
 
 def trade_off_table(result: RobustResult) -> Table:
@@ -64,61 +98,55 @@ def trade_off_table(result: RobustResult) -> Table:
 def run(
     inst: Instance,
     output: Path,
-    *,
+    keep: Path | None,
     time_limit: float,
     seed: int,
     iterations: int | None,
-    robust: bool,
-    target: float,
-    runs: int,
-    portfolio: int,
-    plans: int,
-    scheduler: str | None,
-    workers: int | None,
-    quiet: bool,
+    o: Options,
 ) -> None:
     """Plan with the portfolio (and the robust search), write the plan, print the trade-off."""
     from corridor.adapters.dask_cluster import executor
     from corridor.entrypoints.cli.plan import _print_result, _write
     from corridor.services.robust_planning import best_of, plan_robust
 
-    seeds = list(range(seed, seed + portfolio))
+    check_options(o, keep)
+    seeds = list(range(seed, seed + o.portfolio))
     err = Console(stderr=True)
-    with executor(scheduler, workers, here=False) as (mapper, n, where):
-        if not quiet:
+
+    def step(c: Candidate) -> None:
+        if not o.quiet:
+            err.print(
+                f"  close {c.margin:g} min earlier, out-inspections ×{c.factor:g}, "
+                f"{c.dropped} trips dropped: {c.mean:,.1f} people out on average, "
+                f"inside after close in {100 * c.p_late:.1f}% of runs",
+                highlight=False,
+            )
+
+    with executor(o.scheduler, o.workers, here=False) as (mapper, n, where):
+        if not o.quiet:
             err.print(f"planning on {where}", highlight=False)
-        if not robust:
+        if not o.robust:
             result = best_of(inst.raw, time_limit, iterations, seeds, mapper)
             _write(output, result.plan)
             _print_result(inst, output, result)
             return
-
-        def step(c: Candidate) -> None:
-            if not quiet:
-                err.print(
-                    f"  close {c.margin:g} min earlier, out-inspections ×{c.factor:g}, "
-                    f"{c.dropped} trips dropped: {c.mean:,.1f} people out on average, "
-                    f"inside after close in {100 * c.p_late:.1f}% of runs",
-                    highlight=False,
-                )
-
         found = plan_robust(
             inst.raw,
             time_limit=time_limit,
             seeds=seeds,
             iterations=iterations,
-            target=target,
-            runs=runs,
-            plans=plans,
+            target=o.target,
+            runs=o.runs,
+            plans=o.plans,
             mapper=mapper,
             workers=n,
             on_step=step,
         )
     _out.print(trade_off_table(found))
-    _report(found, target, runs)
+    _report(found, o.target, o.runs)
     if found.best is None:
         raise NoRobustPlan(
-            f"no plan tried keeps a vehicle inside after the close in at most {100 * target:g}% "
+            f"no plan tried keeps a vehicle inside after the close in at most {100 * o.target:g}% "
             f"of runs; nothing written (allow more plans with --plans, or relax --target)"
         )
     _write(output, found.best.plan)
