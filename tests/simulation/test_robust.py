@@ -168,3 +168,21 @@ def test_the_portfolio_keeps_the_best_seed(
     assert scores[1] > scores[0]
     assert json.loads(out.read_text())["claimed"]["score"] == max(scores.values())
     assert run_referee(referee, small, out).returncode == 0
+
+
+@pytest.mark.slow
+def test_the_portfolio_keeps_to_excluded_vehicles_and_names_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = ROOT / "data" / "cep" / "tiny.json"
+    out = tmp_path / "p.json"
+    args = ["plan", str(tiny), "-o", str(out), "--time-limit", "2", "--portfolio", "2"]
+    code, _, err = run_cli([*args, "--workers", "1", "--exclude", "D1/bus/1", "-q"], capsys)
+    assert code == 0, err
+    used = {r["vehicle"] for r in json.loads(out.read_text())["routes"] if len(r["stops"]) > 1}
+    assert "D1/bus/1" not in used
+    assert used
+    code, _, err = run_cli([*args, "--pin", "D9/bus/0", "-q"], capsys)
+    assert code == 2
+    assert "--pin" in err
+    assert "D9/bus/0" in err

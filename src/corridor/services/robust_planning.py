@@ -9,36 +9,53 @@ same mapper.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from corridor.planning.solver import SolveResult
+    from corridor.planning.solver import SolveParams, SolveResult
     from corridor.simulation.robust import Candidate, RobustResult
 
 
-def solve_seed(
-    instance_raw: dict[str, Any], time_limit: float, iterations: int | None, seed: int
-) -> SolveResult:
+@dataclass(frozen=True)
+class PlannerCall:
+    """How each planner run is made (all but its seed)."""
+
+    time_limit: float
+    iterations: int | None = None
+    pinned: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
+
+    def params(self, seed: int) -> SolveParams:
+        """The planner's parameters for ``seed`` (they check themselves: SolveParamsError)."""
+        from corridor.planning.solver import SolveParams
+
+        return SolveParams(
+            time_limit=self.time_limit,
+            seed=seed,
+            iterations=self.iterations,
+            pinned_vehicles=self.pinned,
+            excluded_vehicles=self.excluded,
+        )
+
+
+def solve_seed(instance_raw: dict[str, Any], call: PlannerCall, seed: int) -> SolveResult:
     """One planner run (a task: everything it needs comes in its arguments)."""
     from corridor.planning.instance import parse_instance
-    from corridor.planning.solver import SolveParams, solve
+    from corridor.planning.solver import solve
 
-    params = SolveParams(time_limit=time_limit, seed=seed, iterations=iterations)
-    return solve(parse_instance(instance_raw), params)
+    return solve(parse_instance(instance_raw), call.params(seed))
 
 
 def best_of(
-    instance_raw: dict[str, Any],
-    time_limit: float,
-    iterations: int | None,
-    seeds: list[int],
-    mapper: Any,
+    instance_raw: dict[str, Any], call: PlannerCall, seeds: list[int], mapper: Any
 ) -> SolveResult:
     """The best plan of the planner run with each seed (ties: the first seed)."""
+    call.params(seeds[0])  # a bad parameter is refused here, not on a worker
     if len(seeds) == 1:  # nothing to spread: spare the transfer
-        return solve_seed(instance_raw, time_limit, iterations, seeds[0])
-    results = dict(mapper(partial(solve_seed, instance_raw, time_limit, iterations), seeds))
+        return solve_seed(instance_raw, call, seeds[0])
+    results = dict(mapper(partial(solve_seed, instance_raw, call), seeds))
     best = results[0]
     for i in range(1, len(seeds)):
         if results[i].score > best.score + 1e-9:
@@ -49,9 +66,8 @@ def best_of(
 def plan_robust(
     instance_raw: dict[str, Any],
     *,
-    time_limit: float,
+    call: PlannerCall,
     seeds: list[int],
-    iterations: int | None,
     target: float,
     runs: int,
     plans: int,
@@ -70,7 +86,7 @@ def plan_robust(
     noise = noise_params(instance_raw, "instance")
 
     def solve(raw: dict[str, Any]) -> dict[str, Any]:
-        return best_of(raw, time_limit, iterations, seeds, mapper).plan
+        return best_of(raw, call, seeds, mapper).plan
 
     def simulate(plan: dict[str, Any]) -> dict[str, Any]:
         return simulate_plan(prepare(inst, plan), noise, seeds[0], runs, mapper, workers)

@@ -79,7 +79,9 @@ def plan(
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
     inst = load_instance(instance)
     if robust or portfolio != 1:  # docs/simulation.md
-        how = plan_robust.Options(robust, target, runs, plans, portfolio, scheduler, workers, quiet)
+        chosen = (frozenset(pin or ()), frozenset(exclude or ()))
+        how = plan_robust.Options(robust, target, runs, plans, portfolio, scheduler, workers,
+                                  quiet, *chosen)  # fmt: skip
         plan_robust.run(inst, output, keep, time_limit, seed, iterations, how)
         return
     kept = load_json(keep, "plan") if keep is not None else None

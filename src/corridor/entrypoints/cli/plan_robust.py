@@ -51,6 +51,8 @@ class Options:
     scheduler: str | None
     workers: int | None
     quiet: bool
+    pinned: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
 
 
 class NoRobustPlan(CorridorError):
@@ -107,9 +109,21 @@ def run(
     """Plan with the portfolio (and the robust search), write the plan, print the trade-off."""
     from corridor.adapters.dask_cluster import executor
     from corridor.entrypoints.cli.plan import _print_result, _write
-    from corridor.services.robust_planning import best_of, plan_robust
+    from corridor.planning.solver import SolveParamsError
+    from corridor.services.robust_planning import PlannerCall, best_of, plan_robust
 
     check_options(o, keep)
+    names = {v.name for v in inst.vehicles}
+    for option, chosen in (("--pin", o.pinned), ("--exclude", o.excluded)):
+        unknown = sorted(chosen - names)
+        if unknown:  # refused here, before any worker starts
+            raise InputError(option, f"no vehicle {unknown[0]!r} in the fleet of {inst.name!r}")
+    call = PlannerCall(time_limit, iterations, o.pinned, o.excluded)
+    try:
+        call.params(seed)
+    except SolveParamsError as exc:  # name the option the user gave, not the field
+        option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+        raise InputError(option.get(exc.where, exc.where), exc.problem) from None
     seeds = list(range(seed, seed + o.portfolio))
     err = Console(stderr=True)
 
@@ -126,15 +140,14 @@ def run(
         if not o.quiet:
             err.print(f"planning on {where}", highlight=False)
         if not o.robust:
-            result = best_of(inst.raw, time_limit, iterations, seeds, mapper)
+            result = best_of(inst.raw, call, seeds, mapper)
             _write(output, result.plan)
             _print_result(inst, output, result)
             return
         found = plan_robust(
             inst.raw,
-            time_limit=time_limit,
+            call=call,
             seeds=seeds,
-            iterations=iterations,
             target=o.target,
             runs=o.runs,
             plans=o.plans,
