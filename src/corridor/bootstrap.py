@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from corridor.services.log import LogService
     from corridor.services.plans import PlanJobs
     from corridor.services.ports import Clock
+    from corridor.services.simulation_jobs import SimulationJobs
     from corridor.settings import Settings
 
 
@@ -75,6 +76,7 @@ class Service:
     _log: LogService | None = None
     _positions: PositionWriter | None = None
     _plans: PlanJobs | None = None
+    _simulations: SimulationJobs | None = None
 
     @property
     def plans(self) -> PlanJobs:
@@ -84,6 +86,15 @@ class Service:
 
             self._plans = PlanJobs(self.uow, lambda: self.log.agreed_terms())
         return self._plans
+
+    @property
+    def simulations(self) -> SimulationJobs:
+        """Background simulations of plans (on CORRIDOR_DASK_SCHEDULER's cluster if set)."""
+        if self._simulations is None:
+            from corridor.services.simulation_jobs import SimulationJobs
+
+            self._simulations = SimulationJobs(self.uow, self.settings.dask_scheduler)
+        return self._simulations
 
     @property
     def positions(self) -> PositionWriter:
@@ -130,6 +141,8 @@ class Service:
             self._positions.stop()
         if self._plans is not None:
             self._plans.shutdown()
+        if self._simulations is not None:
+            self._simulations.shutdown()
         self.bus.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
@@ -170,12 +183,13 @@ def _fail_interrupted_plans(engine: Engine, clock: Clock) -> None:
     from corridor.adapters import orm
 
     with engine.begin() as conn:
-        conn.execute(
-            update(orm.plans)
-            .where(orm.plans.c.status.in_(["queued", "running"]))
-            .values(
-                status="failed",
-                error="interrupted: the server stopped during planning",
-                finished_at=clock(),
+        for table, during in ((orm.plans, "planning"), (orm.simulations, "the simulation")):
+            conn.execute(
+                update(table)
+                .where(table.c.status.in_(["queued", "running"]))
+                .values(
+                    status="failed",
+                    error=f"interrupted: the server stopped during {during}",
+                    finished_at=clock(),
+                )
             )
-        )

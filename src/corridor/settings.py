@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     #: Background map tiles for the dashboard ({z}/{x}/{y} URL); none by default (offline).
     tiles_url: str | None = None
+    #: A running Dask cluster for simulations (tcp://HOST:8786); none: in the service's process.
+    dask_scheduler: str | None = None
     #: The log operator's Ed25519 key (C2SP signed-note text); made on first start if absent.
     log_key_path: Path | None = None
     #: Run on a clock that starts at this instant (ISO 8601 with offset) and runs on: for a

@@ -616,6 +616,39 @@ class SqlPlans(_Repo):
         return None if row is None else _row(row)
 
 
+class SqlSimulations(_Repo):
+    def add(self, plan_id: int, params: dict[str, Any], user_id: int) -> int:
+        row = self.conn.execute(
+            insert(orm.simulations)
+            .values(
+                plan_id=plan_id,
+                status="queued",
+                progress=0.0,
+                params=params,
+                created_at=self.now(),
+                user_id=user_id,
+            )
+            .returning(orm.simulations.c.id)
+        )
+        return int(row.scalar_one())
+
+    def get(self, sim_id: int) -> dict[str, Any] | None:
+        q = select(orm.simulations).where(orm.simulations.c.id == sim_id)
+        row = self.conn.execute(q).first()
+        return None if row is None else _row(row)
+
+    def list(self, plan_id: int | None = None) -> list[dict[str, Any]]:
+        s = orm.simulations
+        q = select(*(c for c in s.c if c.name != "summary")).order_by(s.c.id)
+        if plan_id is not None:
+            q = q.where(s.c.plan_id == plan_id)
+        return [_row(r) for r in self.conn.execute(q)]
+
+    def set_fields(self, sim_id: int, **values: Any) -> None:
+        q = update(orm.simulations).where(orm.simulations.c.id == sim_id).values(**values)
+        self.conn.execute(q)
+
+
 class SqlDrafts(_Repo):
     def add(self, party: str, title: str, body: dict[str, Any], user_id: int) -> int:
         t = self.now()

@@ -249,6 +249,22 @@ plans = Table(
     Column("user_id", Id, nullable=False),
 )
 
+# Monte Carlo runs of a plan (docs/simulation.md), done in the background like plans.
+simulations = Table(
+    "simulations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("plan_id", Id, ForeignKey("plans.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("params", JSON, nullable=False),
+    Column("summary", JSON),
+    Column("error", Text),
+    Column("created_at", When, nullable=False),
+    Column("finished_at", When),
+    Column("user_id", Id, nullable=False),
+)
+
 drafts = Table(
     "drafts",
     metadata,

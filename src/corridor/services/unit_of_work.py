@@ -36,6 +36,7 @@ class UnitOfWork:
     evacuees: Any
     scenarios: Any
     plans: Any
+    simulations: Any
     drafts: Any
     announcements: Any
     cipher: FieldCipher
@@ -100,6 +101,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.evacuees = db.SqlEvacuees(conn, self.clock)
         self.scenarios = db.SqlScenarios(conn, self.clock)
         self.plans = db.SqlPlans(conn, self.clock)
+        self.simulations = db.SqlSimulations(conn, self.clock)
         self.drafts = db.SqlDrafts(conn, self.clock)
         self.announcements = SqlAnnouncements(conn, self.clock)
         return self

@@ -21,6 +21,7 @@ from corridor.entrypoints.cli import (
     report,
     routes,
     serve,
+    simulate,
 )
 from corridor.errors import CorridorError
 
@@ -32,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (routes, plan, report, agreement, ledger, serve, registry, demo, public):
+for module in (routes, plan, report, simulate, agreement, ledger, serve, registry, demo, public):
     module.register(app)
 
 _err = Console(stderr=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from corridor.entrypoints.cli import plan_robust
 from corridor.errors import InputError
 from corridor.planning.check import load_json
 from corridor.planning.instance import Instance, load_instance
@@ -58,6 +60,13 @@ def plan(
         list[str] | None,
         typer.Option("--exclude", help="a vehicle (depot/type/k) that gets no trips; repeat"),
     ] = None,
+    robust: plan_robust.RobustOpt = False,
+    target: plan_robust.TargetOpt = 0.05,
+    runs: plan_robust.RunsOpt = 2000,
+    plans: plan_robust.PlansOpt = 10,
+    portfolio: plan_robust.PortfolioOpt = 1,
+    scheduler: plan_robust.SchedulerOpt = None,
+    workers: plan_robust.WorkersOpt = None,
 ) -> None:
     """Plan who goes on which vehicle when: the most people out inside the window."""
     if (keep is None) != (now is None):
@@ -69,10 +78,35 @@ def plan(
     if iterations is not None and iterations < 0:
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
     inst = load_instance(instance)
+    if robust or portfolio != 1:  # docs/simulation.md
+        chosen = (frozenset(pin or ()), frozenset(exclude or ()))
+        how = plan_robust.Options(robust, target, runs, plans, portfolio, scheduler, workers,
+                                  quiet, *chosen)  # fmt: skip
+        plan_robust.run(inst, output, keep, time_limit, seed, iterations, how)
+        return
     kept = load_json(keep, "plan") if keep is not None else None
     if kept is not None and not isinstance(kept, dict):
         raise InputError(str(keep), "expected a CEP plan (a JSON object)")
+    try:
+        params = SolveParams(
+            time_limit=time_limit,
+            seed=seed,
+            keep=kept,
+            now=now,
+            iterations=iterations,
+            pinned_vehicles=frozenset(pin or ()),
+            excluded_vehicles=frozenset(exclude or ()),
+        )
+        result = _solve_shown(inst, params, quiet)
+    except SolveParamsError as exc:  # name the option the user gave, not the field
+        option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+        raise InputError(option.get(exc.where, exc.where), exc.problem) from None
+    _write(output, result.plan)
+    _print_result(inst, output, result)
 
+
+def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResult:
+    """Solve with a progress bar on stderr (phase, best score, bound, elapsed time)."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -90,25 +124,7 @@ def plan(
             bar.update(task, completed=p.fraction, description=p.phase, score=f"{p.score:,.1f}",
                        bound=bound)  # fmt: skip
 
-        try:
-            result = solve(
-                inst,
-                SolveParams(
-                    time_limit=time_limit,
-                    seed=seed,
-                    keep=kept,
-                    now=now,
-                    on_progress=show,
-                    iterations=iterations,
-                    pinned_vehicles=frozenset(pin or ()),
-                    excluded_vehicles=frozenset(exclude or ()),
-                ),
-            )
-        except SolveParamsError as exc:  # name the option the user gave, not the field
-            option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
-            raise InputError(option.get(exc.where, exc.where), exc.problem) from None
-    _write(output, result.plan)
-    _print_result(inst, output, result)
+        return solve(inst, replace(params, on_progress=show))
 
 
 def _write(path: Path, plan: dict[str, object]) -> None:

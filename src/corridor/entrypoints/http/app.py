@@ -24,6 +24,7 @@ from corridor.entrypoints.http.routers import (
     public,
     registry,
     scenarios,
+    simulations,
 )
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -35,6 +36,7 @@ ROUTERS = [
     drafts,
     agreement,
     scenarios,
+    simulations,
     events,
     public,
     notices,

@@ -282,6 +282,29 @@ export async function namesAboard(vehicle) {
   return asList(await get(`/v1/registry/evacuees?${q}`), "evacuees");
 }
 
+// --- simulations (docs/simulation.md) -------------------------------------------------------
+
+export async function simulations(planId) {
+  const q = new URLSearchParams({ plan: String(planId) });
+  return asList(await get(`/v1/simulations?${q}`), "simulations");
+}
+
+export async function simulation(id) {
+  return get(`/v1/simulations/${encodeURIComponent(id)}`);
+}
+
+export async function startSimulation(body) {
+  return request("POST", "/v1/simulations", body);
+}
+
+// A plot as an object URL (an <img> cannot send the Authorization header); revoke it when done.
+export async function simulationPlot(id, name) {
+  const url = `/v1/simulations/${encodeURIComponent(id)}/plots/${encodeURIComponent(name)}`;
+  const res = await fetch(url, { headers: headers({ Accept: "image/png" }) });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null), url);
+  return URL.createObjectURL(await res.blob());
+}
+
 // --- incidents ---------------------------------------------------------------------------
 
 export async function incidents() {

@@ -5,6 +5,7 @@ import * as fmt from "./format.js";
 import { readinessBadge, renderAgreement } from "./views/agreement.js";
 import { MapView } from "./views/map.js";
 import { renderSchedule } from "./views/schedule.js";
+import { mountSimulation } from "./views/simulation.js";
 
 const { h } = fmt;
 const $ = (id) => document.getElementById(id);
@@ -141,6 +142,7 @@ function selectView(name, focus = false) {
   }
   if (name === "operation") mapView.invalidate();
   if (name === "schedule") drawSchedule();
+  if (name === "simulation") drawSimulation();
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
 }
 
@@ -492,6 +494,19 @@ function drawSchedule() {
   renderSchedule(el, { plan: state.plan, origin: state.origin, nowMs: now(), windowMin: windowMinutes() });
 }
 
+// --- will the plan hold? (views/simulation.js) ----------------------------------------------
+
+let redrawSimulation = null;
+function drawSimulation() {
+  const planId = state.plan && state.plan.id;
+  if (!may("plans")) {
+    $("simulation").replaceChildren(h("p", { class: "muted" }, "Simulations are not available to your role."));
+    return;
+  }
+  const canStart = Boolean(state.me.may ? state.me.may.includes("plans.write") : state.me.role === "coordinator");
+  redrawSimulation = mountSimulation($("simulation"), { planId, canStart });
+}
+
 // --- live events ---------------------------------------------------------------------------
 
 let refreshTimer = null;
@@ -514,6 +529,8 @@ function onEvent(topic, data) {
     refreshSoon("progress");
   } else if (t.startsWith("agreement") || t.startsWith("corridor") || t.startsWith("log")) {
     refreshSoon("corridor");
+  } else if (t.startsWith("simulation")) {
+    if (state.view === "simulation" && redrawSimulation) redrawSimulation();
   } else if (t.startsWith("plan")) {
     refreshSoon("plan");
   }
