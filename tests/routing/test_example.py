@@ -13,13 +13,8 @@ from conftest import run_cli, run_referee
 from corridor.routing.paths import route_matrix
 from corridor.scenario import Scenario, load_scenario
 from corridor.services.compile_scenario import compile_instance
-from corridor.services.routes import (
-    Network,
-    corridor_candidates,
-    corridor_routes,
-    prepare_network,
-    scenario_layers,
-)
+from corridor.services.network import Network, prepare_network
+from corridor.services.routes import corridor_candidates, corridor_routes, scenario_layers
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "andorra" / "scenario.yaml"
 

@@ -133,11 +133,6 @@ CASES: list[tuple[str, str | Mutation | None, str]] = [
         _set("hazards.0.geometry", {"file": "gone.geojson", "id": "H-FRONT"}),
         "hazards[0].geometry.file: 'gone.geojson' not found",
     ),
-    (
-        "reception far from any road",
-        _set("receptions.2.location", [1.4300, 42.6400]),
-        "receptions[2].location: is 4,279 m from the nearest road it may use",
-    ),
 ]
 
 

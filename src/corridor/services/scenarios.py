@@ -45,7 +45,8 @@ def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
     """Load, check and compile the scenario in ``folder``; raises InputError naming the field."""
     from corridor.scenario import load_scenario
     from corridor.services.compile_scenario import compile_instance
-    from corridor.services.routes import corridor_routes, prepare_network, scenario_layers
+    from corridor.services.network import prepare_network
+    from corridor.services.routes import corridor_routes, scenario_layers
 
     scenario = load_scenario(folder / "scenario.yaml")
     net = prepare_network(scenario, cache_dir=cache_dir)

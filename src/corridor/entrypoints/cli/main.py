@@ -13,6 +13,7 @@ from rich.console import Console
 
 from corridor.entrypoints.cli import (
     agreement,
+    compile,
     demo,
     ledger,
     plan,
@@ -32,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (routes, plan, report, agreement, ledger, serve, registry, demo, public):
+for module in (compile, routes, plan, report, agreement, ledger, serve, registry, demo, public):
     module.register(app)
 
 _err = Console(stderr=True)
