@@ -28,7 +28,7 @@ from corridor.reporting.trip_sheets import Directions, PlaceInfo, TripSheet, tri
 
 ATTRIBUTION = "Roads © OpenStreetMap contributors (ODbL)"
 # millimetres per column of SHEET_HEAD on an A4 page (180 mm printable)
-PDF_WIDTHS = (7.0, 9.0, 42.0, 13.0, 13.0, 66.0, 13.0, 17.0)
+PDF_WIDTHS = (7.0, 8.0, 42.0, 12.0, 12.0, 65.0, 15.0, 19.0)
 
 
 def _file_name(vehicle: str) -> str:
@@ -44,7 +44,8 @@ def sheets_pdf(sheets: list[TripSheet], summary: PlanSummary, path: Path) -> Pat
             doc.new_page()
         doc.heading(sheet_title(sh, summary), level=2)
         doc.paragraph(sheet_facts(sh, summary), size=9.5)
-        doc.table(SHEET_HEAD, sheet_rows(sh), widths=PDF_WIDTHS, size=7.5)
+        rows = [[r[5]] if not r[0] else r for r in sheet_rows(sh)]  # drives span the table
+        doc.table(SHEET_HEAD, rows, widths=PDF_WIDTHS, size=8)
         doc.paragraph(SIGNATURE, size=9)
     return doc.write(path)
 
