@@ -204,6 +204,8 @@ def explain(net: Network, cut: Cut, kinds: tuple[str, ...], side: str) -> str:
     graph = net.graph
     targets = " or ".join(TARGET_WORDS[k] for k in kinds)
     if cut.kind == "hazard":
+        if not cut.hazards:
+            return "closed roads cut it off"
         which = ", ".join(cut.hazards)
         return f"closed by hazard{'s' if len(cut.hazards) > 1 else ''} {which}"
     if cut.kind == "restricted":
