@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from corridor.domain.placeholders import placeholders, value_at
+
 ROLES = ("party_a", "party_b", "intermediary")
 PARTY_ROLES = ("party_a", "party_b")
 USER_KINDS = ("civilians_on_foot", "private_cars", "buses", "ambulances", "aid_trucks")
@@ -208,10 +210,14 @@ _SHAPES: dict[str, Callable[[Any], str | None]] = {
 
 
 def shape_problems(doc: Any) -> list[tuple[str, str]]:
-    """(field, problem) for every term present with the wrong shape, and every unknown field."""
+    """(field, problem) for every placeholder left, every term present with the wrong shape,
+    and every unknown field."""
     if not isinstance(doc, dict):
         return [("document", "must be a JSON object")]
-    problems = [(k, "is not a term of a corridor proposal") for k in doc if k not in _SHAPES]
+    problems = [
+        (p, f"is still a placeholder to fill in ({value_at(doc, p)!r})") for p in placeholders(doc)
+    ]
+    problems += [(k, "is not a term of a corridor proposal") for k in doc if k not in _SHAPES]
     for key, check in _SHAPES.items():
         if key in doc:
             problem = check(doc[key])
