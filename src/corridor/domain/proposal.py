@@ -435,6 +435,7 @@ def example_documents(keys: dict[str, str], start: dt.datetime) -> tuple[Doc, Do
             {"kind": "private_cars", "direction": "outbound"},
             {"kind": "buses", "direction": "both"},
             {"kind": "ambulances", "direction": "both"},
+            {"kind": "aid_trucks", "direction": "inbound"},
         ],
         "destinations": {"chosen_by_evacuees": True, "options": ["Westford", "Northgate"]},
         "vehicle_markings": "white flag on the roof and a red cross on both sides",

@@ -9,7 +9,7 @@ calls these directly. The network itself is :mod:`corridor.services.network`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -18,6 +18,9 @@ from corridor.routing.graph import BoolArray, RoadGraph
 from corridor.routing.paths import NoPath, Route, alternatives, route_matrix
 from corridor.scenario.model import Scenario
 from corridor.services.network import Network, SnappedPlace, TypeRoads, prepare_network
+
+if TYPE_CHECKING:
+    from corridor.services.scenario_check import ScenarioCheck
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -160,11 +163,16 @@ def inside_legs(net: Network) -> list[tuple[str, str, Route]]:
     return out
 
 
-def scenario_layers(scenario: Scenario, net: Network | None = None) -> dict[str, Any]:
+def scenario_layers(
+    scenario: Scenario, net: Network | None = None, check: ScenarioCheck | None = None
+) -> dict[str, Any]:
     """The scenario's map layers as one GeoJSON FeatureCollection; each feature's
     ``properties.layer`` is ``zone``, ``hazard``, ``gathering``, ``depot``, ``reception``,
-    ``checkpoint`` or ``roads`` (one MultiLineString per road speed band, around the area)."""
+    ``checkpoint`` or ``roads`` (one MultiLineString per road speed band, around the area).
+    With ``check``, each place says where it meets the roads and whether it connects
+    (``road``, ``status``, ``reasons``), and the collection carries the whole ``check``."""
     net = net or prepare_network(scenario)
+    reach = {p.id: p for p in check.places} if check else {}
     feats: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -186,20 +194,29 @@ def scenario_layers(scenario: Scenario, net: Network | None = None) -> dict[str,
                     "closed": h.closed,
                     "penalty": h.penalty,
                     "buffer_m": h.buffer_m,
+                    "closed_to": h.limits or None,
+                    "closed_for": h.closed_for or None,
                 },
             }
         )
     for p in net.places.values():
+        props: dict[str, Any] = {"layer": p.kind, "name": p.name, "snap_m": round(p.distance_m, 1)}
+        if p.id in reach:
+            r = reach[p.id]
+            props.update(road=r.road, status=r.status, reasons=r.reasons, by_type=r.by_type)
         feats.append(
             {
                 "type": "Feature",
                 "id": p.id,
                 "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                "properties": {"layer": p.kind, "name": p.name, "snap_m": round(p.distance_m, 1)},
+                "properties": props,
             }
         )
     feats.extend(road_features(net))
-    return {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats}
+    out = {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats}
+    if check is not None:
+        out["check"] = check.to_json()
+    return out
 
 
 def area_bounds(net: Network, margin: float = 0.15) -> tuple[float, float, float, float]:
