@@ -9,6 +9,7 @@ styles drawn in view. Drawn with matplotlib (Agg, no display).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,8 @@ class MapDrawing:
     path: Path
     labels: list[tuple[str, Bbox]]
     markers: list[tuple[str, Bbox]]
+    legend: list[str]
+    panels: list[Bbox]  # the main map, then the close-up
 
 
 def draw_map(scene: MapScene, out: Path, dpi: int = 110) -> MapDrawing:
@@ -81,13 +84,15 @@ def draw_map(scene: MapScene, out: Path, dpi: int = 110) -> MapDrawing:
     used: dict[str, Any] = {}
     panels: list[tuple[Axes, Panel, tuple[str, ...]]] = [(ax, scene.main, MAIN_LABELS)]
     _panel(ax, scene.main, used)
+    # The right column starts where the main map (narrowed to its aspect) ends.
+    right = min(ax.get_position().x1 + 0.03, 0.65)
     if scene.close_up is not None:
-        side = fig.add_axes((0.65, 0.45, 0.34, 0.49))
+        side = fig.add_axes((right, 0.45, 0.99 - right, 0.49))
         _panel(side, scene.close_up, used)
         side.set_title(scene.close_up.title, fontsize=9)
         _frame(ax, scene.close_up.box, used)
         panels.append((side, scene.close_up, CLOSE_UP_LABELS))
-    bar = _scale_bar(ax, scene.main.box)
+    bar = _scale_bar(ax, scene.main)
     ax.set_title(scene.title, fontsize=12)
     fig.text(0.01, 0.012, scene.footer, fontsize=8, color="#333333")
     placer = LabelPlacer(fig)
@@ -97,10 +102,12 @@ def draw_map(scene: MapScene, out: Path, dpi: int = 110) -> MapDrawing:
         placer.add_markers(axis, panel, PLACES)
     for axis, panel, kinds in panels:
         _labels(placer, axis, panel, kinds, hazards=panel is scene.main)
-    _legend_and_table(fig, scene, used)
+    legend = _legend_and_table(fig, scene, used, right)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
-    drawing = MapDrawing(out, placer.label_boxes(), placer.marker_boxes())
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    frames = [axis.get_window_extent(renderer) for axis, _, _ in panels]
+    drawing = MapDrawing(out, placer.label_boxes(), placer.marker_boxes(), legend, frames)
     plt.close(fig)
     return drawing
 
@@ -229,12 +236,19 @@ def _area_handle(style: str) -> Patch:
     return Patch(facecolor=colour, edgecolor=colour, alpha=alpha + 0.1, hatch=hatch, label=label)
 
 
-def _scale_bar(ax: Axes, box: tuple[float, float, float, float]) -> list[Any]:
-    """A round length near a fifth of the width, and a north arrow; returns the artists."""
-    x0, x1, y0, y1 = box
+def _scale_bar(ax: Axes, panel: Panel) -> list[Any]:
+    """A round length near a fifth of the width, in the bottom corner with fewer places, and
+    a north arrow; returns the artists."""
+    x0, x1, y0, y1 = panel.box
     width_km = (x1 - x0) / 1000
     bar = max(0.1, float(np.round(width_km / 5, 1 if width_km < 5 else 0)))
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    w, h = x1 - x0, y1 - y0
+
+    def crowd(left: float) -> int:
+        return sum(left <= m.x <= left + 0.35 * w and m.y <= y0 + 0.15 * h for m in panel.markers)
+
+    left = min((x0 + 0.04 * w, x1 - 0.06 * w - bar * 1000), key=crowd)
+    bx, by = left, y0 + 0.04 * h
     (line,) = ax.plot([bx, bx + bar * 1000], [by, by], color="black", linewidth=3, zorder=9)
     ty = by + 0.012 * (y1 - y0)
     text = ax.text(bx + bar * 500, ty, f"{bar:g} km", ha="center", fontsize=9, zorder=9)
@@ -244,12 +258,16 @@ def _scale_bar(ax: Axes, box: tuple[float, float, float, float]) -> list[Any]:
     return [line, text, north]
 
 
-def _legend_and_table(fig: Figure, scene: MapScene, used: dict[str, Any]) -> None:
-    box = fig.add_axes((0.65, 0.05, 0.34, 0.37))
+def _legend_and_table(fig: Figure, scene: MapScene, used: dict[str, Any], left: float) -> list[str]:
+    """The legend (exactly what is drawn), then the table below it or beside it, in the
+    column from ``left`` to the figure's edge; the table's type shrinks until it fits."""
+    box = fig.add_axes((left, 0.05, 0.99 - left, 0.37))
     box.axis("off")
     handles = [
         h for prefix in LEGEND_ORDER for k, h in sorted(used.items()) if k.startswith(prefix)
     ]
+    for h in handles:  # long entries wrap rather than run off the page
+        h.set_label(textwrap.fill(str(h.get_label()), 52, subsequent_indent="  "))
     leg = box.legend(
         handles=handles,
         loc="upper left",
@@ -257,25 +275,30 @@ def _legend_and_table(fig: Figure, scene: MapScene, used: dict[str, Any]) -> Non
         title="Legend",
         title_fontsize=8.5,
         framealpha=0.95,
-        ncol=2 if len(handles) > 18 else 1,
+        ncol=2 if len(handles) > 26 else 1,
     )
     box.add_artist(leg)
     if scene.table:
-        # Below the legend when it fits, else beside it: never over it.
-        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-        legend_box = leg.get_window_extent(renderer).transformed(box.transAxes.inverted())
-        rows = [f"{r[0]:<20}" + "".join(f"{c:>8}" for c in r[1:]) for r in scene.table]
-        below = legend_box.y0 - 0.03
-        lines = len(rows) + 1
-        fits = below - lines * 0.032 > 0
-        box.text(
-            0.0 if fits else legend_box.x1 + 0.03,
-            below if fits else 1.0,
-            "\n".join([scene.table_title, *rows]),
-            transform=box.transAxes,
-            ha="left",
-            va="top",
-            family="monospace",
-            fontsize=7,
-            bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#999999"},
-        )
+        _table(fig, box, leg, scene)
+    return [" ".join(str(h.get_label()).split()) for h in handles]
+
+
+def _table(fig: Figure, box: Axes, leg: Any, scene: MapScene) -> None:
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    page = fig.bbox
+    taken = leg.get_window_extent(renderer)
+    rows = [f"{r[0]:<18}" + "".join(f"{c:>6}" for c in r[1:]) for r in scene.table]
+    text = "\n".join([scene.table_title, *rows])
+    frame = box.get_window_extent(renderer)
+    spots = [(frame.x0, taken.y0 - 8), (taken.x1 + 10, frame.y1)]
+    for size in (7.0, 6.5, 6.0, 5.5):
+        for x, y in spots:
+            art = fig.text(
+                x / page.width, y / page.height, text, ha="left", va="top",
+                family="monospace", fontsize=size,
+                bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#999999"},
+            )  # fmt: skip
+            ext = art.get_window_extent(renderer).padded(4)
+            if ext.x1 <= page.x1 and ext.y0 >= page.y0 and not ext.overlaps(taken):
+                return
+            art.remove()

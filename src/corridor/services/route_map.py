@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 ROUTE_COLOURS = ["#1b7837", "#2166ac", "#e08214", "#542788", "#c51b7d", "#35978f"]
 ATTRIBUTION = "Roads © OpenStreetMap contributors (ODbL)"
+LIMIT_WORDS = {
+    "max_weight_t": "over {:g} t",
+    "max_height_m": "taller than {:g} m",
+    "max_width_m": "wider than {:g} m",
+}
 
 
 def routes_scene(
@@ -105,8 +110,9 @@ def _areas(net: Network) -> list[Area]:
     out = [Area("zone", "zone", rings=_rings(net.zone))]
     for h, area in zip(net.scenario.hazards, net.hazards, strict=True):
         if h.closed_to_some:
-            limits = ", ".join(f"{k.split('_')[1]} > {v:g}" for k, v in h.limits.items())
-            what = ", ".join([limits, *h.closed_for]).strip(", ")
+            limits = [LIMIT_WORDS[k].format(v) for k, v in h.limits.items()]
+            parts = [f"vehicles {' or '.join(limits)}"] if limits else []
+            what = " or ".join(parts + list(h.closed_for))
             style, label = f"{h.kind}:some", f"{h.id} (closed to {what})"
         elif h.closed:
             style, label = f"{h.kind}:closed", f"{h.id} (closed)"
