@@ -64,7 +64,7 @@ _WEIGHT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(t|kg|lbs|st)?\s*$")
 _METRES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
 _FEET = re.compile(r"^\s*(\d+)\s*'\s*(?:(\d+(?:\.\d+)?)\s*\"?)?\s*$")
 
-CACHE_FORMAT = 2  # bump when the import rules change, so that old caches are not reused
+CACHE_FORMAT = 3  # bump when the import rules change, so that old caches are not reused
 
 
 def default_cache_dir() -> Path:
@@ -133,6 +133,8 @@ def _hgv(tags: dict[str, str]) -> int:
 def _road_label(tags: dict[str, str]) -> str:
     """The road's name, its ref, or both: what a driver reads on the signs."""
     name, ref = tags.get("name", "").strip(), tags.get("ref", "").strip()
+    if ref.lower() in ("fixme", "unknown", "none", "no"):
+        ref = ""
     if name and ref and ref not in name:
         return f"{name} ({ref})"
     return name or ref
