@@ -79,10 +79,11 @@ def _capacity(inst: dict[str, Any]) -> list[PlanningWarning]:
     med_room = sum(float(r["capacity"]) for r in med)
     if medical and med_room < medical:
         where = ", ".join(f"{r['id']} {_n(float(r['capacity']))}" for r in med) or "none"
+        classes = [c for c, spec in inst["classes"].items() if spec.get("medical")]
         out.append(
             PlanningWarning(
                 "medical_capacity",
-                tuple(r["id"] for r in med),
+                tuple(r["id"] for r in med) or tuple(classes),
                 f"{_n(medical)} people need a medical centre but medical centres take "
                 f"{_n(med_room)} ({where})",
             )
