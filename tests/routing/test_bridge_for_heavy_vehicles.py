@@ -5,6 +5,7 @@ has one, and no corridor a truck may use crosses the bridge."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import shapely
-from conftest import run_cli
+from conftest import run_cli, run_referee
 
 from corridor.scenario import Scenario, load_scenario
 from corridor.services.compile_scenario import compile_instance
@@ -125,3 +126,80 @@ def test_the_routes_command_shows_which_corridors_each_type_may_use(
     types = [f["properties"]["vehicle_types"] for f in fc["features"]]
     assert any("truck" not in t for t in types)
     assert any("truck" in t for t in types)
+
+
+@pytest.fixture(scope="module")
+def planned(net: Network, instance: dict[str, Any]) -> dict[str, Any]:
+    from corridor.planning.instance import parse_instance
+    from corridor.planning.solver import SolveParams, solve
+
+    params = SolveParams(time_limit=120, seed=1, iterations=30)
+    return dict(solve(parse_instance(instance), params).plan)
+
+
+def _legs(route: dict[str, Any]) -> list[tuple[str, str, str]]:
+    out, inside = [], False
+    stops = route["stops"]
+    for a, b in itertools.pairwise(stops):
+        out.append((a["at"], b["at"], "inside" if inside else "outside"))
+        if "dir" in b:
+            inside = b["dir"] == "in"
+    return out
+
+
+def test_the_plan_passes_the_referee_and_no_truck_crosses_the_bridge(
+    net: Network, instance: dict[str, Any], planned: dict[str, Any], tmp_path: Path, referee: Path
+) -> None:
+    from corridor.services.trip_directions import leg_route
+
+    (tmp_path / "i.json").write_text(json.dumps(instance))
+    (tmp_path / "p.json").write_text(json.dumps(planned))
+    verdict = run_referee(referee, tmp_path / "i.json", tmp_path / "p.json", "--json")
+    assert verdict.returncode == 0, verdict.stdout
+    bridge = set(bridge_edges(net).tolist())
+    trucks = [r for r in planned["routes"] if r["vehicle"].split("/")[1] == "truck"]
+    assert any(len(r["stops"]) > 1 for r in trucks), "no truck in the plan: nothing to check"
+    crossings = 0
+    for r in planned["routes"]:
+        vtype = r["vehicle"].split("/")[1]
+        for a, b, side in _legs(r):
+            if a == b:
+                continue
+            road = leg_route(net, a, b, side, vtype)
+            assert road is not None, (r["vehicle"], a, b)
+            over = bool(bridge & set(road.edges.tolist()))
+            assert not (over and vtype == "truck"), f"{r['vehicle']} crosses the bridge {a}->{b}"
+            crossings += over
+    assert crossings, "no vehicle crosses the bridge at all: the test shows nothing"
+
+
+def test_the_referee_rejects_a_truck_sent_over_the_bridge(
+    instance: dict[str, Any], tmp_path: Path, referee: Path
+) -> None:
+    """A trip the bus can make from Sant Julià (over the bridge) is no road for a truck."""
+    bus = {**instance["travel"], **instance["travel"]["by_type"]["bus"]}  # a side not given: shared
+    out, inside = bus["outside"], bus["inside"]
+
+    def leg(m: dict[str, Any], a: str, b: str) -> float:
+        return float(m["minutes"][m["ids"].index(a)][m["ids"].index(b)])
+
+    t = 600.0
+    stops: list[dict[str, Any]] = [{"at": "D-SJL", "arrive": t, "depart": t}]
+    t += leg(out, "D-SJL", "K-SUD")
+    stops.append({"at": "K-SUD", "dir": "in", "arrive": t, "start": t, "end": t + 5})
+    t += 5 + leg(inside, "K-SUD", "G10")
+    stops.append({"at": "G10", "arrive": t, "depart": t + 5.2, "board": {"general": 1}})
+    t += 5.2 + leg(inside, "G10", "K-SUD")
+    stops.append({"at": "K-SUD", "dir": "out", "arrive": t, "start": t, "end": t + 12})
+    t += 12 + leg(out, "K-SUD", "R-AND")
+    stops.append({"at": "R-AND", "arrive": t, "depart": t + 5.2, "alight": {"general": 1}})
+    for vehicle, feasible in (("D-SJL/bus/0", True), ("D-SJL/truck/0", False)):
+        plan = {"format": "cep-plan/1", "instance": instance["name"],
+                "routes": [{"vehicle": vehicle, "stops": stops}]}  # fmt: skip
+        (tmp_path / "p.json").write_text(json.dumps(plan))
+        (tmp_path / "i.json").write_text(json.dumps(instance))
+        verdict = run_referee(referee, tmp_path / "i.json", tmp_path / "p.json", "--json")
+        result = json.loads(verdict.stdout)
+        assert result["feasible"] is feasible, result["violations"]
+        if not feasible:
+            assert {v["rule"] for v in result["violations"]} == {"travel"}

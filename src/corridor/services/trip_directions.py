@@ -15,7 +15,7 @@ import numpy as np
 
 from corridor.planning.instance import parse_instance
 from corridor.reporting.trip_sheets import PlaceInfo, Street
-from corridor.routing.paths import NoPath, shortest_route
+from corridor.routing.paths import NoPath, Route, shortest_route
 from corridor.services.network import Network
 
 
@@ -48,15 +48,23 @@ def plan_directions(
     return out
 
 
-def streets(net: Network, a: str, b: str, side: str, vehicle_type: str) -> list[Street]:
-    """The streets from place ``a`` to place ``b`` on one side, merged by name, in order."""
+def leg_route(net: Network, a: str, b: str, side: str, vehicle_type: str) -> Route | None:
+    """The road a vehicle of ``vehicle_type`` takes from place ``a`` to place ``b`` on one
+    side: the least-cost route on its own roads (None where it has none)."""
     roads = net.roads_of(vehicle_type) if vehicle_type in net.fleet_types else None
     edges = net.sides.inside if side == "inside" else net.sides.outside
     keep = edges & (roads.allowed if roads else net.effect.open_edges)
     cost = roads.cost if roads else net.effect.cost
     try:
-        route = shortest_route(net.graph, cost, keep, net.places[a].node, net.places[b].node)
+        return shortest_route(net.graph, cost, keep, net.places[a].node, net.places[b].node)
     except NoPath:
+        return None
+
+
+def streets(net: Network, a: str, b: str, side: str, vehicle_type: str) -> list[Street]:
+    """The streets from place ``a`` to place ``b`` on one side, merged by name, in order."""
+    route = leg_route(net, a, b, side, vehicle_type)
+    if route is None:
         return []
     tags, length = net.graph.tags, net.graph.length_m
     out: list[Street] = []
