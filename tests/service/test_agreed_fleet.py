@@ -165,3 +165,28 @@ def test_the_service_plans_within_the_agreed_directions(api: Api) -> None:
         if vehicle_type(route["vehicle"]) == "truck":
             assert not any(s.get("board") for s in route["stops"])
     assert plan["report"]["check"]["vehicles_used"] <= 12
+
+
+def test_the_coordinator_pins_and_excludes_vehicles(api: Api) -> None:
+    sid = upload_andorra(api)
+    scenario = scenario_view(api, sid)
+    window = (scenario["instance"]["window"]["open"], scenario["instance"]["window"]["close"])
+    agree(api, scenario, max_vehicles=6, window=window)
+    body = {
+        "scenario_id": sid,
+        "time_limit": 3,
+        "seed": 2,
+        "pinned_vehicles": ["D-CAN/minibus/2"],
+        "excluded_vehicles": ["D-AND/bus/0", "D-AND/bus/1"],
+    }
+    plan = wait_plan(api, api.post("coordinator", "/v1/plans", body).json()["id"])
+    assert plan["status"] == "done", plan["error"]
+    used = {r["vehicle"] for r in plan["plan"]["routes"] if len(r["stops"]) > 1}
+    assert "D-CAN/minibus/2" in used
+    assert not used & {"D-AND/bus/0", "D-AND/bus/1"}
+    assert len(used) <= 6
+    bad = {**body, "pinned_vehicles": ["D-AND/bus/99"]}
+    failed = wait_plan(api, api.post("coordinator", "/v1/plans", bad).json()["id"])
+    assert failed["status"] == "failed"
+    assert "pinned_vehicles" in failed["error"]
+    assert "D-AND/bus/99" in failed["error"]

@@ -32,3 +32,10 @@ def value_at(doc: Any, path: str) -> Any:
     for part in re.findall(r"[^.\[\]]+", path):
         doc = doc[int(part)] if isinstance(doc, list) else doc[part]
     return doc
+
+
+def placeholder_problems(doc: Any) -> list[tuple[str, str]]:
+    """(field path, problem) for every placeholder a proposal still holds."""
+    return [
+        (p, f"is still a placeholder to fill in ({value_at(doc, p)!r})") for p in placeholders(doc)
+    ]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from corridor.domain.placeholders import placeholders, value_at
+from corridor.domain.placeholders import placeholder_problems
 
 ROLES = ("party_a", "party_b", "intermediary")
 PARTY_ROLES = ("party_a", "party_b")
@@ -214,9 +214,7 @@ def shape_problems(doc: Any) -> list[tuple[str, str]]:
     and every unknown field."""
     if not isinstance(doc, dict):
         return [("document", "must be a JSON object")]
-    problems = [
-        (p, f"is still a placeholder to fill in ({value_at(doc, p)!r})") for p in placeholders(doc)
-    ]
+    problems = placeholder_problems(doc)
     problems += [(k, "is not a term of a corridor proposal") for k in doc if k not in _SHAPES]
     for key, check in _SHAPES.items():
         if key in doc:

@@ -9,15 +9,14 @@ import io
 from corridor.reporting.summary import PlanSummary
 from corridor.reporting.summary_text import md_table
 from corridor.reporting.times import hhmm
-from corridor.reporting.trip_sheets import SheetRow, TripSheet
+from corridor.reporting.trip_sheets import KIND_WORDS, SheetRow, TripSheet
 
 SHEET_HEAD = ["#", "trip", "place", "arrive", "leave", "what to do", "aboard", "cargo kg"]
 
 
 def place_cell(r: SheetRow) -> str:
     """``Kirkkokatu school (G-KIRKKO), gathering point, Kirkkokatu 6``."""
-    kind = {"depot": "depot", "gathering": "gathering point", "reception": "reception centre",
-            "checkpoint": "checkpoint"}.get(r.kind, r.kind)  # fmt: skip
+    kind = KIND_WORDS.get(r.kind, r.kind)
     name = r.place_name or r.place
     return f"{name}, {kind}" + (f", {r.address}" if r.address else "")
 

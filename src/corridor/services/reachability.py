@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from corridor.reporting.trip_sheets import KIND_WORDS
 from corridor.routing.graph import BoolArray, IntArray, RoadGraph
 from corridor.routing.profiles import allowed_edges
 from corridor.routing.reach import Cut, diagnose, reached
@@ -38,12 +39,6 @@ NEEDS: dict[str, list[tuple[str, str, tuple[str, ...], str]]] = {
         ("outside", "from", ("checkpoint",), "no checkpoint reaches it"),
         ("outside", "to", ("checkpoint",), "cannot get back to any checkpoint"),
     ],
-}
-TARGET_WORDS = {
-    "checkpoint": "checkpoint",
-    "gathering": "gathering point",
-    "depot": "depot",
-    "reception": "reception centre",
 }
 
 
@@ -202,7 +197,7 @@ def _closures(net: Network, roads: TypeRoads | None) -> list[tuple[str, IntArray
 def explain(net: Network, cut: Cut, kinds: tuple[str, ...], side: str) -> str:
     """The reason in words, naming the roads from OSM."""
     graph = net.graph
-    targets = " or ".join(TARGET_WORDS[k] for k in kinds)
+    targets = " or ".join(KIND_WORDS[k] for k in kinds)
     if cut.kind == "hazard":
         if not cut.hazards:
             return "closed roads cut it off"

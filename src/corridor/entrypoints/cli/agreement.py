@@ -18,8 +18,8 @@ import typer
 from corridor.adapters.ledger_store import LedgerStore
 from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
-from corridor.domain.placeholders import placeholders
 from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
+from corridor.entrypoints.cli import draft
 from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
 from corridor.errors import InputError
 from corridor.ledger.keys import SignerKey, read_signer, read_verifier, write_key_pair
@@ -355,40 +355,7 @@ def register(app: typer.Typer) -> None:
         """Play a scripted negotiation with fresh keys; write DIR/log/ and DIR/keys/*.pub."""
         run_example(out)
 
-    agreement.command("draft")(draft_command)
-
-
-def draft_command(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file (docs/scenario.md)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Proposal JSON to write."),
-    party_a: Path | None = typer.Option(None, "--party-a", help="Party A's verifier key (.pub)."),
-    party_b: Path | None = typer.Option(None, "--party-b", help="Party B's verifier key (.pub)."),
-    intermediary: Path | None = typer.Option(
-        None, "--intermediary", help="The intermediary's verifier key (.pub)."
-    ),
-    time_zone: str | None = typer.Option(
-        None, "--time-zone", help="IANA time zone of the window, when the scenario has none."
-    ),
-) -> None:
-    """Write a first proposal from a scenario; FILL IN placeholders mark what to negotiate."""
-    from corridor.entrypoints.cli.scenario_view import prepare, write_json
-    from corridor.services.proposal_draft import draft_proposal
-
-    keys = {
-        role: read_verifier(str(path)).text() if path else None
-        for role, path in (
-            ("party_a", party_a),
-            ("party_b", party_b),
-            ("intermediary", intermediary),
-        )
-    }
-    _, net = prepare(scenario)
-    doc = draft_proposal(net, keys, time_zone)
-    write_json(output, doc)
-    todo = placeholders(doc)
-    typer.echo(f"wrote {output}: {len(todo)} terms to fill in before proposing:")
-    for path in todo:
-        typer.echo(f"  {path}")
+    agreement.command("draft")(draft.draft_command)
 
 
 def _lon_lat(text: str) -> list[float]:
