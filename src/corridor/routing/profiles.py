@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -106,7 +106,7 @@ def profile_groups(
         if closed is not None and p.name in closed:
             allowed = allowed & ~closed[p.name]
         minutes = edge_minutes(graph, p)
-        base = minutes * p.speed_factor  # the times before the uniform factor
+        base = edge_minutes(graph, replace(p, speed_factor=1.0))  # before the uniform factor
         key = hashlib.sha256(allowed.tobytes() + base.tobytes()).hexdigest()
         got = groups.get(key)
         if got is None:
