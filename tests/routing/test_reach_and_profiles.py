@@ -119,12 +119,15 @@ def test_profiles_keep_to_their_limits_and_speeds() -> None:
     car = VehicleProfile("car")
     truck = VehicleProfile("truck", weight_t=18, speed_kmh={"primary": 18.0})
     slow_car = VehicleProfile("slow", speed_factor=0.5)
+    odd_car = VehicleProfile("odd", speed_factor=0.7)  # 1 / 0.7 is not exact in binary
     assert allowed_edges(g, car).all()
     assert allowed_edges(g, truck).tolist() == [False, True, True, True]
     assert edge_minutes(g, truck) == pytest.approx(2 * g.time_min)  # 36 km/h capped at 18
-    groups = profile_groups(g, [car, truck, slow_car])
-    assert [grp.members for grp in groups] == [("car", "slow"), ("truck",)]
-    assert groups[0].scale == {"car": 1.0, "slow": 2.0}
+    groups = profile_groups(g, [car, truck, slow_car, odd_car])
+    assert [grp.members for grp in groups] == [("car", "slow", "odd"), ("truck",)]
+    assert groups[0].scale["slow"] == pytest.approx(2.0)
+    scaled = groups[0].time_min * groups[0].scale["odd"]
+    assert scaled == pytest.approx(edge_minutes(g, odd_car))
 
 
 def test_a_profile_refuses_impossible_values() -> None:
