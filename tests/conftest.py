@@ -62,6 +62,12 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One road-graph cache for the session (the OSM extracts are parsed once)."""
+    return tmp_path_factory.mktemp("osm-cache")
+
+
+@pytest.fixture(scope="session")
 def referee() -> Path:
     """Path of the CEP referee; tests that need it skip, saying why, where it is absent."""
     if not REFEREE.exists():

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     registry_key: str = PLACEHOLDER_REGISTRY_KEY
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    #: Largest OpenStreetMap extract accepted by ``PUT /v1/osm/{name}``, in bytes.
+    max_osm_bytes: int = Field(default=200_000_000, ge=1024)
     #: Most position reports accepted in one batch.
     max_batch: int = Field(default=500, ge=1)
     #: SQLite ``synchronous``: FULL survives power loss, NORMAL only process crashes.

@@ -14,11 +14,6 @@ EXTRACTS = ["andorra-2020", "helsinki-centre", "campo-grande-part-2013"]
 EXAMPLE = ROOT / "examples" / "andorra" / "scenario.yaml"
 
 
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("osm-cache")
-
-
 @pytest.fixture(scope="session", params=EXTRACTS)
 def extract_graph(request: pytest.FixtureRequest, cache_dir: Path) -> RoadGraph:
     """The drivable graph of each real extract (a different shape of town each)."""

@@ -13,13 +13,8 @@ from conftest import run_cli, run_referee
 from corridor.routing.paths import route_matrix
 from corridor.scenario import Scenario, load_scenario
 from corridor.services.compile_scenario import compile_instance
-from corridor.services.routes import (
-    Network,
-    corridor_candidates,
-    corridor_routes,
-    prepare_network,
-    scenario_layers,
-)
+from corridor.services.network import Network, prepare_network
+from corridor.services.routes import corridor_candidates, corridor_routes, scenario_layers
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "andorra" / "scenario.yaml"
 
@@ -78,8 +73,17 @@ def test_instance_times_and_matrices(instance: dict[str, object], net: Network) 
     # A small town: every inside leg is short; the valleys outside are longer.
     assert inside.max() < 15
     assert outside.max() > 20
-    # The slowest vehicle (truck, 0.75) sets the pace: slower than a car on the same roads.
-    assert pytest.approx(1.3333, rel=1e-3) == 1 / 0.75
+    # Each type drives at its own speeds; the shared matrices are the slowest type's (the
+    # bus's and the truck's here: heavy vehicles, capped alike), so every vehicle keeps them.
+    by_type = travel["by_type"]
+    assert set(by_type) == {"minibus", "ambulance"}
+    for side in ("outside", "inside"):
+        shared = np.array(travel[side]["minutes"], dtype=float)
+        for t, sides in by_type.items():
+            own = np.array(sides[side]["minutes"], dtype=float)
+            assert (own <= shared + 1e-9).all(), t
+        ambulance = np.array(by_type["ambulance"][side]["minutes"], dtype=float)
+        assert ambulance.sum() < 0.95 * shared.sum()  # quicker on the whole
 
 
 def test_inside_legs_never_leave_the_zone_and_outside_legs_never_enter(net: Network) -> None:

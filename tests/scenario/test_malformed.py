@@ -129,14 +129,19 @@ CASES: list[tuple[str, str | Mutation | None, str]] = [
         "scenario.yaml: osm: 'nowhere.osm.pbf': OSM extract not found",
     ),
     (
+        "unknown noise parameter",
+        _set("simulation", {"shelling_per_hour": 0.2}),
+        "simulation: shelling_per_hour: unknown parameter",
+    ),
+    (
+        "negative noise",
+        _set("simulation", {"suspension_per_hour": -1}),
+        "simulation: suspension_per_hour: must be >= 0, got -1",
+    ),
+    (
         "side file missing",
         _set("hazards.0.geometry", {"file": "gone.geojson", "id": "H-FRONT"}),
         "hazards[0].geometry.file: 'gone.geojson' not found",
-    ),
-    (
-        "reception far from any road",
-        _set("receptions.2.location", [1.4300, 42.6400]),
-        "receptions[2].location: is 4,279 m from the nearest road it may use",
     ),
 ]
 

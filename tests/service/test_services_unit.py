@@ -13,6 +13,7 @@ from corridor.domain.operations import (
     AgreedTerms,
     CheckIn,
     PositionReport,
+    agreed_directions,
     plan_compliance,
     reconcile,
     restrict_instance,
@@ -188,10 +189,66 @@ def test_the_instance_is_narrowed_to_the_agreed_terms() -> None:
         ("K1", 1, 2),
         ("K2", 0, 0),
     ]
-    fleets = [d["fleet"] for d in out["depots"]]
-    assert sum(n for f in fleets for n in f.values()) == 5
-    assert fleets[0]["ambulance"] >= 1  # the mix survives the cut
+    # The agreed limit goes to the planner, which chooses the vehicles: the fleet is whole.
+    assert out["max_vehicles"] == 5
+    assert [d["fleet"] for d in out["depots"]] == [d["fleet"] for d in INSTANCE["depots"]]
     assert INSTANCE["window"] == {"open": 360.0, "close": 1080.0}  # the input is untouched
+    assert "max_vehicles" not in INSTANCE
+
+
+DIRECTED = AgreedTerms(
+    open_min=420.0,
+    close_min=960.0,
+    checkpoints=frozenset({"K1"}),
+    max_vehicles=5,
+    directions=agreed_directions(
+        [{"kind": "buses", "direction": "both"}, {"kind": "aid_trucks", "direction": "inbound"}],
+        {"bus": "buses", "truck": "aid_trucks", "ambulance": "ambulances"},
+    ),
+    kinds={"bus": "buses", "truck": "aid_trucks", "ambulance": "ambulances"},
+)
+
+
+def test_agreed_directions_become_what_each_type_may_carry() -> None:
+    assert DIRECTED.directions == {"bus": "both", "truck": "inbound", "ambulance": "none"}
+    inst = {
+        **INSTANCE,
+        "vehicle_types": {
+            **INSTANCE["vehicle_types"],
+            "truck": {"seats": 2, "stretchers": 0, "cargo_kg": 8000},
+        },
+        "depots": [{"id": "D1", "fleet": {"bus": 2, "truck": 1, "ambulance": 1}}],
+    }
+    out = restrict_instance(inst, DIRECTED)
+    assert out["vehicle_types"]["truck"] == {"seats": 0, "stretchers": 0, "cargo_kg": 8000}
+    assert out["vehicle_types"]["bus"] == inst["vehicle_types"]["bus"]
+    assert out["depots"][0]["fleet"] == {"bus": 2, "truck": 1, "ambulance": 0}
+
+
+def test_compliance_names_the_route_and_stop_that_breaks_a_direction() -> None:
+    stops = [
+        {"at": "D1", "load_kg": 100},
+        {"at": "K1", "dir": "in", "start": 430.0, "end": 435.0},
+        {"at": "G4", "board": {"critical": 2}, "unload_kg": 100},
+        {"at": "K1", "dir": "out", "start": 500.0, "end": 505.0},
+        {"at": "R1", "alight": {"critical": 2}},
+    ]
+    plan = {
+        "routes": [
+            {"vehicle": "D1/bus/0", "stops": stops},
+            {"vehicle": "D1/truck/0", "stops": stops},
+            {"vehicle": "D1/ambulance/0", "stops": stops},
+            {"vehicle": "D1/ambulance/1", "stops": stops[:1]},
+        ]
+    }
+    assert plan_compliance(plan, DIRECTED) == [
+        "routes[1].stops[2]: D1/truck/0 boards 2 people at G4, but aid trucks (truck) are "
+        "agreed inbound only",
+        "routes[1].stops[4]: D1/truck/0 sets down 2 people at R1, but aid trucks (truck) are "
+        "agreed inbound only",
+        "routes[2]: D1/ambulance/0 drives the corridor, but ambulances (ambulance) are not "
+        "among the agreed users",
+    ]
 
 
 def test_plan_compliance_names_each_breach() -> None:

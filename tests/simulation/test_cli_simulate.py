@@ -113,3 +113,29 @@ def test_an_infeasible_or_foreign_plan_is_refused(
     code, _, err = simulate(capsys, str(medium), str(PLANS["tiny"]), "--out", str(tmp_path / "o"))
     assert code == 2
     assert "instance: 'tiny' is not the instance 'medium'" in err
+
+
+def test_a_scenarios_noise_reaches_the_simulation_through_the_instance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A coordinator who knows the place writes its noise once, in the scenario: compile puts
+    it in the instance, and the simulation starts from it (later overrides still win)."""
+    import yaml
+
+    from corridor.services.simulations import noise_params
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "andorra"
+    doc = yaml.safe_load((example / "scenario.yaml").read_text())
+    doc["osm"] = str(example / doc["osm"])
+    doc["simulation"] = {"suspension_per_hour": 0.5, "service_sigma": 0.6}
+    (tmp_path / "hazards.geojson").write_text((example / "hazards.geojson").read_text())
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc))
+    code, _, err = run_cli(
+        ["compile", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "i.json")], capsys
+    )
+    assert code == 0, err
+    instance = json.loads((tmp_path / "i.json").read_text())
+    assert instance["simulation"] == {"suspension_per_hour": 0.5, "service_sigma": 0.6}
+    params = noise_params(instance, "i.json", ({"service_sigma": 0.2}, "--set"))
+    assert (params.suspension_per_hour, params.service_sigma) == (0.5, 0.2)
+    assert params.travel_sigma == 0.10  # a default the scenario did not set

@@ -7,6 +7,10 @@ and the implied one-way of motorways and roundabouts) gives the directions. The 
 ``maxspeed`` tag where it is a number (km/h, or ``mph``), else the road class's typical speed.
 Only the largest strongly connected part is kept, so every node can reach every other one.
 
+Each edge keeps what vehicle profiles and trip sheets need (:class:`EdgeTags`): the road class,
+its name (or ``ref``), the legal limits ``maxweight`` (t), ``maxheight`` and ``maxwidth`` (m),
+``hgv``, destination-only ``access``, ``bridge``, ``tunnel`` and the OSM way id.
+
 The result is cached as a ``.npz`` file named by the extract's sha256 under
 ``$CORRIDOR_CACHE_DIR`` (default ``~/.cache/corridor``): a second run loads arrays instead of
 parsing the extract.
@@ -24,7 +28,16 @@ from pathlib import Path
 import numpy as np
 
 from corridor.errors import InputError
-from corridor.routing.graph import Projection, RoadGraph, build_graph
+from corridor.routing.graph import (
+    HGV_DESTINATION,
+    HGV_NO,
+    HGV_YES,
+    ROAD_CLASSES,
+    EdgeTags,
+    Projection,
+    RoadGraph,
+    build_graph,
+)
 
 # Typical free-flow speeds (km/h) when a way has no usable maxspeed.
 CLASS_SPEED_KMH: dict[str, float] = {
@@ -45,9 +58,13 @@ CLASS_SPEED_KMH: dict[str, float] = {
     "tertiary_link": 30,
 }
 _NO_MOTOR = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "psv", "bus"}
+_DESTINATION = {"destination", "customers"}
 _MAXSPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh)?\s*$")
+_WEIGHT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(t|kg|lbs|st)?\s*$")
+_METRES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m)?\s*$")
+_FEET = re.compile(r"^\s*(\d+)\s*'\s*(?:(\d+(?:\.\d+)?)\s*\"?)?\s*$")
 
-CACHE_FORMAT = 1  # bump when the import rules change, so that old caches are not reused
+CACHE_FORMAT = 3  # bump when the import rules change, so that old caches are not reused
 
 
 def default_cache_dir() -> Path:
@@ -76,6 +93,53 @@ def parse_maxspeed(value: str | None) -> float | None:
     return speed if speed > 0 else None
 
 
+def parse_weight_t(value: str | None) -> float:
+    """Tonnes from a ``maxweight`` tag (``7.5``, ``7.5 t``, ``3500 kg``, ``10 st``, ``6000 lbs``);
+    ``inf`` when absent or not a plain weight (``none``, conditional values)."""
+    m = _WEIGHT.match(value.split(";")[0]) if value else None
+    if not m:
+        return float("inf")
+    w = float(m.group(1))
+    factor = {"kg": 0.001, "lbs": 0.000453592, "st": 0.907185}.get(m.group(2) or "t", 1.0)
+    return w * factor if w > 0 else float("inf")
+
+
+def parse_length_m(value: str | None) -> float:
+    """Metres from a ``maxheight``/``maxwidth`` tag (``3.5``, ``3.5 m``, ``11'6"``); ``inf`` when
+    absent or not a measure (``none``, ``default``, ``below_default``)."""
+    if not value:
+        return float("inf")
+    text = value.split(";")[0]
+    m = _METRES.match(text)
+    if m:
+        v = float(m.group(1))
+        return v if v > 0 else float("inf")
+    f = _FEET.match(text)
+    if f:
+        v = int(f.group(1)) * 0.3048 + float(f.group(2) or 0) * 0.0254
+        return v if v > 0 else float("inf")
+    return float("inf")
+
+
+def _hgv(tags: dict[str, str]) -> int:
+    v = tags.get("hgv", "")
+    if v in _NO_MOTOR:
+        return HGV_NO
+    if v in _DESTINATION or v == "delivery":
+        return HGV_DESTINATION
+    return HGV_YES
+
+
+def _road_label(tags: dict[str, str]) -> str:
+    """The road's name, its ref, or both: what a driver reads on the signs."""
+    name, ref = tags.get("name", "").strip(), tags.get("ref", "").strip()
+    if ref.lower() in ("fixme", "unknown", "none", "no"):
+        ref = ""
+    if name and ref and ref not in name:
+        return f"{name} ({ref})"
+    return name or ref
+
+
 def _oneway(tags: dict[str, str]) -> int:
     """+1 forward only, -1 backward only, 0 both ways."""
     v = tags.get("oneway", "").lower()
@@ -91,13 +155,76 @@ def _oneway(tags: dict[str, str]) -> int:
     return 0
 
 
+def _access(tags: dict[str, str]) -> str:
+    """The access value that applies to a car: the most specific of the three tags."""
+    for key in ("motorcar", "motor_vehicle", "access"):
+        if key in tags:
+            return tags[key]
+    return "yes"
+
+
 def _drivable(tags: dict[str, str]) -> bool:
     if tags.get("highway") not in CLASS_SPEED_KMH or tags.get("area") == "yes":
         return False
-    for key in ("motor_vehicle", "motorcar", "access"):
-        if key in tags:
-            return tags[key] not in _NO_MOTOR
-    return True
+    return _access(tags) not in _NO_MOTOR
+
+
+class _Edges:
+    """Raw directed edges and their tags while the extract is read."""
+
+    def __init__(self) -> None:
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.speed: list[float] = []
+        self.per_way: list[tuple[int, int, int, float, float, float, int, bool, bool, bool]] = []
+        self.way_of: list[int] = []  # index into per_way, per edge
+        self.names: dict[str, int] = {}
+
+    def add_way(self, way_id: int, tags: dict[str, str]) -> int:
+        label = _road_label(tags)
+        name = self.names.setdefault(label, len(self.names)) if label else -1
+        self.per_way.append(
+            (
+                way_id,
+                ROAD_CLASSES.index(tags["highway"]),
+                name,
+                parse_weight_t(tags.get("maxweight")),
+                parse_length_m(tags.get("maxheight")),
+                parse_length_m(tags.get("maxwidth")),
+                _hgv(tags),
+                _access(tags) in _DESTINATION,
+                tags.get("bridge", "no") not in ("no", ""),
+                tags.get("tunnel", "no") not in ("no", "", "building_passage"),
+            )
+        )
+        return len(self.per_way) - 1
+
+    def add(self, a: int, b: int, speed: float, way: int) -> None:
+        self.src.append(a)
+        self.dst.append(b)
+        self.speed.append(speed)
+        self.way_of.append(way)
+
+    def tags(self) -> EdgeTags:
+        cols = list(zip(*self.per_way, strict=True))
+        idx = np.asarray(self.way_of, dtype=np.int64)
+
+        def col(i: int, dtype: type) -> np.ndarray:
+            return np.asarray(cols[i], dtype=dtype)[idx]
+
+        return EdgeTags(
+            road_class=col(1, np.int8),
+            name=col(2, np.int32),
+            max_weight_t=col(3, np.float64),
+            max_height_m=col(4, np.float64),
+            max_width_m=col(5, np.float64),
+            hgv=col(6, np.int8),
+            destination=col(7, bool),
+            bridge=col(8, bool),
+            tunnel=col(9, bool),
+            way_id=col(0, np.int64),
+            names=tuple(self.names),
+        )
 
 
 def _read_extract(path: Path) -> RoadGraph:
@@ -106,9 +233,7 @@ def _read_extract(path: Path) -> RoadGraph:
     node_index: dict[int, int] = {}
     lons: list[float] = []
     lats: list[float] = []
-    src: list[int] = []
-    dst: list[int] = []
-    speeds: list[float] = []
+    edges = _Edges()
 
     def index(ref: int, lon: float, lat: float) -> int:
         i = node_index.get(ref)
@@ -132,6 +257,7 @@ def _read_extract(path: Path) -> RoadGraph:
             continue
         speed = parse_maxspeed(tags.get("maxspeed")) or CLASS_SPEED_KMH[tags["highway"]]
         direction = _oneway(tags)
+        w = edges.add_way(way.id, tags)
         ids: list[int] = []
         for n in way.nodes:
             loc = n.location
@@ -140,17 +266,18 @@ def _read_extract(path: Path) -> RoadGraph:
             ids.append(index(n.ref, loc.lon, loc.lat))
         for a, b in itertools.pairwise(ids):
             if direction >= 0:
-                src.append(a)
-                dst.append(b)
-                speeds.append(speed)
+                edges.add(a, b, speed, w)
             if direction <= 0:
-                src.append(b)
-                dst.append(a)
-                speeds.append(speed)
-    if not src:
+                edges.add(b, a, speed, w)
+    if not edges.src:
         raise InputError(str(path), "has no drivable roads")
     return build_graph(
-        np.array(lons), np.array(lats), np.array(src), np.array(dst), np.array(speeds)
+        np.array(lons),
+        np.array(lats),
+        np.array(edges.src),
+        np.array(edges.dst),
+        np.array(edges.speed),
+        tags=edges.tags(),
     )
 
 
@@ -193,6 +320,8 @@ def _save_cache(cache: Path, graph: RoadGraph) -> None:
                 length_m=graph.length_m,
                 time_min=graph.time_min,
                 origin=np.array([graph.projection.lon0, graph.projection.lat0]),
+                names=np.array(graph.tags.names, dtype=str),
+                **{f"tag_{k}": v for k, v in graph.tags.arrays().items()},
             )
         os.replace(tmp, cache)
     except OSError:
@@ -202,6 +331,10 @@ def _save_cache(cache: Path, graph: RoadGraph) -> None:
 def _load_cache(cache: Path) -> RoadGraph:
     with np.load(cache) as z:
         origin = z["origin"]
+        tags = EdgeTags(
+            **{k: z[f"tag_{k}"] for k in EdgeTags.ARRAYS},
+            names=tuple(str(n) for n in z["names"]),
+        )
         return RoadGraph(
             z["lon"],
             z["lat"],
@@ -210,4 +343,5 @@ def _load_cache(cache: Path) -> RoadGraph:
             z["length_m"],
             z["time_min"],
             Projection(float(origin[0]), float(origin[1])),
+            tags,
         )

@@ -84,7 +84,12 @@ class Document:
         widths: Sequence[float] | None = None,
         size: float = 8.5,
     ) -> None:
-        """A table that repeats its header on every page it spans."""
+        """A table that repeats its header on every page it spans. A row of one value is a
+        note across the whole table, in grey italics (a drive between two stops)."""
+        from fpdf.fonts import FontFace
+
+        grey = (60, 60, 60)
+        note = FontFace(family=FONT, emphasis="ITALICS", color=grey, fill_color=(242, 242, 242))
         self.pdf.set_font(FONT, "", size)
         cols = tuple(widths) if widths else None
         with self.pdf.table(
@@ -96,6 +101,9 @@ class Document:
         ) as table:
             for line in (header, *rows):
                 row = table.row()
+                if len(line) == 1 and len(header) > 1:
+                    row.cell(str(line[0]), colspan=len(header), style=note)
+                    continue
                 for value in line:
                     row.cell(str(value))
         self.pdf.ln(2)

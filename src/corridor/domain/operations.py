@@ -104,14 +104,55 @@ def reconcile(checkins: list[CheckIn]) -> dict[str, Manifest]:
 AGREED_CHECKPOINT_RADIUS_M = 300.0
 
 
+DIRECTION_WORDS = {
+    "inbound": "agreed inbound only",
+    "outbound": "agreed outbound only",
+    "none": "not among the agreed users",
+}
+
+
 @dataclass(frozen=True)
 class AgreedTerms:
-    """What a plan must respect, in the instance's minutes: from the agreed document."""
+    """What a plan must respect, in the instance's minutes: from the agreed document.
+
+    ``directions`` gives, per vehicle type, the direction the agreement lets it use the
+    corridor: ``both``, ``inbound`` (it brings aid in and carries no evacuee), ``outbound`` (it
+    carries no cargo in) or ``none`` (its kind is not among the agreed users). A type not in it
+    is unrestricted. ``kinds`` gives each type's word in the agreement (``aid_trucks``).
+    """
 
     open_min: float
     close_min: float
     checkpoints: frozenset[str]
     max_vehicles: int
+    directions: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def restricted(self, vehicle_type: str, what: str) -> str | None:
+        """Why ``vehicle_type`` may not ``carry`` evacuees or ``cargo`` or ``go`` at all."""
+        d = self.directions.get(vehicle_type, "both")
+        banned = {"carry": ("inbound", "none"), "cargo": ("outbound", "none"), "go": ("none",)}
+        if d not in banned[what]:
+            return None
+        kind = self.kinds.get(vehicle_type, vehicle_type).replace("_", " ")
+        return f"{kind} ({vehicle_type}) are {DIRECTION_WORDS[d]}"
+
+
+def agreed_directions(users: list[dict[str, object]], kinds: dict[str, str]) -> dict[str, str]:
+    """Per vehicle type, the direction the agreement's ``users`` give its kind."""
+    by_kind: dict[str, set[str]] = {}
+    for u in users:
+        by_kind.setdefault(str(u.get("kind")), set()).add(str(u.get("direction")))
+    out = {}
+    for vtype, kind in kinds.items():
+        ways = by_kind.get(kind, set())
+        if "both" in ways or {"inbound", "outbound"} <= ways:
+            out[vtype] = "both"
+        elif ways:
+            out[vtype] = ways.pop()
+        else:
+            out[vtype] = "none"
+    return out
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -148,8 +189,15 @@ def agreed_checkpoints(
     return frozenset(out)
 
 
+def vehicle_type(name: str) -> str:
+    """The type in a CEP vehicle name ``DEPOT/TYPE/k``."""
+    parts = name.rsplit("/", 2)
+    return parts[1] if len(parts) == 3 else ""
+
+
 def plan_compliance(plan: dict[str, object], terms: AgreedTerms) -> list[str]:
-    """Every way ``plan`` (cep-plan/1) leaves the agreed terms, each naming the field and value."""
+    """Every way ``plan`` (cep-plan/1) leaves the agreed terms, each naming the route, the stop,
+    the field and the value."""
     problems = []
     routes = plan.get("routes")
     assert isinstance(routes, list)
@@ -158,6 +206,7 @@ def plan_compliance(plan: dict[str, object], terms: AgreedTerms) -> list[str]:
         stops = route.get("stops", [])
         if len(stops) > 1:
             used += 1
+            problems += _direction_problems(r, route, terms)
         for s, stop in enumerate(stops):
             if "dir" not in stop:
                 continue
@@ -177,11 +226,36 @@ def plan_compliance(plan: dict[str, object], terms: AgreedTerms) -> list[str]:
     return problems
 
 
-def restrict_instance(instance: dict[str, object], terms: AgreedTerms) -> dict[str, object]:
-    """The instance narrowed to the agreement: its window, its checkpoints, its vehicle count.
+def _direction_problems(r: int, route: dict[str, object], terms: AgreedTerms) -> list[str]:
+    """Evacuees on a vehicle agreed inbound only, cargo on one agreed outbound only."""
+    name = str(route.get("vehicle"))
+    vtype = vehicle_type(name)
+    why = terms.restricted(vtype, "go")
+    if why:
+        return [f"routes[{r}]: {name} drives the corridor, but {why}"]
+    out = []
+    stops = route.get("stops", [])
+    assert isinstance(stops, list)
+    for s, stop in enumerate(stops):
+        where = f"routes[{r}].stops[{s}]: {name}"
+        board, alight = sum(stop.get("board", {}).values()), sum(stop.get("alight", {}).values())
+        if (board or alight) and (why := terms.restricted(vtype, "carry")):
+            what = f"boards {board}" if board else f"sets down {alight}"
+            out.append(f"{where} {what} people at {stop['at']}, but {why}")
+        cargo = float(stop.get("load_kg", 0) or 0) + float(stop.get("unload_kg", 0) or 0)
+        if cargo and (why := terms.restricted(vtype, "cargo")):
+            out.append(f"{where} moves {cargo:,.0f} kg of cargo at {stop['at']}, but {why}")
+    return out
 
-    Checkpoints not agreed get no lanes; the fleet is cut (largest vehicle types kept first)
-    to the agreed number of vehicles.
+
+def restrict_instance(instance: dict[str, object], terms: AgreedTerms) -> dict[str, object]:
+    """The instance narrowed to the agreement, for the planner to plan within it.
+
+    Its window and checkpoints (those not agreed get no lanes); the agreed number of vehicles
+    as ``max_vehicles``, so that the planner chooses which to use; and the agreed directions:
+    a type agreed inbound only gets no seats nor stretchers (it carries no evacuee), one agreed
+    outbound only no cargo space, one not among the agreed users no vehicles. The vehicles
+    keep their names, so the plan reads against the scenario's own instance.
     """
     import copy
 
@@ -196,22 +270,17 @@ def restrict_instance(instance: dict[str, object], terms: AgreedTerms) -> dict[s
         if cp["id"] not in terms.checkpoints:
             cp["in"]["lanes"] = 0
             cp["out"]["lanes"] = 0
+    cap = out.get("max_vehicles")
+    out["max_vehicles"] = terms.max_vehicles if cap is None else min(int(cap), terms.max_vehicles)  # type: ignore[call-overload]
+    types = out["vehicle_types"]
+    assert isinstance(types, dict)
+    for vtype, spec in types.items():
+        if terms.restricted(vtype, "carry"):
+            spec["seats"], spec["stretchers"] = 0, 0
+        if terms.restricted(vtype, "cargo"):
+            spec["cargo_kg"] = 0
     depots = out["depots"]
     assert isinstance(depots, list)
-    have = [(d, t, int(n)) for d in depots for t, n in d["fleet"].items() if int(n) > 0]
-    if sum(n for _, _, n in have) > terms.max_vehicles:
-        # Round-robin over (depot, type): the mix of vehicle types survives the cut.
-        kept = dict.fromkeys(range(len(have)), 0)
-        room = terms.max_vehicles
-        while room > 0:
-            progress = False
-            for i, (_, _, n) in enumerate(have):
-                if room and kept[i] < n:
-                    kept[i] += 1
-                    room -= 1
-                    progress = True
-            if not progress:
-                break
-        for i, (d, t, _) in enumerate(have):
-            d["fleet"] = {**d["fleet"], t: kept[i]}
+    for d in depots:
+        d["fleet"] = {t: (0 if terms.restricted(t, "go") else n) for t, n in d["fleet"].items()}
     return out

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from corridor.domain.placeholders import placeholder_problems
+
 ROLES = ("party_a", "party_b", "intermediary")
 PARTY_ROLES = ("party_a", "party_b")
 USER_KINDS = ("civilians_on_foot", "private_cars", "buses", "ambulances", "aid_trucks")
@@ -208,10 +210,12 @@ _SHAPES: dict[str, Callable[[Any], str | None]] = {
 
 
 def shape_problems(doc: Any) -> list[tuple[str, str]]:
-    """(field, problem) for every term present with the wrong shape, and every unknown field."""
+    """(field, problem) for every placeholder left, every term present with the wrong shape,
+    and every unknown field."""
     if not isinstance(doc, dict):
         return [("document", "must be a JSON object")]
-    problems = [(k, "is not a term of a corridor proposal") for k in doc if k not in _SHAPES]
+    problems = placeholder_problems(doc)
+    problems += [(k, "is not a term of a corridor proposal") for k in doc if k not in _SHAPES]
     for key, check in _SHAPES.items():
         if key in doc:
             problem = check(doc[key])
@@ -429,6 +433,7 @@ def example_documents(keys: dict[str, str], start: dt.datetime) -> tuple[Doc, Do
             {"kind": "private_cars", "direction": "outbound"},
             {"kind": "buses", "direction": "both"},
             {"kind": "ambulances", "direction": "both"},
+            {"kind": "aid_trucks", "direction": "inbound"},
         ],
         "destinations": {"chosen_by_evacuees": True, "options": ["Westford", "Northgate"]},
         "vehicle_markings": "white flag on the roof and a red cross on both sides",

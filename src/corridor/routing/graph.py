@@ -27,6 +27,95 @@ BoolArray = npt.NDArray[np.bool_]
 
 EARTH_RADIUS_M = 6_371_008.8
 
+# OSM ``highway`` classes a vehicle may drive on, in the order of :attr:`EdgeTags.road_class`.
+ROAD_CLASSES: tuple[str, ...] = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "road",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+)
+HGV_YES, HGV_DESTINATION, HGV_NO = 0, 1, 2
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeTags:
+    """What OSM says about each edge's road, aligned with the graph's edge arrays.
+
+    ``road_class`` indexes :data:`ROAD_CLASSES` (-1: unknown); ``name`` indexes ``names``
+    (-1: unnamed); the limits are ``inf`` where the road has none; ``hgv`` is
+    :data:`HGV_YES` (or untagged), :data:`HGV_DESTINATION` or :data:`HGV_NO`;
+    ``destination`` marks roads open to destination traffic only.
+    """
+
+    road_class: npt.NDArray[np.int8]
+    name: npt.NDArray[np.int32]
+    max_weight_t: FloatArray
+    max_height_m: FloatArray
+    max_width_m: FloatArray
+    hgv: npt.NDArray[np.int8]
+    destination: BoolArray
+    bridge: BoolArray
+    tunnel: BoolArray
+    way_id: IntArray
+    names: tuple[str, ...] = ()
+
+    ARRAYS = (
+        "road_class",
+        "name",
+        "max_weight_t",
+        "max_height_m",
+        "max_width_m",
+        "hgv",
+        "destination",
+        "bridge",
+        "tunnel",
+        "way_id",
+    )
+
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        return {k: getattr(self, k) for k in self.ARRAYS}
+
+    def take(self, index: npt.NDArray[Any]) -> EdgeTags:
+        """The tags of the edges at ``index`` (or where a boolean mask is True)."""
+        return EdgeTags(**{k: v[index] for k, v in self.arrays().items()}, names=self.names)
+
+    def road_name(self, edge: int) -> str:
+        """The edge's road name (or ref), '' when the road has none."""
+        i = int(self.name[edge])
+        return self.names[i] if i >= 0 else ""
+
+    def class_name(self, edge: int) -> str:
+        c = int(self.road_class[edge])
+        return ROAD_CLASSES[c] if c >= 0 else "road"
+
+    @classmethod
+    def plain(cls, n_edges: int, road_class: str = "residential") -> EdgeTags:
+        """Unnamed, unrestricted roads of one class (synthetic graphs)."""
+        inf = np.full(n_edges, np.inf)
+        return cls(
+            np.full(n_edges, ROAD_CLASSES.index(road_class), dtype=np.int8),
+            np.full(n_edges, -1, dtype=np.int32),
+            inf,
+            inf.copy(),
+            inf.copy(),
+            np.zeros(n_edges, dtype=np.int8),
+            np.zeros(n_edges, dtype=bool),
+            np.zeros(n_edges, dtype=bool),
+            np.zeros(n_edges, dtype=bool),
+            np.zeros(n_edges, dtype=np.int64),
+        )
+
 
 @dataclass(frozen=True)
 class Projection:
@@ -57,7 +146,8 @@ class RoadGraph:
     """Directed road graph. Edges are sorted by ``(src, dst)``, without parallel edges;
     ``indptr`` indexes them per node.
 
-    ``time_min`` is the free-flow driving time of a car on each edge, in minutes.
+    ``time_min`` is the free-flow driving time of a car on each edge, in minutes; ``tags``
+    what OSM says about each edge's road (plain unnamed roads when not given).
     """
 
     lon: FloatArray
@@ -67,6 +157,7 @@ class RoadGraph:
     length_m: FloatArray
     time_min: FloatArray
     projection: Projection
+    tags: EdgeTags = field(default=None, repr=False)  # type: ignore[assignment]
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +168,15 @@ class RoadGraph:
             raise ValueError("node arrays differ in length")
         if m and np.any(np.diff(self.src * len(self.lon) + self.dst) <= 0):
             raise ValueError("edges must be sorted by (src, dst) without parallel edges")
+        if self.tags is None:
+            object.__setattr__(self, "tags", EdgeTags.plain(m))
+        elif len(self.tags.road_class) != m:
+            raise ValueError("edge tags differ in length from the edges")
+
+    @property
+    def speed_kmh(self) -> FloatArray:
+        """The car speed of each edge (km/h), from its length and time."""
+        return self.length_m / np.maximum(self.time_min, 1e-12) * 0.06
 
     @property
     def n_nodes(self) -> int:
@@ -155,12 +255,14 @@ def build_graph(
     speed_kmh: FloatArray,
     *,
     largest_component: bool = True,
+    tags: EdgeTags | None = None,
 ) -> RoadGraph:
     """Build a :class:`RoadGraph` from raw node coordinates and directed edges.
 
     Edge lengths are great-circle distances; times are ``length / speed``. With
     ``largest_component`` only the largest strongly connected part is kept (so that every
-    node can reach every other one) and nodes are renumbered compactly.
+    node can reach every other one) and nodes are renumbered compactly. ``tags`` (one per
+    raw edge) follow their edges.
     """
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
@@ -169,8 +271,10 @@ def build_graph(
     speed = np.asarray(speed_kmh, dtype=np.float64)
     if np.any(speed <= 0):
         raise ValueError("speeds must be positive")
+    if tags is None:
+        tags = EdgeTags.plain(len(src))
     not_loop = src != dst
-    src, dst, speed = src[not_loop], dst[not_loop], speed[not_loop]
+    src, dst, speed, tags = src[not_loop], dst[not_loop], speed[not_loop], tags.take(not_loop)
     n = len(lon)
     if largest_component and len(src):
         adj = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
@@ -180,6 +284,7 @@ def build_graph(
         keep_edge = keep_node[src] & keep_node[dst]
         new_id = np.cumsum(keep_node) - 1
         src, dst, speed = new_id[src[keep_edge]], new_id[dst[keep_edge]], speed[keep_edge]
+        tags = tags.take(keep_edge)
         lon, lat = lon[keep_node], lat[keep_node]
     length = haversine_m(lon[src], lat[src], lon[dst], lat[dst])
     time_min = length / (speed * 1000.0 / 60.0)
@@ -189,9 +294,10 @@ def build_graph(
     first = np.ones(len(src), dtype=bool)
     first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
     src, dst, length, time_min = src[first], dst[first], length[first], time_min[first]
+    tags = tags.take(order).take(first)
     center = (float(lon.mean()), float(lat.mean())) if len(lon) else (0.0, 0.0)
     projection = Projection(*center)
-    return RoadGraph(lon, lat, src, dst, length, time_min, projection)
+    return RoadGraph(lon, lat, src, dst, length, time_min, projection, tags)
 
 
 def haversine_m(
@@ -225,4 +331,4 @@ def grid_graph(side_x: int, side_y: int, spacing_m: float = 100.0, seed: int = 0
     dst = np.concatenate([und[:, 1], und[:, 0]])
     speed = np.concatenate([speed_und, speed_und])
     g = build_graph(lon, lat, src, dst, speed, largest_component=False)
-    return RoadGraph(g.lon, g.lat, g.src, g.dst, g.length_m, g.time_min, proj)
+    return RoadGraph(g.lon, g.lat, g.src, g.dst, g.length_m, g.time_min, proj, g.tags)

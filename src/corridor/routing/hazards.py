@@ -15,16 +15,44 @@ import numpy as np
 import shapely
 
 from corridor.routing.graph import BoolArray, FloatArray, IntArray, RoadGraph
+from corridor.routing.profiles import VehicleProfile
+
+INF = float("inf")
 
 
 @dataclass(frozen=True)
 class HazardArea:
-    """One hazard in projected metres: ``closed`` or with a risk ``penalty`` (>= 0)."""
+    """One hazard in projected metres: ``closed`` or with a risk ``penalty`` (>= 0).
+
+    A closed hazard may close its roads to some vehicles only: those heavier, taller or
+    wider than ``max_weight_t``/``max_height_m``/``max_width_m``, or of the types in
+    ``closed_for`` (a damaged bridge that still carries a car). With ``bridges_only`` it
+    closes only the bridges within its geometry, not the road passing under them.
+    """
 
     id: str
     geometry: shapely.Geometry
     closed: bool = False
     penalty: float = 0.0
+    max_weight_t: float = INF
+    max_height_m: float = INF
+    max_width_m: float = INF
+    closed_for: frozenset[str] = frozenset()
+    bridges_only: bool = False
+
+    @property
+    def for_some(self) -> bool:
+        """True when the hazard closes its roads to some vehicles only."""
+        limited = min(self.max_weight_t, self.max_height_m, self.max_width_m) < INF
+        return self.closed and (limited or bool(self.closed_for))
+
+    def closes_for(self, profile: VehicleProfile) -> bool:
+        if not self.closed:
+            return False
+        if not self.for_some:
+            return True
+        over = profile.exceeds(self.max_weight_t, self.max_height_m, self.max_width_m)
+        return over or profile.name in self.closed_for
 
 
 class HazardEffect:
@@ -54,6 +82,24 @@ class HazardEffect:
         self.hazard_ids = hazard_ids
         self._touching = touching
         self._near: tuple[IntArray, IntArray] | None = None
+
+    @property
+    def touching(self) -> tuple[IntArray, IntArray]:
+        """Pairs (hazard index, edge index) of the edges each hazard acts on."""
+        return self._touching
+
+    def edges_of(self, hazard: int) -> IntArray:
+        hz, edge = self._touching
+        return np.asarray(edge[hz == hazard], dtype=np.int64)
+
+    def closed_for(self, hazards: Sequence[HazardArea], profile: VehicleProfile) -> BoolArray:
+        """Edges closed to ``profile`` by the hazards that close roads to some vehicles only
+        (``hazards`` as given to :func:`apply_hazards`)."""
+        mask = np.zeros(len(self.open_edges), dtype=bool)
+        for i, h in enumerate(hazards):
+            if h.for_some and h.closes_for(profile):
+                mask[self.edges_of(i)] = True
+        return mask
 
     def _near_pairs(self) -> tuple[IntArray, IntArray]:
         if self._near is None:
@@ -109,13 +155,17 @@ def apply_hazards(
     no loop over edges, so re-applying a new set of hazards on a large graph is quick)."""
     geoms = [h.geometry for h in hazards]
     hz, edge = edges_touching(graph, geoms)
-    closed = np.array([h.closed for h in hazards], dtype=bool)
+    only_bridges = np.array([h.bridges_only for h in hazards], dtype=bool)
+    if only_bridges.any():
+        keep = ~only_bridges[hz] | graph.tags.bridge[edge]
+        hz, edge = hz[keep], edge[keep]
+    closed = np.array([h.closed and not h.for_some for h in hazards], dtype=bool)
     penalty = np.array([h.penalty for h in hazards], dtype=np.float64)
     open_edges = np.ones(graph.n_edges, dtype=bool)
     cost = graph.time_min.copy()
     if len(hazards):
         open_edges[edge[closed[hz]]] = False
-        risky = ~closed[hz]
+        risky = np.array([not h.closed for h in hazards], dtype=bool)[hz]
         e = edge[risky]
         np.add.at(cost, e, graph.time_min[e] * penalty[hz[risky]])
     ids = tuple(h.id for h in hazards)

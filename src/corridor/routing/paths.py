@@ -90,9 +90,12 @@ def make_route(
     cost: FloatArray,
     near: BoolArray | None,
     time_factor: float = 1.0,
+    time: FloatArray | None = None,
 ) -> Route:
+    """The route along ``nodes``; its time is ``time`` (default: the car's) times
+    ``time_factor``."""
     edges = lookup(nodes[:-1], nodes[1:])
-    t = graph.time_min[edges]
+    t = (graph.time_min if time is None else time)[edges]
     exposure = float(t[near[edges]].sum()) if near is not None else 0.0
     return Route(
         nodes=nodes,
@@ -112,11 +115,13 @@ def route_matrix(
     *,
     near: BoolArray | None = None,
     time_factor: float = 1.0,
+    time: FloatArray | None = None,
 ) -> RouteMatrixResult:
     """Least-cost routes between every ordered pair of ``points`` on the ``keep`` edges.
 
     Routes minimise ``cost`` (time plus risk penalties); the reported ``time_min`` is the
-    real driving time of the chosen route, times ``time_factor`` (slower vehicles).
+    real driving time of the chosen route (per edge ``time``, default the car's), times
+    ``time_factor``.
     """
     pts = np.asarray(points, dtype=np.int64)
     mat = csr(graph, cost, keep)
@@ -131,7 +136,7 @@ def route_matrix(
             if not np.isfinite(dist[i, pts[j]]):
                 continue
             nodes = path_nodes(pred[i], int(pts[i]), int(pts[j]))
-            r = make_route(graph, lookup, nodes, cost, near, time_factor)
+            r = make_route(graph, lookup, nodes, cost, near, time_factor, time)
             routes[(int(pts[i]), int(pts[j]))] = r
             times[i, j] = r.time_min
             costs[i, j] = r.cost
@@ -147,12 +152,13 @@ def shortest_route(
     *,
     near: BoolArray | None = None,
     time_factor: float = 1.0,
+    time: FloatArray | None = None,
 ) -> Route:
     """The least-cost route from ``source`` to ``target``; raises :class:`NoPath`."""
     mat = csr(graph, cost, keep)
     _, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True)
     nodes = path_nodes(pred, source, target)
-    return make_route(graph, EdgeLookup(graph), nodes, cost, near, time_factor)
+    return make_route(graph, EdgeLookup(graph), nodes, cost, near, time_factor, time)
 
 
 def alternatives(
@@ -165,6 +171,7 @@ def alternatives(
     *,
     near: BoolArray | None = None,
     time_factor: float = 1.0,
+    time: FloatArray | None = None,
     penalty: float = 1.6,
     max_shared: float = 0.7,
     max_stretch: float = 1.5,
@@ -179,7 +186,9 @@ def alternatives(
     """
     if k < 1:
         return []
-    best = shortest_route(graph, cost, keep, source, target, near=near, time_factor=time_factor)
+    best = shortest_route(
+        graph, cost, keep, source, target, near=near, time_factor=time_factor, time=time
+    )
     kept = [best]
     work = cost.copy()
     rounds = max_rounds if max_rounds is not None else 4 * k
@@ -192,7 +201,7 @@ def alternatives(
             cand = shortest_route(graph, work, keep, source, target)
         except NoPath:
             break
-        real = make_route(graph, lookup, cand.nodes, cost, near, time_factor)
+        real = make_route(graph, lookup, cand.nodes, cost, near, time_factor, time)
         if real.cost > max_stretch * best.cost + 1e-9:
             break
         if all(_shared(graph, real, r) <= max_shared for r in kept):

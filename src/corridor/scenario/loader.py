@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from corridor.errors import InputError
+from corridor.scenario.messages import Loc, did_you_mean, first_error, show, source_texts
 from corridor.scenario.model import Hazard, Place, Scenario
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -25,21 +26,24 @@ def load_scenario(path: str | Path) -> Scenario:
     """Load and check the scenario at ``path``; raises InputError naming file, field and value."""
     p = Path(path)
     label = p.name or str(p)
-    raw = _read_yaml(p, label)
+    raw, written = _read_yaml(p, label)
     raw = _resolve_side_files(raw, p.parent, label)
-    scenario = parse_scenario(raw, label)
+    scenario = parse_scenario(raw, label, written)
     scenario._source = p.resolve()
     return scenario
 
 
-def parse_scenario(raw: Any, label: str = "scenario") -> Scenario:
-    """Validate a decoded scenario (a mapping); raises InputError."""
+def parse_scenario(
+    raw: Any, label: str = "scenario", written: dict[Loc, str] | None = None
+) -> Scenario:
+    """Validate a decoded scenario (a mapping); raises InputError. ``written`` has the values
+    as the YAML source spells them, so that messages echo them unchanged."""
     if not isinstance(raw, dict):
         raise InputError(label, f"must be a mapping of fields, not {_kind(raw)}")
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise _first_error(exc, label) from None
+        raise first_error(exc, label, Scenario, written or {}) from None
     check_consistency(scenario, label)
     return scenario
 
@@ -48,13 +52,13 @@ def _kind(v: Any) -> str:
     if isinstance(v, list):
         return "a list"
     if isinstance(v, str):
-        return f"the text {_show(v)}"
+        return f"the text {show(v)}"
     if v is None:
         return "nothing"
-    return f"{type(v).__name__} {_show(v)}"
+    return f"{type(v).__name__} {show(v)}"
 
 
-def _read_yaml(p: Path, label: str) -> Any:
+def _read_yaml(p: Path, label: str) -> tuple[Any, dict[Loc, str]]:
     if not p.exists():
         raise InputError(str(p), "scenario file not found")
     if not p.is_file():
@@ -70,6 +74,7 @@ def _read_yaml(p: Path, label: str) -> Any:
         raise InputError(label, "is empty")
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
+        written = source_texts(yaml.compose(text, Loader=yaml.SafeLoader), text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -78,7 +83,7 @@ def _read_yaml(p: Path, label: str) -> Any:
         raise InputError(label, f"is not valid YAML ({exc})") from None
     if raw is None:
         raise InputError(label, "is empty")
-    return raw
+    return raw, written
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -130,10 +135,10 @@ def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
         raise InputError(where, f"unknown field {sorted(extra)[0]!r} beside file")
     name = ref["file"]
     if not isinstance(name, str) or not name:
-        raise InputError(f"{where}.file", f"{_show(name)} is not a file name")
+        raise InputError(f"{where}.file", f"{show(name)} is not a file name")
     p = base / name
     if not p.is_file():
-        raise InputError(f"{where}.file", f"{name!r} not found (looked in {base})")
+        raise InputError(f"{where}.file", f"{name!r} not found beside the scenario file")
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -158,83 +163,6 @@ def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
     if want is not None:
         raise InputError(f"{where}.id", f"{want!r} given but {name!r} is not a FeatureCollection")
     return doc
-
-
-# --- turning pydantic errors into "file: path: value is wrong" -----------------------------
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after[_valid(), Geometry]",) or "[" in str(part):
-            continue  # pydantic's internal validator step names
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _show(v: Any, limit: int = 60) -> str:
-    if isinstance(v, str):
-        s = repr(v)
-    elif isinstance(v, dict | list):
-        s = json.dumps(v, default=str)
-    else:
-        s = str(v)
-    return s if len(s) <= limit else s[: limit - 3] + "..."
-
-
-def _first_error(exc: ValidationError, label: str) -> InputError:
-    err = exc.errors(include_url=False)[0]
-    where = f"{label}: {_path(tuple(err['loc']))}" if err["loc"] else label
-    return InputError(where, _problem(err))
-
-
-def _problem(err: Any) -> str:
-    t = err["type"]
-    v = err.get("input")
-    ctx = err.get("ctx") or {}
-    if t == "missing":
-        return "is missing"
-    if t == "extra_forbidden":
-        return f"is not a field here (value {_show(v)})"
-    if t == "greater_than_equal":
-        if ctx.get("ge") == 0:
-            return f"{_show(v)} is negative"
-        return f"{_show(v)} is less than {ctx.get('ge')}"
-    if t == "greater_than":
-        return f"{_show(v)} must be more than {ctx.get('gt')}"
-    if t == "less_than_equal":
-        return f"{_show(v)} is more than {ctx.get('le')}"
-    if t in ("int_parsing", "int_type", "int_from_float"):
-        return f"{_show(v)} is not a whole number"
-    if t in ("float_parsing", "float_type"):
-        return f"{_show(v)} is not a number"
-    if t == "finite_number":
-        return f"{_show(v)} is not a finite number"
-    if t in ("bool_parsing", "bool_type"):
-        return f"{_show(v)} is not true or false"
-    if t in ("string_type",):
-        return f"{_show(v)} is not text"
-    if t == "string_pattern_mismatch":
-        return f"{_show(v)} is not an id (letters, digits, '_', '-', '.')"
-    if t in ("string_too_short", "too_short"):
-        return f"{_show(v)} is empty"
-    if t == "literal_error":
-        return f"{_show(v)} is not one of {ctx.get('expected')}"
-    if t in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{_show(v)} is not a mapping of fields"
-    if t == "list_type":
-        return f"{_show(v)} is not a list"
-    if t == "timezone_aware":
-        return f"{_show(v)} has no time zone (write e.g. 2026-05-14T06:00:00+03:00)"
-    if t.startswith("datetime"):
-        return f"{_show(v)} is not an ISO 8601 date and time"
-    if t == "value_error":
-        why = str(ctx.get("error", err["msg"]))
-        return why if isinstance(v, dict) else f"{_show(v)}: {why}"
-    return f"{_show(v)}: {err['msg']}"
 
 
 # --- checks across fields -----------------------------------------------------------------
@@ -265,14 +193,24 @@ def check_consistency(s: Scenario, label: str) -> None:
             if cls not in s.classes:
                 raise InputError(
                     f"{label}: gathering[{i}].people.{cls}",
-                    f"{cls!r} is not a class in classes ({', '.join(s.classes)})",
+                    f"{cls!r} is not a class in classes ({', '.join(s.classes)})"
+                    + did_you_mean(cls, s.classes),
                 )
     for i, d in enumerate(s.depots):
         for t in d.fleet:
             if t not in s.vehicle_types:
                 raise InputError(
                     f"{label}: depots[{i}].fleet.{t}",
-                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})",
+                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})"
+                    + did_you_mean(t, s.vehicle_types),
+                )
+    for i, h in enumerate(s.hazards):
+        for j, t in enumerate(h.closed_for):
+            if t not in s.vehicle_types:
+                raise InputError(
+                    f"{label}: hazards[{i}].closed_for[{j}]",
+                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})"
+                    + did_you_mean(t, s.vehicle_types),
                 )
     if not s.classes:
         raise InputError(f"{label}: classes", "is empty (name at least one class of people)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import shapely
 import shapely.geometry
@@ -23,11 +24,20 @@ from pydantic import (
     model_validator,
 )
 
+from corridor.routing.graph import ROAD_CLASSES
+from corridor.routing.profiles import VehicleProfile
+from corridor.scenario.profiles import PRESETS, PresetName, guess_preset
+
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, strict=False)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+RoadClass = Literal[ROAD_CLASSES]  # type: ignore[valid-type]
 
-HazardKind = Literal["front_line", "shelling", "mines", "destroyed_bridge", "other"]
+HazardKind = Literal[
+    "front_line", "shelling", "mines", "destroyed_bridge", "damaged_bridge", "other"
+]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+UserKind = Literal["private_cars", "buses", "ambulances", "aid_trucks"]
 
 
 class _Strict(BaseModel):
@@ -54,6 +64,7 @@ def _lonlat(value: Any) -> Any:
 class Place(_Strict):
     id: Id
     name: str | None = None
+    address: str | None = None
     location: tuple[float, float]
 
     _check_location = field_validator("location", mode="before")(_lonlat)
@@ -106,6 +117,11 @@ class Hazard(_Strict):
     penalty: NonNeg | None = None
     buffer_m: NonNeg = 0.0
     geometry: Geometry
+    max_weight_t: Positive | None = None
+    max_height_m: Positive | None = None
+    max_width_m: Positive | None = None
+    closed_for: list[Id] = Field(default_factory=list)
+    bridges_only: bool = False
 
     @model_validator(mode="after")
     def _closed_or_penalty(self) -> Hazard:
@@ -115,7 +131,19 @@ class Hazard(_Strict):
             raise ValueError("needs closed: true or a penalty (risk) >= 0")
         if self.geometry.type == "Point" and self.buffer_m <= 0:
             raise ValueError("a Point hazard needs buffer_m > 0 (its radius in metres)")
+        if not self.closed and (self.limits or self.closed_for):
+            raise ValueError("limits (max_weight_t, ..., closed_for) need closed: true")
         return self
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The limits above which the hazard closes its roads (empty: closed to everyone)."""
+        names = ("max_weight_t", "max_height_m", "max_width_m")
+        return {k: float(getattr(self, k)) for k in names if getattr(self, k) is not None}
+
+    @property
+    def closed_to_some(self) -> bool:
+        return self.closed and bool(self.limits or self.closed_for)
 
 
 class PeopleClass(_Strict):
@@ -125,10 +153,43 @@ class PeopleClass(_Strict):
 
 
 class VehicleType(_Strict):
+    """What a vehicle carries and how it drives: a ``profile`` preset (guessed from what it
+    carries when not given) whose weight, height, width, ``hgv`` and speeds per road class
+    the fields here override; ``speed_factor`` scales its speed on every road."""
+
     seats: Count
     stretchers: Count = 0
     cargo_kg: NonNeg = 0.0
     speed_factor: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)] = 1.0
+    profile: PresetName | None = None
+    weight_t: Positive | None = None
+    height_m: Positive | None = None
+    width_m: Positive | None = None
+    hgv: bool | None = None
+    speed_kmh: dict[RoadClass, Positive] = Field(default_factory=dict)
+    user_kind: UserKind | None = None
+
+    @property
+    def preset(self) -> str:
+        return self.profile or guess_preset(self.seats, self.stretchers, self.cargo_kg)
+
+    def routing_profile(self, name: str) -> VehicleProfile:
+        """The routing profile of this type: its preset, with the fields given here."""
+        p = PRESETS[self.preset]
+        return VehicleProfile(
+            name=name,
+            weight_t=self.weight_t or p.weight_t,
+            height_m=self.height_m or p.height_m,
+            width_m=self.width_m or p.width_m,
+            hgv=p.hgv if self.hgv is None else self.hgv,
+            speed_kmh={**p.speed_kmh, **self.speed_kmh},
+            speed_factor=self.speed_factor,
+        )
+
+    @property
+    def agreement_kind(self) -> str:
+        """The agreement's word for such vehicles (``users[].kind``)."""
+        return self.user_kind or PRESETS[self.preset].user_kind
 
 
 class Gathering(Place):
@@ -159,11 +220,25 @@ class Checkpoint(Place):
 class Window(_Strict):
     open: AwareDatetime
     close: AwareDatetime
+    time_zone: str | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.close <= self.open:
             raise ValueError(f"close {self.close.isoformat()} is not after open")
+        if self.time_zone is not None:
+            try:
+                zone = ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"time_zone {self.time_zone!r} is not an IANA time zone (e.g. Europe/Helsinki)"
+                ) from None
+            for key, at in (("open", self.open), ("close", self.close)):
+                if at.astimezone(zone).utcoffset() != at.utcoffset():
+                    raise ValueError(
+                        f"{key} {at.isoformat()} has another UTC offset than {self.time_zone} "
+                        f"({at.astimezone(zone).isoformat()})"
+                    )
         return self
 
     def minutes(self) -> tuple[float, float]:
@@ -217,8 +292,19 @@ class Scenario(_Strict):
     cargo_weight: NonNeg = 0.0
     routing: RoutingParams = RoutingParams()
     public: PublicInfo = PublicInfo()
+    #: The noise of this place for ``corridor simulate`` (docs/simulation.md); omitted keys
+    #: keep their defaults. Written into the instance's ``simulation`` object.
+    simulation: dict[str, float] = Field(default_factory=dict)
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("simulation")
+    @classmethod
+    def _known_noise(cls, v: dict[str, float]) -> dict[str, float]:
+        from corridor.simulation.params import NoiseParams
+
+        NoiseParams().with_overrides(v, "simulation")  # names the unknown key or bad value
+        return v
 
     @field_validator("zone")
     @classmethod

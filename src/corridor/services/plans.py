@@ -1,10 +1,13 @@
 """Plans as background jobs: solve the scenario's instance within the agreed terms, then check.
 
-The job narrows the instance to the latest agreed corridor (its window, its checkpoints, its
-number of vehicles), runs issue 3's planner with a progress callback, and publishes the plan
+The job narrows the instance to the latest agreed corridor (its window, its checkpoints; the
+agreed number of vehicles as the instance's ``max_vehicles``, so the planner picks which; the
+agreed directions, so a type agreed inbound only carries no evacuee), runs the planner with a
+progress callback and the vehicles the coordinator pinned or excluded, and publishes the plan
 only with two verdicts: the CEP check against the scenario's own instance, and the check
 against the agreement (every crossing at an agreed checkpoint, inside the agreed window, no
-more vehicles than agreed). A plan that fails either is stored as ``rejected``, with why.
+more vehicles than agreed, each vehicle in its agreed direction). A plan that fails either is
+stored as ``rejected``, with why.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from corridor.domain.operations import (
     AgreedTerms,
     Event,
     agreed_checkpoints,
+    agreed_directions,
     plan_compliance,
     restrict_instance,
 )
@@ -37,9 +41,16 @@ log = logging.getLogger(__name__)
 
 
 def terms_for(
-    document: dict[str, Any] | None, origin: str, places: dict[str, Any]
+    document: dict[str, Any] | None,
+    origin: str,
+    places: dict[str, Any],
+    kinds: dict[str, str] | None = None,
 ) -> AgreedTerms | None:
-    """The agreed document's terms in the instance's minutes (None: nothing agreed)."""
+    """The agreed document's terms in the instance's minutes (None: nothing agreed).
+
+    ``kinds`` maps the scenario's vehicle types to the agreement's kinds of user, for the
+    agreed directions (none without it, or when the document lists no users).
+    """
     if document is None:
         return None
     from corridor.domain.proposal import window_bounds
@@ -48,12 +59,29 @@ def terms_for(
     if bounds is None:
         return None
     zero = dt.datetime.fromisoformat(origin)
+    users = list(document.get("users") or [])
     return AgreedTerms(
         open_min=(bounds[0] - zero).total_seconds() / 60,
         close_min=(bounds[1] - zero).total_seconds() / 60,
         checkpoints=agreed_checkpoints(list(document.get("checkpoints") or []), places),
         max_vehicles=int(document.get("max_vehicles") or 0),
+        directions=agreed_directions(users, kinds) if users and kinds else {},
+        kinds=dict(kinds or {}),
     )
+
+
+def vehicle_kinds(source: str | None) -> dict[str, str]:
+    """Each vehicle type of a scenario's YAML source with its kind in the agreement's words."""
+    import yaml
+
+    from corridor.scenario.model import VehicleType
+
+    try:
+        raw = yaml.safe_load(source or "") or {}
+        types = raw.get("vehicle_types") or {}
+        return {t: VehicleType.model_validate(v).agreement_kind for t, v in types.items()}
+    except (yaml.YAMLError, ValueError, AttributeError):
+        return {}
 
 
 class PlanJobs:
@@ -69,16 +97,27 @@ class PlanJobs:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner")
         self._lock = threading.Lock()
 
-    def start(self, who: Principal, scenario_id: int, time_limit: float, seed: int) -> int:
+    def start(
+        self,
+        who: Principal,
+        scenario_id: int,
+        time_limit: float,
+        seed: int,
+        pinned: tuple[str, ...] = (),
+        excluded: tuple[str, ...] = (),
+    ) -> int:
+        """Queue a plan; ``pinned`` vehicles always belong to the fleet used, ``excluded``
+        ones never (vehicle names ``DEPOT/TYPE/k``)."""
         require(who, "plans.write")
         uow = self._uow()
+        params: dict[str, Any] = {"time_limit": time_limit, "seed": seed}
+        if pinned or excluded:
+            params.update(pinned=sorted(pinned), excluded=sorted(excluded))
         with uow:
             row = uow.scenarios.get(scenario_id)
             if row is None or row["instance"] is None:
                 raise NotFound("compiled scenario", scenario_id)
-            plan_id = int(
-                uow.plans.add(scenario_id, {"time_limit": time_limit, "seed": seed}, who.user_id)
-            )
+            plan_id = int(uow.plans.add(scenario_id, params, who.user_id))
             uow.emit(Event("plans", {"id": plan_id, "status": "queued", "progress": 0.0}))
             uow.commit()
         self._pool.submit(self._run, plan_id)
@@ -124,16 +163,44 @@ class PlanJobs:
     def _solve(self, plan_id: int) -> None:
         from corridor.planning.check import check_plan
         from corridor.planning.instance import parse_instance
-        from corridor.planning.solver import Progress, SolveParams, solve
+        from corridor.planning.solver import solve
 
         uow = self._uow()
         with uow:
             plan = uow.plans.get(plan_id)
             scenario = uow.scenarios.get(plan["scenario_id"])
         instance = scenario["instance"]
-        terms = terms_for(self._agreed(), scenario["origin"], scenario["places"] or {})
+        kinds = vehicle_kinds(scenario.get("source"))
+        terms = terms_for(self._agreed(), scenario["origin"], scenario["places"] or {}, kinds)
         narrowed = restrict_instance(instance, terms) if terms is not None else instance
         self._set(plan_id, {"status": "running", "progress": 0.0}, status="running", progress=0.0)
+        result = solve(parse_instance(narrowed), self._params(plan_id, plan["params"]))
+        check = check_plan(instance, result.plan)
+        problems = (
+            plan_compliance(result.plan, terms)
+            if terms is not None
+            else ["no corridor is agreed by both parties yet: this plan cannot be published"]
+        )
+        status = "done" if check.feasible and not problems else "rejected"
+        self._set(
+            plan_id,
+            {"status": status, "progress": 1.0, "score": result.score},
+            status=status,
+            progress=1.0,
+            plan=result.plan,
+            report=_report(check, problems, terms, result),
+            score=result.score,
+            upper_bound=result.upper_bound,
+            finished=True,
+            error=None
+            if status == "done"
+            else "; ".join((problems or [str(v) for v in check.violations])[:3]),
+        )
+
+    def _params(self, plan_id: int, params: dict[str, Any]) -> Any:
+        """The planner's parameters: time, seed, pinned and excluded vehicles, progress."""
+        from corridor.planning.solver import Progress, SolveParams
+
         last = [0.0]
 
         def on_progress(p: Progress) -> None:
@@ -146,64 +213,53 @@ class PlanJobs:
                     progress=min(p.fraction, 1.0),
                 )
 
-        params = plan["params"]
-        result = solve(
-            parse_instance(narrowed),
-            SolveParams(
-                time_limit=float(params["time_limit"]),
-                seed=int(params["seed"]),
-                on_progress=on_progress,
-            ),
+        fleet: dict[str, Any] = {}
+        if params.get("pinned") or params.get("excluded"):
+            fleet = {
+                "pinned_vehicles": frozenset(params.get("pinned", ())),
+                "excluded_vehicles": frozenset(params.get("excluded", ())),
+            }
+        return SolveParams(
+            time_limit=float(params["time_limit"]),
+            seed=int(params["seed"]),
+            on_progress=on_progress,
+            **fleet,
         )
-        check = check_plan(instance, result.plan)
-        problems = (
-            plan_compliance(result.plan, terms)
-            if terms is not None
-            else ["no corridor is agreed by both parties yet: this plan cannot be published"]
-        )
-        report = {
-            "check": {
-                "feasible": check.feasible,
-                "score": check.score,
-                "evacuated": check.evacuated,
-                "cargo_kg": check.cargo_kg,
-                "vehicles_used": check.vehicles_used,
-                "violations": [
-                    asdict(v) if hasattr(v, "__dataclass_fields__") else str(v)
-                    for v in check.violations
-                ],
+
+
+def _report(
+    check: Any, problems: list[str], terms: AgreedTerms | None, result: Any
+) -> dict[str, Any]:
+    """What a plan is published with: its CEP check and its check against the agreement."""
+    return {
+        "check": {
+            "feasible": check.feasible,
+            "score": check.score,
+            "evacuated": check.evacuated,
+            "cargo_kg": check.cargo_kg,
+            "vehicles_used": check.vehicles_used,
+            "violations": [
+                asdict(v) if hasattr(v, "__dataclass_fields__") else str(v)
+                for v in check.violations
+            ],
+        },
+        "agreement": {
+            "complies": not problems,
+            "problems": problems,
+            "terms": None
+            if terms is None
+            else {
+                "open": terms.open_min,
+                "close": terms.close_min,
+                "checkpoints": sorted(terms.checkpoints),
+                "max_vehicles": terms.max_vehicles,
+                "directions": terms.directions,
             },
-            "agreement": {
-                "complies": not problems,
-                "problems": problems,
-                "terms": None
-                if terms is None
-                else {
-                    "open": terms.open_min,
-                    "close": terms.close_min,
-                    "checkpoints": sorted(terms.checkpoints),
-                    "max_vehicles": terms.max_vehicles,
-                },
-            },
-            "status": result.status,
-            "gap": result.gap,
-            "seconds": result.seconds,
-        }
-        status = "done" if check.feasible and not problems else "rejected"
-        self._set(
-            plan_id,
-            {"status": status, "progress": 1.0, "score": result.score},
-            status=status,
-            progress=1.0,
-            plan=result.plan,
-            report=report,
-            score=result.score,
-            upper_bound=result.upper_bound,
-            finished=True,
-            error=None
-            if status == "done"
-            else "; ".join((problems or [str(v) for v in check.violations])[:3]),
-        )
+        },
+        "status": result.status,
+        "gap": result.gap,
+        "seconds": result.seconds,
+    }
 
 
 def get(uow: UnitOfWork, who: Principal, plan_id: int) -> dict[str, Any]:

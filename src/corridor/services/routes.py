@@ -1,218 +1,106 @@
-"""Use case: from a scenario to its road network, its hazard-aware routes and its map layers.
+"""Use case: a scenario's hazard-aware corridor routes and its map layers.
 
-:func:`prepare_network` loads the road graph, puts the zone and hazards on it and snaps every
-place to a road; :func:`corridor_routes` gives the checkpoint-to-reception corridor candidates
-as GeoJSON; :func:`scenario_layers` gives the map layers (zone, hazards, places, roads) as
-GeoJSON for the dashboard. Pure of HTTP: the coordination service calls these directly.
+:func:`corridor_routes` gives the checkpoint-to-reception corridor candidates as GeoJSON, each
+with the vehicle types that may use it; :func:`scenario_layers` gives the map layers (zone,
+hazards, places, roads) as GeoJSON for the dashboard. Pure of HTTP: the coordination service
+calls these directly. The network itself is :mod:`corridor.services.network`.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
-from corridor.adapters.osm import load_road_graph
-from corridor.errors import InputError
 from corridor.routing.graph import BoolArray, RoadGraph
-from corridor.routing.hazards import (
-    HazardArea,
-    HazardEffect,
-    ZoneSides,
-    apply_hazards,
-    boundary_nodes,
-    zone_sides,
-)
 from corridor.routing.paths import NoPath, Route, alternatives, route_matrix
-from corridor.routing.snap import snap
-from corridor.scenario.loader import to_metres
 from corridor.scenario.model import Scenario
+from corridor.services.network import Network, SnappedPlace, TypeRoads, prepare_network
+
+if TYPE_CHECKING:
+    from corridor.services.scenario_check import ScenarioCheck
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 
 
 @dataclass(frozen=True)
-class SnappedPlace:
-    id: str
-    kind: str  # gathering, depot, reception, checkpoint
-    name: str | None
-    lon: float
-    lat: float
-    node: int
-    distance_m: float
-
-
-@dataclass(frozen=True)
-class Network:
-    """A scenario on its road graph: edges each side may use, costs, places on nodes."""
-
-    scenario: Scenario
-    graph: RoadGraph
-    zone: shapely.Geometry  # projected metres
-    hazards: list[HazardArea]
-    effect: HazardEffect
-    sides: ZoneSides
-    places: dict[str, SnappedPlace]
-    time_factor: float
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def inside_edges(self) -> BoolArray:
-        return self.sides.inside & self.effect.open_edges
-
-    @property
-    def outside_edges(self) -> BoolArray:
-        return self.sides.outside & self.effect.open_edges
-
-    def of_kind(self, kind: str) -> list[SnappedPlace]:
-        return [p for p in self.places.values() if p.kind == kind]
-
-    def hazards_near(self, route: Route) -> list[str]:
-        on = np.isin(self.effect.near_edge, route.edges)
-        ids = sorted(set(self.effect.near_hazard[on].tolist()))
-        return [self.effect.hazard_ids[i] for i in ids]
-
-
-def slowest_factor(scenario: Scenario) -> float:
-    """Time multiplier so that every vehicle type in a fleet can keep the planned times."""
-    used = {t for d in scenario.depots for t, n in d.fleet.items() if n > 0}
-    factors = [scenario.vehicle_types[t].speed_factor for t in used] or [1.0]
-    return 1.0 / min(factors)
-
-
-def prepare_network(
-    scenario: Scenario, cache_dir: Path | None = None, graph: RoadGraph | None = None
-) -> Network:
-    """Load the scenario's roads and put its zone, hazards and places on them.
-
-    Raises :class:`InputError` when the extract is missing or a place is farther than
-    ``routing.snap_max_m`` from any road it may use (the message says how far).
-    """
-    label = scenario.file_label
-    if graph is None:
-        path = scenario.osm_path()
-        if not path.is_file():
-            raise InputError(f"{label}: osm", f"{scenario.osm!r}: OSM extract not found ({path})")
-        graph = _road_graph(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size, cache_dir)
-    proj = graph.projection
-    zone = to_metres(scenario.zone.shape(), proj)
-    hazards = [
-        HazardArea(
-            h.id,
-            _buffered(to_metres(h.geometry.shape(), proj), h.buffer_m),
-            closed=h.closed,
-            penalty=h.penalty or 0.0,
-        )
-        for h in scenario.hazards
-    ]
-    effect = apply_hazards(graph, hazards, scenario.routing.near_m)
-    limit = scenario.routing.snap_max_m
-
-    # Checkpoints first: each goes to the nearest end of a road crossing the zone boundary,
-    # and joins the two sides there.
-    cps = scenario.checkpoints
-    crossings = boundary_nodes(graph, zone)
-    if not crossings.any():
-        raise InputError(f"{label}: zone", "no road crosses the zone boundary")
-    cp_snap = snap(graph, [c.location[0] for c in cps], [c.location[1] for c in cps], crossings)
-    sides = zone_sides(graph, zone, cp_snap.node)
-
-    has_in = _touching(graph, sides.inside)
-    has_out = _touching(graph, sides.outside)
-    places: dict[str, SnappedPlace] = {}
-    for i, c in enumerate(cps):
-        _check_distance(label, f"checkpoints[{i}]", float(cp_snap.distance_m[i]), limit)
-        places[c.id] = SnappedPlace(
-            c.id,
-            "checkpoint",
-            c.name,
-            *c.location,
-            int(cp_snap.node[i]),
-            float(cp_snap.distance_m[i]),
-        )
-    for key, kind, items, allowed in (
-        ("gathering", "gathering", scenario.gathering, has_in & sides.node_inside),
-        ("depots", "depot", scenario.depots, has_out & ~sides.node_inside),
-        ("receptions", "reception", scenario.receptions, has_out & ~sides.node_inside),
-    ):
-        if not items:
-            continue
-        if not allowed.any():
-            side = "inside" if kind == "gathering" else "outside"
-            raise InputError(f"{label}: {key}", f"there is no road {side} the zone to reach")
-        s = snap(graph, [p.location[0] for p in items], [p.location[1] for p in items], allowed)
-        for i, p in enumerate(items):
-            d = float(s.distance_m[i])
-            _check_distance(label, f"{key}[{i}]", d, limit)
-            places[p.id] = SnappedPlace(p.id, kind, p.name, *p.location, int(s.node[i]), d)
-    return Network(scenario, graph, zone, hazards, effect, sides, places, slowest_factor(scenario))
-
-
-@functools.lru_cache(maxsize=4)
-def _road_graph(path: Path, mtime_ns: int, size: int, cache_dir: Path | None) -> RoadGraph:
-    """One graph object per extract and process, so that its spatial index and CSR index are
-    built once for every request of a long-running service (a changed file is a new key)."""
-    del mtime_ns, size  # part of the cache key only
-    return load_road_graph(path, cache_dir)
-
-
-def _buffered(g: shapely.Geometry, metres: float) -> shapely.Geometry:
-    return g.buffer(metres) if metres > 0 else g
-
-
-def _touching(graph: RoadGraph, edges: BoolArray) -> BoolArray:
-    out = np.zeros(graph.n_nodes, dtype=bool)
-    out[graph.src[edges]] = True
-    out[graph.dst[edges]] = True
-    return out
-
-
-def _check_distance(label: str, where: str, d: float, limit: float) -> None:
-    if d > limit:
-        raise InputError(
-            f"{label}: {where}.location",
-            f"is {d:,.0f} m from the nearest road it may use "
-            f"(at most routing.snap_max_m = {limit:g} m)",
-        )
-
-
-@dataclass(frozen=True)
 class Corridor:
+    """A corridor candidate. ``types`` are the fleet's vehicle types that may drive it and
+    ``minutes`` their driving times; the route's own time is the slowest of them."""
+
     checkpoint: str
     reception: str
     rank: int
     route: Route
     hazards_near: list[str]
+    types: tuple[str, ...] = ()
+    minutes: dict[str, float] = field(default_factory=dict)
 
 
 def corridor_candidates(net: Network) -> list[Corridor]:
     """Up to ``routing.alternatives`` diverse routes from every checkpoint to every reception
-    centre, on outside roads, around closed hazards."""
+    centre, on outside roads, around closed hazards; where some vehicle type may use none of
+    them, its own quickest route as well."""
     out: list[Corridor] = []
-    keep = net.outside_edges
-    near = net.effect.near_any
     k = net.scenario.routing.alternatives
-    for cp in net.of_kind("checkpoint"):
-        for rc in net.of_kind("reception"):
-            try:
-                routes = alternatives(
-                    net.graph,
-                    net.effect.cost,
-                    keep,
-                    cp.node,
-                    rc.node,
-                    k,
-                    near=near,
-                    time_factor=net.time_factor,
-                )
-            except NoPath:
-                continue
-            for rank, r in enumerate(routes, 1):
-                out.append(Corridor(cp.id, rc.id, rank, r, net.hazards_near(r)))
+    for cp in _usable(net, "checkpoint"):
+        for rc in _usable(net, "reception"):
+            pair = [_typed(net, cp, rc, r) for r in _routes(net, None, cp, rc, k)]
+            for roads in net.type_roads:
+                if not any(set(roads.members) <= set(c.types) for c in pair):
+                    pair += [_typed(net, cp, rc, r) for r in _routes(net, roads, cp, rc, 1)]
+            out += pair
+    return _ranked(out)
+
+
+def _usable(net: Network, kind: str) -> list[SnappedPlace]:
+    return [p for p in net.of_kind(kind) if p.on_road]
+
+
+def _routes(
+    net: Network, roads: TypeRoads | None, a: SnappedPlace, b: SnappedPlace, k: int
+) -> list[Route]:
+    keep = net.outside_edges if roads is None else net.sides.outside & roads.allowed
+    cost = net.effect.cost if roads is None else roads.cost
+    time = None if roads is None else roads.time_min
+    try:
+        return alternatives(
+            net.graph, cost, keep, a.node, b.node, k, near=net.effect.near_any, time=time
+        )
+    except NoPath:
+        return []
+
+
+def _typed(
+    net: Network,
+    cp: SnappedPlace,
+    rc: SnappedPlace,
+    route: Route,
+) -> Corridor:
+    """The candidate with the fleet types that may drive it and their minutes on it."""
+    minutes: dict[str, float] = {}
+    for group in net.type_roads:
+        if group.allowed[route.edges].all():
+            base = float(group.time_min[route.edges].sum())
+            minutes.update({t: base * group.scale[t] for t in group.members})
+    types = tuple(t for t in net.fleet_types if t in minutes)
+    if minutes:
+        slowest = max(minutes.values())
+        ratio = slowest / route.time_min if route.time_min > 0 else 1.0
+        route = replace(route, time_min=slowest, exposure_min=route.exposure_min * ratio)
+    return Corridor(cp.id, rc.id, 0, route, net.hazards_near(route), types, minutes)
+
+
+def _ranked(found: list[Corridor]) -> list[Corridor]:
+    """Ranks 1, 2, ... per checkpoint and reception centre, in the order found."""
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for c in found:
+        key = (c.checkpoint, c.reception)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(replace(c, rank=seen[key]))
     return out
 
 
@@ -231,6 +119,8 @@ def route_feature(net: Network, c: Corridor) -> dict[str, Any]:
             "length_km": round(c.route.length_m / 1000, 3),
             "exposure_min": round(c.route.exposure_min, 2),
             "hazards_near": c.hazards_near,
+            "vehicle_types": list(c.types),
+            "minutes_by_type": {t: round(m, 2) for t, m in c.minutes.items()},
         },
     }
 
@@ -251,8 +141,8 @@ def corridor_routes(scenario: Scenario, net: Network | None = None) -> dict[str,
 
 def inside_legs(net: Network) -> list[tuple[str, str, Route]]:
     """Quickest inside route from every gathering point to its nearest checkpoint."""
-    cps = net.of_kind("checkpoint")
-    pts = [p.node for p in cps] + [p.node for p in net.of_kind("gathering")]
+    cps = _usable(net, "checkpoint")
+    pts = [p.node for p in cps] + [p.node for p in _usable(net, "gathering")]
     res = route_matrix(
         net.graph,
         net.effect.cost,
@@ -262,7 +152,7 @@ def inside_legs(net: Network) -> list[tuple[str, str, Route]]:
         time_factor=net.time_factor,
     )
     out = []
-    for g in net.of_kind("gathering"):
+    for g in _usable(net, "gathering"):
         best: tuple[float, str, Route] | None = None
         for c in cps:
             r = res.routes.get((g.node, c.node))
@@ -273,11 +163,16 @@ def inside_legs(net: Network) -> list[tuple[str, str, Route]]:
     return out
 
 
-def scenario_layers(scenario: Scenario, net: Network | None = None) -> dict[str, Any]:
+def scenario_layers(
+    scenario: Scenario, net: Network | None = None, check: ScenarioCheck | None = None
+) -> dict[str, Any]:
     """The scenario's map layers as one GeoJSON FeatureCollection; each feature's
     ``properties.layer`` is ``zone``, ``hazard``, ``gathering``, ``depot``, ``reception``,
-    ``checkpoint`` or ``roads`` (one MultiLineString per road speed band, around the area)."""
+    ``checkpoint`` or ``roads`` (one MultiLineString per road speed band, around the area).
+    With ``check``, each place says where it meets the roads and whether it connects
+    (``road``, ``status``, ``reasons``), and the collection carries the whole ``check``."""
     net = net or prepare_network(scenario)
+    reach = {p.id: p for p in check.places} if check else {}
     feats: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -299,20 +194,29 @@ def scenario_layers(scenario: Scenario, net: Network | None = None) -> dict[str,
                     "closed": h.closed,
                     "penalty": h.penalty,
                     "buffer_m": h.buffer_m,
+                    "closed_to": h.limits or None,
+                    "closed_for": h.closed_for or None,
                 },
             }
         )
     for p in net.places.values():
+        props: dict[str, Any] = {"layer": p.kind, "name": p.name, "snap_m": round(p.distance_m, 1)}
+        if p.id in reach:
+            r = reach[p.id]
+            props.update(road=r.road, status=r.status, reasons=r.reasons, by_type=r.by_type)
         feats.append(
             {
                 "type": "Feature",
                 "id": p.id,
                 "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                "properties": {"layer": p.kind, "name": p.name, "snap_m": round(p.distance_m, 1)},
+                "properties": props,
             }
         )
     feats.extend(road_features(net))
-    return {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats}
+    out = {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats}
+    if check is not None:
+        out["check"] = check.to_json()
+    return out
 
 
 def area_bounds(net: Network, margin: float = 0.15) -> tuple[float, float, float, float]:

@@ -1,15 +1,20 @@
 """Scenarios on the server: upload (YAML and its side files), validate, compile, map layers.
 
 Compiling is issue 2's work (``load_scenario``, ``compile_instance``, ``corridor_routes``,
-``scenario_layers``); this module only gives it files on disk and keeps the results. An OSM
-extract is never uploaded: the scenario names one by file name, found in the data directory's
-``osm/`` folder or the project's bundled ``data/osm/``.
+``scenario_layers``); this module gives it files on disk and keeps the results, with the
+reachability report and the warnings (:mod:`corridor.services.scenario_check`). The scenario
+names its OSM extract by file name: one uploaded with ``PUT /v1/osm/{name}``
+(:func:`store_extract`, kept in the data directory's ``osm/`` folder) or one bundled with the
+project (``data/osm/``). Messages name extracts and fields, never a path on the server.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 
 BUNDLED_OSM = Path(__file__).resolve().parents[3] / "data" / "osm"
 SIDE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(geojson|json)$")
+OSM_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(osm\.pbf|osm|osm\.bz2)$")
 
 
 def osm_dirs(data_dir: Path) -> list[Path]:
@@ -37,19 +43,82 @@ def _find_osm(name: str, data_dir: Path) -> Path:
     for folder in osm_dirs(data_dir):
         if (folder / base).is_file():
             return (folder / base).resolve()
-    where = ", ".join(str(d) for d in osm_dirs(data_dir))
-    raise InputError("source.osm", f"{name!r}: no extract named {base!r} in {where}")
+    raise InputError(
+        "source.osm",
+        f"{name!r}: this server has no extract named {base!r}; upload it with "
+        f"PUT /v1/osm/{base} (GET /v1/osm lists those it has)",
+    )
+
+
+def list_extracts(who: Principal, data_dir: Path) -> list[dict[str, Any]]:
+    """The OSM extracts a scenario may name: uploaded ones first, then the bundled ones."""
+    require(who, "scenarios.read")
+    out: dict[str, dict[str, Any]] = {}
+    for origin, folder in zip(("uploaded", "bundled"), osm_dirs(data_dir), strict=True):
+        if folder.is_dir():
+            for p in sorted(folder.iterdir()):
+                if OSM_FILE.match(p.name) and p.name not in out:
+                    out[p.name] = {"name": p.name, "bytes": p.stat().st_size, "origin": origin}
+    return list(out.values())
+
+
+def store_extract(
+    who: Principal, data_dir: Path, cache_dir: Path, name: str, data: bytes
+) -> dict[str, Any]:
+    """Keep an uploaded OSM extract under ``name`` once it reads as a road network.
+
+    The same bytes again are fine; other bytes under a name in use are a conflict (scenarios
+    compiled from it must keep meaning what they meant).
+    """
+    from corridor.adapters.osm import load_road_graph
+
+    require(who, "scenarios.write")
+    if not OSM_FILE.match(name):
+        raise InputError(
+            "name", f"{name!r} is not an extract file name (x.osm.pbf, .osm, .osm.bz2)"
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    folder = data_dir / "osm"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+        raise Conflict(f"osm/{name}", "holds another extract; upload this one under another name")
+    tmp = folder / f".upload-{uuid.uuid4().hex}-{name}"
+    try:
+        tmp.write_bytes(data)
+        try:
+            graph = load_road_graph(tmp, cache_dir)
+        except InputError as exc:
+            raise InputError("body", f"{name!r}: {_scrub(exc.problem)}") from None
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {
+        "name": name,
+        "bytes": len(data),
+        "sha256": digest,
+        "road_nodes": graph.n_nodes,
+        "road_segments": graph.n_edges,
+    }
+
+
+def _scrub(text: str) -> str:
+    """A message without the server's paths: absolute paths become their file name."""
+    return re.sub(r"(/[^\s'\"(),]+)+/([^/\s'\"(),]+)", r"\2", text)
 
 
 def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
     """Load, check and compile the scenario in ``folder``; raises InputError naming the field."""
     from corridor.scenario import load_scenario
     from corridor.services.compile_scenario import compile_instance
-    from corridor.services.routes import corridor_routes, prepare_network, scenario_layers
+    from corridor.services.network import prepare_network
+    from corridor.services.routes import corridor_routes, scenario_layers
+    from corridor.services.scenario_check import check_scenario
 
     scenario = load_scenario(folder / "scenario.yaml")
     net = prepare_network(scenario, cache_dir=cache_dir)
     instance = compile_instance(scenario, net)
+    check = check_scenario(net, instance)
     open_at = scenario.window.open
     origin = open_at.replace(hour=0, minute=0, second=0, microsecond=0)
     places = {
@@ -60,7 +129,7 @@ def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
         "name": scenario.name,
         "instance": instance,
         "routes": corridor_routes(scenario, net),
-        "layers": scenario_layers(scenario, net),
+        "layers": scenario_layers(scenario, net, check),
         "origin": origin.isoformat(),
         "places": places,
     }
@@ -98,7 +167,10 @@ def upload(
         )
         for name, text in files.items():
             (staging / name).write_text(text)
-        compiled = compile_files(staging, data_dir / "cache")
+        try:
+            compiled = compile_files(staging, data_dir / "cache")
+        except InputError as exc:
+            raise InputError(_scrub(exc.where), _scrub(exc.problem)) from None
         with uow:
             ident = int(uow.scenarios.add(compiled["name"], source, str(staging), who.user_id))
             uow.scenarios.set_fields(
@@ -142,9 +214,18 @@ def list_all(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
 
 
 def map_layers(row: dict[str, Any], roads: bool) -> dict[str, Any]:
+    """The map's features (or the roads'); the map carries the reachability ``check``."""
     layers = row["layers"] or {"features": []}
     feats = [f for f in layers["features"] if (f["properties"].get("layer") == "roads") == roads]
     out: dict[str, Any] = {"type": "FeatureCollection", "features": feats}
     if "attribution" in layers:
         out["attribution"] = layers["attribution"]
+    if not roads and "check" in layers:
+        out["check"] = layers["check"]
     return out
+
+
+def scenario_check(row: dict[str, Any]) -> dict[str, Any]:
+    """Where each place meets the roads, whether it connects, the warnings, legs with no road."""
+    layers = row["layers"] or {}
+    return dict(layers.get("check") or {"places": [], "warnings": [], "no_road": []})

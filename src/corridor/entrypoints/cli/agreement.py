@@ -19,6 +19,7 @@ from corridor.adapters.ledger_store import LedgerStore
 from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
+from corridor.entrypoints.cli import draft
 from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
 from corridor.errors import InputError
 from corridor.ledger.keys import SignerKey, read_signer, read_verifier, write_key_pair
@@ -353,6 +354,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Play a scripted negotiation with fresh keys; write DIR/log/ and DIR/keys/*.pub."""
         run_example(out)
+
+    agreement.command("draft")(draft.draft_command)
 
 
 def _lon_lat(text: str) -> list[float]:

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from corridor.entrypoints.cli import (
     agreement,
+    compile,
     demo,
     ledger,
     plan,
@@ -33,7 +34,19 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (routes, plan, report, simulate, agreement, ledger, serve, registry, demo, public):
+for module in (
+    compile,
+    routes,
+    plan,
+    report,
+    simulate,
+    agreement,
+    ledger,
+    serve,
+    registry,
+    demo,
+    public,
+):
     module.register(app)
 
 _err = Console(stderr=True)

@@ -160,7 +160,8 @@ def _print_result(inst: Instance, output: Path, r: SolveResult) -> None:
         highlight=False,
     )
     try:
-        from corridor.planning.report import summarize, summary_renderable
+        from corridor.reporting.summary import summarize
+        from corridor.reporting.summary_text import summary_renderable
     except ImportError:  # the reports are another module's; the plan stands without them
         return
     _out.print(summary_renderable(summarize(inst, r.plan)))

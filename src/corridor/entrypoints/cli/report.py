@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from corridor.planning.check import CheckResult, check_routes, load_json, load_plan
 from corridor.planning.instance import parse_instance
-from corridor.planning.report import hhmm, summary_renderable, write_report
+from corridor.reporting.times import hhmm
 
 InstanceArg = Annotated[Path, typer.Argument(help="CEP instance (JSON, format cep/1)")]
 PlanArg = Annotated[Path, typer.Argument(help="CEP plan (JSON, format cep-plan/1)")]
@@ -64,20 +64,47 @@ def report(
     instance: InstanceArg,
     plan: PlanArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for the report files")],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="the scenario the instance was compiled from: trip sheets then name every "
+            "stop and address and the streets to drive (from OpenStreetMap)",
+        ),
+    ] = None,
 ) -> None:
-    """Write summary.md, trip sheets (Markdown, HTML), trips.csv and gantt.png; print a summary."""
+    """Write summary.md, trip sheets (Markdown, HTML, PDF), trips.csv and gantt.png; print a
+    summary."""
+    from corridor.adapters.report_files import write_report
+    from corridor.reporting.summary_text import summary_renderable
+
     inst = parse_instance(load_json(instance, "instance"), str(instance))
-    summary, files = write_report(inst, load_plan(plan, inst)[0], out)
+    raw_plan = load_plan(plan, inst)[0]
+    places, directions = None, None
+    if scenario is not None:
+        places, directions = _scenario_directions(
+            scenario, load_json(instance, "instance"), raw_plan
+        )
+    summary, files = write_report(inst, raw_plan, out, places, directions)
     console = Console()
     console.print(summary_renderable(summary))
     sheets = sum(1 for f in files if f.parent.name == "trips")
     console.print(
-        f"\nwrote {out}/summary.md, trip-sheets.html, trips.csv, gantt.png "
+        f"\nwrote {out}/summary.md, trip-sheets.html, trip-sheets.pdf, trips.csv, gantt.png "
         f"and {sheets // 2} trip sheets (.md, .html) in {out}/trips/",
         highlight=False,
     )
     if not summary.feasible:
         raise typer.Exit(1)
+
+
+def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[str, Any]) -> Any:
+    from corridor.scenario import load_scenario
+    from corridor.services.network import prepare_network
+    from corridor.services.trip_directions import place_infos, plan_directions
+
+    net = prepare_network(load_scenario(scenario))
+    return place_infos(net), plan_directions(net, instance, plan)
 
 
 def register(app: typer.Typer) -> None:

@@ -62,7 +62,11 @@ def create_app(service: Service) -> FastAPI:
     )
     app.state.service = service
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=service.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=service.settings.max_body_bytes,
+        larger={"/v1/osm/": service.settings.max_osm_bytes},
+    )
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(registry.manifests_router)

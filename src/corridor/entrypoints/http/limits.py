@@ -19,22 +19,30 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """``max_bytes`` for every request; ``larger`` maps a path prefix to its own limit (the
+    OSM extract uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
+
+    def limit_for(self, path: str) -> int:
+        return next((n for p, n in self.larger.items() if path.startswith(p)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(str(scope.get("path", "")))
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
                 size = int(declared)
             except ValueError:
-                size = self.max_bytes + 1
-            if size > self.max_bytes:
-                await self._refuse(scope, send, size)
+                size = limit + 1
+            if size > limit:
+                await self._refuse(scope, send, size, limit)
                 return
         seen = 0
 
@@ -43,22 +51,20 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(seen, self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(seen, limit)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send, size: int) -> None:
+    async def _refuse(self, scope: Scope, send: Send, size: int, limit: int) -> None:
         body: dict[str, Any] = {
             "type": TYPE_BASE + "too-large",
             "title": "Request too large",
             "status": 413,
-            "detail": f"the body has {size} bytes or more; at most {self.max_bytes} are accepted",
+            "detail": f"the body has {size} bytes or more; at most {limit} are accepted",
             "instance": scope.get("path"),
-            "errors": [
-                {"field": "body", "value": size, "problem": f"larger than {self.max_bytes} bytes"}
-            ],
+            "errors": [{"field": "body", "value": size, "problem": f"larger than {limit} bytes"}],
         }
         raw = json.dumps(body).encode()
         await send(

@@ -136,7 +136,16 @@ class ScenarioIn(Strict):
     source: Annotated[str, Field(min_length=1, max_length=900_000, description="scenario YAML")]
 
 
+VehicleName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class PlanIn(Strict):
     scenario_id: Annotated[int, Field(ge=1, le=2**62)]
     time_limit: Annotated[float, Field(gt=0, le=600)] = 10.0
     seed: Annotated[int, Field(ge=0, le=2**31)] = 1
+    pinned_vehicles: list[VehicleName] = Field(
+        default=[], max_length=5000, description="vehicles (DEPOT/TYPE/k) the plan must use"
+    )
+    excluded_vehicles: list[VehicleName] = Field(
+        default=[], max_length=5000, description="vehicles the plan must not use"
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +15,13 @@ from corridor.services import plans, scenarios
 
 router = APIRouter(prefix="/v1", tags=["planning"])
 ScenarioQ = Annotated[int | None, Query(ge=1, le=2**62)]
+OsmName = Annotated[
+    str,
+    PathParam(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(osm\.pbf|osm|osm\.bz2)$",
+        description="file name of the extract, e.g. helsinki-centre.osm.pbf",
+    ),
+]
 
 
 class ScenarioUpload(ScenarioIn):
@@ -37,7 +45,34 @@ async def upload_scenario(
         scenarios.upload, uow, who, service.settings.data_dir, body.source, dict(body.files)
     )
     row = scenarios.get(service.uow(), who, ident)
-    return {"id": ident, "name": row["name"], "origin": row["origin"]}
+    check = scenarios.scenario_check(row)
+    return {
+        "id": ident,
+        "name": row["name"],
+        "origin": row["origin"],
+        "warnings": check.get("warnings", []),
+    }
+
+
+@router.put("/osm/{name}", status_code=201, **guard("scenarios.write"))
+async def upload_extract(
+    name: OsmName, request: Request, who: Who, service: ServiceDep
+) -> dict[str, Any]:
+    """Upload an OpenStreetMap extract (the request body) for scenarios to name in `osm:`.
+
+    The body is the .osm.pbf, .osm or .osm.bz2 file as it is; the same bytes again are
+    accepted, others under a name in use are refused (409)."""
+    data = await request.body()
+    settings = service.settings
+    return await run_in_threadpool(
+        scenarios.store_extract, who, settings.data_dir, settings.data_dir / "cache", name, data
+    )
+
+
+@router.get("/osm", **guard("scenarios.read"))
+def list_extracts(who: Who, service: ServiceDep) -> list[dict[str, Any]]:
+    """The OSM extracts a scenario may name: uploaded ones, then those bundled with the server."""
+    return scenarios.list_extracts(who, service.settings.data_dir)
 
 
 @router.get("/scenarios", **guard("scenarios.read"))
@@ -65,6 +100,14 @@ def scenario_map(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=False)
 
 
+@router.get("/scenarios/{scenario_id}/check", **guard("scenarios.read"))
+def scenario_check(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
+    """Where each place meets the roads, whether it connects and why not; the warnings.
+
+    Also the legs with no road, by pair and vehicle type (the same as `corridor compile`)."""
+    return scenarios.scenario_check(scenarios.get(uow, who, scenario_id))
+
+
 @router.get("/scenarios/{scenario_id}/roads", **guard("scenarios.read"))
 def scenario_roads(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """GeoJSON: the road network around the area, by speed band."""
@@ -85,7 +128,14 @@ def routes(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> dict[str, Any]:
 @router.post("/plans", status_code=202, **guard("plans.write"))
 def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
     """Start planning in the background; poll GET /v1/plans/{id} or watch the event stream."""
-    ident = service.plans.start(who, body.scenario_id, body.time_limit, body.seed)
+    ident = service.plans.start(
+        who,
+        body.scenario_id,
+        body.time_limit,
+        body.seed,
+        tuple(body.pinned_vehicles),
+        tuple(body.excluded_vehicles),
+    )
     return Accepted(id=ident, status="queued")
 
 

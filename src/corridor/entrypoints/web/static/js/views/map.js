@@ -1,9 +1,16 @@
 // The map: road network, zone, hazards, routes and points as vector layers from the API, and
 // the live vehicles. No background tiles unless the service is configured with a tile address.
+// It opens on the operation area (the zone and every place of the scenario); points that would
+// sit on one another at the current zoom are spread around their centre with a thin leader line
+// to where they are, and a crowd too large to spread is one count that zooms in when clicked.
+// A place that does not connect (the scenario's reachability check) is ringed in red.
 
 import { coordinate, clockSeconds, count, h, people, words } from "../format.js";
 
 const ATTRIBUTION = "© OpenStreetMap contributors";
+
+const CROWD_PX = 30; // points closer than this on screen are spread apart
+const SPREAD_MAX = 16; // more than this many in one spot: one count instead
 
 const POINT_KINDS = {
   gathering: { letter: "G", label: "Gathering point (inside the zone)" },
@@ -27,8 +34,8 @@ export class MapView {
     this.legendElement = legendElement;
     this.map = null;
     this.vehicles = new Map(); // id -> {marker, trail, last}
-    this.points = new Map(); // id -> {marker, feature, kind}
-    this.fitted = false;
+    this.points = new Map(); // id -> {marker, feature, kind, latlng}
+    this.fitted = false; // "scenario" once framed on the operation area
   }
 
   ensure(config) {
@@ -50,6 +57,7 @@ export class MapView {
     // Place labels only where they can be read; the side panel lists every count anyway.
     const labels = () => this.element.classList.toggle("labels-hidden", this.map.getZoom() < 15);
     this.map.on("zoomend", labels);
+    this.map.on("zoomend", () => this.spread());
     labels();
     this.groups = {
       roads: L.layerGroup().addTo(this.map),
@@ -57,6 +65,7 @@ export class MapView {
       hazards: L.layerGroup().addTo(this.map),
       routes: L.layerGroup().addTo(this.map),
       points: L.layerGroup().addTo(this.map),
+      leaders: L.layerGroup().addTo(this.map),
       vehicles: L.layerGroup().addTo(this.map),
     };
     this.layerControl = L.control
@@ -80,23 +89,33 @@ export class MapView {
     }
   }
 
+  // The legend lists what the map draws now, and nothing else.
   renderLegend() {
+    const d = this.drawn || {};
     const item = (cls, text) => h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
+    const badge = (cls, letter, text) => h("li", {}, h("span", { class: `badge ${cls}`, "aria-hidden": "true" }, letter), text);
+    const kinds = new Set([...this.points.values()].map((e) => e.kind));
     this.legendElement.replaceChildren(
       h(
         "ul",
         {},
-        item("sw-zone", "Besieged zone"),
-        item("sw-closed", "Hazard: closed"),
-        item("sw-risk", "Hazard: risk"),
-        item("sw-route", "Corridor route"),
-        item("sw-road", "Road"),
-        ...Object.entries(POINT_KINDS).map(([k, v]) =>
-          h("li", {}, h("span", { class: `badge badge-${k}`, "aria-hidden": "true" }, v.letter), v.label),
-        ),
-        h("li", {}, h("span", { class: "veh-dot", "aria-hidden": "true" }), "Vehicle (last report)"),
+        d.zone ? item("sw-zone", "Besieged zone") : null,
+        d.closed ? item("sw-closed", "Hazard: closed") : null,
+        d.risk ? item("sw-risk", "Hazard: risk") : null,
+        d.routes ? item("sw-route", "Corridor route") : null,
+        d.roads ? item("sw-road", "Road") : null,
+        ...Object.entries(POINT_KINDS).filter(([k]) => kinds.has(k)).map(([k, v]) => badge(`badge-${k}`, v.letter, v.label)),
+        d.cut ? badge("badge-cut", "!", "Does not connect (see the scenario's warnings)") : null,
+        d.spread ? h("li", {}, h("span", { class: "swatch sw-leader", "aria-hidden": "true" }), "Moved aside to be read: the line leads to the place") : null,
+        d.crowd ? badge("badge-crowd", "n", "Several places here: click to zoom in") : null,
+        this.vehicles.size ? h("li", {}, h("span", { class: "veh-dot", "aria-hidden": "true" }), "Vehicle (last report)") : null,
       ),
     );
+  }
+
+  mark(what, on = true) {
+    this.drawn = { ...(this.drawn || {}), [what]: on };
+    this.renderLegend();
   }
 
   setRoads(fc) {
@@ -112,6 +131,7 @@ export class MapView {
         return { color: "#7d7d7d", weight: 1.5, opacity: 0.9 };
       },
     }).addTo(this.groups.roads);
+    this.mark("roads", (fc.features || []).length > 0);
   }
 
   setRoutes(fc, agreedId) {
@@ -138,6 +158,7 @@ export class MapView {
         layer.bindPopup(h("div", {}, lines));
       },
     }).addTo(this.groups.routes);
+    this.mark("routes", (fc.features || []).length > 0);
   }
 
   setScenario(fc) {
@@ -147,6 +168,7 @@ export class MapView {
     this.groups.points.clearLayers();
     this.points.clear();
     const bounds = L.latLngBounds([]);
+    const seen = { zone: false, closed: false, risk: false, cut: false };
     for (const f of fc.features || []) {
       const kind = layerOf(f);
       const p = f.properties || {};
@@ -157,8 +179,10 @@ export class MapView {
         }).addTo(this.groups.zone);
         layer.bindTooltip("Besieged zone", { sticky: true });
         bounds.extend(layer.getBounds());
+        seen.zone = true;
       } else if (kind === "hazard") {
         const closed = Boolean(p.closed);
+        seen[closed ? "closed" : "risk"] = true;
         const buffer = Number(p.buffer_m) || 0;
         const layer = L.geoJSON(f, {
           pane: "hazardPane",
@@ -180,22 +204,124 @@ export class MapView {
       } else if (POINT_KINDS[kind] && f.geometry && f.geometry.type === "Point") {
         const [lon, lat] = f.geometry.coordinates;
         const id = String(p.id ?? f.id ?? p.name ?? `${kind}-${this.points.size}`);
+        const cut = p.status === "cut";
+        seen.cut = seen.cut || cut;
         const marker = L.marker([lat, lon], {
-          icon: this.pointIcon(kind),
+          icon: this.pointIcon(kind, cut),
           keyboard: true,
-          title: `${POINT_KINDS[kind].label} ${id}`,
+          title: `${POINT_KINDS[kind].label} ${id}${cut ? " (does not connect)" : ""}`,
           alt: `${POINT_KINDS[kind].label} ${id}`,
         }).addTo(this.groups.points);
-        this.points.set(id, { marker, feature: f, kind, count: "" });
+        this.points.set(id, { marker, feature: f, kind, count: "", latlng: L.latLng(lat, lon) });
         marker.bindPopup(() => this.pointPopup(id));
         this.updatePointLabel(id);
         bounds.extend([lat, lon]);
       }
     }
-    if (bounds.isValid() && !this.fitted) {
+    // The operation area frames the map, whatever was shown before (an agreement drawn first
+    // may lie elsewhere; a vehicle report alone is one point).
+    if (bounds.isValid() && this.fitted !== "scenario") {
       this.map.fitBounds(bounds.pad(0.08));
-      this.fitted = true;
+      this.fitted = "scenario";
     }
+    this.drawn = { ...(this.drawn || {}), ...seen };
+    this.spread();
+  }
+
+  // Points that would overlap on screen: a few are spread on a small circle around where they
+  // are (a leader line joins each to its place); a crowd becomes one count to click.
+  spread() {
+    const L = window.L;
+    if (!this.map || !this.groups) return;
+    this.groups.leaders.clearLayers();
+    const entries = [...this.points.values()];
+    const at = entries.map((e) => this.map.latLngToLayerPoint(e.latlng));
+    const group = entries.map((_, i) => i);
+    const root = (i) => (group[i] === i ? i : (group[i] = root(group[i])));
+    for (let i = 0; i < entries.length; i++) {
+      for (let j = i + 1; j < entries.length; j++) {
+        if (at[i].distanceTo(at[j]) < CROWD_PX) group[root(i)] = root(j);
+      }
+    }
+    const crowds = new Map();
+    entries.forEach((_, i) => crowds.set(root(i), [...(crowds.get(root(i)) || []), i]));
+    const drawn = { spread: false, crowd: false };
+    for (const members of crowds.values()) {
+      if (members.length === 1) this.place(entries[members[0]], null);
+      else if (members.length <= SPREAD_MAX) {
+        this.fan(members.map((i) => entries[i]), members.map((i) => at[i]));
+        drawn.spread = true;
+      } else {
+        this.crowd(members.map((i) => entries[i]));
+        drawn.crowd = true;
+      }
+    }
+    this.drawn = { ...(this.drawn || {}), ...drawn };
+    this.renderLegend();
+    this.fitLabels();
+  }
+
+  // Labels go where they cover no other label and no marker: to the right of their marker,
+  // else to its left, else hidden (shown on hover and focus; the side panel lists every point).
+  fitLabels() {
+    if (this.element.classList.contains("labels-hidden")) return;
+    const order = ["checkpoint", "reception", "depot", "gathering"];
+    const entries = [...this.points.values()].filter((e) => e.marker.getElement());
+    entries.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+    const taken = entries.map((e) => e.marker.getElement().querySelector(".badge").getBoundingClientRect());
+    const clear = (r) => taken.every((t) => r.right <= t.left || t.right <= r.left || r.bottom <= t.top || t.bottom <= r.top);
+    for (const e of entries) {
+      const el = e.marker.getElement();
+      const label = el.querySelector(".point-label");
+      if (!label || !label.textContent) continue;
+      el.classList.remove("label-left", "label-off");
+      let r = label.getBoundingClientRect();
+      if (!clear(r)) {
+        el.classList.add("label-left");
+        r = label.getBoundingClientRect();
+      }
+      if (!clear(r)) {
+        el.classList.remove("label-left");
+        el.classList.add("label-off");
+        continue;
+      }
+      taken.push(r);
+    }
+  }
+
+  place(entry, shown) {
+    const L = window.L;
+    if (!this.groups.points.hasLayer(entry.marker)) entry.marker.addTo(this.groups.points);
+    entry.marker.setLatLng(shown || entry.latlng);
+    if (shown) {
+      L.polyline([entry.latlng, shown], { color: "#333", weight: 1, opacity: 0.8, interactive: false }).addTo(this.groups.leaders);
+      L.circleMarker(entry.latlng, { radius: 2.5, color: "#333", weight: 1, fillOpacity: 1, interactive: false }).addTo(this.groups.leaders);
+    }
+    const el = entry.marker.getElement();
+    if (el) el.dataset.spread = shown ? "yes" : "no";
+  }
+
+  fan(entries, at) {
+    const L = window.L;
+    const cx = at.reduce((a, p) => a + p.x, 0) / at.length;
+    const cy = at.reduce((a, p) => a + p.y, 0) / at.length;
+    const radius = Math.max(CROWD_PX, (CROWD_PX * entries.length) / (2 * Math.PI));
+    entries.forEach((e, k) => {
+      const angle = (2 * Math.PI * k) / entries.length - Math.PI / 2;
+      const p = L.point(cx + radius * Math.cos(angle), cy + radius * Math.sin(angle));
+      this.place(e, this.map.layerPointToLatLng(p));
+    });
+  }
+
+  crowd(entries) {
+    const L = window.L;
+    const bounds = L.latLngBounds(entries.map((e) => e.latlng));
+    for (const e of entries) this.groups.points.removeLayer(e.marker);
+    const icon = L.divIcon({ className: "point-marker crowd-marker", html: `<span class="badge badge-crowd">${entries.length}</span>`, iconSize: null, iconAnchor: [14, 14] });
+    const names = entries.map((e) => String(e.feature.properties?.name || e.feature.id || "")).slice(0, 3).join(", ");
+    const m = L.marker(bounds.getCenter(), { icon, keyboard: true, title: `${entries.length} places here (${names}…): zoom in`, alt: `${entries.length} places` });
+    m.on("click", () => this.map.fitBounds(bounds.pad(0.4)));
+    m.addTo(this.groups.leaders);
   }
 
   // The agreed terms drawn on the map: route, ceasefire area and checkpoints of the latest
@@ -237,13 +363,13 @@ export class MapView {
     }
     if (bounds.isValid() && !this.fitted) {
       this.map.fitBounds(bounds.pad(0.15));
-      this.fitted = true;
+      this.fitted = "agreement";
     }
   }
 
-  pointIcon(kind) {
-    const html = `<span class="badge badge-${kind}">${POINT_KINDS[kind].letter}</span><span class="point-label"></span>`;
-    return window.L.divIcon({ className: "point-marker", html, iconSize: null, iconAnchor: [14, 14] });
+  pointIcon(kind, cut = false) {
+    const html = `<span class="badge badge-${kind}${cut ? " badge-is-cut" : ""}">${POINT_KINDS[kind].letter}</span><span class="point-label"></span>`;
+    return window.L.divIcon({ className: `point-marker${cut ? " point-cut" : ""}`, html, iconSize: null, iconAnchor: [14, 14] });
   }
 
   pointPopup(id) {
@@ -255,6 +381,11 @@ export class MapView {
       for (const [cls, n] of Object.entries(p.people)) rows.push(h("div", {}, `${words(cls)}: ${people(n)} registered`));
     }
     if (p.capacity !== undefined) rows.push(h("div", {}, `Capacity: ${people(p.capacity)}${p.medical ? " (medical)" : ""}`));
+    if (p.road) rows.push(h("div", {}, `On ${p.road}${p.snap_m !== undefined ? ` (${Math.round(p.snap_m)} m away)` : ""}`));
+    for (const why of p.reasons || []) rows.push(h("div", { class: "popup-cut" }, `Does not connect: ${why}`));
+    for (const [t, reasons] of Object.entries(p.by_type || {})) {
+      for (const why of reasons) rows.push(h("div", { class: "popup-cut" }, `Not for ${t}: ${why}`));
+    }
     if (p.fleet && typeof p.fleet === "object") {
       for (const [t, n] of Object.entries(p.fleet)) rows.push(h("div", {}, `${words(t)}: ${count(n, "vehicle", "vehicles")}`));
     }
@@ -283,6 +414,13 @@ export class MapView {
     if (!el) return;
     const label = el.querySelector(".point-label");
     if (label) label.textContent = `${id}${entry.count ? ` · ${entry.count}` : ""}`;
+    if (!this.fitting) {
+      this.fitting = true;
+      requestAnimationFrame(() => {
+        this.fitting = false;
+        this.fitLabels();
+      });
+    }
   }
 
   refreshPointLabels() {
@@ -310,10 +448,11 @@ export class MapView {
       trail.addTo(this.groups.vehicles);
       v = { marker, trail, last: null };
       this.vehicles.set(id, v);
+      if (this.vehicles.size === 1) this.renderLegend();
       // Without the scenario's layers there is nothing else to frame: show the vehicles.
       if (!this.fitted) {
         this.map.setView([lat, lon], 14);
-        this.fitted = true;
+        this.fitted = "vehicles";
       }
       const el = marker.getElement();
       if (el) {
@@ -350,7 +489,7 @@ export class MapView {
   near(lat, lon) {
     let best = null;
     for (const [id, entry] of this.points) {
-      const ll = entry.marker.getLatLng();
+      const ll = entry.latlng;
       const d = this.map ? this.map.distance([lat, lon], ll) : Infinity;
       if (!best || d < best.d) best = { id, d };
     }

@@ -15,22 +15,19 @@ import pytest
 from conftest import run_referee
 from rich.console import Console
 
+from corridor.adapters.gantt_png import draw_gantt
+from corridor.adapters.report_files import write_report
 from corridor.errors import InputError
-from corridor.planning.gantt import _lanes, draw_gantt
 from corridor.planning.instance import parse_instance
-from corridor.planning.report import (
-    hhmm,
-    sheets_html,
-    summarize,
-    summary_markdown,
-    summary_renderable,
-    trip_sheets,
-    trips_csv,
-    write_report,
-)
+from corridor.reporting.gantt import gantt_chart, lanes
+from corridor.reporting.sheet_text import sheets_html, trips_csv
+from corridor.reporting.summary import summarize
+from corridor.reporting.summary_text import summary_markdown, summary_renderable
+from corridor.reporting.times import hhmm
+from corridor.reporting.trip_sheets import trip_sheets
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cep"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "planning" / "fixtures"
 CORRIDOR = Path(sys.executable).parent / "corridor"
 
 
@@ -94,8 +91,20 @@ def test_an_infeasible_plan_says_so_and_lists_what_is_broken(tiny: Any) -> None:
     assert "`travel`: D1/bus/0 stop 8 (R1)" in summary_markdown(s)
 
 
+def _with_cargo() -> Any:
+    """``with_cargo`` of the plan-check tests: each vehicle loads cargo at its depot."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_check", FIXTURES.parent / "test_check.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.with_cargo
+
+
 def test_cargo_delivered_is_shown_against_needs() -> None:
-    from test_check import with_cargo
+    with_cargo = _with_cargo()
 
     inst = load(DATA / "medium.json")
     plan = with_cargo(inst, load(FIXTURES / "medium.peer.plan.json"))
@@ -121,7 +130,10 @@ def test_a_trip_sheet_follows_the_route_stop_by_stop(tiny: Any) -> None:
     assert bus0.rows[2].action == "Board 50 (9 vulnerable, 41 general)"
     assert (hhmm(bus0.rows[2].arrive), hhmm(bus0.rows[2].leave)) == ("08:16", "08:34")
     bus1 = sheets[1]
-    assert bus1.rows[1].action == "Enter the zone: inspection 08:04 to 08:08 (queue 4 min)"
+    assert bus1.rows[1].action == (
+        "Enter the zone (inbound) at K1: inspection 4 min, expected 08:04 to 08:08 "
+        "after a queue of 4 min"
+    )
 
 
 def test_the_csv_has_one_row_per_stop_and_the_html_one_page_per_vehicle(tiny: Any) -> None:
@@ -156,7 +168,7 @@ def test_crossings_pack_onto_the_lanes_they_use() -> None:
     from corridor.planning.check import parse_plan
 
     routes = parse_plan(load(FIXTURES / "small.peer.plan.json"), inst)
-    rows = dict(_lanes(routes, inst))
+    rows = dict(lanes(routes, inst))
     # K1 has one lane in and two out; a feasible plan needs no extra row.
     assert list(rows) == ["K1 in lane 1", "K1 out lane 1", "K1 out lane 2"]
     for bars in rows.values():
@@ -166,7 +178,7 @@ def test_crossings_pack_onto_the_lanes_they_use() -> None:
 
 
 def test_the_gantt_chart_is_a_png(tmp_path: Path, tiny: Any) -> None:
-    out = draw_gantt(*tiny, tmp_path / "g.png")
+    out = draw_gantt(gantt_chart(*tiny), tmp_path / "g.png")
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(data[16:20], "big")
@@ -182,6 +194,7 @@ def test_write_report_writes_every_file(tmp_path: Path, tiny: Any) -> None:
         [
             "summary.md",
             "trip-sheets.html",
+            "trip-sheets.pdf",
             "trips.csv",
             "gantt.png",
             *(f"trips/{v}.{ext}" for v in ("D1_bus_0", "D1_bus_1", "D1_ambulance_0")
@@ -271,6 +284,6 @@ def test_corridor_report_writes_the_folder_and_prints_the_summary(tmp_path: Path
     out = corridor("report", DATA / "tiny.json", DATA / "tiny.plan.json", "--out", tmp_path)
     assert out.returncode == 0, out.stderr
     assert "126 of 150 waiting" in out.stdout
-    for name in ("summary.md", "trip-sheets.html", "trips.csv", "gantt.png"):
+    for name in ("summary.md", "trip-sheets.html", "trip-sheets.pdf", "trips.csv", "gantt.png"):
         assert (tmp_path / name).stat().st_size > 0
     assert len(list((tmp_path / "trips").glob("*.html"))) == 3

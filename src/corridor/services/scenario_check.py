@@ -1,0 +1,105 @@
+"""Use case: everything a coordinator should know about a scenario before planning.
+
+The reachability of every place (where it snapped, whether it connects, why not), the warnings
+read off the compiled instance (:mod:`corridor.scenario.preflight`), and the legs with no road,
+named by pair and by vehicle type. The CLI prints it, ``--strict`` turns the warnings into an
+error, and the coordination service stores it with an uploaded scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from corridor.errors import InputError
+from corridor.scenario.preflight import PlanningWarning, preflight
+from corridor.services.network import Network
+from corridor.services.reachability import PlaceReach, reachability
+
+
+@dataclass(frozen=True)
+class NoRoad:
+    """Legs from ``source`` with no road on one side, for every vehicle or some types."""
+
+    side: str
+    source: str
+    targets: tuple[str, ...]
+    types: tuple[str, ...] = ()  # empty: for every vehicle
+
+    def text(self) -> str:
+        who = f" (for {', '.join(self.types)} only)" if self.types else ""
+        return f"{self.source} → {', '.join(self.targets)}{who}"
+
+
+@dataclass(frozen=True)
+class ScenarioCheck:
+    places: list[PlaceReach]
+    warnings: list[PlanningWarning] = field(default_factory=list)
+    no_road: list[NoRoad] = field(default_factory=list)
+
+    @property
+    def null_legs(self) -> int:
+        return sum(len(n.targets) for n in self.no_road if not n.types)
+
+    def all_warnings(self) -> list[PlanningWarning]:
+        """Places that do not connect, then the planning warnings."""
+        out = []
+        for p in self.places:
+            if p.status == "cut":
+                out += [PlanningWarning("cut", (p.id,), r) for r in p.reasons]
+            for t, reasons in p.by_type.items():
+                out += [
+                    PlanningWarning("cut_for_type", (p.id, t), f"for {t}: {r}") for r in reasons
+                ]
+        return out + self.warnings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "places": [p.to_json() for p in self.places],
+            "warnings": [w.to_json() for w in self.all_warnings()],
+            "no_road": [
+                {"side": n.side, "from": n.source, "to": list(n.targets), "types": list(n.types)}
+                for n in self.no_road
+            ],
+        }
+
+    def raise_if_any(self, label: str) -> None:
+        """``--strict``: every warning is an error (exit code 2), naming each."""
+        found = self.all_warnings()
+        if found:
+            lines = "; ".join(f"{', '.join(w.ids) or w.code}: {w.text}" for w in found)
+            raise InputError(label, f"{len(found)} warning(s) with --strict: {lines}")
+
+
+def check_scenario(net: Network, instance: dict[str, Any] | None = None) -> ScenarioCheck:
+    """Reachability always; planning warnings and legs with no road when ``instance`` (the
+    compiled CEP instance) is given."""
+    places = reachability(net)
+    if instance is None:
+        return ScenarioCheck(places)
+    return ScenarioCheck(places, preflight(instance), no_road_legs(instance, net.fleet_types))
+
+
+def no_road_legs(instance: dict[str, Any], fleet: list[str]) -> list[NoRoad]:
+    """The legs of the instance with no road: for every vehicle, then per vehicle type."""
+    travel = instance["travel"]
+    by_type = travel.get("by_type", {})
+    out = []
+    for side in ("outside", "inside"):
+        ids = travel[side]["ids"]
+        per_type = {t: by_type.get(t, {}).get(side, travel[side])["minutes"] for t in fleet or [""]}
+        for a, src in enumerate(ids):
+            every: list[str] = []
+            some: dict[tuple[str, ...], list[str]] = {}
+            for b, dst in enumerate(ids):
+                if a == b:
+                    continue
+                missing = tuple(t for t, m in per_type.items() if m[a][b] is None)
+                if missing and len(missing) == len(per_type):
+                    every.append(dst)
+                elif missing:
+                    some.setdefault(missing, []).append(dst)
+            if every:
+                out.append(NoRoad(side, src, tuple(every)))
+            out += [NoRoad(side, src, tuple(d), types) for types, d in some.items()]
+    return out
