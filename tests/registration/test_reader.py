@@ -33,6 +33,11 @@ def every_format(subs: list[ex.Submission]) -> dict[str, list[ExportFile]]:
         "kobo-xlsx": files(("registration.xlsx", ex.kobo_xlsx(subs))),
         "odk-csv zip": files(("corridor_household.zip", ex.odk_zip(subs))),
         "odk-csv files": files(("corridor_household.csv", odk_main), ("m.csv", odk_members)),
+        # ODK Central's "Remove group names" download option
+        "odk-csv without groups": files(
+            ("corridor_household.csv", odk_main.replace(b"household-", b"", 3)),
+            ("m.csv", odk_members),
+        ),
     }
 
 

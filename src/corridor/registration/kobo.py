@@ -26,7 +26,7 @@ from typing import Any
 
 from corridor.registration import columns as cols
 from corridor.registration import form
-from corridor.registration.problems import Row, RowProblem
+from corridor.registration.problems import Row, RowProblem, at
 from corridor.registration.submissions import (
     SUBMISSION_ID,
     SUBMITTED,
@@ -82,8 +82,7 @@ def from_json(name: str, text: str) -> tuple[list[RawSubmission], list[RowProble
             continue
         submission, found = _json_submission(row, item)
         problems += found
-        if submission is not None:
-            out.append(submission)
+        out.append(submission)
     return out, problems
 
 
@@ -91,12 +90,14 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:200]
 
 
-def _answer(row: Row, item: dict[str, Any], key: str, problems: list[RowProblem]) -> str:
+def _answer(
+    row: Row, item: dict[str, Any], key: str, problems: list[RowProblem], shown: str = ""
+) -> str:
     value = item.get(key)
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        problems.append(RowProblem(row.file, row.number, key, _text(value), "is not a text answer"))
+        problems.append(at(row, shown or key, _text(value), "is not a text answer"))
         return ""
     return str(value)
 
@@ -106,9 +107,7 @@ def _keyed(item: dict[str, Any], wanted: Sequence[str]) -> dict[str, str]:
     return {f: k for k in item for f in wanted if cols.is_field(k, f, SEP)}
 
 
-def _json_submission(
-    row: Row, item: dict[str, Any]
-) -> tuple[RawSubmission | None, list[RowProblem]]:
+def _json_submission(row: Row, item: dict[str, Any]) -> tuple[RawSubmission, list[RowProblem]]:
     problems: list[RowProblem] = []
     id_key = next((k for k in ID_KEYS if item.get(k)), ID_KEYS[-1])
     keys = _keyed(item, (*HOUSEHOLD_KEYS, form.MEMBERS))
@@ -136,8 +135,10 @@ def _json_submission(
             )
             continue
         found = _keyed(person, form.MEMBER_FIELDS)
-        values = {f: _answer(row, person, found.get(f, f), problems) for f in form.MEMBER_FIELDS}
         names = {f: f"{label}/{f}" for f in form.MEMBER_FIELDS}
+        values = {
+            f: _answer(row, person, found.get(f, f), problems, names[f]) for f in form.MEMBER_FIELDS
+        }
         submission.members.append(RawMember(row, index, values, names))
     return submission, problems
 

@@ -167,7 +167,8 @@ def _check_unpacked(name: str, data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             size = sum(i.file_size for i in archive.infolist())
     except zipfile.BadZipFile:
-        raise Unreadable(RowProblem(name, None, "", None, "is not a ZIP archive")) from None
+        problem = "is not a ZIP archive (an .xlsx workbook is one, so is ODK Central's export)"
+        raise Unreadable(RowProblem(name, None, "", None, problem)) from None
     if size > MAX_UNPACKED:
         raise Unreadable(
             RowProblem(
