@@ -37,3 +37,14 @@ class MessageRefused(CorridorError):
         self.what = what
         self.reason = reason
         super().__init__(f"{what} refused: {reason}")
+
+
+class InputErrors(InputError):
+    """Many bad values at once (every bad row of a file), so that all are mended in one go.
+
+    ``errors`` lists ``(where, value, problem)``; ``where`` and ``problem`` sum them up.
+    """
+
+    def __init__(self, where: str, problem: str, errors: list[tuple[str, str | None, str]]) -> None:
+        super().__init__(where, problem)
+        self.errors = errors

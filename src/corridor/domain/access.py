@@ -68,6 +68,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "manifests.read": frozenset({Role.COORDINATOR, Role.REGISTRAR, Role.RECEPTION, Role.DRIVER}),
     "registry.read": HUMANITARIAN,
     "registry.write": frozenset({Role.COORDINATOR, Role.REGISTRAR}),
+    "registry.import": frozenset({Role.COORDINATOR, Role.REGISTRAR}),
     "registry.export": frozenset({Role.COORDINATOR}),
     "registry.purge": frozenset({Role.COORDINATOR}),
     "events.read": OPERATIONAL,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from corridor.bootstrap import bootstrap
+from corridor.entrypoints.cli import registry_import
 from corridor.entrypoints.cli.serve import DataDirOpt, DbOpt, settings_for
 from corridor.errors import InputError
 from corridor.services import registry as registry_service
@@ -48,6 +49,9 @@ def policy() -> None:
     """Each personal field: purpose, owner role, retention."""
     for f in registry_service.fields_policy():
         typer.echo(f"{f['field']}\t{f['owner']}\t{f['retention_days']} days\t{f['purpose']}")
+
+
+registry_import.add_to(registry)
 
 
 def register(app: typer.Typer) -> None:

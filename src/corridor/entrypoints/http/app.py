@@ -23,6 +23,7 @@ from corridor.entrypoints.http.routers import (
     operations,
     public,
     registry,
+    registry_imports,
     scenarios,
     simulations,
 )
@@ -33,6 +34,7 @@ ROUTERS = [
     accounts,
     operations,
     registry,
+    registry_imports,
     drafts,
     agreement,
     scenarios,

@@ -160,13 +160,16 @@ async def on_corridor_error(request: Request, exc: Exception) -> JSONResponse:
             [{"field": exc.what, "value": None, "problem": exc.reason}],
         )
     if isinstance(exc, InputError):
+        many = getattr(exc, "errors", None)  # InputErrors: every bad row of a file
         return problem_response(
             request,
             422,
             "invalid-input",
-            "The request has an invalid field",
+            "The request has invalid fields" if many else "The request has an invalid field",
             str(exc),
-            [{"field": exc.where, "value": None, "problem": exc.problem}],
+            [{"field": w, "value": _short(v), "problem": p} for w, v, p in many]
+            if many
+            else [{"field": exc.where, "value": None, "problem": exc.problem}],
         )
     assert isinstance(exc, CorridorError)
     return problem_response(request, 400, "rejected", "Rejected", str(exc))
