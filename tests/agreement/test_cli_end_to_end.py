@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -13,12 +14,12 @@ import pytest
 from conftest import EXAMPLE_START, fixed_clock
 from typer.testing import CliRunner
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.proposal import example_documents
 from corridor.entrypoints.cli.main import app
 from corridor.errors import CorridorError
-from corridor.ledger.keys import read_signer
 from corridor.services.agreement import AgreementService
+from corridor.tlog.keys import read_signer
 
 
 def corridor(*args: str | Path, cwd: Path, real: bool = False) -> subprocess.CompletedProcess[str]:
@@ -66,7 +67,7 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     first, second = example_documents(pubs, EXAMPLE_START)
     (tmp / "v1.json").write_text(json.dumps(first))
     (tmp / "v2.json").write_text(json.dumps(second))
-    log = ["--log", "ledger.db"]
+    log = ["--log", "log.db"]
     ok("agreement", "propose", "v1.json", "--key", "keys/intermediary.key", *log, cwd=tmp)
     out["status_v1"] = corridor("agreement", "status", "--check", *log, cwd=tmp)
     ok("agreement", "counter", "v2.json", "--key", "keys/party-b.key", *log, cwd=tmp)
@@ -91,15 +92,15 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out["status_bad_now"] = corridor(
         "agreement", "status", cid, "--now", "5pm", *log, cwd=tmp, real=True
     )
-    ok("ledger", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
+    ok("log", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
     for party in ("party-a", "party-b"):
         ok(
-            "ledger", "cosign", "--key", f"keys/{party}.key",
+            "log", "cosign", "--key", f"keys/{party}.key",
             "--log-key", "keys/intermediary.pub", *log, cwd=tmp,
         )  # fmt: skip
-    ok("ledger", "export", "exported", *log, cwd=tmp)
+    ok("log", "export", "exported", *log, cwd=tmp)
     out["verify"] = corridor(
-        "ledger", "verify", "exported", "--log-key", "keys/intermediary.pub",
+        "log", "verify", "exported", "--log-key", "keys/intermediary.pub",
         "--witness", "keys/party-a.pub", "--witness", "keys/party-b.pub", cwd=tmp,
     )  # fmt: skip
     return out
@@ -190,7 +191,7 @@ def test_the_example_is_ahead_of_whoever_runs_it_whenever_they_do(
         out = ok("agreement", "example", "--out", f"ex{month}", cwd=tmp_path)
         assert "ceasefire confirmed by both parties on version 2" in out
         assert "ready: yes" in out
-        later = ok("agreement", "status", "--log", f"ex{month}/ledger.db", cwd=tmp_path)
+        later = ok("agreement", "status", "--log", f"ex{month}/log.db", cwd=tmp_path)
         assert "ceasefire confirmed by both parties on version 2" in later
 
 
@@ -218,13 +219,13 @@ def test_tampered_export_fails_verification_naming_the_problem(
     data[at] = ord("A") if data[at] != ord("A") else ord("B")
     bundle.write_bytes(bytes(data))
     done = corridor(
-        "ledger", "verify", copy, "--log-key", tmp / "keys" / "intermediary.pub",
+        "log", "verify", copy, "--log-key", tmp / "keys" / "intermediary.pub",
         "--witness", tmp / "keys" / "party-a.pub", cwd=tmp,
     )  # fmt: skip
     assert done.returncode != 0
     assert "root" in done.stderr or "entry" in done.stderr
     wrong_witness = corridor(
-        "ledger", "verify", tmp / "exported", "--log-key", tmp / "keys" / "intermediary.pub",
+        "log", "verify", tmp / "exported", "--log-key", tmp / "keys" / "intermediary.pub",
         "--witness", tmp / "impostor" / "party-b.pub", cwd=tmp,
     )  # fmt: skip
     assert wrong_witness.returncode != 0
@@ -242,11 +243,31 @@ def test_worked_example_writes_a_log_anyone_can_verify(tmp_path: Path) -> None:
     ]
     keys = tmp_path / "ex" / "keys"
     again = corridor(
-        "ledger", "verify", tmp_path / "ex" / "log", "--log-key", keys / "intermediary.pub",
+        "log", "verify", tmp_path / "ex" / "log", "--log-key", keys / "intermediary.pub",
         "--witness", keys / "party-a.pub", "--witness", keys / "party-b.pub", cwd=tmp_path,
         real=True,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
+    # the old names work for one release, saying so: 'corridor ledger', $CORRIDOR_LEDGER
+    old = corridor(
+        "ledger", "verify", tmp_path / "ex" / "log", "--log-key", keys / "intermediary.pub",
+        cwd=tmp_path, real=True,
+    )  # fmt: skip
+    assert old.returncode == 0, old.stderr
+    assert "'corridor ledger' is now 'corridor log'" in old.stderr
+    assert "ledger" not in corridor("--help", cwd=tmp_path, real=True).stdout
+    (tmp_path / "ex" / "log.db").rename(tmp_path / "ex" / "ledger.db")
+    env_old = subprocess.run(
+        [sys.executable, "-m", "corridor", "agreement", "status"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+        env={**os.environ, "CORRIDOR_LEDGER": str(tmp_path / "ex" / "ledger.db")},
+    )  # fmt: skip
+    assert env_old.returncode == 0, env_old.stderr
+    assert "ready: yes" in env_old.stdout
+    # a folder that holds only the old default file uses it, saying so
+    in_folder = corridor("agreement", "status", cwd=tmp_path / "ex", real=True)
+    assert in_folder.returncode == 0, in_folder.stderr
+    assert "the old name of the default log file" in in_folder.stderr
 
 
 def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
@@ -257,15 +278,15 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
     assert isinstance(tmp, Path)
     saved = tmp / "saved-checkpoint"
     saved.write_bytes((tmp / "exported" / "checkpoint").read_bytes())
-    log = ["--log", "ledger.db"]
+    log = ["--log", "log.db"]
     cid = "eastbrook-westford-1"
     ok("agreement", "suspend", cid, "--reason", "shots near Bridge 7",
        "--key", "keys/party-b.key", *log, cwd=tmp)  # fmt: skip
-    ok("ledger", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
-    ok("ledger", "cosign", "--key", "keys/party-a.key", "--log-key", "keys/intermediary.pub",
+    ok("log", "checkpoint", "--key", "keys/intermediary.key", *log, cwd=tmp)
+    ok("log", "cosign", "--key", "keys/party-a.key", "--log-key", "keys/intermediary.pub",
        *log, cwd=tmp)  # fmt: skip
-    ok("ledger", "export", "grown", *log, cwd=tmp)
-    grown = ok("ledger", "verify", "grown", "--log-key", "keys/intermediary.pub",
+    ok("log", "export", "grown", *log, cwd=tmp)
+    grown = ok("log", "verify", "grown", "--log-key", "keys/intermediary.pub",
                "--witness", "keys/party-a.pub", "--previous", saved, cwd=tmp)  # fmt: skip
     assert "ok: 7 entries" in grown
 
@@ -278,19 +299,19 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
         {r: k.verifier().text() for r, k in signers.items()}, EXAMPLE_START
     )
     first["title"] = "a different history"
-    fork = AgreementService(LedgerStore.open(str(tmp / "fork.db")), fixed_clock())
+    fork = AgreementService(LogStore.open(str(tmp / "fork.db")), fixed_clock())
     fork.propose(first, signers["intermediary"])
     for i in range(8):
         fork.report_incident(cid, signers["intermediary"], f"report {i}")
     fork.store.sign_checkpoint(signers["intermediary"])
     refused = corridor(
-        "ledger", "cosign", "--key", "keys/party-a.key",
+        "log", "cosign", "--key", "keys/party-a.key",
         "--log-key", "keys/intermediary.pub", "--log", "fork.db", cwd=tmp,
     )  # fmt: skip
     assert refused.returncode == 4
     assert "not consistent with tree 7" in refused.stderr
-    ok("ledger", "export", "forked", "--log", "fork.db", cwd=tmp)
-    caught = corridor("ledger", "verify", "forked", "--log-key", "keys/intermediary.pub",
+    ok("log", "export", "forked", "--log", "fork.db", cwd=tmp)
+    caught = corridor("log", "verify", "forked", "--log-key", "keys/intermediary.pub",
                       "--previous", saved, cwd=tmp)  # fmt: skip
     assert caught.returncode == 3
     assert "previous checkpoint" in caught.stderr or "consistency" in caught.stderr

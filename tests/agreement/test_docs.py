@@ -1,4 +1,4 @@
-"""Every agreement, ledger and keys command is documented for the people who use it."""
+"""Every agreement, log and keys command is documented for the people who use it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_every_command_appears_in_the_agreement_guide() -> None:
     guide = (DOCS / "agreement.md").read_text()
     root = typer.main.get_command(app)
     missing = []
-    for group in ("agreement", "ledger", "keys"):
+    for group in ("agreement", "log", "keys"):
         sub = root.commands[group]  # type: ignore[attr-defined]
         assert sub.commands, f"corridor {group} has no commands"
         missing += [
@@ -29,5 +29,5 @@ def test_every_command_appears_in_the_agreement_guide() -> None:
 def test_the_verifier_guide_names_every_predicate_type() -> None:
     from corridor.domain.agreement import Kind
 
-    text = (DOCS / "ledger.md").read_text()
+    text = (DOCS / "log.md").read_text()
     assert [k.value for k in Kind if f"`{k.value}`" not in text] == []

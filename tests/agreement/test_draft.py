@@ -78,7 +78,7 @@ def test_a_draft_is_complete_but_for_its_placeholders_and_propose_refuses_them(
     assert ring[0] == ring[-1]
     # propose refuses the placeholders, naming the first, and logs nothing.
     propose = ("agreement", "propose", out, "--key", keys / "intermediary.key")
-    log = ("--log", tmp_path / "ledger.db")
+    log = ("--log", tmp_path / "log.db")
     code, _, err = corridor(capsys, *propose, *log)
     assert code == 2
     assert "document.checkpoints[0].controlled_by: is still a placeholder to fill in" in err

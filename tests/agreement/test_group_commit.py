@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_START, fixed_clock
 
-from corridor.adapters.ledger_store import LedgerStore, StorageError
+from corridor.adapters.log_store import LogStore, StorageError
 from corridor.domain.agreement import Kind, LogState, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import CorridorError, InputError
-from corridor.ledger import dsse, parallel
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.tiles import MAX_ENTRY
 from corridor.services.agreement import (
     AgreementService,
     MessageRefused,
@@ -30,6 +26,10 @@ from corridor.services.agreement import (
     sign_statement,
 )
 from corridor.services.log import LogService
+from corridor.tlog import dsse, parallel
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.tiles import MAX_ENTRY
 
 NOW = "2026-12-01T12:00:00Z"
 KEYS = {
@@ -43,7 +43,7 @@ def clock() -> dt.datetime:
 
 
 def agreed(path: Path, parallel_checks: bool = False) -> tuple[AgreementService, str, str]:
-    service = AgreementService(LedgerStore.open(str(path)), clock, parallel=parallel_checks)
+    service = AgreementService(LogStore.open(str(path)), clock, parallel=parallel_checks)
     first, second = example_documents(
         {r: k.verifier().text() for r, k in KEYS.items()}, EXAMPLE_START
     )
@@ -158,7 +158,7 @@ def test_pool_confirms_only_what_verifies() -> None:
 
 
 def test_new_only_needs_the_size_it_was_checked_at(tmp_path: Path) -> None:
-    store = LedgerStore.open(str(tmp_path / "l.db"))
+    store = LogStore.open(str(tmp_path / "l.db"))
     with pytest.raises(ValueError, match="expect_size"):
         store.append_many([b"x"], new_only=True)
     assert store.size == 0
@@ -168,7 +168,7 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
     service, cid, digest = agreed(tmp_path / "log.db")
     service.store.close()
     log = LogService(
-        LedgerStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path, fixed_clock()
+        LogStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path, fixed_clock()
     )
     before = log.store.size
     envelopes = mixed(cid, digest, 400, seed=7)

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.adapters.remote_log import RemoteLog, ServerError, plain_http_warning
 from corridor.errors import InputError, MessageRefused
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.merkle import MemoryTree
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.merkle import MemoryTree
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -92,7 +92,7 @@ LOG_KEY = SignerKey.from_seed("corridor-log", bytes([3]) * 32)
 
 
 def signed_log(tmp_path: Path, n: int) -> tuple[list[bytes], bytes]:
-    store = LedgerStore.open(str(tmp_path / "log.db"))
+    store = LogStore.open(str(tmp_path / "log.db"))
     store.append_many([b'{"entry":%d}' % i for i in range(n)])
     note = store.sign_checkpoint(LOG_KEY)
     entries = list(store.entries())

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_START, T0, fixed_clock
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.agreement import Kind, Status, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import InputError
-from corridor.ledger import dsse
-from corridor.ledger.canonical import canonical_json, sha256_hex
-from corridor.ledger.keys import SignerKey
 from corridor.services.agreement import AgreementService, MessageRefused, sign_statement
+from corridor.tlog import dsse
+from corridor.tlog.canonical import canonical_json, sha256_hex
+from corridor.tlog.keys import SignerKey
 
 CID = "eastbrook-westford-1"
 
@@ -31,7 +31,7 @@ def keys() -> dict[str, SignerKey]:
 
 @pytest.fixture
 def service(tmp_path: Path) -> AgreementService:
-    return AgreementService(LedgerStore.open(str(tmp_path / "ledger.db")), fixed_clock())
+    return AgreementService(LogStore.open(str(tmp_path / "log.db")), fixed_clock())
 
 
 @pytest.fixture
@@ -192,9 +192,7 @@ def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
 def test_two_writers_on_one_log_are_checked_against_each_others_entries(
     proposed: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
-    other = AgreementService(
-        LedgerStore.open(str(proposed.store.engine.url.database)), fixed_clock()
-    )
+    other = AgreementService(LogStore.open(str(proposed.store.engine.url.database)), fixed_clock())
     proposed.state()  # cached at 2 entries
     other.accept(CID, keys["party_a"])
     other.accept(CID, keys["party_b"])
@@ -228,7 +226,7 @@ def test_a_ceasefire_start_after_the_window_is_refused_by_the_log_clock(
     """The log's own clock judges: a party's statement dated inside the window but sent after
     it ended is refused, naming the window; nothing is appended."""
     clock = fixed_clock()
-    service = AgreementService(LedgerStore.open(str(tmp_path / "late.db")), clock)
+    service = AgreementService(LogStore.open(str(tmp_path / "late.db")), clock)
     first, second = example_documents(
         {r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START
     )

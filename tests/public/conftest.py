@@ -20,8 +20,8 @@ from service.test_planning_api import scenario_view, upload_andorra, wait_plan
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES
-from corridor.ledger.keys import SignerKey
 from corridor.services import negotiation
+from corridor.tlog.keys import SignerKey
 
 
 @dataclass

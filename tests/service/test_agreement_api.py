@@ -10,12 +10,12 @@ from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.note import Checkpoint, parse_note
-from corridor.ledger.verify import verify_directory
-from corridor.ledger.witness import Witness
 from corridor.services import negotiation
 from corridor.services.agreement import check_entries
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.note import Checkpoint, parse_note
+from corridor.tlog.verify import verify_directory
+from corridor.tlog.witness import Witness
 
 from .conftest import Api
 
@@ -118,7 +118,7 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
     signers, _ = negotiate(api)
     note = api.client.post("/v1/log/checkpoint", headers=api.h("coordinator")).text
     log_key = api.get("observer", "/v1/log/key").text.strip()
-    from corridor.ledger.keys import VerifierKey
+    from corridor.tlog.keys import VerifierKey
 
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
         witness = Witness(signers[role], tmp_path / f"{role}.state")

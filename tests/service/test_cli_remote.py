@@ -20,8 +20,8 @@ from corridor.adapters.remote_log import RemoteLog
 from corridor.domain.agreement import Kind, statement
 from corridor.domain.proposal import example_documents
 from corridor.errors import MessageRefused
-from corridor.ledger.keys import read_signer
 from corridor.services.agreement import AgreementService, sign_statement
+from corridor.tlog.keys import read_signer
 
 from .live import LiveServer
 
@@ -246,9 +246,9 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     # including that it extends the first checkpoint.
     witnessed(live, tokens, ok, capsys)
     Path("first-checkpoint").write_bytes(first_checkpoint)
-    ok("ledger", "export", "exported", token=tokens["observer"])
+    ok("log", "export", "exported", token=tokens["observer"])
     code, out, err = run_cli(
-        ["ledger", "verify", "exported", "--log-key", "log.pub", "--witness", "keys/party-a.pub",
+        ["log", "verify", "exported", "--log-key", "log.pub", "--witness", "keys/party-a.pub",
          "--witness", "keys/party-b.pub", "--previous", "first-checkpoint"],
         capsys,
     )  # fmt: skip
@@ -260,23 +260,23 @@ def test_a_whole_negotiation_and_operation_through_the_server(
 def witnessed(
     live: LiveServer, tokens: dict[str, str], ok: Any, capsys: pytest.CaptureFixture[str]
 ) -> bytes:
-    """The coordinator has the server sign a checkpoint (``corridor ledger checkpoint --log
-    URL``); both parties cosign it from their machines (``corridor ledger cosign --log URL``).
+    """The coordinator has the server sign a checkpoint (``corridor log checkpoint --log
+    URL``); both parties cosign it from their machines (``corridor log cosign --log URL``).
     Returns the checkpoint as served."""
     coord = {"Authorization": f"Bearer {tokens['coord']}"}
     code, _, err = run_cli(
-        ["ledger", "checkpoint", "--key", "keys/intermediary.key", "--log", live.url, "--token",
+        ["log", "checkpoint", "--key", "keys/intermediary.key", "--log", live.url, "--token",
          tokens["coord"]],
         capsys,
     )  # fmt: skip
     assert code == 2
     assert "--key: a server signs its checkpoints with its own key" in err
-    signed = ok("ledger", "checkpoint", token=tokens["coord"])
+    signed = ok("log", "checkpoint", token=tokens["coord"])
     with httpx.Client(base_url=live.url, headers=coord, timeout=10) as c:
         Path("log.pub").write_text(c.get("/v1/log/key").text)
     assert signed.startswith("corridor-log\n")
     for party, token in (("party-a", "la"), ("party-b", "lb")):
-        out = ok("ledger", "cosign", "--key", f"keys/{party}.key", "--log-key", "log.pub",
+        out = ok("log", "cosign", "--key", f"keys/{party}.key", "--log-key", "log.pub",
                  token=tokens[token])  # fmt: skip
         assert f"{party} cosigned the checkpoint" in out
     served = httpx.get(live.url + "/v1/log/checkpoint", headers=coord, timeout=10).content
@@ -297,6 +297,6 @@ def test_an_unreachable_server_and_a_missing_token_are_named(
     )
     assert code == 1
     assert "cannot reach the server at http://127.0.0.1:9" in err
-    code, _, err = run_cli(["ledger", "checkpoint", "--log", "local.db"], capsys)
+    code, _, err = run_cli(["log", "checkpoint", "--log", "local.db"], capsys)
     assert code == 2
     assert "--key: a local log needs the log's private key" in err

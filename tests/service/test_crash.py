@@ -18,10 +18,10 @@ from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
-from corridor.ledger.keys import SignerKey, VerifierKey
-from corridor.ledger.verify import verify_log
 from corridor.services import negotiation
 from corridor.services.agreement import check_entries
+from corridor.tlog.keys import SignerKey, VerifierKey
+from corridor.tlog.verify import verify_log
 
 from .live import LiveServer
 

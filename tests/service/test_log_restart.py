@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 from conftest import EXAMPLE_START, fixed_clock
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.agreement import Kind, statement
 from corridor.domain.proposal import ROLES, example_documents
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.parallel import MIN_BATCH
 from corridor.services.agreement import AgreementService, sign_statement
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.parallel import MIN_BATCH
 
 from .live import LiveServer
 
@@ -38,7 +38,7 @@ def spawned_workers(pid: int) -> list[int]:
 
 def test_a_long_log_is_replayed_on_restart(tmp_path: Path) -> None:
     # the messages, signed in a scratch log by the three participants
-    scratch = AgreementService(LedgerStore.open(str(tmp_path / "scratch.db")), fixed_clock())
+    scratch = AgreementService(LogStore.open(str(tmp_path / "scratch.db")), fixed_clock())
     first, second = example_documents(
         {r: k.verifier().text() for r, k in KEYS.items()}, EXAMPLE_START
     )

@@ -11,8 +11,8 @@ from conftest import T0, run_referee
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES
-from corridor.ledger.keys import SignerKey
 from corridor.services import negotiation
+from corridor.tlog.keys import SignerKey
 
 from .conftest import Api
 from .test_agreement_api import post_envelope

@@ -16,8 +16,8 @@ from conftest import EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
-from corridor.ledger.keys import SignerKey
 from corridor.services import negotiation
+from corridor.tlog.keys import SignerKey
 
 from .conftest import ROOT, Server, post_envelope, running_server, with_accounts
 

@@ -14,19 +14,22 @@ import binascii
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.errors import CorridorError, InputError, MessageRefused
-from corridor.ledger import merkle
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import VerifierKey
-from corridor.ledger.merkle import MemoryTree
-from corridor.ledger.note import open_checkpoint
+from corridor.tlog import merkle
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import VerifierKey
+from corridor.tlog.merkle import MemoryTree
+from corridor.tlog.note import open_checkpoint
 
 PAGE = 1000  # the server's page size for /v1/log/entries
+DEFAULT_LOG = "log.db"
+OLD_DEFAULT_LOG = "ledger.db"  # the default file's name before "log" was the one word for it
 
 
 class ServerError(CorridorError):
@@ -51,13 +54,21 @@ def plain_http_warning(target: str) -> str | None:
 
 
 @contextlib.contextmanager
-def open_log(
-    target: str, token: str | None, create: bool = True
-) -> Iterator[LedgerStore | RemoteLog]:
-    """The log at a SQLite path or database URL, or a coordination server's log (closed after)."""
+def open_log(target: str, token: str | None, create: bool = True) -> Iterator[LogStore | RemoteLog]:
+    """The log at a SQLite path or database URL, or a coordination server's log (closed after).
+
+    The default file, ``log.db``, was called ``ledger.db`` before: where only the old one is
+    there, it is the log (said on stderr), for one release."""
     if is_server_url(target) and (warning := plain_http_warning(target)):
         print(warning, file=sys.stderr)
-    store = RemoteLog(target, token) if is_server_url(target) else LedgerStore.open(target, create)
+    if target == DEFAULT_LOG and not Path(target).exists() and Path(OLD_DEFAULT_LOG).exists():
+        print(
+            f"note: using {OLD_DEFAULT_LOG}, the old name of the default log file; rename it "
+            f"{DEFAULT_LOG}",
+            file=sys.stderr,
+        )
+        target = OLD_DEFAULT_LOG
+    store = RemoteLog(target, token) if is_server_url(target) else LogStore.open(target, create)
     try:
         yield store
     finally:
@@ -65,7 +76,7 @@ def open_log(
 
 
 class RemoteLog:
-    """The parts of :class:`~corridor.adapters.ledger_store.LedgerStore` that signing needs."""
+    """The parts of :class:`~corridor.adapters.log_store.LogStore` that signing needs."""
 
     def __init__(
         self, url: str, token: str | None, client: httpx.Client | None = None, timeout: float = 30

@@ -1,7 +1,7 @@
 """Agreement messages and the pure replay of a log into the state of each corridor.
 
 Every message is an in-toto-style statement (``_type``, ``subject``, ``predicateType``,
-``predicate``) with one of our predicate types. The ledger layer has already checked the DSSE
+``predicate``) with one of our predicate types. The log layer (tlog) has already checked the DSSE
 signature of each entry; this module checks that the key which signed a message is the key the
 corridor's participants list gives to the message's author, and that the message makes sense
 now (an acceptance names the latest version, a ceasefire confirmation follows both acceptances,

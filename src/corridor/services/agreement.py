@@ -21,7 +21,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from corridor.adapters.ledger_store import StaleLog
+from corridor.adapters.log_store import StaleLog
 from corridor.domain.agreement import (
     Kind,
     LogState,
@@ -34,14 +34,14 @@ from corridor.domain.agreement import (
 )
 from corridor.domain.proposal import shape_problems
 from corridor.errors import CorridorError, InputError, MessageRefused
-from corridor.ledger import dsse
-from corridor.ledger.canonical import canonical_json, loads_canonical, sha256_hex
-from corridor.ledger.errors import KeyFormatError, VerificationError
-from corridor.ledger.keys import SignerKey, VerifierKey
-from corridor.ledger.merkle import leaf_hash
-from corridor.ledger.parallel import CHUNK, MIN_BATCH, SignaturePool, Triple, shared_pool
-from corridor.ledger.tiles import MAX_ENTRY
 from corridor.services.ports import Clock
+from corridor.tlog import dsse
+from corridor.tlog.canonical import canonical_json, loads_canonical, sha256_hex
+from corridor.tlog.errors import KeyFormatError, VerificationError
+from corridor.tlog.keys import SignerKey, VerifierKey
+from corridor.tlog.merkle import leaf_hash
+from corridor.tlog.parallel import CHUNK, MIN_BATCH, SignaturePool, Triple, shared_pool
+from corridor.tlog.tiles import MAX_ENTRY
 
 log = logging.getLogger(__name__)
 
@@ -204,12 +204,12 @@ def replay_entries(
 
 
 def check_entries(entries: Sequence[bytes], parallel: bool = False) -> None:
-    """The entry checker of ``corridor ledger verify``: every entry authentic and accepted."""
+    """The entry checker of ``corridor log verify``: every entry authentic and accepted."""
     replay_entries(entries, strict=True, parallel=parallel)
 
 
-class LogStore(Protocol):
-    """What the agreement needs of a log: :class:`LedgerStore` (a database), or
+class LogPort(Protocol):
+    """What the agreement needs of a log: :class:`LogStore` (a database), or
     :class:`~corridor.adapters.remote_log.RemoteLog` (a coordination server's log)."""
 
     @property
@@ -244,11 +244,11 @@ def _renumbered(
 
 
 class AgreementService:
-    def __init__(self, store: LogStore, clock: Clock, parallel: bool = False) -> None:
+    def __init__(self, store: LogPort, clock: Clock, parallel: bool = False) -> None:
         """``clock`` stamps the messages this service signs and judges what is too late (a
         ceasefire start after the window). ``parallel``: check the signatures of long runs of
         entries (a group of submissions, the replay of a log) on worker processes, one per core
-        (:mod:`corridor.ledger.parallel`); the program's main module must then be import-safe,
+        (:mod:`corridor.tlog.parallel`); the program's main module must then be import-safe,
         as ``multiprocessing`` requires.
         """
         self.store = store

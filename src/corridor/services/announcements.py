@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 def timeline(entries: Iterable[bytes]) -> tuple[LogState, list[Change]]:
     """Replay the log's entries (each authenticated, as every reader does) and list every
     change of a corridor's public state, in log order."""
-    from corridor.ledger.errors import VerificationError
     from corridor.services.agreement import check_entry
+    from corridor.tlog.errors import VerificationError
 
     state, tracker, changes = LogState(), PhaseTracker(), []
     for index, envelope in enumerate(entries):

@@ -1,7 +1,7 @@
 """The agreement log as a service: submit signed envelopes, checkpoints, proofs, cosignatures.
 
 Wraps issue 4's :class:`~corridor.services.agreement.AgreementService` and
-:class:`~corridor.adapters.ledger_store.LedgerStore` over the service's own database. The log
+:class:`~corridor.adapters.log_store.LogStore` over the service's own database. The log
 operator's key lives in the data directory; it signs checkpoints and nothing else.
 """
 
@@ -18,20 +18,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.access import Principal
 from corridor.domain.agreement import CorridorState, LogState
 from corridor.domain.operations import Event
 from corridor.domain.proposal import diff
 from corridor.errors import InputError
-from corridor.ledger import merkle
-from corridor.ledger.errors import KeyFormatError, VerificationError
-from corridor.ledger.keys import SignerKey, VerifierKey, read_signer, write_key_pair
-from corridor.ledger.note import Checkpoint, parse_note
-from corridor.ledger.tiles import export_tiles
 from corridor.services.agreement import AgreementService, SubmitResult
 from corridor.services.errors import Conflict, NotFound
 from corridor.services.ports import Clock
+from corridor.tlog import merkle
+from corridor.tlog.errors import KeyFormatError, VerificationError
+from corridor.tlog.keys import SignerKey, VerifierKey, read_signer, write_key_pair
+from corridor.tlog.note import Checkpoint, parse_note
+from corridor.tlog.tiles import export_tiles
 
 LOG_KEY_NAME = "corridor-log"
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class LogService:
 
     def __init__(
         self,
-        store: LedgerStore,
+        store: LogStore,
         key: SignerKey,
         export_dir: Path,
         clock: Clock,

@@ -12,9 +12,9 @@ import datetime as dt
 from typing import Any
 
 from corridor.domain.agreement import Kind, statement
-from corridor.ledger.canonical import canonical_json, sha256_hex
-from corridor.ledger.keys import SignerKey
 from corridor.services.agreement import sign_statement
+from corridor.tlog.canonical import canonical_json, sha256_hex
+from corridor.tlog.keys import SignerKey
 
 
 def _stamp(now: dt.datetime) -> str:

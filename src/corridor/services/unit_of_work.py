@@ -44,7 +44,7 @@ class UnitOfWork:
     clock: Clock
     #: Pepper of API-token hashes (settings.token_secret).
     token_secret: str = ""
-    #: The raw connection, for collaborators that need one (the ledger store); None in fakes.
+    #: The raw connection, for collaborators that need one (the log store); None in fakes.
     connection: Any = None
 
     def __init__(self) -> None:

@@ -1,7 +1,7 @@
 """CLI commands: ``corridor keys new`` and ``corridor agreement ...``.
 
 Each participant signs on its own machine with its own private key; the commands append to a
-log given by a SQLite path or a database URL (``--log``, or ``$CORRIDOR_LEDGER``).
+log given by a SQLite path or a database URL (``--log``, or ``$CORRIDOR_LOG``).
 """
 
 from __future__ import annotations
@@ -15,25 +15,19 @@ from typing import Any
 
 import typer
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
 from corridor.entrypoints.cli import draft
 from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
+from corridor.entrypoints.cli.log import ServerLogOption, TokenOption
 from corridor.errors import InputError
-from corridor.ledger.keys import SignerKey, read_signer, read_verifier, write_key_pair
-from corridor.ledger.witness import Witness, state_path_for
 from corridor.services.agreement import AgreementService, SubmitResult
+from corridor.tlog.keys import SignerKey, read_signer, read_verifier, write_key_pair
+from corridor.tlog.witness import Witness, state_path_for
 
-LOG_HELP = (
-    "The log: a SQLite file path, a database URL (postgresql+psycopg://...), or the URL of a "
-    "coordination server (https://...; give --token)."
-)
-LogOption = typer.Option("ledger.db", "--log", envvar="CORRIDOR_LEDGER", help=LOG_HELP)
-TokenOption = typer.Option(
-    None, "--token", envvar="CORRIDOR_TOKEN", help="Your access token, when --log is a server."
-)
+LogOption = ServerLogOption  # the same --log everywhere
 KeyOption = typer.Option(
     ..., "--key", help="Your private key file (NAME.key), kept on this machine."
 )
@@ -379,9 +373,9 @@ def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> 
 
 def run_example(out: Path) -> None:
     """The worked example: the same steps as tests/agreement/test_cli_end_to_end.py."""
-    from corridor.entrypoints.cli.ledger import cosign_latest, export_log, verify_export
+    from corridor.entrypoints.cli.log import cosign_latest, export_log, verify_export
 
-    if (out / "ledger.db").exists() or (out / "log").exists():
+    if (out / "log.db").exists() or (out / "log").exists():
         raise InputError(str(out), "holds an example already; choose an empty folder")
     private_dir, public_dir = out / "private", out / "keys"
     signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
@@ -389,7 +383,7 @@ def run_example(out: Path) -> None:
     for signer in signers.values():
         _, public = write_key_pair(signer, private_dir)
         (public_dir / public.name).write_text(public.read_text())
-    store = LedgerStore.open(str(out / "ledger.db"))
+    store = LogStore.open(str(out / "log.db"))
     clock = cli_clock()
     service = AgreementService(store, clock)
     first, second = example_documents(
@@ -424,6 +418,6 @@ def run_example(out: Path) -> None:
         None,
     )
     typer.echo(
-        f"\nVerify it yourself:\n  corridor ledger verify {out / 'log'} --log-key {log_pub} "
+        f"\nVerify it yourself:\n  corridor log verify {out / 'log'} --log-key {log_pub} "
         f"--witness {public_dir / 'party-a.pub'} --witness {public_dir / 'party-b.pub'}"
     )

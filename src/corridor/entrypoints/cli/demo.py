@@ -131,10 +131,10 @@ def run_demo(
     from corridor.bootstrap import bootstrap
     from corridor.domain.agreement import Kind
     from corridor.domain.proposal import ROLES, diff
-    from corridor.ledger.keys import SignerKey, VerifierKey, write_key_pair
-    from corridor.ledger.witness import Witness
     from corridor.services import accounts, negotiation
     from corridor.settings import load_settings
+    from corridor.tlog.keys import SignerKey, VerifierKey, write_key_pair
+    from corridor.tlog.witness import Witness
 
     _prepare_dir(data_dir)
     # The demo runs on the operation's own day: its clock starts two hours before the window

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from corridor.domain.placeholders import placeholders
-from corridor.ledger.keys import read_verifier
+from corridor.tlog.keys import read_verifier
 
 
 def draft_command(

@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.errors import CorridorError, InputError
-from corridor.ledger.errors import VerificationError
 from corridor.services.agreement import MessageRefused
 from corridor.services.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from corridor.tlog.errors import VerificationError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from corridor.adapters.ledger_store import LedgerStore, StaleLog
+from corridor.adapters.log_store import LogStore, StaleLog
 from corridor.errors import InputError
-from corridor.ledger import merkle
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.note import Checkpoint, cosign, open_checkpoint, verify_cosignature
+from corridor.tlog import merkle
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.note import Checkpoint, cosign, open_checkpoint, verify_cosignature
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -32,18 +32,18 @@ def _postgres_reachable() -> bool:
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     """A factory of stores on one fresh database: each call is a new connection pool."""
     if request.param == "sqlite":
-        target, schema = str(tmp_path / "ledger.db"), None
+        target, schema = str(tmp_path / "log.db"), None
     else:
         if not _postgres_reachable():
             pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        target, schema = PG_URL, f"ledger_test_{uuid.uuid4().hex[:12]}"
+        target, schema = PG_URL, f"log_test_{uuid.uuid4().hex[:12]}"
         engine = create_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    stores: list[LedgerStore] = []
+    stores: list[LogStore] = []
 
-    def factory() -> LedgerStore:
-        store = LedgerStore.open(target, schema=schema)
+    def factory() -> LogStore:
+        store = LogStore.open(target, schema=schema)
         stores.append(store)
         return store
 

@@ -1,4 +1,6 @@
-"""CLI commands: ``corridor ledger checkpoint|cosign|export|verify``.
+"""CLI commands: ``corridor log checkpoint|cosign|export|verify``.
+
+(``corridor ledger ...`` is the same group under its old name, hidden, for one release.)
 
 ``verify`` needs nothing but the exported folder and the keys you trust: it checks every entry's
 signature and authorship, the Merkle tree, the tiles, the log's checkpoint signature, each
@@ -13,35 +15,34 @@ from pathlib import Path
 
 import typer
 
-from corridor.adapters.ledger_store import LedgerStore
-from corridor.adapters.remote_log import RemoteLog, open_log
+from corridor.adapters.log_store import LogStore
+from corridor.adapters.remote_log import DEFAULT_LOG, RemoteLog, open_log
 from corridor.entrypoints.cli.clock import cli_clock
 from corridor.errors import InputError
-from corridor.ledger.keys import read_signer, read_verifier
-from corridor.ledger.note import Checkpoint
-from corridor.ledger.tiles import export_tiles
-from corridor.ledger.verify import VerifyResult, verify_directory
-from corridor.ledger.witness import Witness, state_path_for
 from corridor.services.agreement import check_entries
+from corridor.tlog.keys import read_signer, read_verifier
+from corridor.tlog.note import Checkpoint
+from corridor.tlog.tiles import export_tiles
+from corridor.tlog.verify import VerifyResult, verify_directory
+from corridor.tlog.witness import Witness, state_path_for
 
-LOG_HELP = "The log: a SQLite file path or a database URL (postgresql+psycopg://...)."
-LogOption = typer.Option("ledger.db", "--log", envvar="CORRIDOR_LEDGER", help=LOG_HELP)
-ServerLogOption = typer.Option(
-    "ledger.db",
-    "--log",
-    envvar="CORRIDOR_LEDGER",
-    help=LOG_HELP[:-1] + ", or a coordination server's URL (https://...; give --token).",
+#: ``$CORRIDOR_LOG``, or the old name ``$CORRIDOR_LEDGER`` (kept for one release).
+LOG_ENV = ["CORRIDOR_LOG", "CORRIDOR_LEDGER"]
+LOG_HELP = (
+    "The log: a SQLite file path, a database URL (postgresql+psycopg://...), or the URL of a "
+    "coordination server (https://...; give --token)."
 )
+ServerLogOption = typer.Option(DEFAULT_LOG, "--log", envvar=LOG_ENV, help=LOG_HELP)
 TokenOption = typer.Option(
     None, "--token", envvar="CORRIDOR_TOKEN", help="Your access token, when --log is a server."
 )
 
 
-def cosign_latest(store: LedgerStore | RemoteLog, key_path: Path, log_key: str) -> None:
+def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> None:
     """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
     note = store.latest_checkpoint()
     if note is None:
-        raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
+        raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
     key = read_signer(key_path)
     witness = Witness(key, state_path_for(key_path))
     when = int(cli_clock()().timestamp())
@@ -51,10 +52,10 @@ def cosign_latest(store: LedgerStore | RemoteLog, key_path: Path, log_key: str) 
     typer.echo(f"{key.name} cosigned the checkpoint of {size} entries")
 
 
-def export_log(store: LedgerStore | RemoteLog, directory: Path) -> int:
+def export_log(store: LogStore | RemoteLog, directory: Path) -> int:
     note = store.latest_checkpoint()
     if note is None:
-        raise InputError("--log", "the log has no checkpoint yet: run 'corridor ledger checkpoint'")
+        raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
     size = int(note.decode().split("\n")[1])
     count = export_tiles(directory, store.entries(0, size), note)
     typer.echo(f"exported {count} entries, their tiles and the checkpoint to {directory}")
@@ -87,15 +88,24 @@ def verify_export(
     return result
 
 
+def _old_name() -> None:
+    """The old name of ``corridor log`` (one release more)."""
+    typer.echo(
+        "note: 'corridor ledger' is now 'corridor log'; the old name goes in the next release",
+        err=True,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``ledger`` to the ``corridor`` app."""
-    ledger = typer.Typer(
+    """Add ``log`` (and its old name ``ledger``, hidden) to the ``corridor`` app."""
+    group = typer.Typer(
         help="The append-only log: checkpoints, witness cosignatures, export, offline verify.",
         no_args_is_help=True,
     )
-    app.add_typer(ledger, name="ledger")
+    app.add_typer(group, name="log")
+    app.add_typer(group, name="ledger", hidden=True, deprecated=True, callback=_old_name)
 
-    @ledger.command("checkpoint")
+    @group.command("checkpoint")
     def checkpoint(
         key: Path | None = typer.Option(
             None,
@@ -117,7 +127,7 @@ def register(app: typer.Typer) -> None:
                 note = store.sign_checkpoint(read_signer(key))
         typer.echo(note.decode(), nl=False)
 
-    @ledger.command("cosign")
+    @group.command("cosign")
     def cosign(
         key: Path = typer.Option(..., "--key", help="Your private key; you cosign as a witness."),
         log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),
@@ -128,7 +138,7 @@ def register(app: typer.Typer) -> None:
         with open_log(log, token) as store:
             cosign_latest(store, key, log_key)
 
-    @ledger.command("export")
+    @group.command("export")
     def export(
         directory: Path = typer.Argument(..., help="Folder for the tlog-tiles layout."),
         log: str = ServerLogOption,
@@ -138,7 +148,7 @@ def register(app: typer.Typer) -> None:
         with open_log(log, token, create=False) as store:
             export_log(store, directory)
 
-    @ledger.command("verify")
+    @group.command("verify")
     def verify(
         directory: Path = typer.Argument(..., help="An exported log folder."),
         log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),

@@ -10,16 +10,16 @@ from conftest import EXAMPLE_START, fixed_clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.proposal import ROLES, example_documents
-from corridor.ledger.errors import VerificationError, WitnessRefused
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.merkle import MemoryTree, leaf_hash
-from corridor.ledger.note import Checkpoint, add_signature, cosign, parse_note, sign_note
-from corridor.ledger.tiles import export_tiles
-from corridor.ledger.verify import verify_directory, verify_log
-from corridor.ledger.witness import Witness
 from corridor.services.agreement import AgreementService, check_entries
+from corridor.tlog.errors import VerificationError, WitnessRefused
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.merkle import MemoryTree, leaf_hash
+from corridor.tlog.note import Checkpoint, add_signature, cosign, parse_note, sign_note
+from corridor.tlog.tiles import export_tiles
+from corridor.tlog.verify import verify_directory, verify_log
+from corridor.tlog.witness import Witness
 
 LOG_KEY = SignerKey.from_seed("log.example", bytes(range(32)))
 WITNESS = SignerKey.from_seed("witness-a", bytes(range(1, 33)))
@@ -119,7 +119,7 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], 
     signers = {
         r: SignerKey.from_seed(r.replace("_", "-"), bytes([i]) * 32) for i, r in enumerate(ROLES)
     }
-    store = LedgerStore.open(str(tmp_path_factory.mktemp("neg") / "ledger.db"))
+    store = LogStore.open(str(tmp_path_factory.mktemp("neg") / "log.db"))
     service = AgreementService(store, fixed_clock())
     first, second = example_documents(
         {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START

@@ -12,8 +12,8 @@ import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.merkle import MemoryTree, leaf_hash
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.merkle import MemoryTree, leaf_hash
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8

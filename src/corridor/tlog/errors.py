@@ -1,4 +1,4 @@
-"""Errors of the ledger layer: each names what failed verification and why."""
+"""Errors of the transparency log layer: each names what failed verification and why."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ import binascii
 import struct
 from dataclasses import dataclass
 
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey, VerifierKey, valid_key_name
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey, VerifierKey, valid_key_name
 
 MAX_SIGNATURES = 100
 SIG_PREFIX = "— "  # U+2014 EM DASH, space

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor.errors import InputError
-from corridor.ledger import dsse, merkle, note
-from corridor.ledger.canonical import canonical_json, is_canonical
-from corridor.ledger.errors import KeyFormatError, VerificationError
-from corridor.ledger.keys import SignerKey, VerifierKey
+from corridor.tlog import dsse, merkle, note
+from corridor.tlog.canonical import canonical_json, is_canonical
+from corridor.tlog.errors import KeyFormatError, VerificationError
+from corridor.tlog.keys import SignerKey, VerifierKey
 
 VECTORS = Path(__file__).resolve().parents[2] / "data" / "vectors"
 MERKLE = VECTORS / "merkle"

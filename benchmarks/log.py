@@ -5,7 +5,7 @@ the transparency-dev production log, reports about 1,500 to 2,900 writes/s on a 
 Targets on this project's 2 cores: at least 2,000 appends/s on SQLite, proofs under 1 ms at
 1,000,000 entries.
 
-    .venv/bin/python benchmarks/ledger.py [--messages 20000] [--batch 256] [--big 1000000]
+    .venv/bin/python benchmarks/log.py [--messages 20000] [--batch 256] [--big 1000000]
 
 An append here is the whole path of a real message: build the statement, canonicalise it
 (RFC 8785), sign it (Ed25519, DSSE), verify the signature and the author against the corridor's
@@ -39,13 +39,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from corridor.adapters.ledger_store import LedgerStore
+from corridor.adapters.log_store import LogStore
 from corridor.domain.agreement import Kind, statement
 from corridor.domain.proposal import ROLES, example_documents, example_window_start
 from corridor.errors import CorridorError
-from corridor.ledger import dsse, merkle
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.verify import verify_log
 from corridor.services.agreement import (
     AgreementService,
     BeforeCommit,
@@ -54,6 +51,9 @@ from corridor.services.agreement import (
     sign_statement,
 )
 from corridor.services.log import LogService
+from corridor.tlog import dsse, merkle
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.verify import verify_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _http import RawClient
@@ -101,7 +101,7 @@ class Appends:
 THREADS = 32
 
 
-def appends(store: LedgerStore, n: int, batch: int, tmp: Path) -> Appends:
+def appends(store: LogStore, n: int, batch: int, tmp: Path) -> Appends:
     """Incident reports by the three participants in turn."""
     service = AgreementService(store, CLOCK, parallel=True)
     signers = keys()
@@ -177,7 +177,7 @@ def http_appends(n: int, connections: int, tmp: Path) -> None:
                 body = {"organisation_id": org, "name": author, "role": role}
                 tokens[author] = c.post("/v1/users", json=body, headers=admin).json()["token"]
             # the negotiation, signed in a scratch log, then sent entry by entry
-            scratch = LedgerStore.open(str(tmp / "scratch.db"))
+            scratch = LogStore.open(str(tmp / "scratch.db"))
             signers = keys()
             cid = negotiate(AgreementService(scratch, CLOCK), signers)
             for envelope in scratch.entries():
@@ -249,12 +249,12 @@ def postgres(n: int, batch: int) -> None:
     except OSError:
         print("postgres: skipped (127.0.0.1:5432 is not reachable)")
         return
-    schema = f"ledger_bench_{uuid.uuid4().hex[:10]}"
+    schema = f"log_bench_{uuid.uuid4().hex[:10]}"
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        store = LedgerStore.open(PG_URL, schema=schema)
+        store = LogStore.open(PG_URL, schema=schema)
         with tempfile.TemporaryDirectory() as tmp:
             result = appends(store, n, batch, Path(tmp))
         store.close()
@@ -265,7 +265,7 @@ def postgres(n: int, batch: int) -> None:
         engine.dispose()
 
 
-def verification(store: LedgerStore) -> None:
+def verification(store: LogStore) -> None:
     entries = list(store.entries())
     log_key = keys()["intermediary"]
     note = store.sign_checkpoint(log_key)
@@ -280,7 +280,7 @@ def verification(store: LedgerStore) -> None:
 
 
 def big_log(path: Path, size: int) -> None:
-    store = LedgerStore.open(str(path))
+    store = LogStore.open(str(path))
     start = time.perf_counter()
     chunk = 20_000
     for at in range(0, size, chunk):
@@ -365,7 +365,7 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     calibrate()
     with tempfile.TemporaryDirectory() as tmp:
-        store = LedgerStore.open(str(Path(tmp) / "ledger.db"))
+        store = LogStore.open(str(Path(tmp) / "log.db"))
         result = appends(store, args.messages, args.batch, Path(tmp))
         report_appends("SQLite", result, args.batch)
         # The issue's measure: one thread does every step, groups as the service's leader

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import VerifierKey
-from corridor.ledger.merkle import MemoryTree, leaf_hash, verify_consistency
-from corridor.ledger.note import Checkpoint, open_checkpoint, verify_cosignature
-from corridor.ledger.tiles import check_hash_tiles, read_entries
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import VerifierKey
+from corridor.tlog.merkle import MemoryTree, leaf_hash, verify_consistency
+from corridor.tlog.note import Checkpoint, open_checkpoint, verify_cosignature
+from corridor.tlog.tiles import check_hash_tiles, read_entries
 
 EntryChecker = Callable[[Sequence[bytes]], None]
 """Checks the entries themselves (signatures, authorship); raises on the first bad one."""

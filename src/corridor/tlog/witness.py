@@ -13,10 +13,10 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from corridor.ledger.errors import VerificationError, WitnessRefused
-from corridor.ledger.keys import SignerKey, VerifierKey
-from corridor.ledger.merkle import verify_consistency
-from corridor.ledger.note import Note, cosign, open_checkpoint
+from corridor.tlog.errors import VerificationError, WitnessRefused
+from corridor.tlog.keys import SignerKey, VerifierKey
+from corridor.tlog.merkle import verify_consistency
+from corridor.tlog.note import Note, cosign, open_checkpoint
 
 ProofSource = Callable[[int, int], Sequence[bytes]]
 """(old size, new size) -> consistency proof, served by the log."""

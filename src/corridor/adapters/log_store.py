@@ -6,8 +6,8 @@ the witnesses' cosignatures. An append is acknowledged only after its transactio
 (SQLite in WAL mode with ``synchronous=FULL``), and appending the same envelope bytes again
 returns the index it already has.
 
-The tables live on :data:`ledger_metadata` so the coordination service can put them in its
-Alembic migrations; :meth:`LedgerStore.create_all` is for standalone use.
+The tables live on :data:`log_metadata` so the coordination service can put them in its
+Alembic migrations; :meth:`LogStore.create_all` is for standalone use.
 """
 
 from __future__ import annotations
@@ -37,42 +37,42 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from corridor.errors import CorridorError, InputError
-from corridor.ledger import merkle
-from corridor.ledger.keys import SignerKey, VerifierKey
-from corridor.ledger.note import Checkpoint, parse_note, sign_note, verify_cosignature
-from corridor.ledger.tiles import MAX_ENTRY
+from corridor.tlog import merkle
+from corridor.tlog.keys import SignerKey, VerifierKey
+from corridor.tlog.note import Checkpoint, parse_note, sign_note, verify_cosignature
+from corridor.tlog.tiles import MAX_ENTRY
 
-ledger_metadata = MetaData()
+log_metadata = MetaData()
 
 entries_table = Table(
-    "ledger_entries",
-    ledger_metadata,
+    "log_entries",
+    log_metadata,
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
     Column("envelope", LargeBinary, nullable=False),
 )
 nodes_table = Table(
-    "ledger_nodes",
-    ledger_metadata,
+    "log_nodes",
+    log_metadata,
     # key = index * 64 + level: one integer primary key, so a proof is one IN (...) lookup
     Column("key", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
 head_table = Table(
-    "ledger_head",
-    ledger_metadata,
+    "log_head",
+    log_metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
 )
 checkpoints_table = Table(
-    "ledger_checkpoints",
-    ledger_metadata,
+    "log_checkpoints",
+    log_metadata,
     Column("size", BigInteger, primary_key=True, autoincrement=False),
     Column("note", LargeBinary, nullable=False),
 )
 cosignatures_table = Table(
-    "ledger_cosignatures",
-    ledger_metadata,
+    "log_cosignatures",
+    log_metadata,
     Column("size", BigInteger, primary_key=True, autoincrement=False),
     Column("witness", String(200), primary_key=True),
     Column("line", Text, nullable=False),
@@ -127,7 +127,7 @@ def engine_for(target: str) -> Engine:
     return engine
 
 
-class LedgerStore:
+class LogStore:
     """One append-only log in one database (optionally in a named PostgreSQL schema)."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
@@ -139,30 +139,47 @@ class LedgerStore:
         self._frontier: dict[int, bytes] = {}
 
     @classmethod
-    def open(cls, target: str, create: bool = True, schema: str | None = None) -> LedgerStore:
+    def open(cls, target: str, create: bool = True, schema: str | None = None) -> LogStore:
         if not create and "://" not in target and not Path(target).exists():
             raise InputError("--log", f"there is no log at {target!r}")
         store = cls(engine_for(target), schema)
+        try:
+            store._rename_old_tables()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot open the log at {target!r}: {exc}") from exc
         if create:
             store.create_all()
         else:
             try:
                 with store.engine.connect() as conn:
-                    present = inspect(conn).has_table("ledger_head", schema=schema)
+                    present = inspect(conn).has_table("log_head", schema=schema)
             except SQLAlchemyError as exc:
                 raise StorageError(f"cannot open the log at {target!r}: {exc}") from exc
             if not present:
-                raise InputError("--log", f"{target!r} holds no ledger tables")
+                raise InputError("--log", f"{target!r} holds no log tables")
         return store
+
+    def _rename_old_tables(self) -> None:
+        """A standalone log made before the tables were called ``log_*`` (they were
+        ``ledger_*``) is renamed in place, as migration 0005 does for the service's database."""
+        with self.engine.begin() as conn:
+            tables = set(inspect(conn).get_table_names(schema=self.schema))
+            if "ledger_head" not in tables or "log_head" in tables:
+                return
+            for name in ("entries", "nodes", "head", "checkpoints", "cosignatures"):
+                if f"ledger_{name}" in tables:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {self._table('ledger_' + name)} RENAME TO log_{name}"
+                    )
 
     def create_all(self) -> None:
         try:
             with self.engine.begin() as conn:
-                ledger_metadata.create_all(conn)
+                log_metadata.create_all(conn)
                 if conn.execute(select(head_table.c.size)).first() is None:
                     conn.execute(insert(head_table).values(id=1, size=0))
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot prepare the ledger tables: {exc}") from exc
+            raise StorageError(f"cannot prepare the log tables: {exc}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -176,12 +193,12 @@ class LedgerStore:
 
     def _read_size(self, conn: Connection, lock: bool) -> int:
         # plain SQL on the driver: this runs at least twice for every group of appends
-        sql = f"SELECT size FROM {self._table('ledger_head')} WHERE id = 1"
+        sql = f"SELECT size FROM {self._table('log_head')} WHERE id = 1"
         if lock and conn.dialect.name != "sqlite":
             sql += " FOR UPDATE"
         row = conn.exec_driver_sql(sql).first()
         if row is None:
-            raise StorageError("the ledger tables exist but have no head row; run create_all")
+            raise StorageError("the log tables exist but have no head row; run create_all")
         return int(row[0])
 
     def _fetch(self, conn: Connection, keys: Sequence[merkle.NodeKey]) -> list[bytes]:
@@ -189,7 +206,7 @@ class LedgerStore:
         wanted = [_node_key(level, index) for level, index in keys]
         found: dict[int, bytes] = {}
         mark = self._mark(conn)
-        table = self._table("ledger_nodes")
+        table = self._table("log_nodes")
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             sql = f"SELECT key, hash FROM {table} WHERE key IN ({','.join([mark] * len(chunk))})"
@@ -259,7 +276,7 @@ class LedgerStore:
 
     def _lookup(self, conn: Connection, leaves: Sequence[bytes]) -> dict[bytes, int]:
         found: dict[bytes, int] = {}
-        mark, table = self._mark(conn), self._table("ledger_entries")
+        mark, table = self._mark(conn), self._table("log_entries")
         for start in range(0, len(leaves), 500):
             chunk = tuple(leaves[start : start + 500])
             marks = ",".join([mark] * len(chunk))
@@ -366,12 +383,12 @@ class LedgerStore:
             # Core insert spent more time binding parameters than SQLite spent storing them).
             mark = self._mark(conn)
             conn.exec_driver_sql(
-                f"INSERT INTO {self._table('ledger_entries')} (idx, leaf_hash, envelope) "
+                f"INSERT INTO {self._table('log_entries')} (idx, leaf_hash, envelope) "
                 f"VALUES ({mark}, {mark}, {mark})",
                 new_entries,
             )
             conn.exec_driver_sql(
-                f"INSERT INTO {self._table('ledger_nodes')} (key, hash) VALUES ({mark}, {mark})",
+                f"INSERT INTO {self._table('log_nodes')} (key, hash) VALUES ({mark}, {mark})",
                 new_nodes,
             )
             conn.execute(update(head_table).where(head_table.c.id == 1).values(size=n))

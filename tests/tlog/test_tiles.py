@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey
-from corridor.ledger.merkle import MemoryTree
-from corridor.ledger.note import Checkpoint, sign_note
-from corridor.ledger.tiles import export_tiles, index_path
-from corridor.ledger.verify import verify_directory
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey
+from corridor.tlog.merkle import MemoryTree
+from corridor.tlog.note import Checkpoint, sign_note
+from corridor.tlog.tiles import export_tiles, index_path
+from corridor.tlog.verify import verify_directory
 
 KEY = SignerKey.from_seed("log.example", bytes(32))
 

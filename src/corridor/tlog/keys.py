@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from corridor.ledger.errors import KeyFormatError
+from corridor.tlog.errors import KeyFormatError
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04

@@ -14,9 +14,9 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from corridor.errors import InputError
-from corridor.ledger.canonical import canonical_json
-from corridor.ledger.errors import VerificationError
-from corridor.ledger.keys import SignerKey, VerifierKey
+from corridor.tlog.canonical import canonical_json
+from corridor.tlog.errors import VerificationError
+from corridor.tlog.keys import SignerKey, VerifierKey
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
@@ -126,7 +126,7 @@ def verify(
     that signature's keyid names ``key`` (the keyid is not signed, so it must not vary).
 
     ``confirmed`` holds (public key, signature, message) triples already checked elsewhere
-    (the worker processes of :mod:`corridor.ledger.parallel`); any other is checked here."""
+    (the worker processes of :mod:`corridor.tlog.parallel`); any other is checked here."""
     message = pae(envelope.payload_type.encode(), envelope.payload)
     for s in envelope.signatures:
         if (key.public, s.sig, message) in confirmed or key.verify(s.sig, message):

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from corridor.adapters.ledger_store import LedgerStore
-from corridor.ledger.merkle import MemoryTree
+from corridor.adapters.log_store import LogStore
+from corridor.tlog.merkle import MemoryTree
 
 WRITER = """
 import sys
-from corridor.adapters.ledger_store import LedgerStore
-store = LedgerStore.open(sys.argv[1])
+from corridor.adapters.log_store import LogStore
+store = LogStore.open(sys.argv[1])
 i = 0
 while True:
     indexes = store.append_many([b"entry %d" % (i + j) for j in range(7)])
@@ -25,8 +25,8 @@ while True:
 
 
 def test_acknowledged_appends_survive_a_killed_writer(tmp_path: Path) -> None:
-    db = tmp_path / "ledger.db"
-    LedgerStore.open(str(db)).close()
+    db = tmp_path / "log.db"
+    LogStore.open(str(db)).close()
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True
     )
@@ -42,7 +42,7 @@ def test_acknowledged_appends_survive_a_killed_writer(tmp_path: Path) -> None:
     child.wait()
     child.stdout.close()
     assert acknowledged >= 200, "the writer did not get going"
-    store = LedgerStore.open(str(db))
+    store = LogStore.open(str(db))
     entries = list(store.entries())
     assert len(entries) >= acknowledged + 1
     assert entries == [b"entry %d" % i for i in range(len(entries))]

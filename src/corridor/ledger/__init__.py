@@ -1,1 +1,0 @@
-"""ledger layer of corridor."""
