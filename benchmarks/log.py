@@ -47,10 +47,12 @@ from corridor.services.agreement import (
     AgreementService,
     BeforeCommit,
     SubmitResult,
+    Submitter,
     check_entries,
     sign_statement,
 )
 from corridor.services.log import LogService
+from corridor.services.signing import key_ceremony
 from corridor.tlog import dsse, merkle
 from corridor.tlog.keys import SignerKey
 from corridor.tlog.verify import verify_log
@@ -75,9 +77,15 @@ def keys() -> dict[str, SignerKey]:
     }
 
 
+#: The organisation of every user of the HTTP run (and so of each role the opening names).
+ORGANISATION = "ops"
+
+
 def negotiate(service: AgreementService, signers: dict[str, SignerKey]) -> str:
+    """The key ceremony, both versions, both acceptances and ceasefire confirmations."""
     first, second = example_documents({r: k.verifier().text() for r, k in signers.items()}, START)
     cid = str(first["corridor"])
+    key_ceremony(service, cid, dict.fromkeys(ROLES, ORGANISATION), signers)
     service.propose(first, signers["intermediary"])
     service.counter(second, signers["party_b"])
     for role in ("party_a", "party_b"):
@@ -109,11 +117,13 @@ def appends(store: LogStore, n: int, batch: int, tmp: Path) -> Appends:
     digest = service.state().corridors[cid].latest.hash  # type: ignore[union-attr]
     roles = list(signers)
     now = CLOCK().strftime("%Y-%m-%dT%H:%M:%SZ")
+    head = service.state().head()  # every report follows the agreement's last entry
 
     def message(i: int) -> bytes:
         key = signers[roles[i % 3]]
         body = {"version": 2, "description": f"report {i}: convoy passed checkpoint Bridge 7"}
-        return sign_statement(statement(Kind.INCIDENT, cid, key.name, now, digest, body), key)
+        stmt = statement(Kind.INCIDENT, cid, key.name, now, digest, body, follows=head)
+        return sign_statement(stmt, key)
 
     service.submit_each([message(-1 - j) for j in range(batch)])  # start the signature workers
     start = time.perf_counter()
@@ -132,10 +142,12 @@ def appends(store: LogStore, n: int, batch: int, tmp: Path) -> Appends:
     submit_each = log.agreement.submit_each
 
     def counted(
-        envelopes: Sequence[bytes], before_commit: BeforeCommit | None = None
+        envelopes: Sequence[bytes],
+        before_commit: BeforeCommit | None = None,
+        submitters: Sequence[Submitter | None] | None = None,
     ) -> list[SubmitResult | CorridorError]:
         groups.append(len(envelopes))
-        return submit_each(envelopes, before_commit)
+        return submit_each(envelopes, before_commit, submitters)
 
     log.agreement.submit_each = counted  # type: ignore[method-assign]
     base = 10 * n
@@ -163,12 +175,14 @@ def http_appends(n: int, connections: int, tmp: Path) -> None:
     """Signed envelopes through the real interface: a ``corridor serve`` on SQLite, parties'
     messages signed beforehand (on their own machines, so not counted here), posted from
     ``connections`` keep-alive connections at once to ``POST /v1/agreement/envelopes``."""
+    os.environ["CORRIDOR_CLOCK"] = CLOCK().isoformat()  # the server's clock is the benchmark's
     server = LiveServer(tmp / "http" / "data")
     admin = {"Authorization": f"Bearer {server.admin_token(server.start())}"}
     try:
         tokens: dict[str, str] = {}
         with httpx.Client(base_url=server.url, timeout=30) as c:
-            org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
+            org = c.post("/v1/organisations", json={"name": ORGANISATION}, headers=admin)
+            org = org.json()["id"]
             for author, role in (
                 ("intermediary", "coordinator"),
                 ("party-a", "liaison-a"),
@@ -185,7 +199,9 @@ def http_appends(n: int, connections: int, tmp: Path) -> None:
                 auth = {"Authorization": f"Bearer {tokens[author]}"}
                 r = c.post("/v1/agreement/envelopes", content=envelope, headers=auth)
                 assert r.status_code == 200, r.text
-            digest = AgreementService(scratch, CLOCK).state().corridors[cid].latest.hash  # type: ignore[union-attr]
+            agreed = AgreementService(scratch, CLOCK).state()
+            digest = agreed.corridors[cid].latest.hash  # type: ignore[union-attr]
+            head = agreed.head()
             scratch.close()
         roles = list(signers)
         now = CLOCK().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -193,7 +209,7 @@ def http_appends(n: int, connections: int, tmp: Path) -> None:
         for i in range(n):
             key = signers[roles[i % 3]]
             body = {"version": 2, "description": f"report {i}: convoy passed checkpoint Bridge 7"}
-            stmt = statement(Kind.INCIDENT, cid, key.name, now, digest, body)
+            stmt = statement(Kind.INCIDENT, cid, key.name, now, digest, body, follows=head)
             messages.append((key.name, sign_statement(stmt, key)))
         latencies: list[float] = []
 

@@ -102,3 +102,23 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         sys.argv = old
     cap = capsys.readouterr()
     return code, cap.out, cap.err
+
+
+#: Entries that the opening and the key ceremony put in a log before its first proposal.
+CEREMONY = 5
+
+
+def ceremony(service: object, signers: dict[str, object], corridor: str = "") -> list[object]:
+    """Open the example corridor and register and confirm both parties' keys (all keys on one
+    machine, as in the worked example): what every negotiation starts with."""
+    from corridor.domain.proposal import EXAMPLE_ORGANISATIONS
+    from corridor.services.signing import key_ceremony
+
+    return list(
+        key_ceremony(
+            service,  # type: ignore[arg-type]
+            corridor or "eastbrook-westford-1",
+            EXAMPLE_ORGANISATIONS,
+            signers,  # type: ignore[arg-type]
+        )
+    )

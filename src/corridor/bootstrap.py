@@ -84,7 +84,7 @@ class Service:
         if self._plans is None:
             from corridor.services.plans import PlanJobs
 
-            self._plans = PlanJobs(self.uow, lambda: self.log.agreed_terms())
+            self._plans = PlanJobs(self.uow, lambda corridor: self.log.agreed_terms(corridor))
         return self._plans
 
     @property
@@ -112,7 +112,9 @@ class Service:
 
             key = load_or_create_log_key(self.settings.log_key_file)
             store, folder = LogStore(self.engine), self.settings.data_dir / "log"
-            self._log = LogService(store, key, folder, self.clock, self._record_submissions)
+            self._log = LogService(
+                store, key, folder, self.clock, self._record_submissions, self._organisations
+            )
         return self._log
 
     def _record_submissions(
@@ -126,6 +128,12 @@ class Service:
             detail = {"kind": result.kind.value}
             audit.add(who, "agreement.submit", f"log:{result.index}", detail)
         return lambda: self.bus.after_commit(published)
+
+    def _organisations(self) -> dict[int, str]:
+        """Every organisation's name by id (the log checks who may register which key)."""
+        uow = self.uow()
+        with uow:
+            return {int(o["id"]): str(o["name"]) for o in uow.accounts.list_organisations()}
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_START, fixed_clock
+from conftest import EXAMPLE_START, ceremony, fixed_clock
 from typer.testing import CliRunner
 
 from corridor.adapters.log_store import LogStore
@@ -68,11 +68,34 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     (tmp / "v1.json").write_text(json.dumps(first))
     (tmp / "v2.json").write_text(json.dumps(second))
     log = ["--log", "log.db"]
+    cid = str(first["corridor"])
+    # the key ceremony: the intermediary opens the corridor naming the organisations; each
+    # party registers its key; the intermediary confirms each by the fingerprint read out
+    orgs = ["--party-a", "Eastbrook", "--party-b", "Westford", "--intermediary", "Mission"]
+    ok("agreement", "open", cid, *orgs, "--key", "keys/intermediary.key", *log, cwd=tmp)
+    out["premature"] = corridor(
+        "agreement", "propose", "v1.json", "--key", "keys/intermediary.key", *log, cwd=tmp
+    )
+    spoken = {}
+    for role, name in (("party_a", "party-a"), ("party_b", "party-b")):
+        said = ok(
+            "keys", "register", cid, "--role", role, "--key", f"keys/{name}.key", *log, cwd=tmp
+        )
+        out[f"register_{role}"] = said
+        spoken[role] = said.split("fingerprint: ")[1].split(":")[0]
+    out["misheard"] = corridor(
+        "keys", "confirm", cid, "--role", "party_a", "--fingerprint", "1234 5678",
+        "--key", "keys/intermediary.key", *log, cwd=tmp, real=True,
+    )  # fmt: skip
+    for role in ("party_a", "party_b"):
+        ok(
+            "keys", "confirm", cid, "--role", role, "--fingerprint", spoken[role],
+            "--key", "keys/intermediary.key", *log, cwd=tmp,
+        )  # fmt: skip
     ok("agreement", "propose", "v1.json", "--key", "keys/intermediary.key", *log, cwd=tmp)
     out["status_v1"] = corridor("agreement", "status", "--check", *log, cwd=tmp)
     ok("agreement", "counter", "v2.json", "--key", "keys/party-b.key", *log, cwd=tmp)
-    out["diff"] = ok("agreement", "diff", first["corridor"], "1", "2", *log, cwd=tmp)
-    cid = str(first["corridor"])
+    out["diff"] = ok("agreement", "diff", cid, "1", "2", *log, cwd=tmp)
     ok("agreement", "accept", cid, "--version", "2", "--key", "keys/party-a.key", *log, cwd=tmp)
     # an impostor: a key with party B's name that is not the key the proposal names
     ok("keys", "new", "--name", "party-b", "-o", "impostor", cwd=tmp)
@@ -114,6 +137,23 @@ def test_private_keys_are_readable_only_by_their_owner(negotiation: dict[str, ob
         pub = (tmp / "keys" / f"{name}.pub").read_text()
         assert pub.startswith(f"{name}+")
         assert "PRIVATE" not in pub
+
+
+def test_the_key_ceremony_comes_first_and_a_misheard_fingerprint_confirms_nothing(
+    negotiation: dict[str, object],
+) -> None:
+    premature = negotiation["premature"]
+    assert isinstance(premature, subprocess.CompletedProcess)
+    assert premature.returncode == 2
+    assert "party_a has no confirmed key yet (key ceremony)" in premature.stderr
+    said = negotiation["register_party_a"]
+    assert isinstance(said, str)
+    assert "key-registration by party-a on eastbrook-westford-1: log entry 1" in said
+    assert "read it out to the coordinator" in said
+    misheard = negotiation["misheard"]
+    assert isinstance(misheard, subprocess.CompletedProcess)
+    assert misheard.returncode == 2
+    assert "--fingerprint: '1234 5678' is not the fingerprint of the key party_a" in misheard.stderr
 
 
 def test_incomplete_first_version_is_not_ready_and_says_why(
@@ -201,9 +241,9 @@ def test_exported_log_verifies_offline_with_both_witnesses(
     done = negotiation["verify"]
     assert isinstance(done, subprocess.CompletedProcess)
     assert done.returncode == 0, done.stderr
-    assert "ok: 6 entries" in done.stdout
-    assert "cosigned by witness party-a" in done.stdout
-    assert "cosigned by witness party-b" in done.stdout
+    assert "ok: 11 entries" in done.stdout
+    assert "ok: witness party-a cosigned the checkpoint of 11 entries" in done.stdout
+    assert "ok: witness party-b cosigned the checkpoint of 11 entries" in done.stdout
 
 
 def test_tampered_export_fails_verification_naming_the_problem(
@@ -213,7 +253,7 @@ def test_tampered_export_fails_verification_naming_the_problem(
     assert isinstance(tmp, Path)
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(tmp / "exported"), str(copy)], check=True)
-    bundle = next((copy / "tile" / "entries").rglob("*6"))
+    bundle = next((copy / "tile" / "entries").rglob("*11"))
     data = bytearray(bundle.read_bytes())
     at = data.index(b'"payload":"') + 20
     data[at] = ord("A") if data[at] != ord("A") else ord("B")
@@ -288,7 +328,7 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
     ok("log", "export", "grown", *log, cwd=tmp)
     grown = ok("log", "verify", "grown", "--log-key", "keys/intermediary.pub",
                "--witness", "keys/party-a.pub", "--previous", saved, cwd=tmp)  # fmt: skip
-    assert "ok: 7 entries" in grown
+    assert "ok: 12 entries" in grown
 
     # a second history, signed by the same log key, longer than what party A cosigned
     signers = {
@@ -300,6 +340,7 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
     )
     first["title"] = "a different history"
     fork = AgreementService(LogStore.open(str(tmp / "fork.db")), fixed_clock())
+    ceremony(fork, signers)
     fork.propose(first, signers["intermediary"])
     for i in range(8):
         fork.report_incident(cid, signers["intermediary"], f"report {i}")
@@ -309,7 +350,7 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
         "--log-key", "keys/intermediary.pub", "--log", "fork.db", cwd=tmp,
     )  # fmt: skip
     assert refused.returncode == 4
-    assert "not consistent with tree 7" in refused.stderr
+    assert "not consistent with tree 12" in refused.stderr
     ok("log", "export", "forked", "--log", "fork.db", cwd=tmp)
     caught = corridor("log", "verify", "forked", "--log-key", "keys/intermediary.pub",
                       "--previous", saved, cwd=tmp)  # fmt: skip

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_START, fixed_clock
+from conftest import EXAMPLE_START, ceremony, fixed_clock
 
-from corridor.adapters.log_store import LogStore, StorageError
-from corridor.domain.agreement import Kind, LogState, statement
+from corridor.adapters.log_store import LogStore, LogWriter, StorageError
+from corridor.domain.agreement import Follows, Kind, LogState, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import CorridorError, InputError
 from corridor.services.agreement import (
@@ -42,22 +42,28 @@ def clock() -> dt.datetime:
     return dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # the same bytes on every run
 
 
+#: What the incidents follow: every agreed() log holds the same entries (fixed keys and clock).
+HEAD: list[Follows | None] = [None]
+
+
 def agreed(path: Path, parallel_checks: bool = False) -> tuple[AgreementService, str, str]:
     service = AgreementService(LogStore.open(str(path)), clock, parallel=parallel_checks)
     first, second = example_documents(
         {r: k.verifier().text() for r, k in KEYS.items()}, EXAMPLE_START
     )
+    ceremony(service, KEYS)
     service.propose(first, KEYS["intermediary"])
     service.counter(second, KEYS["party_b"])
     for role in ("party_a", "party_b"):
         service.accept(str(first["corridor"]), KEYS[role])
     cid = str(first["corridor"])
+    HEAD[0] = service.state().head()
     return service, cid, service.state().corridors[cid].latest.hash  # type: ignore[union-attr]
 
 
 def incident(cid: str, digest: str, i: int, key: SignerKey, author: str | None = None) -> bytes:
     body = {"version": 2, "description": f"report {i}"}
-    stmt = statement(Kind.INCIDENT, cid, author or key.name, NOW, digest, body)
+    stmt = statement(Kind.INCIDENT, cid, author or key.name, NOW, digest, body, follows=HEAD[0])
     return sign_statement(stmt, key)
 
 
@@ -176,9 +182,9 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
     groups: list[int] = []
     submit_each = log.agreement.submit_each
 
-    def counted(batch, before_commit=None):  # type: ignore[no-untyped-def]
+    def counted(batch, before_commit=None, submitters=None):  # type: ignore[no-untyped-def]
         groups.append(len(batch))
-        return submit_each(batch, before_commit)
+        return submit_each(batch, before_commit, submitters)
 
     log.agreement.submit_each = counted  # type: ignore[method-assign]
     lock = threading.Lock()
@@ -247,7 +253,9 @@ def test_a_repeat_in_a_group_is_renumbered_with_its_first_copy() -> None:
     assert [o.index for o in got] == [7, 7, 2]  # type: ignore[union-attr]
 
 
-def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path: Path) -> None:
+def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service, cid, digest = agreed(tmp_path / "log.db")
     log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock())  # type: ignore[arg-type]
 
@@ -256,13 +264,13 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
 
     # The state does not change under a reader: a group waits for the read to end.
     inside, appending, counts = threading.Event(), threading.Event(), []
-    real = log.store.append_many
+    real = LogWriter.append
 
     def marked(*args, **kw):  # type: ignore[no-untyped-def]
         appending.set()  # the group is checked and applied: only the commit is left
         return real(*args, **kw)
 
-    log.store.append_many = marked  # type: ignore[method-assign]
+    monkeypatch.setattr(LogWriter, "append", marked)
 
     def slow_read(state: LogState) -> None:
         counts.append(count(state))
@@ -291,7 +299,7 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
         time.sleep(0.2)  # time for a reader that does not wait to read what is not stored
         raise StorageError("disk full")
 
-    log.store.append_many = failing  # type: ignore[method-assign]
+    monkeypatch.setattr(LogWriter, "append", failing)
     seen: list[int] = []
 
     def reader() -> None:
@@ -305,7 +313,7 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(tmp_path:
         log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     thread.join(10)
     assert seen == [2]
-    log.store.append_many = real  # type: ignore[method-assign]
+    monkeypatch.setattr(LogWriter, "append", real)
     _, event = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert event is not None
     assert log.read(count) == 3

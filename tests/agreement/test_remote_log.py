@@ -129,3 +129,23 @@ def test_a_token_sent_over_plain_http_is_warned_about() -> None:
     warning = plain_http_warning("http://10.0.0.5:8765")
     assert warning is not None
     assert "unencrypted" in warning
+
+
+def test_a_busy_log_is_a_fault_that_is_retried_never_a_refusal() -> None:
+    """Issue 13, finding 8 (the client's half): a 503 with Retry-After is sent again after the
+    wait the server asks for; a log that stays busy is a server error, not 'refused'."""
+    busy = httpx.Response(
+        503,
+        headers={"Retry-After": "2"},
+        json={"type": "https://corridor.invalid/problems/log-busy", "detail": "the log is busy"},
+    )
+    answers = [busy, busy, httpx.Response(200, json={"index": 12})]
+    slept: list[float] = []
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: answers.pop(0)))
+    log = RemoteLog("https://coordination.example", "token", client=client, sleep=slept.append)
+    assert log.append_many([b"{}"]) == [12]
+    assert slept == [2.0, 2.0]
+    always = httpx.Client(transport=httpx.MockTransport(lambda request: busy))
+    stuck = RemoteLog("https://coordination.example", "token", client=always, sleep=slept.append)
+    with pytest.raises(ServerError, match=r"the log is busy.*nothing is known to have been stored"):
+        stuck.append_many([b"{}"])

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_START, T0, fixed_clock
+from conftest import CEREMONY, EXAMPLE_START, T0, ceremony, fixed_clock
 
 from corridor.adapters.log_store import LogStore
 from corridor.domain.agreement import Kind, Status, statement
@@ -30,8 +30,11 @@ def keys() -> dict[str, SignerKey]:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> AgreementService:
-    return AgreementService(LogStore.open(str(tmp_path / "log.db")), fixed_clock())
+def service(tmp_path: Path, keys: dict[str, SignerKey]) -> AgreementService:
+    """A log where the example corridor is open and both parties' keys are confirmed."""
+    opened = AgreementService(LogStore.open(str(tmp_path / "log.db")), fixed_clock())
+    ceremony(opened, keys)
+    return opened
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ def test_an_incomplete_version_cannot_be_accepted(
     assert corridor(service).status(T0) is Status.DRAFT
     with pytest.raises(MessageRefused, match="incomplete: what may go in"):
         service.accept(CID, keys["party_a"])
-    assert service.store.size == 1
+    assert service.store.size == CEREMONY + 1
 
 
 def test_acceptance_of_a_superseded_version_is_refused(
@@ -96,16 +99,22 @@ def test_wrong_signer_for_a_claimed_author_never_reaches_the_log(
 ) -> None:
     latest = corridor(proposed).latest
     stmt = statement(
-        Kind.ACCEPTANCE, CID, "party-b", "2026-12-01T12:00:00Z", latest.hash, {"version": 2}
+        Kind.ACCEPTANCE,
+        CID,
+        "party-b",
+        "2026-12-01T12:00:00Z",
+        latest.hash,
+        {"version": 2},
+        follows=proposed.state().head(),
     )
     forged = sign_statement(
         stmt, keys["intermediary"]
     )  # claims party-b, signed by the intermediary
     size = proposed.store.size
-    with pytest.raises(MessageRefused, match="not by the key of party-b"):
+    with pytest.raises(MessageRefused, match="not by the key registered for party_b"):
         proposed.submit(forged)
     impostor = SignerKey.from_seed("party-b", bytes([99]) * 32)
-    with pytest.raises(MessageRefused, match="not by the key of party-b"):
+    with pytest.raises(MessageRefused, match="not by the key registered for party_b"):
         proposed.submit(sign_statement(stmt, impostor))
     assert proposed.store.size == size
 
@@ -115,14 +124,20 @@ def test_a_retried_message_is_stored_once(
 ) -> None:
     latest = corridor(proposed).latest
     stmt = statement(
-        Kind.ACCEPTANCE, CID, "party-a", "2026-12-01T12:00:00Z", latest.hash, {"version": 2}
+        Kind.ACCEPTANCE,
+        CID,
+        "party-a",
+        "2026-12-01T12:00:00Z",
+        latest.hash,
+        {"version": 2},
+        follows=proposed.state().head(),
     )
     envelope = sign_statement(stmt, keys["party_a"])
     first = proposed.submit(envelope)
     again = proposed.submit(envelope)
-    assert (first.index, first.duplicate) == (2, False)
-    assert (again.index, again.duplicate) == (2, True)
-    assert proposed.store.size == 3
+    assert (first.index, first.duplicate) == (CEREMONY + 2, False)
+    assert (again.index, again.duplicate) == (CEREMONY + 2, True)
+    assert proposed.store.size == CEREMONY + 3
 
 
 def test_ready_then_suspension_and_resumption_by_both(
@@ -172,7 +187,7 @@ def test_a_malformed_term_is_an_input_error_naming_the_field(
     first["window"] = {"start": "2026-12-02 7am", "duration_hours": 8, "time_zone": "Europe/Kyiv"}
     with pytest.raises(InputError, match=r"document\.window: start '2026-12-02 7am'"):
         service.propose(first, keys["intermediary"])
-    assert service.store.size == 0
+    assert service.store.size == CEREMONY
 
 
 def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
@@ -180,7 +195,7 @@ def test_acceptance_names_the_sha256_of_the_exact_proposal_bytes(
 ) -> None:
     result = proposed.accept(CID, keys["party_a"])
 
-    proposal_env = dsse.parse(proposed.store.entry(1))
+    proposal_env = dsse.parse(proposed.store.entry(CEREMONY + 1))
     acceptance = json.loads(dsse.parse(proposed.store.entry(result.index)).payload)
     assert acceptance["subject"][0]["digest"]["sha256"] == sha256_hex(proposal_env.payload)
     doc = json.loads(proposal_env.payload)["predicate"]["document"]
@@ -193,15 +208,14 @@ def test_two_writers_on_one_log_are_checked_against_each_others_entries(
     proposed: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
     other = AgreementService(LogStore.open(str(proposed.store.engine.url.database)), fixed_clock())
-    proposed.state()  # cached at 2 entries
+    proposed.state()  # cached at the proposals
     other.accept(CID, keys["party_a"])
     other.accept(CID, keys["party_b"])
     # this process has not seen the acceptances: its check must still see them
     result = proposed.confirm_start(CID, keys["party_a"])
-    assert result.index == 4
+    assert result.index == CEREMONY + 4
     with pytest.raises(MessageRefused, match="superseded"):
         other.accept(CID, keys["party_a"], version=1)
-    assert [c.index for c in [result]] == [4]
     assert corridor(other).confirmations == {"party_a": corridor(other).latest.hash}
 
 
@@ -227,6 +241,7 @@ def test_a_ceasefire_start_after_the_window_is_refused_by_the_log_clock(
     it ended is refused, naming the window; nothing is appended."""
     clock = fixed_clock()
     service = AgreementService(LogStore.open(str(tmp_path / "late.db")), clock)
+    ceremony(service, keys)
     first, second = example_documents(
         {r: k.verifier().text() for r, k in keys.items()}, EXAMPLE_START
     )
@@ -236,7 +251,13 @@ def test_a_ceasefire_start_after_the_window_is_refused_by_the_log_clock(
         service.accept(CID, keys[role])
     latest = corridor(service).latest
     stmt = statement(
-        Kind.CEASEFIRE_START, CID, "party-a", "2026-05-14T08:00:00Z", latest.hash, {"version": 2}
+        Kind.CEASEFIRE_START,
+        CID,
+        "party-a",
+        "2026-05-14T08:00:00Z",
+        latest.hash,
+        {"version": 2},
+        follows=service.state().head(),
     )
     clock.set(dt.datetime(2026, 5, 14, 14, 30, tzinfo=dt.UTC))  # 17:30 Kyiv: the window is over
     size = service.store.size
@@ -254,7 +275,13 @@ def test_replay_refuses_a_ceasefire_start_dated_after_the_window(
         proposed.accept(CID, keys[role])
     latest = corridor(proposed).latest
     stmt = statement(
-        Kind.CEASEFIRE_START, CID, "party-a", "2026-05-14T15:00:00Z", latest.hash, {"version": 2}
+        Kind.CEASEFIRE_START,
+        CID,
+        "party-a",
+        "2026-05-14T15:00:00Z",
+        latest.hash,
+        {"version": 2},
+        follows=proposed.state().head(),
     )
     with pytest.raises(MessageRefused, match="cannot start after it"):
         proposed.submit(sign_statement(stmt, keys["party_a"]))
@@ -264,6 +291,14 @@ def test_a_statement_without_a_time_offset_is_refused(
     proposed: AgreementService, keys: dict[str, SignerKey]
 ) -> None:
     latest = corridor(proposed).latest
-    stmt = statement(Kind.ACCEPTANCE, CID, "party-a", "tomorrow", latest.hash, {"version": 2})
+    stmt = statement(
+        Kind.ACCEPTANCE,
+        CID,
+        "party-a",
+        "tomorrow",
+        latest.hash,
+        {"version": 2},
+        follows=proposed.state().head(),
+    )
     with pytest.raises(MessageRefused, match=r"predicate.at 'tomorrow' is not an ISO 8601 time"):
         proposed.submit(sign_statement(stmt, keys["party_a"]))

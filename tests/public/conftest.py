@@ -7,6 +7,7 @@ announcements, the notices and the exports are made from.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import T0
-from service.conftest import Api, make_api
+from service.conftest import Api, log_head, make_api, open_over_http
 from service.test_agreement_api import post_envelope
 from service.test_planning_api import scenario_view, upload_andorra, wait_plan
 
@@ -34,13 +35,17 @@ class Andorra:
     version_hash: str
 
     def sign(self, who: str, role: str, kind: Kind, **extra: Any) -> None:
-        post_envelope(
-            self.api,
-            who,
-            negotiation.on_version(
-                kind, self.corridor, self.signers[role], 1, self.version_hash, T0, **extra
-            ),
+        envelope = negotiation.on_version(
+            kind,
+            self.corridor,
+            self.signers[role],
+            1,
+            self.version_hash,
+            T0,
+            log_head(self.api.get),
+            **extra,
         )
+        post_envelope(self.api, who, envelope)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +60,10 @@ def andorra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andorra]:
             time_zone="Europe/Andorra",
             max_vehicles=12,
         )
-        post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
+        corridor = doc["corridor"]
+        open_over_http(api.get, functools.partial(post_envelope, api), corridor, signers, T0)
+        proposal = negotiation.proposal(doc, signers["intermediary"], T0, log_head(api.get))
+        post_envelope(api, "coordinator", proposal)
         digest = api.get("coordinator", f"/v1/corridors/{doc['corridor']}").json()["versions"][0][
             "hash"
         ]
@@ -63,7 +71,9 @@ def andorra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andorra]:
         for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
             out.sign(who, role, Kind.ACCEPTANCE)
         plan = api.post(
-            "coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 3, "seed": 3}
+            "coordinator",
+            "/v1/plans",
+            {"scenario_id": sid, "corridor": corridor, "time_limit": 3, "seed": 3},
         )
         assert wait_plan(api, plan.json()["id"])["status"] == "done"
         yield out

@@ -7,10 +7,12 @@ which runs them on SQLite and again, marked ``postgres``, on the server at 127.0
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import socket
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,11 @@ with warnings.catch_warnings():
 
 from corridor.bootstrap import Service, bootstrap
 from corridor.domain.access import Role
+from corridor.domain.agreement import Follows
 from corridor.entrypoints.http.app import create_app
-from corridor.services import accounts
+from corridor.services import accounts, negotiation
 from corridor.settings import load_settings
+from corridor.tlog.keys import SignerKey
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -122,6 +126,46 @@ def make_api(tmp_path: Path, db_url: str | None, **settings: Any) -> Iterator[Ap
             ids[who] = r.json()["user_id"]
         yield Api(client, service, tokens, ids)
     service.close()
+
+
+#: The organisation make_api puts every user in: the test corridors name it for all three roles.
+ORGANISATION = "corridor-test"
+
+
+def log_head(get: Callable[..., Any], who: str = "coordinator") -> Follows | None:
+    """What a statement signed now follows: the last entry of the server's log, downloaded
+    (as a party's client does) with ``get(who, path, params=...)``."""
+    entries: list[bytes] = []
+    while True:
+        page = get(who, "/v1/log/entries", params={"start": len(entries)}).json()["entries"]
+        entries += [base64.b64decode(e) for e in page]
+        if len(page) < 1000:
+            return negotiation.head_of(entries)
+
+
+def open_over_http(
+    get: Callable[..., Any],
+    post: Callable[[str, bytes], Any],
+    corridor: str,
+    signers: dict[str, SignerKey],
+    now: dt.datetime,
+    organisation: str = ORGANISATION,
+) -> None:
+    """The coordinator opens ``corridor``; each liaison registers its party's key; the
+    coordinator confirms both (``post(who, envelope)`` sends as that role's token)."""
+    orgs = dict.fromkeys(("party_a", "party_b", "intermediary"), organisation)
+    post(
+        "coordinator",
+        negotiation.opening(corridor, orgs, signers["intermediary"], now, log_head(get)),
+    )
+    for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
+        post(who, negotiation.key_registration(corridor, role, signers[role], now, log_head(get)))
+    for role in ("party_a", "party_b"):
+        text = signers[role].verifier_text
+        envelope = negotiation.key_confirmation(
+            corridor, role, text, signers["intermediary"], now, log_head(get)
+        )
+        post("coordinator", envelope)
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import base64
 import json
 from pathlib import Path
 
-from conftest import EXAMPLE_START, T0
+from conftest import CEREMONY, EXAMPLE_START, T0
 
-from corridor.domain.agreement import Kind
+from corridor.domain.agreement import Follows, Kind
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.services import negotiation
 from corridor.services.agreement import check_entries
@@ -17,7 +17,7 @@ from corridor.tlog.note import Checkpoint, parse_note
 from corridor.tlog.verify import verify_directory
 from corridor.tlog.witness import Witness
 
-from .conftest import Api
+from .conftest import Api, log_head, open_over_http
 
 
 def post_envelope(api: Api, who: str, envelope: bytes) -> dict[str, object]:
@@ -30,32 +30,37 @@ def post_envelope(api: Api, who: str, envelope: bytes) -> dict[str, object]:
     return dict(r.json())
 
 
+def head(api: Api) -> Follows | None:
+    return log_head(api.get)
+
+
+def open_corridor(api: Api, signers: dict[str, SignerKey], corridor: str) -> None:
+    open_over_http(api.get, lambda who, e: post_envelope(api, who, e), corridor, signers, T0)
+
+
 def negotiate(api: Api) -> tuple[dict[str, SignerKey], str]:
     signers = {role: SignerKey.generate(role.replace("_", "-")) for role in ROLES}
     first, second = example_documents(
         {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
     )
     corridor = first["corridor"]
-    post_envelope(api, "coordinator", negotiation.proposal(first, signers["intermediary"], T0))
+    open_corridor(api, signers, corridor)
+    post_envelope(
+        api, "coordinator", negotiation.proposal(first, signers["intermediary"], T0, head(api))
+    )
     v1 = api.get("liaison-b", f"/v1/corridors/{corridor}").json()["versions"][0]
     post_envelope(
-        api, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0)
+        api,
+        "liaison-b",
+        negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0, head(api)),
     )
     v2 = api.get("liaison-a", f"/v1/corridors/{corridor}").json()["versions"][1]
-    for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-        post_envelope(
-            api,
-            who,
-            negotiation.on_version(Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"], T0),
-        )
-    for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-        post_envelope(
-            api,
-            who,
-            negotiation.on_version(
-                Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"], T0
-            ),
-        )
+    for kind in (Kind.ACCEPTANCE, Kind.CEASEFIRE_START):
+        for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
+            envelope = negotiation.on_version(
+                kind, corridor, signers[role], 2, v2["hash"], T0, head(api)
+            )
+            post_envelope(api, who, envelope)
     return signers, corridor
 
 
@@ -73,21 +78,16 @@ def test_negotiation_over_http_reaches_readiness(api: Api) -> None:
     listed = api.get("driver", "/v1/corridors").json()
     assert [(x["id"], x["ready"]) for x in listed] == [(corridor, True)]
     # The same bytes again (a retry) are a duplicate, not a second entry.
-    entry = api.get("liaison-a", "/v1/log/entries/2").content
+    entry = api.get("liaison-a", f"/v1/log/entries/{CEREMONY + 2}").content
     again = post_envelope(api, "liaison-a", entry)
-    assert (again["duplicate"], again["index"], again["kind"]) == (True, 2, "acceptance")
-    assert len(api.get("observer", "/v1/log/entries").json()["entries"]) == 6
+    assert (again["duplicate"], again["index"], again["kind"]) == (True, CEREMONY + 2, "acceptance")
+    assert len(api.get("observer", "/v1/log/entries").json()["entries"]) == CEREMONY + 6
     # each stored message is audited once, as whoever sent it (the retry is not)
     audit = api.get("coordinator", "/v1/audit").json()
     sent = [(e["role"], e["subject"]) for e in audit if e["action"] == "agreement.submit"]
-    assert sent == [
-        ("coordinator", "log:0"),
-        ("liaison-b", "log:1"),
-        ("liaison-a", "log:2"),
-        ("liaison-b", "log:3"),
-        ("liaison-a", "log:4"),
-        ("liaison-b", "log:5"),
-    ]
+    senders = ["coordinator", "liaison-a", "liaison-b", "coordinator", "coordinator"]
+    senders += ["coordinator", "liaison-b", "liaison-a", "liaison-b", "liaison-a", "liaison-b"]
+    assert sent == [(who, f"log:{i}") for i, who in enumerate(senders)]
 
 
 def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:
@@ -95,7 +95,14 @@ def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:
     v2 = api.get("observer", f"/v1/corridors/{corridor}").json()["versions"][1]
     # The intermediary tries to withdraw in party A's name with its own key.
     forged = negotiation.on_version(
-        Kind.WITHDRAWAL, corridor, SignerKey.generate("party-a"), 2, v2["hash"], T0, reason="x"
+        Kind.WITHDRAWAL,
+        corridor,
+        SignerKey.generate("party-a"),
+        2,
+        v2["hash"],
+        T0,
+        head(api),
+        reason="x",
     )
     r = api.client.post(
         "/v1/agreement/envelopes",
@@ -104,8 +111,8 @@ def test_a_forged_signature_is_refused_and_not_logged(api: Api) -> None:
     )
     assert r.status_code == 409
     assert r.headers["content-type"] == "application/problem+json"
-    assert "party-a" in r.json()["detail"]
-    assert len(api.get("observer", "/v1/log/entries").json()["entries"]) == 6
+    assert "party_a" in r.json()["detail"]
+    assert len(api.get("observer", "/v1/log/entries").json()["entries"]) == CEREMONY + 6
     r = api.client.post(
         "/v1/agreement/envelopes",
         content=b"{not json",
@@ -145,9 +152,9 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
     assert r.status_code == 422
     latest = api.get("observer", "/v1/log/checkpoint").text
     size = Checkpoint.parse(parse_note(latest.encode()).text).size
-    assert size == 6
+    assert size == CEREMONY + 6
     inc = api.get("observer", "/v1/log/proof/inclusion", params={"index": 3}).json()
-    assert inc["size"] == 6
+    assert inc["size"] == CEREMONY + 6
     # Mirror the tiles over HTTP into a folder and verify it with the keys alone.
     mirror = tmp_path / "mirror"
     (mirror / "checkpoint").parent.mkdir(parents=True)
@@ -167,11 +174,11 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
         None,
         check_entries,
     )
-    assert result.checkpoint.size == 6
+    assert result.checkpoint.size == CEREMONY + 6
     assert sorted(result.witnesses) == ["party-a", "party-b"]
     assert api.get("observer", "/v1/log/tile/../../etc/passwd").status_code == 404
     events = api.get(
         "observer", "/v1/events", params={"after": "0", "idle_close": "0.2", "topics": "agreement"}
     )
-    assert events.text.count("event: agreement") == 6
+    assert events.text.count("event: agreement") == CEREMONY + 6
     assert json.loads(events.text.split("data: ")[-1].split("\n")[0])["ready"] is True

@@ -17,9 +17,10 @@ import pytest
 from conftest import EXAMPLE_START, fixed_clock, run_cli
 
 from corridor.adapters.remote_log import RemoteLog
-from corridor.domain.agreement import Kind, statement
+from corridor.domain.agreement import Follows, Kind, statement
 from corridor.domain.proposal import example_documents
 from corridor.errors import MessageRefused
+from corridor.services import negotiation
 from corridor.services.agreement import AgreementService, sign_statement
 from corridor.tlog.keys import read_signer
 
@@ -87,6 +88,26 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     cid = str(first["corridor"])
     Path("v1.json").write_text(json.dumps(first))
     Path("v2.json").write_text(json.dumps(second))
+    orgs = ("--party-a", "ops", "--party-b", "ops", "--intermediary", "ops")
+    # Issue 13, finding 1, from a liaison's machine: party A's liaison cannot open a corridor,
+    # nor register a key for party B; the server refuses (409), the CLI says so (exit 5).
+    code, _, err = cli("agreement", "open", cid, *orgs, "--key", "keys/party-a.key",
+                       token=tokens["la"])  # fmt: skip
+    assert code == 5, err
+    assert "speaks for intermediary, but liaison-a 'la' sent it" in err
+    ok("agreement", "open", cid, *orgs, "--key", "keys/intermediary.key", token=tokens["coord"])
+    code, _, err = cli("keys", "register", cid, "--role", "party_b", "--key", "keys/party-a.key",
+                       token=tokens["la"])  # fmt: skip
+    assert code == 5, err
+    assert "speaks for party_b, but liaison-a 'la' sent it" in err
+    spoken = {}
+    for role, party, token in (("party_a", "party-a", "la"), ("party_b", "party-b", "lb")):
+        said = ok("keys", "register", cid, "--role", role, "--key", f"keys/{party}.key",
+                  token=tokens[token])  # fmt: skip
+        spoken[role] = said.split("fingerprint: ")[1].split(":")[0]
+    for role in ("party_a", "party_b"):
+        ok("keys", "confirm", cid, "--role", role, "--fingerprint", spoken[role],
+           "--key", "keys/intermediary.key", token=tokens["coord"])  # fmt: skip
     ok("agreement", "propose", "v1.json", "--key", "keys/intermediary.key", token=tokens["coord"])
     ok("agreement", "counter", "v2.json", "--key", "keys/party-b.key", token=tokens["lb"])
     assert "vehicles" in ok("agreement", "diff", cid, "1", "2", token=tokens["la"])
@@ -98,7 +119,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         "agreement", "accept", cid, "--key", "impostor/party-a.key", token=tokens["la"]
     )
     assert code == 5
-    assert "not by the key of party-a" in err
+    assert "not by the key registered for party_a" in err
     assert entries(live, tokens["observer"]) == before
     # A token whose role may not sign messages: the server says so, named as --token.
     code, _, err = cli(
@@ -125,20 +146,24 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     ]
     first_checkpoint = witnessed(live, tokens, ok, capsys)
     code, _, err = cli("agreement", "status", cid, token=tokens["observer"])
-    assert "without --log-key, nothing shows the server sent every entry" in err
+    assert "without --log-key (or a checkpoint you cosigned" in err
     code, _, err = cli(
         "agreement", "status", cid, "--log-key", "keys/intermediary.pub", token=tokens["observer"]
     )
     assert code == 3  # not the log's key: its checkpoint signature does not verify
     assert "note: has no signature by intermediary+" in err, err
 
+    # No --log-key: party A has cosigned with its key, so its client checks the server's log
+    # against the log key and the checkpoint it cosigned, by default, before it signs.
     out = ok(
         "agreement", "notify", cid, "--movement", "convoy-1", "--description", "4 buses out",
-        "--departs", "2026-12-01T07:30+01:00", "--key", "keys/party-a.key", "--log-key",
-        "log.pub", token=tokens["la"],
+        "--departs", "2026-12-01T07:30+01:00", "--key", "keys/party-a.key", token=tokens["la"],
     )  # fmt: skip
-    # checked against the checkpoint both parties cosigned, and party A's own cosigned state
-    assert f"checked: the server's {len(before) + 4} checkpointed entries are complete" in out
+    covered = len(before) + 4
+    assert (
+        f"checked: the server's {covered} checkpointed entries are complete, and extend the "
+        f"{covered} you cosigned" in out
+    )
     index = int(out.split("log entry ")[1].split(",")[0])
     assert index == len(entries(live, tokens["observer"])) - 1
     ok("agreement", "acknowledge", cid, "--movement", "convoy-1", "--key", "keys/party-b.key",
@@ -188,9 +213,13 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     # message after it, and the index reported is the server's.
     party_b = read_signer(Path("keys/party-b.key"))
     digest = state["versions"][-1]["hash"]
+
+    def head() -> Follows | None:
+        return negotiation.head_of([base64.b64decode(e) for e in entries(live, tokens["lb"])])
+
     theirs = sign_statement(
         statement(Kind.INCIDENT, cid, "party-b", "2026-12-01T08:00:00Z", digest,
-                  {"version": 2, "description": "queue at checkpoint"}),
+                  {"version": 2, "description": "queue at checkpoint"}, follows=head()),
         party_b,
     )  # fmt: skip
 
@@ -217,7 +246,7 @@ def test_a_whole_negotiation_and_operation_through_the_server(
     # server refuses, and says why; nothing of it is added.
     theirs = sign_statement(
         statement(Kind.WITHDRAWAL, cid, "party-b", "2026-12-01T08:05:00Z", digest,
-                  {"version": 2, "reason": "shelling"}),
+                  {"version": 2, "reason": "shelling"}, follows=head()),
         party_b,
     )  # fmt: skip
     remote = Interleaved(live.url, tokens["la"])
@@ -253,8 +282,8 @@ def test_a_whole_negotiation_and_operation_through_the_server(
         capsys,
     )  # fmt: skip
     assert code == 0, err
-    assert "cosigned by witness party-a" in out
-    assert "cosigned by witness party-b" in out
+    assert "ok: witness party-a cosigned the checkpoint of" in out
+    assert "ok: witness party-b cosigned the checkpoint of" in out
 
 
 def witnessed(

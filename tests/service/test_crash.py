@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import EXAMPLE_START, T0
+from conftest import CEREMONY, EXAMPLE_START, T0
 
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES, example_documents
@@ -23,6 +23,7 @@ from corridor.services.agreement import check_entries
 from corridor.tlog.keys import SignerKey, VerifierKey
 from corridor.tlog.verify import verify_log
 
+from .conftest import log_head, open_over_http
 from .live import LiveServer
 
 VEHICLES = [f"D{d}/bus/{k}" for d in (1, 2) for k in range(4)]
@@ -92,30 +93,48 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(
         with httpx.Client(base_url=server.url, timeout=10) as c:
             admin = _auth(token)
             org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
-            coord = c.post(
-                "/v1/users",
-                headers=admin,
-                json={"organisation_id": org, "name": "coord", "role": "coordinator"},
-            ).json()["token"]
+            tokens = {
+                who: c.post(
+                    "/v1/users",
+                    headers=admin,
+                    json={"organisation_id": org, "name": who, "role": who},
+                ).json()["token"]
+                for who in ("coordinator", "liaison-a", "liaison-b")
+            }
+            coord = tokens["coordinator"]
+
+            def get(who: str, path: str, **kw: object) -> httpx.Response:
+                return c.get(path, headers=_auth(tokens[who]), **kw)  # type: ignore[arg-type]
+
+            def post(who: str, envelope: bytes) -> None:
+                r = c.post("/v1/agreement/envelopes", content=envelope, headers=_auth(tokens[who]))
+                assert r.status_code == 200, r.text
+
             # The log gets a few signed entries before the load starts.
             signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
             _, first = example_documents(
                 {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
             )
             first = {**first, "version": 1, "supersedes": None}  # the complete terms, as v1
-            env = negotiation.proposal(first, signers["intermediary"], T0)
-            r = c.post("/v1/agreement/envelopes", content=env, headers=_auth(coord))
-            assert r.status_code == 200, r.text
-            v1 = c.get(f"/v1/corridors/{first['corridor']}", headers=_auth(coord)).json()[
-                "versions"
-            ][0]
+            cid = first["corridor"]
+            open_over_http(get, post, cid, signers, T0, organisation="ops")
+            post(
+                "coordinator",
+                negotiation.proposal(
+                    first, signers["intermediary"], T0, log_head(get, "coordinator")
+                ),
+            )
+            v1 = get("coordinator", f"/v1/corridors/{cid}").json()["versions"][0]
             accept = negotiation.on_version(
-                Kind.ACCEPTANCE, first["corridor"], signers["party_a"], 1, v1["hash"], T0
+                Kind.ACCEPTANCE,
+                cid,
+                signers["party_a"],
+                1,
+                v1["hash"],
+                T0,
+                log_head(get, "coordinator"),
             )
-            assert (
-                c.post("/v1/agreement/envelopes", content=accept, headers=_auth(coord)).status_code
-                == 200
-            )
+            post("liaison-a", accept)
 
         acked: dict[str, int] = {}
         unsure: list[list[dict[str, object]]] = []
@@ -156,7 +175,7 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(
             log_key = VerifierKey.parse(c.get("/v1/log/key").text.strip())
             entries = [base64.b64decode(e) for e in c.get("/v1/log/entries").json()["entries"]]
             result = verify_log(note, entries, log_key, check_entries=check_entries)
-            assert result.checkpoint.size == 2
+            assert result.checkpoint.size == CEREMONY + 2
             print(
                 f"\n{backend}: {len(acked)} acknowledged before SIGKILL, all stored once; "
                 f"{len(unsure)} batches in flight retried; {len(after)} stored in all"

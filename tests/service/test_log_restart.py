@@ -3,6 +3,7 @@ inside the server) and serves the same state."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -12,11 +13,15 @@ from corridor.adapters.log_store import LogStore
 from corridor.domain.agreement import Kind, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.services.agreement import AgreementService, sign_statement
+from corridor.services.signing import key_ceremony
+from corridor.tlog import dsse
 from corridor.tlog.keys import SignerKey
 from corridor.tlog.parallel import MIN_BATCH
 
 from .live import LiveServer
 
+#: Who sends each author's messages: the party's liaison, the coordinator for the intermediary.
+SENDERS = {"intermediary": "coordinator", "party-a": "liaison-a", "party-b": "liaison-b"}
 KEYS = {
     r: SignerKey.from_seed(r.replace("_", "-"), bytes([i + 7]) * 32) for i, r in enumerate(ROLES)
 }
@@ -43,6 +48,7 @@ def test_a_long_log_is_replayed_on_restart(tmp_path: Path) -> None:
         {r: k.verifier().text() for r, k in KEYS.items()}, EXAMPLE_START
     )
     cid = str(first["corridor"])
+    key_ceremony(scratch, cid, dict.fromkeys(ROLES, "ops"), KEYS)
     scratch.propose(first, KEYS["intermediary"])
     scratch.counter(second, KEYS["party_b"])
     for role in ("party_a", "party_b"):
@@ -51,11 +57,9 @@ def test_a_long_log_is_replayed_on_restart(tmp_path: Path) -> None:
     for i in range(2 * MIN_BATCH):
         key = KEYS[ROLES[i % 3]]
         body = {"version": 2, "description": f"report {i}"}
-        scratch.submit(
-            sign_statement(
-                statement(Kind.INCIDENT, cid, key.name, "2026-12-01T08:00:00Z", digest, body), key
-            )
-        )
+        at, head = "2026-12-01T08:00:00Z", scratch.state().head()
+        stmt = statement(Kind.INCIDENT, cid, key.name, at, digest, body, follows=head)
+        scratch.submit(sign_statement(stmt, key))
     envelopes = list(scratch.store.entries())
 
     server = LiveServer(tmp_path / "data")
@@ -63,11 +67,16 @@ def test_a_long_log_is_replayed_on_restart(tmp_path: Path) -> None:
     try:
         with httpx.Client(base_url=server.url, timeout=30) as c:
             org = c.post("/v1/organisations", json={"name": "ops"}, headers=admin).json()["id"]
-            body = {"organisation_id": org, "name": "coord", "role": "coordinator"}
-            token = c.post("/v1/users", json=body, headers=admin).json()["token"]
-            coord = {"Authorization": f"Bearer {token}"}
+            tokens = {}
+            for author, role in SENDERS.items():
+                body = {"organisation_id": org, "name": role, "role": role}
+                token = c.post("/v1/users", json=body, headers=admin).json()["token"]
+                tokens[author] = {"Authorization": f"Bearer {token}"}
+            coord = tokens["intermediary"]
             for envelope in envelopes:
-                r = c.post("/v1/agreement/envelopes", content=envelope, headers=coord)
+                # each message is sent by whoever speaks for its author (per-party submission)
+                author = json.loads(dsse.parse(envelope).payload)["predicate"]["author"]
+                r = c.post("/v1/agreement/envelopes", content=envelope, headers=tokens[author])
                 assert r.status_code == 200, r.text
             before = c.get(f"/v1/corridors/{cid}", headers=coord).json()
         server.stop()

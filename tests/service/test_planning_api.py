@@ -14,7 +14,7 @@ from corridor.domain.proposal import ROLES
 from corridor.services import negotiation
 from corridor.tlog.keys import SignerKey
 
-from .conftest import Api
+from .conftest import Api, log_head, open_over_http
 from .test_agreement_api import post_envelope
 
 ANDORRA = Path(__file__).resolve().parents[2] / "examples" / "andorra"
@@ -41,7 +41,8 @@ def scenario_view(api: Api, sid: int) -> dict[str, Any]:
 
 def agree(
     api: Api, scenario: dict[str, Any], max_vehicles: int, window: tuple[float, float]
-) -> None:
+) -> str:
+    """Open the scenario's corridor, the key ceremony, version 1 accepted by both: its id."""
     signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
     doc = negotiation.document_for_scenario(
         scenario,
@@ -50,16 +51,19 @@ def agree(
         max_vehicles=max_vehicles,
         window=window,
     )
-    post_envelope(api, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
-    v1 = api.get("coordinator", f"/v1/corridors/{doc['corridor']}").json()
+    corridor = doc["corridor"]
+    open_over_http(api.get, lambda who, e: post_envelope(api, who, e), corridor, signers, T0)
+    proposal = negotiation.proposal(doc, signers["intermediary"], T0, log_head(api.get))
+    post_envelope(api, "coordinator", proposal)
+    v1 = api.get("coordinator", f"/v1/corridors/{corridor}").json()
     assert v1["missing"] == [] or all("accepted" in m or "confirmed" in m for m in v1["missing"])
     digest = v1["versions"][0]["hash"]
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-        post_envelope(
-            api,
-            who,
-            negotiation.on_version(Kind.ACCEPTANCE, doc["corridor"], signers[role], 1, digest, T0),
+        envelope = negotiation.on_version(
+            Kind.ACCEPTANCE, corridor, signers[role], 1, digest, T0, log_head(api.get)
         )
+        post_envelope(api, who, envelope)
+    return str(corridor)
 
 
 def wait_plan(api: Api, plan_id: int, timeout: float = 240) -> dict[str, Any]:
@@ -80,20 +84,24 @@ def test_upload_agree_plan_check_and_trips(api: Api, referee: Path, tmp_path: Pa
     roads = api.get("liaison-a", f"/v1/scenarios/{sid}/roads").json()
     assert roads["features"]
     assert all(f["properties"]["layer"] == "roads" for f in roads["features"])
-    # Without an agreement a plan is made but never published.
-    early = wait_plan(
-        api,
-        api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 2}).json()["id"],
-    )
-    assert early["status"] == "rejected"
-    assert "no corridor is agreed" in early["report"]["agreement"]["problems"][0]
+    # A plan is made for one named corridor, and only one that both parties agreed.
+    body = {"scenario_id": sid, "corridor": "andorra-corridor", "time_limit": 2}
+    early = api.post("coordinator", "/v1/plans", body)
+    assert early.status_code == 404, early.text
+    unnamed = api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 2})
+    assert unnamed.status_code == 422
+    assert unnamed.json()["errors"][0]["field"] == "body.corridor"
     # Both parties agree: a shorter window than the scenario's and at most 8 vehicles.
     opening, closing = (
         scenario["instance"]["window"]["open"],
         scenario["instance"]["window"]["close"],
     )
-    agree(api, scenario, max_vehicles=8, window=(opening + 60, closing - 120))
-    r = api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 3, "seed": 7})
+    corridor = agree(api, scenario, max_vehicles=8, window=(opening + 60, closing - 120))
+    r = api.post(
+        "coordinator",
+        "/v1/plans",
+        {"scenario_id": sid, "corridor": corridor, "time_limit": 3, "seed": 7},
+    )
     assert r.status_code == 202
     plan = wait_plan(api, r.json()["id"])
     assert plan["status"] == "done", plan["error"]

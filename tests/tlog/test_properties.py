@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_START, fixed_clock
+from conftest import EXAMPLE_START, ceremony, fixed_clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +125,7 @@ def negotiation(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], 
         {r: s.verifier().text() for r, s in signers.items()}, EXAMPLE_START
     )
     cid = first["corridor"]
+    ceremony(service, signers)
     service.propose(first, signers["intermediary"])
     service.counter(second, signers["party_b"])
     for role in ("party_a", "party_b"):

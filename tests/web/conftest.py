@@ -13,6 +13,7 @@ through playwright (never a downloaded browser); the tests skip, saying why, whe
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import T0
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
@@ -128,7 +130,7 @@ def running_server(data_dir: Path, clock: str | None = None) -> Iterator[Server]
 
 def with_accounts(server: Server) -> Server:
     """One user and token per role (the users' names are their roles: nothing personal)."""
-    org = server.ok("POST", "/v1/organisations", json={"name": "Neutral intermediary"})
+    org = server.ok("POST", "/v1/organisations", json={"name": ORGANISATION})
     for key, (role, vehicle) in ROLES.items():
         body: dict[str, Any] = {"organisation_id": org["id"], "name": f"test {key}", "role": role}
         if vehicle:
@@ -263,6 +265,26 @@ def dashboard(browser: Any, server: Server) -> Iterator[Any]:
         assert not d.errors, f"JavaScript errors on the page: {d.errors}"
         assert not d.outside, f"the page reached outside the service: {d.outside}"
         d.close()
+
+
+#: The organisation with_accounts puts every user in (the test corridors name it for all roles).
+ORGANISATION = "Neutral intermediary"
+
+
+def log_head(server: Server) -> Any:
+    """What a statement signed now follows (the server's log as downloaded)."""
+    from service.conftest import log_head as head
+
+    return head(lambda who, path, **kw: server.call("GET", path, who, **kw))
+
+
+def open_corridor(server: Server, corridor: str, signers: dict[str, Any]) -> None:
+    """The coordinator opens the corridor; both parties' keys registered and confirmed."""
+    from service.conftest import open_over_http
+
+    get = lambda who, path, **kw: server.call("GET", path, who, **kw)  # noqa: E731
+    post = functools.partial(post_envelope, server)
+    open_over_http(get, post, corridor, signers, T0, organisation=ORGANISATION)
 
 
 def post_envelope(server: Server, who: str, envelope: bytes) -> dict[str, Any]:

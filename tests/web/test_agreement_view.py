@@ -18,7 +18,7 @@ from corridor.domain.proposal import ROLES, example_documents
 from corridor.services import negotiation
 from corridor.tlog.keys import SignerKey
 
-from .conftest import Server, post_envelope
+from .conftest import Server, log_head, open_corridor, post_envelope
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,9 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
     first["window"] = window_ending_in(server, 15)
     second["window"] = window_ending_in(server, 15)
     corridor = first["corridor"]
-    post_envelope(server, "coordinator", negotiation.proposal(first, signers["intermediary"], T0))
+    open_corridor(server, corridor, signers)
+    proposal = negotiation.proposal(first, signers["intermediary"], T0, log_head(server))
+    post_envelope(server, "coordinator", proposal)
 
     d = dashboard()
     d.sign_in("coordinator")
@@ -63,9 +65,8 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
 
     # Party B counters; the page shows version 2 and what changed, without a reload.
     v1 = server.ok("GET", f"/v1/corridors/{corridor}", "liaison_b")["versions"][0]
-    post_envelope(
-        server, "liaison-b", negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0)
-    )
+    counter = negotiation.counter(second, signers["party_b"], 1, v1["hash"], T0, log_head(server))
+    post_envelope(server, "liaison-b", counter)
     d.page.locator("#versions tbody tr", has_text="v2").wait_for(timeout=10_000)
     diff = d.page.locator("#diff-out")
     diff.locator("li").first.wait_for()
@@ -87,7 +88,9 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
             post_envelope(
                 server,
                 who,
-                negotiation.on_version(kind, corridor, signers[role], 2, v2["hash"], T0),
+                negotiation.on_version(
+                    kind, corridor, signers[role], 2, v2["hash"], T0, log_head(server)
+                ),
             )
 
     d.page.locator("#corridor-summary .state[data-ready='true']").wait_for(timeout=10_000)
@@ -114,7 +117,14 @@ def test_the_coordinator_follows_a_negotiation_to_readiness(server: Server, dash
         server,
         "liaison-b",
         negotiation.on_version(
-            Kind.SUSPENSION, corridor, signers["party_b"], 2, v2["hash"], T0, reason="shelling"
+            Kind.SUSPENSION,
+            corridor,
+            signers["party_b"],
+            2,
+            v2["hash"],
+            T0,
+            log_head(server),
+            reason="shelling",
         ),
     )
     for page in (d.page, a.page):

@@ -19,7 +19,15 @@ from corridor.domain.proposal import ROLES, example_documents
 from corridor.services import negotiation
 from corridor.tlog.keys import SignerKey
 
-from .conftest import ROOT, Server, post_envelope, running_server, with_accounts
+from .conftest import (
+    ROOT,
+    Server,
+    log_head,
+    open_corridor,
+    post_envelope,
+    running_server,
+    with_accounts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,12 +67,14 @@ def agree_on_the_example(server: Server) -> None:
         max_vehicles=40,
     )
     doc["evacuee_rights"]["special_care"] = "the sick and wounded first, with a medic"
-    post_envelope(server, "coordinator", negotiation.proposal(doc, signers["intermediary"], T0))
+    open_corridor(server, doc["corridor"], signers)
+    proposal = negotiation.proposal(doc, signers["intermediary"], T0, log_head(server))
+    post_envelope(server, "coordinator", proposal)
     v1 = server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["versions"][0]
     for kind in (Kind.ACCEPTANCE, Kind.CEASEFIRE_START):
         for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
             envelope = negotiation.on_version(
-                kind, doc["corridor"], signers[role], 1, v1["hash"], T0
+                kind, doc["corridor"], signers[role], 1, v1["hash"], T0, log_head(server)
             )
             post_envelope(server, who, envelope)
     assert server.ok("GET", f"/v1/corridors/{doc['corridor']}", "observer")["ready"]
@@ -87,7 +97,12 @@ def planned(server: Server) -> dict[str, Any]:
         "POST",
         "/v1/plans",
         "coordinator",
-        json={"scenario_id": scenario["id"], "time_limit": 5, "seed": 1},
+        json={
+            "scenario_id": scenario["id"],
+            "corridor": "encamp-escaldes-1",
+            "time_limit": 5,
+            "seed": 1,
+        },
     )
     deadline = time.monotonic() + 240
     while True:

@@ -12,122 +12,39 @@ Alembic migrations; :meth:`LogStore.create_all` is for standalone use.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Engine,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
-    update,
-)
+from sqlalchemy import Engine, insert, inspect, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from corridor.errors import CorridorError, InputError
+from corridor.adapters.log_checkpoints import CheckpointsMixin
+from corridor.adapters.log_tables import (
+    LogBusy,
+    StaleLog,
+    StorageError,
+    cosignature_key_id,
+    cosignatures_table,
+    engine_for,
+    entries_table,
+    head_table,
+    log_metadata,
+    storage_error,
+)
+from corridor.errors import InputError
 from corridor.tlog import merkle
-from corridor.tlog.keys import SignerKey, VerifierKey
-from corridor.tlog.note import Checkpoint, parse_note, sign_note, verify_cosignature
 from corridor.tlog.tiles import MAX_ENTRY
 
-log_metadata = MetaData()
-
-entries_table = Table(
-    "log_entries",
-    log_metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
-    Column("envelope", LargeBinary, nullable=False),
-)
-nodes_table = Table(
-    "log_nodes",
-    log_metadata,
-    # key = index * 64 + level: one integer primary key, so a proof is one IN (...) lookup
-    Column("key", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary(32), nullable=False),
-)
-head_table = Table(
-    "log_head",
-    log_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("size", BigInteger, nullable=False),
-)
-checkpoints_table = Table(
-    "log_checkpoints",
-    log_metadata,
-    Column("size", BigInteger, primary_key=True, autoincrement=False),
-    Column("note", LargeBinary, nullable=False),
-)
-cosignatures_table = Table(
-    "log_cosignatures",
-    log_metadata,
-    Column("size", BigInteger, primary_key=True, autoincrement=False),
-    Column("witness", String(200), primary_key=True),
-    Column("line", Text, nullable=False),
-)
-
-
-class StaleLog(CorridorError):
-    """The log grew after the caller checked it; nothing was appended. Check again and retry."""
-
-    exit_code = 1
-
-
-class StorageError(CorridorError):
-    """The database could not be reached or written; nothing was acknowledged."""
-
-    exit_code = 1
+__all__ = ["LogBusy", "LogStore", "LogWriter", "StaleLog", "StorageError", "engine_for"]
 
 
 def _node_key(level: int, index: int) -> int:
     return index * 64 + level
 
 
-def engine_for(target: str) -> Engine:
-    """An engine for a database URL, or for a SQLite file path (created if absent)."""
-    if "://" in target:
-        url = target
-    else:
-        path = Path(target)
-        if path.parent and not path.parent.exists():
-            raise InputError("--log", f"the folder of {target!r} does not exist")
-        url = f"sqlite:///{path}"
-    try:
-        engine = create_engine(url)
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise InputError("--log", f"{target!r} is not a usable database URL ({exc})") from exc
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # Own the transaction boundaries: BEGIN IMMEDIATE takes the write lock up front.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-class LogStore:
+class LogStore(CheckpointsMixin):
     """One append-only log in one database (optionally in a named PostgreSQL schema)."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
@@ -171,6 +88,19 @@ class LogStore:
                     conn.exec_driver_sql(
                         f"ALTER TABLE {self._table('ledger_' + name)} RENAME TO log_{name}"
                     )
+            # cosignatures were kept by witness name: keep them by key ID (as migration 0006)
+            rows = conn.exec_driver_sql(
+                f"SELECT size, witness, line FROM {self._table('log_cosignatures')}"
+            ).all()
+            conn.exec_driver_sql(f"DROP TABLE {self._table('log_cosignatures')}")
+            cosignatures_table.create(conn)
+            for size, witness, line in rows:
+                key_id = cosignature_key_id(line)
+                conn.execute(
+                    insert(cosignatures_table).values(
+                        size=size, key_id=key_id, witness=witness, key=None, line=line
+                    )
+                )
 
     def create_all(self) -> None:
         try:
@@ -257,16 +187,20 @@ class LogStore:
         while at < stop:
             upto = min(stop, at + batch)
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(entries_table.c.envelope)
-                    .where(entries_table.c.idx >= at, entries_table.c.idx < upto)
-                    .order_by(entries_table.c.idx)
-                ).all()
-            if len(rows) != upto - at:
-                raise StorageError(f"entries {at}..{upto - 1} are not all in the store")
-            for (envelope,) in rows:
-                yield bytes(envelope)
+                rows = self._rows(conn, at, upto)
+            yield from rows
             at = upto
+
+    @staticmethod
+    def _rows(conn: Connection, at: int, upto: int) -> list[bytes]:
+        rows = conn.execute(
+            select(entries_table.c.envelope)
+            .where(entries_table.c.idx >= at, entries_table.c.idx < upto)
+            .order_by(entries_table.c.idx)
+        ).all()
+        if len(rows) != upto - at:
+            raise StorageError(f"entries {at}..{upto - 1} are not all in the store")
+        return [bytes(envelope) for (envelope,) in rows]
 
     def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]:
         """Leaf hash -> index of those envelopes that are already in the log (one query)."""
@@ -317,38 +251,46 @@ class LogStore:
         """
         if new_only and expect_size is None:
             raise ValueError("new_only needs expect_size: the lookup is valid at one size only")
-        for i, envelope in enumerate(envelopes):
-            if len(envelope) > MAX_ENTRY:
-                raise InputError(
-                    f"envelope {i}", f"is {len(envelope)} bytes; a log entry holds {MAX_ENTRY}"
+        with self.writing() as writer:
+            if expect_size is not None and writer.size != expect_size:
+                raise StaleLog(
+                    f"the log holds {writer.size} entries, not the {expect_size} checked"
                 )
-        leaves = [merkle.leaf_hash(e) for e in envelopes]
+            return writer.append(envelopes, before_commit, new_only)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[LogWriter]:
+        """Hold the log's write lock (``BEGIN IMMEDIATE`` on SQLite, the head row ``FOR
+        UPDATE`` on PostgreSQL) while the block checks and appends; commit at its end.
+
+        Another writer, in this process or another, waits for the lock: whatever the block
+        checked against ``writer.size`` is still true when it appends, so nothing it checked
+        can be refused for a reason that went away. Raises :class:`LogBusy` if the lock was not
+        had in the database's time, :class:`StorageError` for any other database failure;
+        nothing is stored then."""
         try:
             with self.engine.connect() as conn:
-                out, size, frontier = self._append(conn, envelopes, leaves, expect_size, new_only)
-                if before_commit is not None:
-                    before_commit(conn)
+                writer = LogWriter(self, conn, self._read_size(conn, lock=True))
+                yield writer
                 conn.commit()
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:
             self._size = -1
-            raise StorageError(f"the append was not stored: {exc.orig}") from exc
+            raise storage_error(exc, "nothing was stored") from exc
         except BaseException:
             self._size = -1
             raise
-        self._size, self._frontier = size, frontier
-        return out
+        if writer.appended is not None:
+            self._size, self._frontier = writer.appended
 
     def _append(
         self,
         conn: Connection,
+        size: int,
         envelopes: Sequence[bytes],
         leaves: Sequence[bytes],
-        expect_size: int | None,
         new_only: bool = False,
     ) -> tuple[list[int], int, dict[int, bytes]]:
-        size = self._read_size(conn, lock=True)
-        if expect_size is not None and size != expect_size:
-            raise StaleLog(f"the log holds {size} entries, not the {expect_size} checked")
+        """Write the entries after ``size`` (read under the write lock) and their nodes."""
         if size != self._size:
             cover = merkle.cover(0, size)
             hashes = self._fetch(conn, cover)
@@ -394,65 +336,48 @@ class LogStore:
             conn.execute(update(head_table).where(head_table.c.id == 1).values(size=n))
         return out, n, frontier
 
-    # -- checkpoints ---------------------------------------------------------------------------
 
-    def sign_checkpoint(self, key: SignerKey) -> bytes:
-        """Sign a checkpoint of the current tree with the log's key (origin = the key's name)."""
-        with self.engine.begin() as conn:
-            size = self._read_size(conn, lock=True)
-            root = merkle.root(size, lambda keys: self._fetch(conn, keys))
-            note = sign_note(Checkpoint(key.name, size, root).text(), key)
-            data = note.to_bytes()
-            row = conn.execute(
-                select(checkpoints_table.c.note).where(checkpoints_table.c.size == size)
-            ).first()
-            if row is None:
-                conn.execute(insert(checkpoints_table).values(size=size, note=data))
-            else:
-                data = bytes(row[0])  # the log signs each size once; keep the first
-        return data
+class LogWriter:
+    """The log while :meth:`LogStore.writing` holds its write lock."""
 
-    def latest_checkpoint(self) -> bytes | None:
-        """The newest checkpoint with every cosignature stored for it."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(checkpoints_table.c.size, checkpoints_table.c.note)
-                .order_by(checkpoints_table.c.size.desc())
-                .limit(1)
-            ).first()
-            if row is None:
-                return None
-            lines = conn.execute(
-                select(cosignatures_table.c.line)
-                .where(cosignatures_table.c.size == row[0])
-                .order_by(cosignatures_table.c.witness)
-            ).all()
-        return bytes(row[1]) + "".join(line for (line,) in lines).encode()
+    def __init__(self, store: LogStore, conn: Connection, size: int) -> None:
+        self.store = store
+        self.connection = conn
+        self.size = size
+        """Entries in the log when the lock was taken: nobody else appends until commit."""
+        self.appended: tuple[int, dict[int, bytes]] | None = None
 
-    def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None:
-        """Store a witness's cosignature of a stored checkpoint (after checking it)."""
-        note = parse_note(cosigned)
-        verify_cosignature(note, witness)
-        checkpoint = Checkpoint.parse(note.text)
-        line = next(
-            s.line()
-            for s in note.signatures
-            if s.name == witness.name and s.key_id == witness.cosigner_key_id()
+    def entries(self, start: int, end: int, batch: int = 5000) -> Iterator[bytes]:
+        """Entries ``start`` <= i < ``end``, read under the lock (on SQLite a second
+        connection could not even read while this one holds the write lock)."""
+        for at in range(start, end, batch):
+            yield from self.store._rows(self.connection, at, min(end, at + batch))
+
+    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]:
+        """As :meth:`LogStore.indexes_of`, under the lock."""
+        leaves = list(dict.fromkeys(merkle.leaf_hash(e) for e in envelopes))
+        return self.store._lookup(self.connection, leaves)
+
+    def append(
+        self,
+        envelopes: Sequence[bytes],
+        before_commit: Callable[[Connection], None] | None = None,
+        new_only: bool = True,
+    ) -> list[int]:
+        """Write the envelopes after the entries there (``new_only``: the caller found none of
+        them in the log, nor any twice); each one's index. Durable when the block ends."""
+        if self.appended is not None:
+            raise RuntimeError("one append per write lock")
+        for i, envelope in enumerate(envelopes):
+            if len(envelope) > MAX_ENTRY:
+                raise InputError(
+                    f"envelope {i}", f"is {len(envelope)} bytes; a log entry holds {MAX_ENTRY}"
+                )
+        leaves = [merkle.leaf_hash(e) for e in envelopes]
+        out, size, frontier = self.store._append(
+            self.connection, self.size, envelopes, leaves, new_only
         )
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(checkpoints_table.c.note).where(checkpoints_table.c.size == checkpoint.size)
-            ).first()
-            if row is None or parse_note(bytes(row[0])).text != note.text:
-                raise InputError("checkpoint", "the log has not signed this checkpoint")
-            conn.execute(
-                cosignatures_table.delete().where(
-                    cosignatures_table.c.size == checkpoint.size,
-                    cosignatures_table.c.witness == witness.name,
-                )
-            )
-            conn.execute(
-                insert(cosignatures_table).values(
-                    size=checkpoint.size, witness=witness.name, line=line
-                )
-            )
+        if before_commit is not None:
+            before_commit(self.connection)
+        self.appended = (size, frontier)
+        return out

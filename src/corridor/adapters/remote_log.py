@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from corridor.tlog.merkle import MemoryTree
 from corridor.tlog.note import open_checkpoint
 
 PAGE = 1000  # the server's page size for /v1/log/entries
+BUSY_TRIES = 6  # a 503 (the log busy, storage unavailable) is tried again, this many times in all
+BUSY_WAIT_CAP = 10.0  # seconds: the longest Retry-After honoured
 DEFAULT_LOG = "log.db"
 OLD_DEFAULT_LOG = "ledger.db"  # the default file's name before "log" was the one word for it
 
@@ -79,7 +82,12 @@ class RemoteLog:
     """The parts of :class:`~corridor.adapters.log_store.LogStore` that signing needs."""
 
     def __init__(
-        self, url: str, token: str | None, client: httpx.Client | None = None, timeout: float = 30
+        self,
+        url: str,
+        token: str | None,
+        client: httpx.Client | None = None,
+        timeout: float = 30,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:
             raise InputError(
@@ -91,6 +99,7 @@ class RemoteLog:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._entries: list[bytes] = []
         self._leaves: dict[bytes, int] = {}
+        self._sleep = sleep
 
     def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {**self._headers, **kw.pop("headers", {})}
@@ -155,27 +164,40 @@ class RemoteLog:
         one again against its log, which may have grown since it was read here."""
         if before_commit is not None:
             raise ValueError("a server commits its own log: nothing runs in its transaction")
-        out = []
-        for envelope in envelopes:
+        return [self._post_envelope(envelope) for envelope in envelopes]
+
+    def _post_envelope(self, envelope: bytes) -> int:
+        """Post one envelope; a 503 (the log busy, its storage unavailable) is a fault, not a
+        refusal: the same bytes are sent again after the server's Retry-After (they are never
+        logged twice), and only a 409 or 422 is the log's refusal."""
+        for attempt in range(BUSY_TRIES):
             response = self._request(
                 "POST",
                 "/v1/agreement/envelopes",
                 content=envelope,
                 headers={"content-type": "application/json"},
             )
-            if response.status_code != 200:
-                field, problem = _first_error(response)
-                if response.status_code in (409, 422):
-                    raise MessageRefused(field, f"{problem} (said the server; nothing was added)")
-                raise ServerError(f"{self.url}/v1/agreement/envelopes: {_detail(response)}")
-            body = _json(response)
-            try:
-                out.append(int(body["index"]))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ServerError(
-                    f"{self.url}/v1/agreement/envelopes answered 200 without a log index"
-                ) from exc
-        return out
+            if response.status_code != 503 or attempt == BUSY_TRIES - 1:
+                break
+            self._sleep(_retry_after(response))
+        if response.status_code == 503:
+            raise ServerError(
+                f"{self.url}/v1/agreement/envelopes: {_detail(response)}, {BUSY_TRIES} times; "
+                "nothing is known to have been stored: run the same command again later (the "
+                "same signed bytes are never logged twice)"
+            )
+        if response.status_code != 200:
+            field, problem = _first_error(response)
+            if response.status_code in (409, 422):
+                raise MessageRefused(field, f"{problem} (said the server; nothing was added)")
+            raise ServerError(f"{self.url}/v1/agreement/envelopes: {_detail(response)}")
+        body = _json(response)
+        try:
+            return int(body["index"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ServerError(
+                f"{self.url}/v1/agreement/envelopes answered 200 without a log index"
+            ) from exc
 
     def check_complete(
         self, log_key: VerifierKey, cosigned: tuple[int, bytes] | None = None
@@ -249,6 +271,22 @@ class RemoteLog:
         except (KeyError, TypeError, ValueError, binascii.Error) as exc:
             raise ServerError(f"{self.url}/v1/log/proof/consistency: no readable proof") from exc
 
+    def witness_checkpoints(self) -> dict[str, tuple[str, bytes]]:
+        """Each registered witness's newest cosigned checkpoint, by its cosigner key ID (as
+        :meth:`~corridor.adapters.log_store.LogStore.witness_checkpoints`); verified offline."""
+        response = self._request("GET", "/v1/log/witnesses")
+        if response.status_code != 200:
+            raise ServerError(f"{self.url}/v1/log/witnesses: {_detail(response)}")
+        out: dict[str, tuple[str, bytes]] = {}
+        for item in _json(response):
+            key_id = str(item.get("key_id", ""))
+            if item.get("cosigned_size") is None or not key_id.isalnum():
+                continue
+            got = self._request("GET", f"/v1/log/witnesses/{key_id}/checkpoint")
+            if got.status_code == 200:
+                out[key_id] = (str(item.get("key")), got.content)
+        return out
+
     def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None:
         response = self._request(
             "POST",
@@ -273,6 +311,14 @@ def _json(response: httpx.Response) -> Any:
             f"{response.request.url} answered {response.status_code} with something that is not "
             f"JSON ({response.headers.get('content-type', 'no content type')})"
         ) from exc
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        seconds = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.1), BUSY_WAIT_CAP)
 
 
 def _detail(response: httpx.Response) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from corridor.adapters.cap_schema import validate
-from corridor.domain.agreement import LogState, Refused, apply
+from corridor.domain.agreement import LogState
 from corridor.i18n import translators
 from corridor.publishing.cap import (
     FeedEntry,
@@ -39,15 +39,12 @@ if TYPE_CHECKING:
 def timeline(entries: Iterable[bytes]) -> tuple[LogState, list[Change]]:
     """Replay the log's entries (each authenticated, as every reader does) and list every
     change of a corridor's public state, in log order."""
-    from corridor.services.agreement import check_entry
-    from corridor.tlog.errors import VerificationError
+    from corridor.services.entries import replayed
 
+    entries = list(entries)
     state, tracker, changes = LogState(), PhaseTracker(), []
-    for index, envelope in enumerate(entries):
-        try:
-            message = check_entry(state, envelope, index)
-            apply(state, message)
-        except (VerificationError, Refused):
+    for _, message, _ in replayed(state, entries, len(entries)):
+        if message is None or message.corridor not in state.corridors:
             continue  # refused entries count for nothing, for the public too
         change = tracker.observe(state.corridors[message.corridor], message)
         if change is not None:

@@ -1,8 +1,10 @@
 """The agreement log as a service: submit signed envelopes, checkpoints, proofs, cosignatures.
 
-Wraps issue 4's :class:`~corridor.services.agreement.AgreementService` and
+Wraps :class:`~corridor.services.agreement.AgreementService` and
 :class:`~corridor.adapters.log_store.LogStore` over the service's own database. The log
-operator's key lives in the data directory; it signs checkpoints and nothing else.
+operator's key lives in the data directory; it signs checkpoints and nothing else. Each
+envelope is checked against who sent it (per-party submission): a party's messages count only
+when its liaison sends them, the intermediary's when the coordinator does.
 """
 
 from __future__ import annotations
@@ -10,21 +12,20 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from corridor.adapters.log_store import LogStore
-from corridor.domain.access import Principal
+from corridor.domain.access import Principal, Role
 from corridor.domain.agreement import CorridorState, LogState
+from corridor.domain.keyring import fingerprint
 from corridor.domain.operations import Event
-from corridor.domain.proposal import diff
-from corridor.errors import InputError
-from corridor.services.agreement import AgreementService, SubmitResult
+from corridor.errors import CorridorError, InputError
+from corridor.services.agreement import AgreementService, SubmitResult, Submitter
+from corridor.services.corridor_view import describe_corridor, version_diff
 from corridor.services.errors import Conflict, NotFound
 from corridor.services.ports import Clock
 from corridor.tlog import merkle
@@ -33,7 +34,49 @@ from corridor.tlog.keys import SignerKey, VerifierKey, read_signer, write_key_pa
 from corridor.tlog.note import Checkpoint, parse_note
 from corridor.tlog.tiles import export_tiles
 
+if TYPE_CHECKING:
+    from corridor.adapters.log_store import LogStore
+
 LOG_KEY_NAME = "corridor-log"
+#: The participant each role speaks for in the log (per-party submission).
+SPEAKS_FOR = {
+    Role.COORDINATOR: "intermediary",
+    Role.LIAISON_A: "party_a",
+    Role.LIAISON_B: "party_b",
+}
+
+
+class LogUnavailable(CorridorError):
+    """The log could not do it now (its files could not be written); nothing was published:
+    the previous checkpoint is still the one served. Worth retrying later."""
+
+    exit_code = 1
+    retry_after = 5
+
+
+class _Organisations:
+    """Organisation names by id, read again whenever an unknown id or name is asked for."""
+
+    def __init__(self, read: Callable[[], dict[int, str]]) -> None:
+        self._read = read
+        self._names: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        with self._lock:
+            self._names = dict(self._read())
+
+    def name(self, organisation_id: int) -> str | None:
+        if organisation_id not in self._names:
+            self._refresh()
+        return self._names.get(organisation_id)
+
+    def __contains__(self, name: object) -> bool:
+        if name not in self._names.values():
+            self._refresh()
+        return name in self._names.values()
+
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -54,6 +97,7 @@ the group's transaction; ``publish()`` hands the events to the live streams afte
 class _Waiting:
     envelope: bytes
     who: Principal | None = None
+    submitter: Submitter | None = None
     outcome: SubmitResult | BaseException | None = None
     event: Event | None = None
     woken: threading.Event = field(default_factory=threading.Event)
@@ -76,9 +120,14 @@ class LogService:
         export_dir: Path,
         clock: Clock,
         record: Recorder | None = None,
+        organisations: Callable[[], dict[int, str]] | None = None,
     ) -> None:
+        """``organisations`` reads the server's organisations (id -> name): a liaison
+        registers its party's key only for the organisation the opening names, and an
+        opening names known organisations. None: not checked (a log without accounts)."""
         self.store = store
         self._record = record
+        self._organisations = None if organisations is None else _Organisations(organisations)
         self.clock = clock
         self.agreement = AgreementService(store, clock, parallel=True)
         self.key = key
@@ -98,7 +147,7 @@ class LogService:
         same time); the event says the corridor's status once its group is stored. With a
         ``uow``, the event is published and the submission audited (as ``who``) before this
         returns."""
-        waiting = _Waiting(envelope, who)
+        waiting = _Waiting(envelope, who, self._submitter(who))
         with self._queue_lock:
             self._queue.append(waiting)
             lead = not self._leading
@@ -112,6 +161,18 @@ class LogService:
             raise outcome
         assert outcome is not None
         return outcome, waiting.event
+
+    def _submitter(self, who: Principal | None) -> Submitter | None:
+        """Who sent it, as the log's rules need to know (None: a caller inside the server)."""
+        if who is None:
+            return None
+        known = self._organisations
+        return Submitter(
+            SPEAKS_FOR.get(who.role),
+            None if known is None else known.name(who.organisation_id),
+            f"{who.role.value} {who.name!r}",
+            known,
+        )
 
     def _lead(self) -> None:
         """Check and commit every envelope queued so far, wake their threads, and hand the
@@ -138,7 +199,11 @@ class LogService:
             try:
                 with self._append_lock:
                     outcomes: list[SubmitResult | BaseException] = list(
-                        self.agreement.submit_each([w.envelope for w in group], before_commit)
+                        self.agreement.submit_each(
+                            [w.envelope for w in group],
+                            before_commit,
+                            [w.submitter for w in group],
+                        )
                     )
             except BaseException as exc:  # nothing of the group was stored; every waiter is told
                 outcomes = [exc] * len(group)
@@ -217,24 +282,26 @@ class LogService:
 
         return self.read(one)
 
-    def agreed_terms(self) -> dict[str, Any] | None:
-        """The latest version both parties accepted, of the corridor most recently agreed."""
+    def agreed_terms(self, corridor: str) -> dict[str, Any] | None:
+        """The latest version of ``corridor`` if both parties accepted it (None: not agreed);
+        NotFound if the log has no such corridor."""
 
-        def latest_agreed(log_state: LogState) -> dict[str, Any] | None:
-            for state in reversed(list(log_state.corridors.values())):
-                if state.agreed and state.latest is not None:
-                    return dict(state.latest.document)
+        def agreed(state: CorridorState) -> dict[str, Any] | None:
+            if state.agreed and state.latest is not None:
+                return dict(state.latest.document)
             return None
 
-        return self.read(latest_agreed)
+        return self.corridor(corridor, agreed)
 
     # -- log -----------------------------------------------------------------------------------
 
     def sign_checkpoint(self) -> bytes:
-        with self._append_lock:
-            note = self.store.sign_checkpoint(self.key)
-        self._export()
-        return note
+        """Sign a checkpoint of the log as it is now and publish it: its tiles are written
+        first, then it is stored (and served). If the tiles cannot be written, nothing is
+        stored and the previous checkpoint stays the one served (:class:`LogUnavailable`)."""
+        size, note = self.store.checkpoint_now(self.key)
+        self._export(size, note)
+        return self.store.store_checkpoint(size, note)
 
     def checkpoint(self) -> bytes:
         note = self.store.latest_checkpoint()
@@ -242,31 +309,87 @@ class LogService:
             raise NotFound("checkpoint", "latest")
         return note
 
-    def _export(self) -> None:
-        note = self.store.latest_checkpoint()
+    def _export(self, size: int | None = None, note: bytes | None = None) -> None:
+        """Write the tiles of ``note`` (default: the latest checkpoint, with its cosignatures)
+        and each witness's newest cosigned checkpoint (``cosigned/<key ID>``)."""
         if note is None:
-            return
-        size = Checkpoint.parse(parse_note(note).text).size
-        with self._export_lock:
-            export_tiles(self.export_dir, self.store.entries(0, size), note)
+            note = self.store.latest_checkpoint()
+            if note is None:
+                return
+        if size is None:
+            size = Checkpoint.parse(parse_note(note).text).size
+        cosigned = {k: n for k, (_, n) in self.store.witness_checkpoints().items()}
+        try:
+            with self._export_lock:
+                export_tiles(self.export_dir, self.store.entries(0, size), note, cosigned)
+        except OSError as exc:
+            log.exception("the log's tiles could not be written")
+            raise LogUnavailable(
+                f"the tiles of the checkpoint of {size} entries could not be written "
+                f"({exc.strerror or exc}); nothing was published: the previous checkpoint is "
+                "still the one served"
+            ) from exc
+
+    def witness_keys(self) -> list[dict[str, Any]]:
+        """Every party key the log confirmed (the registered witnesses), in the C2SP forms."""
+
+        def listed(state: LogState) -> list[dict[str, Any]]:
+            out = []
+            for c in state.corridors.values():
+                for role in ("party_a", "party_b"):
+                    text = c.keys.current.get(role)
+                    if text is not None:
+                        key = VerifierKey.parse(text)
+                        out.append(
+                            {
+                                "corridor": c.corridor,
+                                "role": role,
+                                "organisation": c.organisations.get(role),
+                                "name": key.name,
+                                "key": text,
+                                "cosigner_key": key.cosigner_text(),
+                                "key_id": key.cosigner_key_id().hex(),
+                                "fingerprint": fingerprint(text),
+                            }
+                        )
+            return out
+
+        keys = self.read(listed)
+        cosigned = self.store.witness_checkpoints()
+        for item in keys:
+            note = cosigned.get(item["key_id"], (None, None))[1]
+            item["cosigned_size"] = (
+                None if note is None else Checkpoint.parse(parse_note(note).text).size
+            )
+        return keys
+
+    def witness_checkpoint(self, key_id: str) -> bytes:
+        """The newest checkpoint the witness with this cosigner key ID cosigned."""
+        found = self.store.witness_checkpoints().get(key_id.lower())
+        if found is None:
+            raise NotFound("cosigned checkpoint of witness", key_id)
+        return found[1]
 
     def cosign(self, cosigned: bytes, witness_key: str, party: str | None) -> None:
-        """Store a witness's cosignature; the witness must be a party of a corridor in the log."""
+        """Store a witness's cosignature, by its key ID: the witness must be a party's key that
+        the log confirmed (and, for a liaison, its own party's)."""
         try:
-            witness = VerifierKey.parse(witness_key)
+            witness = VerifierKey.parse_any(witness_key)
         except KeyFormatError as exc:
             raise InputError("witness_key", f"{witness_key[:80]!r}: {exc}") from exc
         roles = self.read(
             lambda state: {
                 role
                 for c in state.corridors.values()
-                for role, who in c.participants.items()
-                if who.get("key") == witness.text()
+                for role in ("party_a", "party_b")
+                if c.keys.current.get(role) == witness.text()
             }
         )
-        if not roles & {"party_a", "party_b"}:
+        if not roles:
             raise InputError(
-                "witness_key", f"{witness.name!r} is not the key of a party to a corridor"
+                "witness_key",
+                f"{witness.text()} is not a party's key that the log confirmed: only registered "
+                "witnesses cosign",
             )
         if party is not None and f"party_{party.lower()}" not in roles:
             raise InputError("witness_key", f"{witness.name!r} is not party {party}'s key")
@@ -314,65 +437,11 @@ class LogService:
         return target.read_bytes()
 
 
-def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
-    """A corridor as the API shows it at ``now`` (the same words as ``corridor agreement
-    status`` at the same instant)."""
-    latest = state.latest
-    window = state.window
-    return {
-        "id": state.corridor,
-        "as_of": now.isoformat(),
-        "status": state.status(now).value,
-        "description": state.describe(now),
-        "ready": state.ready(now),
-        "missing": state.missing(now),
-        "checklist": [asdict(i) for i in state.checklist(now)],
-        "window": None
-        if window is None
-        else {"opens": window[0].isoformat(), "closes": window[1].isoformat()},
-        "participants": state.participants,
-        "versions": [
-            {
-                "number": v.number,
-                "hash": v.hash,
-                "author": v.author,
-                "index": v.index,
-                "document": v.document,
-                "accepted_by": [r for r, h in state.acceptances.items() if h == v.hash],
-            }
-            for v in state.versions
-        ],
-        "latest": latest.number if latest else None,
-        "acceptances": state.acceptances,
-        "confirmations": state.confirmations,
-        "suspension": state.suspension,
-        "withdrawal": state.withdrawal,
-        "incidents": state.incidents,
-        "movements": state.movements,
-        "history": state.history,
-    }
-
-
-def version_diff(state: CorridorState, first: int, second: int) -> list[str]:
-    a, b = state.version(first), state.version(second)
-    if a is None:
-        raise InputError("from", f"corridor {state.corridor!r} has no version {first}")
-    if b is None:
-        raise InputError("to", f"corridor {state.corridor!r} has no version {second}")
-    return diff(a.document, b.document)
-
-
-def parse_envelope(raw: dict[str, Any]) -> bytes:
-    """The exact bytes to log: the envelope as the client serialised it is not available in a
-    parsed JSON body, so clients post the envelope text in ``envelope`` (a string)."""
-    text = raw.get("envelope")
-    if not isinstance(text, str):
-        raise InputError("envelope", "must be the DSSE envelope's JSON text")
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        raise InputError("envelope", f"is not JSON ({exc})") from exc
-    return text.encode()
-
-
-__all__ = ["Conflict", "LogService", "describe_corridor", "load_or_create_log_key", "version_diff"]
+__all__ = [
+    "Conflict",
+    "LogService",
+    "LogUnavailable",
+    "describe_corridor",
+    "load_or_create_log_key",
+    "version_diff",
+]

@@ -2,26 +2,93 @@
 
 A party signs on its own machine: these helpers build the same DSSE envelopes as
 :class:`~corridor.services.agreement.AgreementService`, but return the bytes to post to
-``POST /v1/agreement/envelopes`` instead of appending them to a local log.
+``POST /v1/agreement/envelopes`` instead of appending them to a local log. Each statement
+follows the log entry its signer read last (:func:`head_of` the entries it downloaded).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from corridor.domain.agreement import Kind, statement
-from corridor.services.agreement import sign_statement
+from corridor.domain.agreement import Follows, Kind, statement
+from corridor.domain.keyring import fingerprint, key_digest
+from corridor.services.entries import sign_statement
+from corridor.services.signing import stamp
 from corridor.tlog.canonical import canonical_json, sha256_hex
 from corridor.tlog.keys import SignerKey
+from corridor.tlog.merkle import leaf_hash
 
 
-def _stamp(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def head_of(entries: Sequence[bytes]) -> Follows | None:
+    """What a statement signed after reading ``entries`` (the whole log) follows."""
+    if not entries:
+        return None
+    return Follows(len(entries) - 1, leaf_hash(entries[-1]).hex())
 
 
-def proposal(document: dict[str, Any], key: SignerKey, now: dt.datetime) -> bytes:
+def opening(
+    corridor: str,
+    organisations: dict[str, str],
+    key: SignerKey,
+    now: dt.datetime,
+    follows: Follows | None,
+) -> bytes:
+    """The intermediary opens ``corridor``, naming each role's organisation."""
+    text = key.verifier_text
+    body = {"organisations": organisations, "key": text}
+    stmt = statement(
+        Kind.OPENING, corridor, key.name, stamp(now), key_digest(text), body, follows=follows
+    )
+    return sign_statement(stmt, key)
+
+
+def key_registration(
+    corridor: str, role: str, key: SignerKey, now: dt.datetime, follows: Follows | None
+) -> bytes:
+    """A party registers its own key (signed by it)."""
+    text = key.verifier_text
+    body = {"role": role, "key": text}
+    stmt = statement(
+        Kind.KEY_REGISTRATION,
+        corridor,
+        key.name,
+        stamp(now),
+        key_digest(text),
+        body,
+        follows=follows,
+    )
+    return sign_statement(stmt, key)
+
+
+def key_confirmation(
+    corridor: str,
+    role: str,
+    registered: str,
+    key: SignerKey,
+    now: dt.datetime,
+    follows: Follows | None,
+) -> bytes:
+    """The intermediary confirms the key ``registered`` (its text) after comparing its
+    fingerprint with the party's officer."""
+    body = {"role": role, "key": registered, "fingerprint": fingerprint(registered)}
+    stmt = statement(
+        Kind.KEY_CONFIRMATION,
+        corridor,
+        key.name,
+        stamp(now),
+        key_digest(registered),
+        body,
+        follows=follows,
+    )
+    return sign_statement(stmt, key)
+
+
+def proposal(
+    document: dict[str, Any], key: SignerKey, now: dt.datetime, follows: Follows | None
+) -> bytes:
     doc = copy.deepcopy(document)
     doc.setdefault("version", 1)
     doc.setdefault("supersedes", None)
@@ -29,15 +96,21 @@ def proposal(document: dict[str, Any], key: SignerKey, now: dt.datetime) -> byte
         Kind.PROPOSAL,
         doc["corridor"],
         key.name,
-        _stamp(now),
+        stamp(now),
         sha256_hex(canonical_json(doc)),
         {"document": doc},
+        follows=follows,
     )
     return sign_statement(stmt, key)
 
 
 def counter(
-    document: dict[str, Any], key: SignerKey, latest_number: int, latest_hash: str, now: dt.datetime
+    document: dict[str, Any],
+    key: SignerKey,
+    latest_number: int,
+    latest_hash: str,
+    now: dt.datetime,
+    follows: Follows | None,
 ) -> bytes:
     doc = copy.deepcopy(document)
     doc["version"] = latest_number + 1
@@ -46,9 +119,10 @@ def counter(
         Kind.COUNTER,
         doc["corridor"],
         key.name,
-        _stamp(now),
+        stamp(now),
         sha256_hex(canonical_json(doc)),
         {"document": doc},
+        follows=follows,
     )
     return sign_statement(stmt, key)
 
@@ -60,10 +134,12 @@ def on_version(
     number: int,
     digest: str,
     now: dt.datetime,
+    follows: Follows | None,
     **extra: Any,
 ) -> bytes:
     """Acceptance, ceasefire confirmation, suspension... of version ``number`` (``digest``)."""
-    stmt = statement(kind, corridor, key.name, _stamp(now), digest, {"version": number, **extra})
+    body = {"version": number, **extra}
+    stmt = statement(kind, corridor, key.name, stamp(now), digest, body, follows=follows)
     return sign_statement(stmt, key)
 
 

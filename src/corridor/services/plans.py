@@ -1,9 +1,10 @@
 """Plans as background jobs: solve the scenario's instance within the agreed terms, then check.
 
-The job narrows the instance to the latest agreed corridor (its window, its checkpoints; the
-agreed number of vehicles as the instance's ``max_vehicles``, so the planner picks which; the
-agreed directions, so a type agreed inbound only carries no evacuee), runs the planner with a
-progress callback and the vehicles the coordinator pinned or excluded, and publishes the plan
+The job narrows the instance to the corridor it is asked for, which both parties must have
+agreed, never "the newest agreed one" (its window, its checkpoints; the agreed number of
+vehicles as the instance's ``max_vehicles``, so the planner picks which; the agreed directions,
+so a type agreed inbound only carries no evacuee), runs the planner with a progress callback
+and the vehicles the coordinator pinned or excluded, and publishes the plan
 only with two verdicts: the CEP check against the scenario's own instance, and the check
 against the agreement (every crossing at an agreed checkpoint, inside the agreed window, no
 more vehicles than agreed, each vehicle in its agreed direction). A plan that fails either is
@@ -30,7 +31,7 @@ from corridor.domain.operations import (
     plan_compliance,
     restrict_instance,
 )
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, InputError
 from corridor.services.accounts import require
 from corridor.services.errors import Forbidden, NotFound
 
@@ -90,7 +91,7 @@ class PlanJobs:
     def __init__(
         self,
         uow_factory: Callable[[], UnitOfWork],
-        agreed_document: Callable[[], dict[str, Any] | None],
+        agreed_document: Callable[[str], dict[str, Any] | None],
     ) -> None:
         self._uow = uow_factory
         self._agreed = agreed_document
@@ -101,16 +102,23 @@ class PlanJobs:
         self,
         who: Principal,
         scenario_id: int,
+        corridor: str,
         time_limit: float,
         seed: int,
         pinned: tuple[str, ...] = (),
         excluded: tuple[str, ...] = (),
     ) -> int:
-        """Queue a plan; ``pinned`` vehicles always belong to the fleet used, ``excluded``
-        ones never (vehicle names ``DEPOT/TYPE/k``)."""
+        """Queue a plan of ``scenario_id`` within the terms of ``corridor`` (NotFound if the
+        log has no such corridor; InputError unless both parties accepted its latest version);
+        ``pinned`` vehicles always belong to the fleet used, ``excluded`` ones never (vehicle
+        names ``DEPOT/TYPE/k``)."""
         require(who, "plans.write")
+        if self._agreed(corridor) is None:
+            raise InputError(
+                "corridor", f"{corridor!r} is not agreed by both parties: nothing to plan within"
+            )
         uow = self._uow()
-        params: dict[str, Any] = {"time_limit": time_limit, "seed": seed}
+        params: dict[str, Any] = {"time_limit": time_limit, "seed": seed, "corridor": corridor}
         if pinned or excluded:
             params.update(pinned=sorted(pinned), excluded=sorted(excluded))
         with uow:
@@ -171,7 +179,8 @@ class PlanJobs:
             scenario = uow.scenarios.get(plan["scenario_id"])
         instance = scenario["instance"]
         kinds = vehicle_kinds(scenario.get("source"))
-        terms = terms_for(self._agreed(), scenario["origin"], scenario["places"] or {}, kinds)
+        agreed = self._agreed(plan["params"]["corridor"])
+        terms = terms_for(agreed, scenario["origin"], scenario["places"] or {}, kinds)
         narrowed = restrict_instance(instance, terms) if terms is not None else instance
         self._set(plan_id, {"status": "running", "progress": 0.0}, status="running", progress=0.0)
         result = solve(parse_instance(narrowed), self._params(plan_id, plan["params"]))
@@ -179,7 +188,10 @@ class PlanJobs:
         problems = (
             plan_compliance(result.plan, terms)
             if terms is not None
-            else ["no corridor is agreed by both parties yet: this plan cannot be published"]
+            else [
+                f"corridor {plan['params']['corridor']!r} is not agreed by both parties (any "
+                "more): this plan cannot be published"
+            ]
         )
         status = "done" if check.feasible and not problems else "rejected"
         self._set(

@@ -57,11 +57,14 @@ class Envelope:
         )
 
 
-def sign(payload: bytes, key: SignerKey, payload_type: str = IN_TOTO_PAYLOAD_TYPE) -> bytes:
-    """Sign ``payload`` and return the envelope's canonical bytes (keyid = verifier key text)."""
-    signature = key.sign(pae(payload_type.encode(), payload))
-    envelope = Envelope(payload_type, payload, (Signature(key.verifier_text, signature),))
-    return envelope.to_bytes()
+def sign(
+    payload: bytes, key: SignerKey, *more: SignerKey, payload_type: str = IN_TOTO_PAYLOAD_TYPE
+) -> bytes:
+    """Sign ``payload`` with ``key`` (and each of ``more``, in order) and return the envelope's
+    canonical bytes (each keyid = its verifier key's text)."""
+    message = pae(payload_type.encode(), payload)
+    signatures = tuple(Signature(k.verifier_text, k.sign(message)) for k in (key, *more))
+    return Envelope(payload_type, payload, signatures).to_bytes()
 
 
 def _strict_b64(text: str, what: str) -> bytes:

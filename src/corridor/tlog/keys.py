@@ -55,7 +55,18 @@ class VerifierKey:
 
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
-        """Parse ``name+hash+base64``; refuses a wrong hash, algorithm or length."""
+        """Parse ``name+hash+base64`` (a signed-note Ed25519 key, type 0x01); refuses a wrong
+        hash, algorithm or length."""
+        return cls._parse(text, (ALG_ED25519,))
+
+    @classmethod
+    def parse_any(cls, text: str) -> VerifierKey:
+        """Parse either form of the same key: the signed-note verifier key (type 0x01) or the
+        C2SP tlog-cosignature verifier key (type 0x04, ``cosigner_text``)."""
+        return cls._parse(text, (ALG_ED25519, ALG_COSIGNATURE_V1))
+
+    @classmethod
+    def _parse(cls, text: str, algorithms: tuple[int, ...]) -> VerifierKey:
         text = text.strip()
         parts = text.split("+", 2)  # the base64 part may itself hold '+'
         if len(parts) != 3:
@@ -65,12 +76,14 @@ class VerifierKey:
             raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise KeyFormatError("verifier key", f"{text!r}: bad base64") from exc
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
+        if len(raw) != 33 or raw[0] not in algorithms:
+            kinds = " or ".join(f"0x{a:02x}" for a in algorithms)
             raise KeyFormatError(
-                "verifier key", f"{text!r} is not an Ed25519 key (0x01 + 32 bytes)"
+                "verifier key", f"{text!r} is not an Ed25519 key ({kinds} + 32 bytes)"
             )
         key = cls.from_public(name, raw[1:])
-        if len(hash_hex) != 8 or hash_hex != key.key_id().hex():
+        want = key.key_id() if raw[0] == ALG_ED25519 else key.cosigner_key_id()
+        if len(hash_hex) != 8 or hash_hex != want.hex():
             raise KeyFormatError("verifier key", f"{text!r}: key hash {hash_hex!r} does not match")
         return key
 
@@ -180,12 +193,13 @@ def read_signer(path: Path) -> SignerKey:
     return SignerKey.parse(text)
 
 
-def read_verifier(path_or_text: str) -> VerifierKey:
-    """A verifier key from a ``.pub`` file, or the key text itself."""
+def read_verifier(path_or_text: str, cosigner: bool = False) -> VerifierKey:
+    """A verifier key from a ``.pub`` file, or the key text itself; ``cosigner``: the C2SP
+    tlog-cosignature form of the key (type 0x04) is taken too."""
     path = Path(path_or_text)
     if "+" not in path_or_text or path.exists():
         try:
             path_or_text = path.read_text()
         except OSError as exc:
             raise KeyFormatError(str(path), f"cannot read the key: {exc.strerror}") from exc
-    return VerifierKey.parse(path_or_text)
+    return VerifierKey.parse_any(path_or_text) if cosigner else VerifierKey.parse(path_or_text)

@@ -76,10 +76,23 @@ def _write(root: Path, rel: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def export_tiles(directory: Path, entries: Iterable[bytes], checkpoint_note: bytes) -> int:
+COSIGNED = "cosigned"
+"""``cosigned/<key ID>``: the newest checkpoint each witness cosigned (log signature and that
+witness's cosignature), by the hex of its C2SP cosigner key ID, so that a verifier can check
+that the log grew from what each witness saw."""
+
+
+def export_tiles(
+    directory: Path,
+    entries: Iterable[bytes],
+    checkpoint_note: bytes,
+    cosigned: dict[str, bytes] | None = None,
+) -> int:
     """Write the whole layout for the entries (in log order); returns the number written.
 
-    The caller passes exactly the entries the checkpoint covers.
+    The caller passes exactly the entries the checkpoint covers, and ``cosigned``: each
+    witness's newest cosigned checkpoint by its key ID (hex). The checkpoint is written last,
+    once every tile it needs is in place.
     """
     tree = MemoryTree()
     bundle: list[bytes] = []
@@ -101,6 +114,8 @@ def export_tiles(directory: Path, entries: Iterable[bytes], checkpoint_note: byt
             start = index * TILE_WIDTH
             data = b"".join(hashes[start : start + width])
             _write(directory, tile_path(tile_level // TILE_HEIGHT, index, width), data)
+    for key_id, note in (cosigned or {}).items():
+        _write(directory, f"{COSIGNED}/{key_id}", note)
     _write(directory, "checkpoint", checkpoint_note)
     return n
 

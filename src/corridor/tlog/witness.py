@@ -1,8 +1,10 @@
 """A witness: cosigns a log's checkpoint only if it is consistent with the last one it cosigned.
 
 Each party runs one on its own machine, with its own key. The state (per log origin, the size
-and root hash last cosigned) lives in a JSON file beside the key, replaced atomically, so the
-intermediary running the log cannot show one party a history and the other a different one.
+and root hash last cosigned, and the log's verifier key it was given) lives in a JSON file
+beside the key, replaced atomically, so the intermediary running the log cannot show one party
+a history and the other a different one; the party's client also checks every log it is shown
+against that state before it signs anything.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ class Witness:
             raise WitnessRefused(self.key.name, f"its state for {origin} is damaged")
         return size, base64.b64decode(root)
 
+    def pinned_log_keys(self) -> dict[str, str]:
+        """Origin -> the log's verifier key, for each log this witness has cosigned."""
+        return {
+            origin: str(entry["log_key"])
+            for origin, entry in self._load().items()
+            if isinstance(entry, dict) and isinstance(entry.get("log_key"), str)
+        }
+
     def cosign(
         self,
         checkpoint_note: bytes,
@@ -102,6 +112,7 @@ class Witness:
             "size": checkpoint.size,
             "root": base64.b64encode(checkpoint.root_hash).decode(),
             "time": when,
+            "log_key": log_key.text(),
         }
         self._save(state)
         return cosigned

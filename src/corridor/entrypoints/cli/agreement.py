@@ -6,83 +6,31 @@ log given by a SQLite path or a database URL (``--log``, or ``$CORRIDOR_LOG``).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from corridor.adapters.log_store import LogStore
-from corridor.adapters.remote_log import RemoteLog, open_log
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
 from corridor.entrypoints.cli import draft
 from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
 from corridor.entrypoints.cli.log import ServerLogOption, TokenOption
+from corridor.entrypoints.cli.session import KeyOption, LogKeyOption, opened, report
 from corridor.errors import InputError
-from corridor.services.agreement import AgreementService, SubmitResult
-from corridor.tlog.keys import SignerKey, read_signer, read_verifier, write_key_pair
-from corridor.tlog.witness import Witness, state_path_for
+from corridor.services.agreement import AgreementService
+from corridor.tlog.keys import SignerKey, read_signer, write_key_pair
 
 LogOption = ServerLogOption  # the same --log everywhere
-KeyOption = typer.Option(
-    ..., "--key", help="Your private key file (NAME.key), kept on this machine."
-)
-
-
 WitnessKeyOption = typer.Option(
     None,
     "--key",
-    help="With --log-key: your private key, so that the log must also extend the history you "
-    "cosigned with it (nothing is signed).",
+    help="Your private key: the log must then also extend the history you cosigned with it "
+    "(nothing is signed).",
 )
-LogKeyOption = typer.Option(
-    None,
-    "--log-key",
-    envvar="CORRIDOR_LOG_KEY",
-    help="With a server: the log's verifier key (.pub); the entries are then checked against "
-    "its signed checkpoint (and your last cosigned one) before anything is signed.",
-)
-
-
-@contextlib.contextmanager
-def _opened(
-    log: str,
-    token: str | None,
-    create: bool = True,
-    log_key: str | None = None,
-    key: Path | None = None,
-) -> Iterator[AgreementService]:
-    """The log at a path or database URL, or a server's log: its entries are downloaded and
-    every one is checked here before anything is signed; the server checks what is sent.
-    With ``log_key``, a server's entries must also be the ones its checkpoint commits to."""
-    with open_log(log, token, create) as store:
-        service = AgreementService(store, cli_clock())
-        if isinstance(store, RemoteLog):
-            if log_key is not None:
-                _check_complete(service, store, log_key, key)
-            else:
-                typer.echo(
-                    "note: without --log-key, nothing shows the server sent every entry",
-                    err=True,
-                )
-        yield service
-
-
-def _check_complete(
-    service: AgreementService, store: RemoteLog, log_key: str, key: Path | None
-) -> None:
-    verifier = read_verifier(log_key)
-    cosigned = None
-    if key is not None and state_path_for(key).exists():
-        cosigned = Witness(read_signer(key), state_path_for(key)).last_cosigned(verifier.name)
-    service.state()  # every entry downloaded and checked
-    covered, read = store.check_complete(verifier, cosigned)
-    newer = f"; the {read - covered} newer are not in a checkpoint yet" if read > covered else ""
-    typer.echo(f"checked: the server's {covered} checkpointed entries are complete{newer}")
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -95,14 +43,6 @@ def _read_document(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(str(path), "must hold one JSON object, the proposal")
     return data
-
-
-def _report(result: SubmitResult) -> None:
-    again = " (already in the log: nothing changed)" if result.duplicate else ""
-    typer.echo(
-        f"{result.kind.value} by {result.author} on {result.corridor}: log entry "
-        f"{result.index}, sha256 {result.payload_sha256}{again}"
-    )
 
 
 def print_status(corridor: CorridorState, now: dt.datetime) -> None:
@@ -141,23 +81,29 @@ def _corridor_state(service: AgreementService, corridor: str) -> CorridorState:
 
 def register(app: typer.Typer) -> None:
     """Add ``keys`` and ``agreement`` to the ``corridor`` app."""
-    keys = typer.Typer(help="Ed25519 key pairs (C2SP signed-note formats).", no_args_is_help=True)
     agreement = typer.Typer(
         help="Signed proposals, counter-proposals and acceptances in a verifiable log.",
         no_args_is_help=True,
     )
-    app.add_typer(keys, name="keys")
     app.add_typer(agreement, name="agreement")
 
-    @keys.command("new")
-    def keys_new(
-        name: str = typer.Option(..., "--name", help="Key name, e.g. party-a (no spaces, no +)."),
-        out: Path = typer.Option(..., "-o", "--out", help="Folder for NAME.key and NAME.pub."),
+    @agreement.command("open")
+    def open_cmd(
+        corridor: str = typer.Argument(..., help="The new corridor's identifier."),
+        party_a: str = typer.Option(..., "--party-a", help="Party A's organisation."),
+        party_b: str = typer.Option(..., "--party-b", help="Party B's organisation."),
+        intermediary: str = typer.Option(
+            ..., "--intermediary", help="The intermediary's organisation (yours)."
+        ),
+        key: Path = KeyOption,
+        log: str = LogOption,
+        token: str | None = TokenOption,
+        log_key: str | None = LogKeyOption,
     ) -> None:
-        """Make a key pair: NAME.key (private, mode 0600) and NAME.pub (verifier key)."""
-        private, public = write_key_pair(SignerKey.generate(name), out)
-        typer.echo(f"private key: {private} (mode 0600, never share it)")
-        typer.echo(f"verifier key: {public}: {public.read_text().strip()}")
+        """Open a corridor (the intermediary), naming the organisations; your key is its key."""
+        organisations = {"party_a": party_a, "party_b": party_b, "intermediary": intermediary}
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.open_corridor(corridor, organisations, read_signer(key)))
 
     @agreement.command("propose")
     def propose(
@@ -168,8 +114,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign version 1 of a corridor proposal and append it to the log."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.propose(_read_document(document), read_signer(key)))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.propose(_read_document(document), read_signer(key)))
 
     @agreement.command("counter")
     def counter(
@@ -180,8 +126,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign a counter-proposal: the next version, naming the hash of the one it supersedes."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.counter(_read_document(document), read_signer(key)))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.counter(_read_document(document), read_signer(key)))
 
     @agreement.command("accept")
     def accept(
@@ -195,8 +141,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Sign your party's acceptance of the exact bytes of a version."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.accept(corridor, read_signer(key), version))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.accept(corridor, read_signer(key), version))
 
     @agreement.command("confirm")
     def confirm(
@@ -207,8 +153,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Confirm, for your party, that the ceasefire starts on the agreed version."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.confirm_start(corridor, read_signer(key)))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.confirm_start(corridor, read_signer(key)))
 
     @agreement.command("suspend")
     def suspend(
@@ -220,8 +166,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Suspend the corridor after a violation (only roles the agreement allows)."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.suspend(corridor, read_signer(key), reason))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.suspend(corridor, read_signer(key), reason))
 
     @agreement.command("resume")
     def resume(
@@ -232,8 +178,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Agree, for your party, to resume a suspended corridor (both parties must)."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.resume(corridor, read_signer(key)))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.resume(corridor, read_signer(key)))
 
     @agreement.command("withdraw")
     def withdraw(
@@ -245,8 +191,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Withdraw from the corridor: it closes."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.withdraw(corridor, read_signer(key), reason))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.withdraw(corridor, read_signer(key), reason))
 
     @agreement.command("incident")
     def incident(
@@ -262,8 +208,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Report an incident on the corridor, signed (it suspends nothing by itself)."""
         location = _lon_lat(at) if at is not None else None
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.report_incident(corridor, read_signer(key), description, location))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.report_incident(corridor, read_signer(key), description, location))
 
     @agreement.command("notify")
     def notify(
@@ -282,10 +228,8 @@ def register(app: typer.Typer) -> None:
         from corridor.adapters.clock import parse_instant
 
         when = parse_instant("--departs", departs).isoformat()
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(
-                service.notify_movement(corridor, read_signer(key), movement, description, when)
-            )
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.notify_movement(corridor, read_signer(key), movement, description, when))
 
     @agreement.command("acknowledge")
     def acknowledge(
@@ -297,8 +241,8 @@ def register(app: typer.Typer) -> None:
         log_key: str | None = LogKeyOption,
     ) -> None:
         """Acknowledge a movement notification: you were told (it is not an approval)."""
-        with _opened(log, token, log_key=log_key, key=key) as service:
-            _report(service.acknowledge(corridor, read_signer(key), movement))
+        with opened(log, token, log_key=log_key, key=key) as service:
+            report(service.acknowledge(corridor, read_signer(key), movement))
 
     @agreement.command("status")
     def status(
@@ -312,7 +256,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The state of a corridor and its readiness checklist, replayed from the log."""
         when = as_of(now)
-        with _opened(log, token, create=False, log_key=log_key, key=key) as service:
+        with opened(log, token, create=False, log_key=log_key, key=key) as service:
             state = service.state()
         chosen = (
             [_corridor_state_from(state.corridors, corridor)]
@@ -339,7 +283,7 @@ def register(app: typer.Typer) -> None:
         key: Path | None = WitnessKeyOption,
     ) -> None:
         """What changed between two versions, term by term, in words."""
-        with _opened(log, token, create=False, log_key=log_key, key=key) as service:
+        with opened(log, token, create=False, log_key=log_key, key=key) as service:
             print_diff(_corridor_state(service, corridor), v1, v2)
 
     @agreement.command("example")
@@ -373,7 +317,9 @@ def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> 
 
 def run_example(out: Path) -> None:
     """The worked example: the same steps as tests/agreement/test_cli_end_to_end.py."""
+    from corridor.domain.proposal import EXAMPLE_ORGANISATIONS
     from corridor.entrypoints.cli.log import cosign_latest, export_log, verify_export
+    from corridor.services.signing import key_ceremony
 
     if (out / "log.db").exists() or (out / "log").exists():
         raise InputError(str(out), "holds an example already; choose an empty folder")
@@ -389,34 +335,34 @@ def run_example(out: Path) -> None:
     first, second = example_documents(
         {r: s.verifier().text() for r, s in signers.items()}, example_window_start(clock())
     )
-    typer.echo("1. the intermediary proposes version 1")
-    _report(service.propose(first, signers["intermediary"]))
-    typer.echo("2. party B counter-proposes version 2")
-    _report(service.counter(second, signers["party_b"]))
     corridor = first["corridor"]
-    typer.echo("3. what changed")
+    typer.echo("1. the intermediary opens the corridor; each party registers its key, and the")
+    typer.echo("   intermediary confirms each by the fingerprint the party's officer reads out")
+    for result in key_ceremony(service, corridor, EXAMPLE_ORGANISATIONS, signers):
+        report(result)
+    typer.echo("2. the intermediary proposes version 1")
+    report(service.propose(first, signers["intermediary"]))
+    typer.echo("3. party B counter-proposes version 2")
+    report(service.counter(second, signers["party_b"]))
+    typer.echo("4. what changed")
     print_diff(_corridor_state(service, corridor), 1, 2)
-    typer.echo("4. both parties accept version 2")
-    _report(service.accept(corridor, signers["party_a"], 2))
-    _report(service.accept(corridor, signers["party_b"], 2))
-    typer.echo("5. both parties confirm the ceasefire start")
-    _report(service.confirm_start(corridor, signers["party_a"]))
-    _report(service.confirm_start(corridor, signers["party_b"]))
-    typer.echo("6. status")
+    typer.echo("5. both parties accept version 2")
+    report(service.accept(corridor, signers["party_a"], 2))
+    report(service.accept(corridor, signers["party_b"], 2))
+    typer.echo("6. both parties confirm the ceasefire start")
+    report(service.confirm_start(corridor, signers["party_a"]))
+    report(service.confirm_start(corridor, signers["party_b"]))
+    typer.echo("7. status")
     print_status(_corridor_state(service, corridor), clock())
-    typer.echo("7. the log signs a checkpoint; both parties cosign it as witnesses")
+    typer.echo("8. the log signs a checkpoint; both parties cosign it as witnesses")
     store.sign_checkpoint(signers["intermediary"])
     log_pub = public_dir / "intermediary.pub"
     for role in ("party_a", "party_b"):
         cosign_latest(store, private_dir / f"{signers[role].name}.key", str(log_pub))
-    typer.echo("8. export and verify")
+    typer.echo("9. export and verify")
     export_log(store, out / "log")
-    verify_export(
-        out / "log",
-        str(log_pub),
-        [str(public_dir / "party-a.pub"), str(public_dir / "party-b.pub")],
-        None,
-    )
+    witnesses = [str(public_dir / "party-a.pub"), str(public_dir / "party-b.pub")]
+    verify_export(out / "log", str(log_pub), witnesses, None)
     typer.echo(
         f"\nVerify it yourself:\n  corridor log verify {out / 'log'} --log-key {log_pub} "
         f"--witness {public_dir / 'party-a.pub'} --witness {public_dir / 'party-b.pub'}"

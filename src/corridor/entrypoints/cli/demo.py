@@ -27,6 +27,12 @@ ANDORRA = Path(__file__).resolve().parents[4] / "examples" / "andorra"
 MARKER = ".corridor-demo"
 TIME_ZONE = "Europe/Andorra"
 ROLES_SHOWN = ("coordinator", "liaison-a", "liaison-b", "registrar", "reception", "observer")
+#: The demo's organisations, by the role each speaks for in the log (fictional, as the example).
+ORGANISATIONS = {
+    "party_a": "Andorra la Vella civil defence",
+    "party_b": "Encamp valley command",
+    "intermediary": "Corridor liaison mission",
+}
 # Fictional people for the registry; nobody real.
 NAMES = [
     "Aina Puig",
@@ -129,12 +135,9 @@ def run_demo(
 ) -> None:
     from corridor.adapters.clock import RunningClock
     from corridor.bootstrap import bootstrap
-    from corridor.domain.agreement import Kind
-    from corridor.domain.proposal import ROLES, diff
-    from corridor.services import accounts, negotiation
+    from corridor.entrypoints.cli.demo_negotiation import Negotiation
+    from corridor.services import accounts
     from corridor.settings import load_settings
-    from corridor.tlog.keys import SignerKey, VerifierKey, write_key_pair
-    from corridor.tlog.witness import Witness
 
     _prepare_dir(data_dir)
     # The demo runs on the operation's own day: its clock starts two hours before the window
@@ -150,16 +153,22 @@ def run_demo(
     c.tokens["admin"] = admin.token
     try:
         _say(f"1. the coordination service is up on {base} (SQLite in {data_dir})")
-        org = c.call("organisation", "admin", "POST", "/v1/organisations", json={"name": "demo"})[
-            "id"
-        ]
+        # each party's liaison belongs to its party's organisation; the rest to the mission
+        orgs = {
+            role: c.call("organisation", "admin", "POST", "/v1/organisations", json={"name": n})[
+                "id"
+            ]
+            for role, n in ORGANISATIONS.items()
+        }
+        organisations = dict(ORGANISATIONS)
         for who in ROLES_SHOWN:
+            side = {"liaison-a": "party_a", "liaison-b": "party_b"}.get(who, "intermediary")
             issued = c.call(
                 "users",
                 "admin",
                 "POST",
                 "/v1/users",
-                json={"organisation_id": org, "name": f"demo {who}", "role": who},
+                json={"organisation_id": orgs[side], "name": f"demo {who}", "role": who},
             )
             c.tokens[who] = issued["token"]
 
@@ -191,91 +200,9 @@ def run_demo(
         )
 
         _say("3. a scripted negotiation with demo keys (each side signs on 'its own machine')")
-        keys_dir = data_dir / "demo-keys"
-        signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
-        for s in signers.values():
-            write_key_pair(s, keys_dir)
-        keys = {r: s.verifier().text() for r, s in signers.items()}
-        opening, closing = inst["window"]["open"], inst["window"]["close"]
-        first = negotiation.document_for_scenario(
-            scenario, keys, time_zone=TIME_ZONE, max_vehicles=20
-        )
-        corridor = first["corridor"]
-
-        def post(who: str, envelope: bytes, what: str) -> None:
-            out = c.call(
-                what,
-                who,
-                "POST",
-                "/v1/agreement/envelopes",
-                content=envelope,
-                headers={"content-type": "application/json"},
-            )
-            _say(f"   log entry {out['index']}: {out['kind']} by {out['author']}")
-
-        post(
-            "coordinator", negotiation.proposal(first, signers["intermediary"], clock()), "proposal"
-        )
-        v1 = c.call("corridor", "liaison-b", "GET", f"/v1/corridors/{corridor}")["versions"][0]
-        second = negotiation.document_for_scenario(
-            scenario,
-            keys,
-            time_zone=TIME_ZONE,
-            max_vehicles=16,
-            window=(opening, closing - 120),
-        )
-        post(
-            "liaison-b",
-            negotiation.counter(second, signers["party_b"], 1, v1["hash"], clock()),
-            "counter",
-        )
-        for line in diff(first, {**second, "version": 2}):
-            _say(f"     - {line}")
-        v2 = c.call("corridor", "liaison-a", "GET", f"/v1/corridors/{corridor}")["versions"][1]
-        for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-            post(
-                who,
-                negotiation.on_version(
-                    Kind.ACCEPTANCE, corridor, signers[role], 2, v2["hash"], clock()
-                ),
-                "accept",
-            )
-        for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-            post(
-                who,
-                negotiation.on_version(
-                    Kind.CEASEFIRE_START, corridor, signers[role], 2, v2["hash"], clock()
-                ),
-                "confirm",
-            )
-        state = c.call("corridor", "observer", "GET", f"/v1/corridors/{corridor}")
-        _say(f"   status: {state['description']}; ready: {state['ready']}")
-        note = c.call("checkpoint", "coordinator", "POST", "/v1/log/checkpoint")
-        log_key = VerifierKey.parse(c.call("log key", "observer", "GET", "/v1/log/key").strip())
-        for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-            witness = Witness(signers[role], keys_dir / f"{signers[role].name}.witness.json")
-
-            def proof(a: int, b: int, who: str = who) -> list[bytes]:
-                import base64
-
-                got = c.call(
-                    "proof",
-                    who,
-                    "GET",
-                    "/v1/log/proof/consistency",
-                    params={"first": a, "second": b},
-                )
-                return [base64.b64decode(h) for h in got["proof"]]
-
-            cosigned = witness.cosign(note.encode(), log_key, proof, int(clock().timestamp()))
-            c.call(
-                "cosign",
-                who,
-                "POST",
-                "/v1/log/cosignatures",
-                json={"note": cosigned.to_bytes().decode(), "witness_key": keys[role]},
-            )
-        _say("   the log signed a checkpoint; both parties cosigned it as witnesses")
+        talks = Negotiation(c, data_dir / "demo-keys", clock, _say)
+        corridor = talks.agree(scenario, organisations)
+        talks.witness()
 
         _say(f"4. the planner works within the agreed terms ({plan_seconds:.0f} s)...")
         plan_id = c.call(
@@ -283,7 +210,7 @@ def run_demo(
             "coordinator",
             "POST",
             "/v1/plans",
-            json={"scenario_id": sid, "time_limit": plan_seconds, "seed": 1},
+            json={"scenario_id": sid, "corridor": corridor, "time_limit": plan_seconds, "seed": 1},
         )["id"]
         while True:
             plan = c.call("plan", "observer", "GET", f"/v1/plans/{plan_id}")
@@ -345,7 +272,7 @@ def run_demo(
                 "POST",
                 "/v1/users",
                 json={
-                    "organisation_id": org,
+                    "organisation_id": orgs["intermediary"],
                     "name": f"driver {r['vehicle']}",
                     "role": "driver",
                     "vehicle": r["vehicle"],
@@ -427,7 +354,7 @@ def run_demo(
         for who in (*ROLES_SHOWN, first_token):
             label = who if who in ROLES_SHOWN else f"driver of {who}"
             _say(f"  {label:24s} {c.tokens[who]}")
-        _say(f"Demo keys of the parties and the intermediary: {keys_dir}")
+        _say(f"Demo keys of the parties and the intermediary: {talks.keys_dir}")
         if keep_serving:
             _say("Serving until you press Ctrl-C.")
             try:

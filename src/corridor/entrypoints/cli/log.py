@@ -57,8 +57,12 @@ def export_log(store: LogStore | RemoteLog, directory: Path) -> int:
     if note is None:
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
     size = int(note.decode().split("\n")[1])
-    count = export_tiles(directory, store.entries(0, size), note)
-    typer.echo(f"exported {count} entries, their tiles and the checkpoint to {directory}")
+    cosigned = {k: n for k, (_, n) in store.witness_checkpoints().items()}
+    count = export_tiles(directory, store.entries(0, size), note, cosigned)
+    typer.echo(
+        f"exported {count} entries, their tiles, the checkpoint and {len(cosigned)} witnesses' "
+        f"cosigned checkpoints to {directory}"
+    )
     return count
 
 
@@ -74,7 +78,7 @@ def verify_export(
     result = verify_directory(
         directory,
         read_verifier(log_key),
-        [read_verifier(w) for w in witnesses],
+        [read_verifier(w, cosigner=True) for w in witnesses],
         previous_note,
         functools.partial(check_entries, parallel=True),  # the CLI's main module is import-safe
     )
@@ -83,8 +87,9 @@ def verify_export(
         f"ok: {cp.size} entries, root {cp.root_hash.hex()}, signed by {cp.origin}; "
         f"every entry's signature and author checked"
     )
-    for name in result.witnesses:
-        typer.echo(f"ok: cosigned by witness {name}")
+    for name, seen in result.witnesses.items():
+        grown = "" if seen.size == cp.size else f"; this log grew from it, to {cp.size}"
+        typer.echo(f"ok: witness {name} cosigned the checkpoint of {seen.size} entries{grown}")
     return result
 
 
@@ -153,7 +158,10 @@ def register(app: typer.Typer) -> None:
         directory: Path = typer.Argument(..., help="An exported log folder."),
         log_key: str = typer.Option(..., "--log-key", help="The log's verifier key (.pub)."),
         witness: list[str] = typer.Option(
-            [], "--witness", help="A witness's verifier key (.pub) whose cosignature must be there."
+            [],
+            "--witness",
+            help="A witness's key (.pub, or its C2SP cosigner key): it must have cosigned this "
+            "checkpoint or one this log grew from.",
         ),
         previous: Path | None = typer.Option(
             None, "--previous", help="A checkpoint saved earlier: this log must extend it."

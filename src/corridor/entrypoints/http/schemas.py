@@ -141,6 +141,14 @@ VehicleName = Annotated[str, Field(min_length=1, max_length=200)]
 
 class PlanIn(Strict):
     scenario_id: Annotated[int, Field(ge=1, le=2**62)]
+    corridor: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="the agreed corridor whose terms the plan keeps (its id in the log)",
+        ),
+    ]
     time_limit: Annotated[float, Field(gt=0, le=600)] = 10.0
     seed: Annotated[int, Field(ge=0, le=2**31)] = 1
     pinned_vehicles: list[VehicleName] = Field(

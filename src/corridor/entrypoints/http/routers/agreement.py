@@ -1,23 +1,28 @@
 """Corridors (replayed from the log), signed envelopes, and the log itself.
 
 Parties sign on their own machines and post the DSSE envelope bytes; the server verifies the
-signature against the key the corridor's participants list gives to the claimed author, checks
-the message makes sense now, and appends the exact bytes to the log.
+signatures against the keys the log registered for the claimed author, that the token's holder
+speaks for that author (a party's liaison, or the coordinator for the intermediary), that the
+message makes sense now, and appends the exact bytes to the log. A fault of the log (its write
+lock not had in time, its tiles not written) is a 503 with ``Retry-After``, never a refusal.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from corridor.adapters.log_tables import LogBusy
 from corridor.domain.agreement import LogState
 from corridor.entrypoints.http.deps import ServiceDep, Who, guard
+from corridor.entrypoints.http.problems import Problem, problem_response
 from corridor.entrypoints.http.schemas import IdPath
-from corridor.services.log import describe_corridor, version_diff
+from corridor.services.corridor_view import describe_corridor, version_diff
+from corridor.services.log import LogUnavailable
 
 router = APIRouter(prefix="/v1", tags=["agreement"])
 Index = Annotated[int, Query(ge=0, le=2**62)]
@@ -50,6 +55,27 @@ ENVELOPE_BODY = {
         },
     }
 }
+
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "The log could not do it now (busy, or its files could not be written); "
+        "nothing was stored: retry after Retry-After seconds (the same bytes are never logged "
+        "twice).",
+    }
+}
+
+
+def unavailable(request: Request, exc: LogBusy | LogUnavailable) -> JSONResponse:
+    """A fault of the log, answered as a fault: 503, its own problem type, Retry-After."""
+    if isinstance(exc, LogBusy):
+        kind, title, seconds = "log-busy", "The log is busy", 1
+    else:
+        kind, title, seconds = "log-unavailable", "The log is unavailable", exc.retry_after
+    return problem_response(
+        request, 503, kind, title, str(exc), headers={"Retry-After": str(seconds)}
+    )
 
 
 class SubmitOut(BaseModel):
@@ -106,8 +132,12 @@ def corridor_diff(
     "/agreement/envelopes",
     openapi_extra={**ENVELOPE_BODY, **guard("agreement.submit")["openapi_extra"]},
     dependencies=guard("agreement.submit")["dependencies"],
+    response_model=SubmitOut,
+    responses=UNAVAILABLE,
 )
-async def submit_envelope(request: Request, who: Who, service: ServiceDep) -> SubmitOut:
+async def submit_envelope(
+    request: Request, who: Who, service: ServiceDep
+) -> SubmitOut | JSONResponse:
     """Append a message its author signed (proposal, counter, acceptance, confirmation, ...)."""
     raw = await request.body()
 
@@ -123,7 +153,10 @@ async def submit_envelope(request: Request, who: Who, service: ServiceDep) -> Su
             duplicate=result.duplicate,
         )
 
-    return await run_in_threadpool(work)
+    try:
+        return await run_in_threadpool(work)
+    except (LogBusy, LogUnavailable) as exc:
+        return unavailable(request, exc)
 
 
 @router.get("/log/checkpoint", response_class=PlainTextResponse, **guard("log.read"))
@@ -132,16 +165,40 @@ def checkpoint(service: ServiceDep) -> PlainTextResponse:
     return PlainTextResponse(service.log.checkpoint().decode())
 
 
-@router.post("/log/checkpoint", response_class=PlainTextResponse, **guard("agreement.submit"))
-def sign_checkpoint(service: ServiceDep) -> PlainTextResponse:
-    """Have the log sign a checkpoint of its current size (and refresh the tiles)."""
-    return PlainTextResponse(service.log.sign_checkpoint().decode())
+@router.post(
+    "/log/checkpoint",
+    response_class=PlainTextResponse,
+    responses=UNAVAILABLE,
+    **guard("agreement.submit"),
+)
+def sign_checkpoint(request: Request, service: ServiceDep) -> Response:
+    """Have the log sign a checkpoint of its current size, once its tiles are written."""
+    try:
+        return PlainTextResponse(service.log.sign_checkpoint().decode())
+    except (LogBusy, LogUnavailable) as exc:
+        return unavailable(request, exc)
 
 
 @router.get("/log/key", response_class=PlainTextResponse, **guard("log.read"))
 def log_key(service: ServiceDep) -> PlainTextResponse:
     """The log's verifier key: what a client needs, with the C2SP specs, to verify it."""
     return PlainTextResponse(service.log.key.verifier().text() + "\n")
+
+
+@router.get("/log/witnesses", **guard("log.read"))
+def witnesses(service: ServiceDep) -> list[dict[str, Any]]:
+    """Registered witnesses (each party's confirmed key), with the C2SP cosigner key."""
+    return service.log.witness_keys()
+
+
+@router.get(
+    "/log/witnesses/{key_id}/checkpoint", response_class=PlainTextResponse, **guard("log.read")
+)
+def witness_checkpoint(
+    key_id: Annotated[str, Path(pattern="^[0-9a-fA-F]{8}$")], service: ServiceDep
+) -> PlainTextResponse:
+    """The newest checkpoint the witness with this cosigner key ID (hex) cosigned."""
+    return PlainTextResponse(service.log.witness_checkpoint(key_id).decode())
 
 
 @router.post("/log/cosignatures", status_code=204, **guard("log.cosign"))

@@ -127,10 +127,11 @@ def routes(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> dict[str, Any]:
 
 @router.post("/plans", status_code=202, **guard("plans.write"))
 def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
-    """Start planning in the background; poll GET /v1/plans/{id} or watch the event stream."""
+    """Plan within one agreed corridor, in the background; poll GET /v1/plans/{id}."""
     ident = service.plans.start(
         who,
         body.scenario_id,
+        body.corridor,
         body.time_limit,
         body.seed,
         tuple(body.pinned_vehicles),

@@ -1,0 +1,84 @@
+"""A corridor as the API shows it: the same words as ``corridor agreement status`` at the same
+instant, with its keys, versions and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+from typing import Any
+
+from corridor.domain.agreement import CorridorState
+from corridor.domain.keyring import fingerprint
+from corridor.domain.proposal import diff
+from corridor.errors import InputError
+
+
+def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
+    """A corridor as the API shows it at ``now`` (the same words as ``corridor agreement
+    status`` at the same instant)."""
+    latest = state.latest
+    window = state.window
+    return {
+        "id": state.corridor,
+        "as_of": now.isoformat(),
+        "status": state.status(now).value,
+        "description": state.describe(now),
+        "ready": state.ready(now),
+        "missing": state.missing(now),
+        "checklist": [asdict(i) for i in state.checklist(now)],
+        "window": None
+        if window is None
+        else {"opens": window[0].isoformat(), "closes": window[1].isoformat()},
+        "participants": state.participants,
+        "organisations": state.organisations,
+        "keys": {
+            "confirmed": state.keys.current,
+            "awaiting_confirmation": {
+                role: {"key": key, "fingerprint": fingerprint(key)}
+                for role, key in state.keys.pending.items()
+            },
+            "events": state.keys.events,
+        },
+        "versions": [
+            {
+                "number": v.number,
+                "hash": v.hash,
+                "author": v.author,
+                "index": v.index,
+                "document": v.document,
+                "accepted_by": [r for r, h in state.acceptances.items() if h == v.hash],
+            }
+            for v in state.versions
+        ],
+        "latest": latest.number if latest else None,
+        "acceptances": state.acceptances,
+        "confirmations": state.confirmations,
+        "suspension": state.suspension,
+        "withdrawal": state.withdrawal,
+        "incidents": state.incidents,
+        "movements": state.movements,
+        "history": state.history,
+    }
+
+
+def version_diff(state: CorridorState, first: int, second: int) -> list[str]:
+    a, b = state.version(first), state.version(second)
+    if a is None:
+        raise InputError("from", f"corridor {state.corridor!r} has no version {first}")
+    if b is None:
+        raise InputError("to", f"corridor {state.corridor!r} has no version {second}")
+    return diff(a.document, b.document)
+
+
+def parse_envelope(raw: dict[str, Any]) -> bytes:
+    """The exact bytes to log: the envelope as the client serialised it is not available in a
+    parsed JSON body, so clients post the envelope text in ``envelope`` (a string)."""
+    text = raw.get("envelope")
+    if not isinstance(text, str):
+        raise InputError("envelope", "must be the DSSE envelope's JSON text")
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise InputError("envelope", f"is not JSON ({exc})") from exc
+    return text.encode()
