@@ -78,7 +78,7 @@ class LogStore(CheckpointsMixin):
 
     def _rename_old_tables(self) -> None:
         """A standalone log made before the tables were called ``log_*`` (they were
-        ``ledger_*``) is renamed in place, as migration 0005 does for the service's database."""
+        ``ledger_*``) is renamed in place, as migration 0006 does for the service's database."""
         with self.engine.begin() as conn:
             tables = set(inspect(conn).get_table_names(schema=self.schema))
             if "ledger_head" not in tables or "log_head" in tables:
@@ -88,7 +88,7 @@ class LogStore(CheckpointsMixin):
                     conn.exec_driver_sql(
                         f"ALTER TABLE {self._table('ledger_' + name)} RENAME TO log_{name}"
                     )
-            # cosignatures were kept by witness name: keep them by key ID (as migration 0006)
+            # cosignatures were kept by witness name: keep them by key ID (as migration 0007)
             rows = conn.exec_driver_sql(
                 f"SELECT size, witness, line FROM {self._table('log_cosignatures')}"
             ).all()

@@ -62,7 +62,7 @@ cosignatures_table = Table(
     # the C2SP cosigner key ID (type 0x04) in hex: a witness is its key, never its name
     Column("key_id", String(8), primary_key=True),
     Column("witness", String(200), nullable=False),
-    Column("key", Text, nullable=True),  # unknown for cosignatures stored before 0006
+    Column("key", Text, nullable=True),  # unknown for cosignatures stored before 0007
     Column("line", Text, nullable=False),
 )
 

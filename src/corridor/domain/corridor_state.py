@@ -168,8 +168,8 @@ class CorridorState:
             if key is not None:
                 items.append(CheckItem(True, f"{org} ({role}) key confirmed: {fingerprint(key)}"))
             elif role in self.keys.pending:
-                fp = fingerprint(self.keys.pending[role])
-                items.append(CheckItem(False, f"{org} ({role}) key registered ({fp}), unconfirmed"))
+                text = f"{org} ({role}) key registered, not yet confirmed by its fingerprint"
+                items.append(CheckItem(False, text))
             else:
                 items.append(CheckItem(False, f"{org} ({role}) has registered no key"))
         return items

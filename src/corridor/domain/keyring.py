@@ -87,15 +87,10 @@ class KeyRing:
         return all(role in self.current for role in ROLES)
 
     def _record(self, message: Message, role: str, key: str, event: str) -> None:
-        self.events.append(
-            {
-                "index": message.index,
-                "role": role,
-                "key": key,
-                "fingerprint": fingerprint(key),
-                "event": event,
-            }
-        )
+        entry: dict[str, Any] = {"index": message.index, "role": role, "key": key, "event": event}
+        if event != "registered":  # the fingerprint is heard from the party, not read here
+            entry["fingerprint"] = fingerprint(key)
+        self.events.append(entry)
 
     def _usable(self, role: str, key: str) -> None:
         """A new key for ``role``: not revoked, not another role's, not named as another's."""
@@ -183,7 +178,7 @@ def apply_key_statement(ring: KeyRing, message: Message) -> str:
         ring._usable(role, key)
         ring.pending[role] = key
         ring._record(message, role, key, "registered")
-        return f"registered a key for {role} ({fingerprint(key)}), awaiting confirmation"
+        return f"registered a key for {role}, awaiting confirmation by its fingerprint"
     if message.kind is Kind.KEY_CONFIRMATION:
         role = _role(predicate.get("role"))
         if ring.pending.get(role) != key:
@@ -192,8 +187,8 @@ def apply_key_statement(ring: KeyRing, message: Message) -> str:
         if not isinstance(typed, str) or not same_fingerprint(typed, key):
             raise Refused(
                 f"predicate.fingerprint {str(typed)[:60]!r} is not the fingerprint of the key "
-                f"{role} registered ({fingerprint(key)}): do not confirm a key you have not "
-                "compared with the party in person"
+                f"{role} registered: do not confirm a key you have not compared with the party "
+                "in person"
             )
         ring._usable(role, key)
         ring.current[role] = ring.pending.pop(role)

@@ -9,7 +9,6 @@ from dataclasses import asdict
 from typing import Any
 
 from corridor.domain.agreement import CorridorState
-from corridor.domain.keyring import fingerprint
 from corridor.domain.proposal import diff
 from corridor.errors import InputError
 
@@ -34,10 +33,7 @@ def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
         "organisations": state.organisations,
         "keys": {
             "confirmed": state.keys.current,
-            "awaiting_confirmation": {
-                role: {"key": key, "fingerprint": fingerprint(key)}
-                for role, key in state.keys.pending.items()
-            },
+            "awaiting_confirmation": dict(state.keys.pending),
             "events": state.keys.events,
         },
         "versions": [

@@ -122,8 +122,9 @@ class Signing:
         if not same_fingerprint(typed_fingerprint, registered):
             raise InputError(
                 "--fingerprint",
-                f"{typed_fingerprint!r} is not the fingerprint of the key {role} registered "
-                f"({fingerprint(registered)}): ask the party's officer again, in person",
+                f"{typed_fingerprint!r} is not the fingerprint of the key {role} registered: ask "
+                "the party's officer to read it out again, in person; never confirm a key you "
+                "have not compared",
             )
         body = {"role": role, "key": registered, "fingerprint": fingerprint(registered)}
         return self._send(Kind.KEY_CONFIRMATION, corridor, key, key_digest(registered), body)

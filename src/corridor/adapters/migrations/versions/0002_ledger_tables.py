@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-29 06:55:00
 
 The log's schema belongs to the log store; this migration created its tables and the head row
-(under their first names, ``ledger_*``: 0005 renames them), so that the service's database holds
+(under their first names, ``ledger_*``: 0006 renames them), so that the service's database holds
 the log in the same transaction domain and backups as everything else. The tables are written
 out here as they were then, so that later changes to the store do not change this migration.
 """

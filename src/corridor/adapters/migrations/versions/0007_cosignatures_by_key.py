@@ -1,7 +1,7 @@
 """witness cosignatures are kept by the cosigner's key ID, never by the witness's name
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 04:00:00
 
 A cosignature made with another key of the same name used to replace a party's (issue 13,
@@ -16,8 +16,8 @@ import base64
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
