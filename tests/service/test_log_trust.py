@@ -14,6 +14,7 @@ import base64
 from pathlib import Path
 
 import pytest
+from agreement.other_signature import resign
 from conftest import CEREMONY, T0
 
 from corridor.adapters.log_store import LogStore
@@ -110,6 +111,12 @@ def test_finding_3_a_signed_message_replays_with_no_extra_signature(api: Api) ->
     valid = dsse.Signature(signers["party_b"].verifier_text, signers["party_b"].sign(pae))
     doubled = dsse.Envelope(env.payload_type, env.payload, (valid, *env.signatures)).to_bytes()
     refused(api, "liaison-a", doubled, f"in the log already (entry {CEREMONY + 2})")
+    # exactly the right key, a valid signature made with another nonce: the same statement
+    party_a = signers["party_a"]
+    again = dsse.Signature(party_a.verifier_text, resign(party_a.seed, pae, 7))
+    resent = dsse.Envelope(env.payload_type, env.payload, (again,)).to_bytes()
+    assert resent != acceptance
+    refused(api, "liaison-a", resent, f"in the log already (entry {CEREMONY + 2})")
     # the identical retry answers with the entry stored the first time
     r = post(api, "liaison-a", acceptance)
     assert r.json()["duplicate"] is True  # type: ignore[attr-defined]
