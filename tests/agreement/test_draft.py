@@ -88,9 +88,23 @@ def test_a_draft_is_complete_but_for_its_placeholders_and_propose_refuses_them(
     assert shape_problems(filled) == []
     assert missing_terms(filled) == []
     out.write_text(json.dumps(filled), "utf-8")
+    code, _, err = corridor(capsys, *propose, *log)
+    assert code == 2
+    assert "'kluuvi-2026' has not been opened in this log" in err
+    # the corridor opened and the parties' keys confirmed (the key ceremony), it is proposed
+    orgs = ("--party-a", "A", "--party-b", "B", "--intermediary", "I")
+    opened = ("agreement", "open", "kluuvi-2026", *orgs, "--key", keys / "intermediary.key")
+    assert corridor(capsys, *opened, *log)[0] == 0
+    for role, name in (("party_a", "party-a"), ("party_b", "party-b")):
+        signer = keys / f"{name}.key"
+        registered = ("keys", "register", "kluuvi-2026", "--role", role, "--key", signer)
+        said = corridor(capsys, *registered, *log)[1]
+        heard = said.split("fingerprint: ")[1].split(":")[0]
+        confirmed = ("keys", "confirm", "kluuvi-2026", "--role", role, "--fingerprint", heard)
+        assert corridor(capsys, *confirmed, "--key", keys / "intermediary.key", *log)[0] == 0
     code, stdout, err = corridor(capsys, *propose, *log)
     assert code == 0, err
-    assert "proposal by intermediary on kluuvi-2026: log entry 0" in stdout
+    assert "proposal by intermediary on kluuvi-2026: log entry 5" in stdout
 
 
 def test_without_keys_the_participants_are_placeholders_too(

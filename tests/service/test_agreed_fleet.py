@@ -155,8 +155,9 @@ def test_the_service_plans_within_the_agreed_directions(api: Api) -> None:
     sid = upload_andorra(api)
     scenario = scenario_view(api, sid)
     window = (scenario["instance"]["window"]["open"], scenario["instance"]["window"]["close"])
-    agree(api, scenario, max_vehicles=12, window=window)
-    r = api.post("coordinator", "/v1/plans", {"scenario_id": sid, "time_limit": 4, "seed": 3})
+    corridor = agree(api, scenario, max_vehicles=12, window=window)
+    body = {"scenario_id": sid, "corridor": corridor, "time_limit": 4, "seed": 3}
+    r = api.post("coordinator", "/v1/plans", body)
     plan = wait_plan(api, r.json()["id"])
     assert plan["status"] == "done", plan["error"]
     assert plan["report"]["agreement"]["complies"]
@@ -171,9 +172,10 @@ def test_the_coordinator_pins_and_excludes_vehicles(api: Api) -> None:
     sid = upload_andorra(api)
     scenario = scenario_view(api, sid)
     window = (scenario["instance"]["window"]["open"], scenario["instance"]["window"]["close"])
-    agree(api, scenario, max_vehicles=6, window=window)
+    corridor = agree(api, scenario, max_vehicles=6, window=window)
     body = {
         "scenario_id": sid,
+        "corridor": corridor,
         "time_limit": 3,
         "seed": 2,
         "pinned_vehicles": ["D-CAN/minibus/2"],

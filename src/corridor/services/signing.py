@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.domain.agreement import CorridorState, Kind, LogState, statement
 from corridor.domain.keyring import fingerprint, key_digest, same_fingerprint
+from corridor.domain.placeholders import PLACEHOLDER
 from corridor.domain.proposal import ROLES, shape_problems
 from corridor.errors import InputError
 from corridor.services.entries import sign_statement
@@ -28,8 +29,14 @@ def stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _check_document(doc: dict[str, Any]) -> None:
-    problems = shape_problems(doc)
+def _check_document(doc: dict[str, Any], participants_too: bool = True) -> None:
+    """Refuse the document's first problem, naming the field (``participants_too=False``: the
+    terms only, before the participants are filled in from the log)."""
+    problems = [
+        (where, problem)
+        for where, problem in shape_problems(doc)
+        if participants_too or not where.startswith("participants")
+    ]
     if problems:
         where, problem = problems[0]
         raise InputError(f"document.{where}", problem)
@@ -51,7 +58,8 @@ def with_participants(document: dict[str, Any], corridor: CorridorState) -> dict
         who = participants.setdefault(role, {})
         if not isinstance(who, dict):
             raise InputError(f"document.participants.{role}", "must be an object")
-        if who.get("key") not in (None, key):
+        written = who.get("key")
+        if written is not None and not str(written).startswith(PLACEHOLDER) and written != key:
             raise InputError(
                 f"document.participants.{role}.key",
                 f"{str(who['key'])[:60]!r} is not the key the log confirmed for {role} ({key})",
@@ -75,7 +83,11 @@ class Signing:
     def _corridor(self, state: LogState, corridor: str) -> CorridorState:
         found = state.corridors.get(corridor)
         if found is None:
-            raise InputError("corridor", f"{corridor!r} has not been opened in this log")
+            raise InputError(
+                "corridor",
+                f"{corridor!r} has not been opened in this log: the coordinator opens it first "
+                "(corridor agreement open), then the parties' keys are registered and confirmed",
+            )
         return found
 
     def _send(
@@ -153,6 +165,9 @@ class Signing:
         corridor_id = document.get("corridor")
         if not isinstance(corridor_id, str):
             raise InputError("document.corridor", f"{corridor_id!r} must name the corridor")
+        _check_document(
+            {**document, "version": 1, "supersedes": None, "participants": {}}, False
+        )  # the terms' own problems first: they do not depend on the log
         doc = with_participants(document, self._corridor(self.state(), corridor_id))
         doc.setdefault("version", 1)
         doc.setdefault("supersedes", None)

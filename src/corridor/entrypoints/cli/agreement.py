@@ -79,220 +79,233 @@ def _corridor_state(service: AgreementService, corridor: str) -> CorridorState:
     return state
 
 
+def open_cmd(
+    corridor: str = typer.Argument(..., help="The new corridor's identifier."),
+    party_a: str = typer.Option(..., "--party-a", help="Party A's organisation."),
+    party_b: str = typer.Option(..., "--party-b", help="Party B's organisation."),
+    intermediary: str = typer.Option(
+        ..., "--intermediary", help="The intermediary's organisation (yours)."
+    ),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Open a corridor (the intermediary), naming the organisations; your key is its key."""
+    organisations = {"party_a": party_a, "party_b": party_b, "intermediary": intermediary}
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.open_corridor(corridor, organisations, read_signer(key)))
+
+
+def propose(
+    document: Path = typer.Argument(..., help="The proposal as JSON (see docs/agreement.md)."),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Sign version 1 of a corridor proposal and append it to the log."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.propose(_read_document(document), read_signer(key)))
+
+
+def counter(
+    document: Path = typer.Argument(..., help="The whole new version as JSON."),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Sign a counter-proposal: the next version, naming the hash of the one it supersedes."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.counter(_read_document(document), read_signer(key)))
+
+
+def accept(
+    corridor: str = typer.Argument(..., help="Corridor identifier."),
+    version: int | None = typer.Option(
+        None, "--version", help="The version you accept (default: the latest)."
+    ),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Sign your party's acceptance of the exact bytes of a version."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.accept(corridor, read_signer(key), version))
+
+
+def confirm(
+    corridor: str = typer.Argument(...),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Confirm, for your party, that the ceasefire starts on the agreed version."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.confirm_start(corridor, read_signer(key)))
+
+
+def suspend(
+    corridor: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="What happened."),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Suspend the corridor after a violation (only roles the agreement allows)."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.suspend(corridor, read_signer(key), reason))
+
+
+def resume(
+    corridor: str = typer.Argument(...),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Agree, for your party, to resume a suspended corridor (both parties must)."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.resume(corridor, read_signer(key)))
+
+
+def withdraw(
+    corridor: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Withdraw from the corridor: it closes."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.withdraw(corridor, read_signer(key), reason))
+
+
+def incident(
+    corridor: str = typer.Argument(...),
+    description: str = typer.Option(..., "--description", help="What happened, where."),
+    at: str | None = typer.Option(
+        None, "--at", help="Where, as LONGITUDE,LATITUDE (e.g. 1.5721,42.5378)."
+    ),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Report an incident on the corridor, signed (it suspends nothing by itself)."""
+    location = _lon_lat(at) if at is not None else None
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.report_incident(corridor, read_signer(key), description, location))
+
+
+def notify(
+    corridor: str = typer.Argument(...),
+    movement: str = typer.Option(..., "--movement", help="Your identifier, e.g. convoy-3."),
+    description: str = typer.Option(..., "--description", help="Who or what moves, how."),
+    departs: str = typer.Option(
+        ..., "--departs", help="Departure time, ISO 8601 with offset (2026-12-01T07:30+02:00)."
+    ),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Notify the other side of a movement through the corridor, signed."""
+    from corridor.adapters.clock import parse_instant
+
+    when = parse_instant("--departs", departs).isoformat()
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.notify_movement(corridor, read_signer(key), movement, description, when))
+
+
+def acknowledge(
+    corridor: str = typer.Argument(...),
+    movement: str = typer.Option(..., "--movement", help="The movement notified."),
+    key: Path = KeyOption,
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+) -> None:
+    """Acknowledge a movement notification: you were told (it is not an approval)."""
+    with opened(log, token, log_key=log_key, key=key) as service:
+        report(service.acknowledge(corridor, read_signer(key), movement))
+
+
+def status(
+    corridor: str | None = typer.Argument(None, help="One corridor (default: every one)."),
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+    key: Path | None = WitnessKeyOption,
+    check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
+    now: str | None = NowOption,
+) -> None:
+    """The state of a corridor and its readiness checklist, replayed from the log."""
+    when = as_of(now)
+    with opened(log, token, create=False, log_key=log_key, key=key) as service:
+        state = service.state()
+    chosen = (
+        [_corridor_state_from(state.corridors, corridor)]
+        if corridor
+        else list(state.corridors.values())
+    )
+    if not chosen:
+        typer.echo("the log holds no corridor yet")
+    for item in chosen:
+        print_status(item, when)
+    for index, reason in state.refused:
+        typer.echo(f"log entry {index} does not count: {reason}")
+    if check and not all(c.ready(when) for c in chosen):
+        raise typer.Exit(1)
+
+
+def diff_cmd(
+    corridor: str = typer.Argument(...),
+    v1: int = typer.Argument(..., help="Older version number."),
+    v2: int = typer.Argument(..., help="Newer version number."),
+    log: str = LogOption,
+    token: str | None = TokenOption,
+    log_key: str | None = LogKeyOption,
+    key: Path | None = WitnessKeyOption,
+) -> None:
+    """What changed between two versions, term by term, in words."""
+    with opened(log, token, create=False, log_key=log_key, key=key) as service:
+        print_diff(_corridor_state(service, corridor), v1, v2)
+
+
+def example(
+    out: Path = typer.Option(..., "--out", help="Folder for the worked example."),
+) -> None:
+    """Play a scripted negotiation with fresh keys; write DIR/log/ and DIR/keys/*.pub."""
+    run_example(out)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``keys`` and ``agreement`` to the ``corridor`` app."""
+    """Add ``agreement`` to the ``corridor`` app."""
     agreement = typer.Typer(
         help="Signed proposals, counter-proposals and acceptances in a verifiable log.",
         no_args_is_help=True,
     )
     app.add_typer(agreement, name="agreement")
-
-    @agreement.command("open")
-    def open_cmd(
-        corridor: str = typer.Argument(..., help="The new corridor's identifier."),
-        party_a: str = typer.Option(..., "--party-a", help="Party A's organisation."),
-        party_b: str = typer.Option(..., "--party-b", help="Party B's organisation."),
-        intermediary: str = typer.Option(
-            ..., "--intermediary", help="The intermediary's organisation (yours)."
-        ),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Open a corridor (the intermediary), naming the organisations; your key is its key."""
-        organisations = {"party_a": party_a, "party_b": party_b, "intermediary": intermediary}
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.open_corridor(corridor, organisations, read_signer(key)))
-
-    @agreement.command("propose")
-    def propose(
-        document: Path = typer.Argument(..., help="The proposal as JSON (see docs/agreement.md)."),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Sign version 1 of a corridor proposal and append it to the log."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.propose(_read_document(document), read_signer(key)))
-
-    @agreement.command("counter")
-    def counter(
-        document: Path = typer.Argument(..., help="The whole new version as JSON."),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Sign a counter-proposal: the next version, naming the hash of the one it supersedes."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.counter(_read_document(document), read_signer(key)))
-
-    @agreement.command("accept")
-    def accept(
-        corridor: str = typer.Argument(..., help="Corridor identifier."),
-        version: int | None = typer.Option(
-            None, "--version", help="The version you accept (default: the latest)."
-        ),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Sign your party's acceptance of the exact bytes of a version."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.accept(corridor, read_signer(key), version))
-
-    @agreement.command("confirm")
-    def confirm(
-        corridor: str = typer.Argument(...),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Confirm, for your party, that the ceasefire starts on the agreed version."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.confirm_start(corridor, read_signer(key)))
-
-    @agreement.command("suspend")
-    def suspend(
-        corridor: str = typer.Argument(...),
-        reason: str = typer.Option(..., "--reason", help="What happened."),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Suspend the corridor after a violation (only roles the agreement allows)."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.suspend(corridor, read_signer(key), reason))
-
-    @agreement.command("resume")
-    def resume(
-        corridor: str = typer.Argument(...),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Agree, for your party, to resume a suspended corridor (both parties must)."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.resume(corridor, read_signer(key)))
-
-    @agreement.command("withdraw")
-    def withdraw(
-        corridor: str = typer.Argument(...),
-        reason: str = typer.Option(..., "--reason"),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Withdraw from the corridor: it closes."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.withdraw(corridor, read_signer(key), reason))
-
-    @agreement.command("incident")
-    def incident(
-        corridor: str = typer.Argument(...),
-        description: str = typer.Option(..., "--description", help="What happened, where."),
-        at: str | None = typer.Option(
-            None, "--at", help="Where, as LONGITUDE,LATITUDE (e.g. 1.5721,42.5378)."
-        ),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Report an incident on the corridor, signed (it suspends nothing by itself)."""
-        location = _lon_lat(at) if at is not None else None
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.report_incident(corridor, read_signer(key), description, location))
-
-    @agreement.command("notify")
-    def notify(
-        corridor: str = typer.Argument(...),
-        movement: str = typer.Option(..., "--movement", help="Your identifier, e.g. convoy-3."),
-        description: str = typer.Option(..., "--description", help="Who or what moves, how."),
-        departs: str = typer.Option(
-            ..., "--departs", help="Departure time, ISO 8601 with offset (2026-12-01T07:30+02:00)."
-        ),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Notify the other side of a movement through the corridor, signed."""
-        from corridor.adapters.clock import parse_instant
-
-        when = parse_instant("--departs", departs).isoformat()
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.notify_movement(corridor, read_signer(key), movement, description, when))
-
-    @agreement.command("acknowledge")
-    def acknowledge(
-        corridor: str = typer.Argument(...),
-        movement: str = typer.Option(..., "--movement", help="The movement notified."),
-        key: Path = KeyOption,
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-    ) -> None:
-        """Acknowledge a movement notification: you were told (it is not an approval)."""
-        with opened(log, token, log_key=log_key, key=key) as service:
-            report(service.acknowledge(corridor, read_signer(key), movement))
-
-    @agreement.command("status")
-    def status(
-        corridor: str | None = typer.Argument(None, help="One corridor (default: every one)."),
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-        key: Path | None = WitnessKeyOption,
-        check: bool = typer.Option(False, "--check", help="Exit 1 unless the corridor is ready."),
-        now: str | None = NowOption,
-    ) -> None:
-        """The state of a corridor and its readiness checklist, replayed from the log."""
-        when = as_of(now)
-        with opened(log, token, create=False, log_key=log_key, key=key) as service:
-            state = service.state()
-        chosen = (
-            [_corridor_state_from(state.corridors, corridor)]
-            if corridor
-            else list(state.corridors.values())
-        )
-        if not chosen:
-            typer.echo("the log holds no corridor yet")
-        for item in chosen:
-            print_status(item, when)
-        for index, reason in state.refused:
-            typer.echo(f"log entry {index} does not count: {reason}")
-        if check and not all(c.ready(when) for c in chosen):
-            raise typer.Exit(1)
-
-    @agreement.command("diff")
-    def diff_cmd(
-        corridor: str = typer.Argument(...),
-        v1: int = typer.Argument(..., help="Older version number."),
-        v2: int = typer.Argument(..., help="Newer version number."),
-        log: str = LogOption,
-        token: str | None = TokenOption,
-        log_key: str | None = LogKeyOption,
-        key: Path | None = WitnessKeyOption,
-    ) -> None:
-        """What changed between two versions, term by term, in words."""
-        with opened(log, token, create=False, log_key=log_key, key=key) as service:
-            print_diff(_corridor_state(service, corridor), v1, v2)
-
-    @agreement.command("example")
-    def example(
-        out: Path = typer.Option(..., "--out", help="Folder for the worked example."),
-    ) -> None:
-        """Play a scripted negotiation with fresh keys; write DIR/log/ and DIR/keys/*.pub."""
-        run_example(out)
-
+    agreement.command("open")(open_cmd)
+    agreement.command("propose")(propose)
+    agreement.command("counter")(counter)
+    agreement.command("accept")(accept)
+    agreement.command("confirm")(confirm)
+    agreement.command("suspend")(suspend)
+    agreement.command("resume")(resume)
+    agreement.command("withdraw")(withdraw)
+    agreement.command("incident")(incident)
+    agreement.command("notify")(notify)
+    agreement.command("acknowledge")(acknowledge)
+    agreement.command("status")(status)
+    agreement.command("diff")(diff_cmd)
+    agreement.command("example")(example)
     agreement.command("draft")(draft.draft_command)
 
 
