@@ -149,11 +149,16 @@ def open_over_http(
     corridor: str,
     signers: dict[str, SignerKey],
     now: dt.datetime,
-    organisation: str = ORGANISATION,
+    organisation: str | dict[str, str] = ORGANISATION,
 ) -> None:
     """The coordinator opens ``corridor``; each liaison registers its party's key; the
-    coordinator confirms both (``post(who, envelope)`` sends as that role's token)."""
-    orgs = dict.fromkeys(("party_a", "party_b", "intermediary"), organisation)
+    coordinator confirms both (``post(who, envelope)`` sends as that role's token).
+    ``organisation``: every role's, or each role's by role."""
+    orgs = (
+        dict(organisation)
+        if isinstance(organisation, dict)
+        else dict.fromkeys(("party_a", "party_b", "intermediary"), organisation)
+    )
     post(
         "coordinator",
         negotiation.opening(corridor, orgs, signers["intermediary"], now, log_head(get)),

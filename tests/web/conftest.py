@@ -130,9 +130,13 @@ def running_server(data_dir: Path, clock: str | None = None) -> Iterator[Server]
 
 def with_accounts(server: Server) -> Server:
     """One user and token per role (the users' names are their roles: nothing personal)."""
-    org = server.ok("POST", "/v1/organisations", json={"name": ORGANISATION})
+    orgs = {
+        side: server.ok("POST", "/v1/organisations", json={"name": name})["id"]
+        for side, name in ORGANISATIONS.items()
+    }
     for key, (role, vehicle) in ROLES.items():
-        body: dict[str, Any] = {"organisation_id": org["id"], "name": f"test {key}", "role": role}
+        side = {"liaison-a": "party_a", "liaison-b": "party_b"}.get(role, "intermediary")
+        body: dict[str, Any] = {"organisation_id": orgs[side], "name": f"test {key}", "role": role}
         if vehicle:
             body["vehicle"] = vehicle
         server.tokens[key] = server.ok("POST", "/v1/users", json=body)["token"]
@@ -267,8 +271,13 @@ def dashboard(browser: Any, server: Server) -> Iterator[Any]:
         d.close()
 
 
-#: The organisation with_accounts puts every user in (the test corridors name it for all roles).
-ORGANISATION = "Neutral intermediary"
+#: The organisations with_accounts makes: each party's liaison in its party's, the rest in the
+#: intermediary's (the test corridors' openings name them).
+ORGANISATIONS = {
+    "party_a": "Eastbrook regional administration",
+    "party_b": "Westford district authority",
+    "intermediary": "Neutral intermediary",
+}
 
 
 def log_head(server: Server) -> Any:
@@ -284,7 +293,7 @@ def open_corridor(server: Server, corridor: str, signers: dict[str, Any]) -> Non
 
     get = lambda who, path, **kw: server.call("GET", path, who, **kw)  # noqa: E731
     post = functools.partial(post_envelope, server)
-    open_over_http(get, post, corridor, signers, T0, organisation=ORGANISATION)
+    open_over_http(get, post, corridor, signers, T0, organisation=ORGANISATIONS)
 
 
 def post_envelope(server: Server, who: str, envelope: bytes) -> dict[str, Any]:
