@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -71,6 +72,16 @@ def test_negotiation_over_http_reaches_readiness(api: Api) -> None:
     assert c["status"] == "confirmed"
     assert [v["number"] for v in c["versions"]] == [1, 2]
     assert sorted(c["versions"][1]["accepted_by"]) == ["party_a", "party_b"]
+    # The window as the service works it out, in the agreement's own time zone: the dashboard
+    # counts on it and never recomputes it.
+    doc = c["versions"][1]["document"]["window"]
+    assert c["window"]["time_zone"] == doc["time_zone"]
+    assert c["window"]["opens"].startswith(doc["start"])
+    hours = (
+        dt.datetime.fromisoformat(c["window"]["closes"])
+        - dt.datetime.fromisoformat(c["window"]["opens"])
+    ) / dt.timedelta(hours=1)
+    assert hours == doc["duration_hours"]
     changes = api.get(
         "liaison-a", f"/v1/corridors/{corridor}/diff", params={"from": 1, "to": 2}
     ).json()

@@ -28,7 +28,11 @@ def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
         "checklist": [asdict(i) for i in state.checklist(now)],
         "window": None
         if window is None
-        else {"opens": window[0].isoformat(), "closes": window[1].isoformat()},
+        else {
+            "opens": window[0].isoformat(),
+            "closes": window[1].isoformat(),
+            "time_zone": str(window[0].tzinfo),
+        },
         "participants": state.participants,
         "organisations": state.organisations,
         "keys": {

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from corridor.domain.access import ACCESS
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.responses import ConfigOut, MeOut
 from corridor.entrypoints.http.schemas import (
     IdPath,
     IssuedTokenOut,
@@ -20,7 +21,7 @@ from corridor.services import accounts, registry
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-@router.get("/me", **guard("me.read"))
+@router.get("/me", response_model=MeOut, **guard("me.read"))
 def me(who: Who) -> dict[str, Any]:
     """Who the token belongs to: role, party, vehicle, and the actions it may perform."""
     return {
@@ -34,7 +35,7 @@ def me(who: Who) -> dict[str, Any]:
     }
 
 
-@router.get("/config", **guard("me.read"))
+@router.get("/config", response_model=ConfigOut, **guard("me.read"))
 def config(service: ServiceDep) -> dict[str, Any]:
     """What the dashboard needs to know: background tiles (if configured) and attribution."""
     return {

@@ -20,6 +20,7 @@ from corridor.adapters.log_tables import LogBusy
 from corridor.domain.agreement import LogState
 from corridor.entrypoints.http.deps import ServiceDep, Who, guard
 from corridor.entrypoints.http.problems import Problem, problem_response
+from corridor.entrypoints.http.responses import CorridorListed, CorridorOut, DiffOut
 from corridor.entrypoints.http.schemas import IdPath
 from corridor.services.corridor_view import describe_corridor, version_diff
 from corridor.services.log import LogUnavailable
@@ -96,7 +97,7 @@ class CosignIn(BaseModel):
     ]
 
 
-@router.get("/corridors", **guard("agreement.read"))
+@router.get("/corridors", response_model=list[CorridorListed], **guard("agreement.read"))
 def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
     """Every corridor in the log: status, readiness and what is missing."""
     keys = ("id", "as_of", "status", "description", "ready", "latest", "missing", "window")
@@ -109,14 +110,14 @@ def list_corridors(service: ServiceDep) -> list[dict[str, Any]]:
     return service.log.read(listed)
 
 
-@router.get("/corridors/{corridor}", **guard("agreement.read"))
+@router.get("/corridors/{corridor}", response_model=CorridorOut, **guard("agreement.read"))
 def get_corridor(corridor: str, service: ServiceDep) -> dict[str, Any]:
     """Versions, who accepted which, ceasefire confirmations and the readiness checklist."""
     now = service.clock()
     return service.log.corridor(corridor, lambda state: describe_corridor(state, now))
 
 
-@router.get("/corridors/{corridor}/diff", **guard("agreement.read"))
+@router.get("/corridors/{corridor}/diff", response_model=DiffOut, **guard("agreement.read"))
 def corridor_diff(
     corridor: str,
     service: ServiceDep,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from corridor.entrypoints.http.deps import ServiceDep
+from corridor.entrypoints.http.responses import ClockOut
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 
@@ -21,9 +22,9 @@ def health(service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/clock")
-def clock(service: ServiceDep) -> dict[str, Any]:
+def clock(service: ServiceDep) -> ClockOut:
     """The service's time: every page shows the operation by this clock, not its device's.
 
     ``rate`` is how fast it runs against real time (1, except while a rehearsal or the demo
     replays an operation faster)."""
-    return {"now": service.clock().isoformat(), "rate": getattr(service.clock, "rate", 1.0)}
+    return ClockOut(now=service.clock(), rate=getattr(service.clock, "rate", 1.0))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from corridor.domain.operations import CheckIn, Incident, PositionReport
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.responses import IncidentOut, PositionOut
 from corridor.entrypoints.http.schemas import (
     AckIn,
     CheckInIn,
@@ -40,7 +41,7 @@ async def report_positions(body: PositionsIn, who: Who, service: ServiceDep) -> 
     return PositionsOut(accepted=result.accepted, duplicates=result.duplicates)
 
 
-@router.get("/positions", **guard("positions.read"))
+@router.get("/positions", response_model=list[PositionOut], **guard("positions.read"))
 def list_positions(
     who: Who,
     uow: UowDep,
@@ -54,7 +55,7 @@ def list_positions(
     return [{k: v for k, v in r.items() if k != "user_id"} for r in rows]
 
 
-@router.get("/positions/latest", **guard("positions.read"))
+@router.get("/positions/latest", response_model=list[PositionOut], **guard("positions.read"))
 def latest_positions(who: Who, uow: UowDep, vehicle: VehicleQ = None) -> list[dict[str, Any]]:
     """The newest report of each vehicle (a driver: its own)."""
     rows = ops.list_positions(uow, who, vehicle, 0, 1, True)
@@ -119,7 +120,7 @@ def report_incident(body: IncidentIn, who: Who, uow: UowDep, response: Response)
     return Created(id=ident, created=created)
 
 
-@router.get("/incidents", **guard("incidents.read"))
+@router.get("/incidents", response_model=list[IncidentOut], **guard("incidents.read"))
 def list_incidents(
     who: Who, uow: UowDep, after: AfterQ = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.entrypoints.http.responses import EvacueeOut, RegistrySummaryOut
 from corridor.entrypoints.http.schemas import Created, EvacueeIn, IdPath, PurgeIn
 from corridor.services import registry
 
@@ -32,7 +33,7 @@ def register(body: EvacueeIn, who: Who, uow: UowDep, response: Response) -> Crea
     return Created(id=ident, created=created)
 
 
-@router.get("/evacuees", **guard("registry.read"))
+@router.get("/evacuees", response_model=list[EvacueeOut], **guard("registry.read"))
 def list_people(
     who: Who,
     uow: UowDep,
@@ -57,7 +58,7 @@ def export(who: Who, uow: UowDep, purpose: Purpose) -> list[dict[str, Any]]:
     return registry.list_people(uow, who, None, purpose, export=True)
 
 
-@router.get("/summary", **guard("counts.read"))
+@router.get("/summary", response_model=RegistrySummaryOut, **guard("counts.read"))
 def summary(who: Who, uow: UowDep) -> dict[str, Any]:
     """Counts by class, gathering point, vehicle and status: no names."""
     return registry.summary(uow, who)

@@ -10,6 +10,15 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.responses import (
+    FeatureCollectionOut,
+    PlanListed,
+    PlanOut,
+    ProgressOut,
+    RouteOut,
+    ScenarioListed,
+    ScenarioOut,
+)
 from corridor.entrypoints.http.schemas import IdPath, PlanIn, ScenarioIn
 from corridor.services import plans, scenarios
 
@@ -75,13 +84,13 @@ def list_extracts(who: Who, service: ServiceDep) -> list[dict[str, Any]]:
     return scenarios.list_extracts(who, service.settings.data_dir)
 
 
-@router.get("/scenarios", **guard("scenarios.read"))
+@router.get("/scenarios", response_model=list[ScenarioListed], **guard("scenarios.read"))
 def list_scenarios(who: Who, uow: UowDep) -> list[dict[str, Any]]:
     """Every uploaded scenario."""
     return scenarios.list_all(uow, who)
 
 
-@router.get("/scenarios/{scenario_id}", **guard("scenarios.read"))
+@router.get("/scenarios/{scenario_id}", response_model=ScenarioOut, **guard("scenarios.read"))
 def get_scenario(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """A scenario's name, source YAML and clock origin."""
     row = scenarios.get(uow, who, scenario_id)
@@ -94,7 +103,9 @@ def scenario_instance(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, A
     return dict(scenarios.get(uow, who, scenario_id)["instance"])
 
 
-@router.get("/scenarios/{scenario_id}/map", **guard("scenarios.read"))
+@router.get(
+    "/scenarios/{scenario_id}/map", response_model=FeatureCollectionOut, **guard("scenarios.read")
+)
 def scenario_map(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """GeoJSON: zone, hazards, gathering points, depots, reception centres, checkpoints."""
     return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=False)
@@ -108,13 +119,15 @@ def scenario_check(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]
     return scenarios.scenario_check(scenarios.get(uow, who, scenario_id))
 
 
-@router.get("/scenarios/{scenario_id}/roads", **guard("scenarios.read"))
+@router.get(
+    "/scenarios/{scenario_id}/roads", response_model=FeatureCollectionOut, **guard("scenarios.read")
+)
 def scenario_roads(scenario_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """GeoJSON: the road network around the area, by speed band."""
     return scenarios.map_layers(scenarios.get(uow, who, scenario_id), roads=True)
 
 
-@router.get("/routes", **guard("scenarios.read"))
+@router.get("/routes", response_model=FeatureCollectionOut, **guard("scenarios.read"))
 def routes(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> dict[str, Any]:
     """GeoJSON: corridor routes (time, length, exposure) of a scenario (default: the newest)."""
     if scenario is None:
@@ -140,7 +153,7 @@ def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
     return Accepted(id=ident, status="queued")
 
 
-@router.get("/plans", **guard("plans.read"))
+@router.get("/plans", response_model=list[PlanListed], **guard("plans.read"))
 def list_plans(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> list[dict[str, Any]]:
     """Every plan with its status, progress and score."""
     from corridor.services.accounts import require
@@ -151,19 +164,19 @@ def list_plans(who: Who, uow: UowDep, scenario: ScenarioQ = None) -> list[dict[s
     return [r for r in rows if scenario is None or r["scenario_id"] == scenario]
 
 
-@router.get("/plans/{plan_id}", **guard("plans.read"))
+@router.get("/plans/{plan_id}", response_model=PlanOut, **guard("plans.read"))
 def get_plan(plan_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """Status and progress; once done, the plan, its check and its check against the agreement."""
     return plans.get(uow, who, plan_id)
 
 
-@router.get("/plans/{plan_id}/trips", **guard("trips.read"))
+@router.get("/plans/{plan_id}/trips", response_model=list[RouteOut], **guard("trips.read"))
 def plan_trips(plan_id: IdPath, who: Who, uow: UowDep) -> list[dict[str, Any]]:
     """Trip sheets per vehicle; a driver sees only its own vehicle's."""
     return plans.trips(uow, who, plan_id)
 
 
-@router.get("/progress", **guard("counts.read"))
+@router.get("/progress", response_model=ProgressOut, **guard("counts.read"))
 def progress(who: Who, uow: UowDep) -> dict[str, Any]:
     """Evacuated so far by class against the plan; people waiting, aboard, arrived (counts)."""
     return plans.progress(uow, who)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
+from corridor.entrypoints.http.responses import SimulationListed, SimulationOut
 from corridor.entrypoints.http.schemas import IdPath, Strict
 from corridor.services import simulation_jobs
 
@@ -34,13 +35,13 @@ def start_simulation(body: SimulationIn, who: Who, service: ServiceDep) -> dict[
     return {"id": ident, "status": "queued"}
 
 
-@router.get("/simulations", **guard("plans.read"))
+@router.get("/simulations", response_model=list[SimulationListed], **guard("plans.read"))
 def list_simulations(who: Who, uow: UowDep, plan: PlanQ = None) -> list[dict[str, Any]]:
     """Every simulation (of one plan with ``plan``): status and progress, no summaries."""
     return simulation_jobs.list_all(uow, who, plan)
 
 
-@router.get("/simulations/{sim_id}", **guard("plans.read"))
+@router.get("/simulations/{sim_id}", response_model=SimulationOut, **guard("plans.read"))
 def get_simulation(sim_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
     """Status and progress; once done, the summary (what ``summary.json`` holds)."""
     return simulation_jobs.get(uow, who, sim_id)
