@@ -13,6 +13,8 @@ PAGE_ROUTES = [
     "/v1/me",
     "/v1/clock",
     "/v1/config",
+    "/v1/i18n",
+    "/v1/i18n/{language}",
     "/v1/corridors",
     "/v1/corridors/{corridor}",
     "/v1/corridors/{corridor}/diff",
@@ -57,3 +59,22 @@ def test_config_names_the_tiles_setting_the_map_reads(sqlite_api: Api) -> None:
         "tiles_url": None,
         "attribution": "© OpenStreetMap contributors",
     }
+
+
+def test_languages_and_catalogues_are_public(sqlite_api: Api) -> None:
+    client = sqlite_api.client
+    listing = client.get("/v1/i18n")
+    assert listing.status_code == 200
+    assert [x["code"] for x in listing.json()["languages"]] == ["en", "ru", "uk"]
+    uk = client.get("/v1/i18n/uk")
+    assert uk.status_code == 200
+    assert uk.headers["cache-control"] == "public, max-age=300"
+    body = uk.json()
+    assert body["language"] == "uk"
+    assert body["messages"]["Sign in"] == "Увійти"
+    assert body["messages"]["{n} person"] == ["{n} людина", "{n} людини", "{n} людей"]
+    assert body["plural"] == {"one": 0, "few": 1, "many": 2, "other": 2}
+    missing = client.get("/v1/i18n/de")
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["field"] == "language"
+    assert client.get("/v1/i18n/..%2Fetc").status_code in (404, 422)

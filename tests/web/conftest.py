@@ -162,6 +162,16 @@ ROLES = {
 }
 
 
+def add_driver(server: Server, key: str, vehicle: str) -> None:
+    """A driver account for ``vehicle`` in the intermediary's organisation, its token kept
+    under ``key``."""
+    orgs = server.ok("GET", "/v1/organisations")
+    org = next(o["id"] for o in orgs if o["name"] == ORGANISATIONS["intermediary"])
+    body = {"organisation_id": org, "name": f"driver {key}", "role": "driver", "vehicle": vehicle}
+    issued = server.ok("POST", "/v1/users", json=body)
+    server.tokens[key] = issued["token"]
+
+
 def report_position(server: Server, vehicle: str, lat: float, lon: float) -> None:
     """One position report from the driver's device, as the driver app would send it."""
     body = {
@@ -204,10 +214,16 @@ def browser(chromium: Path) -> Iterator[Any]:
 class Dashboard:
     """One browser tab on the dashboard, signed in as one role, recording what it received."""
 
-    def __init__(self, browser: Any, server: Server, viewport: tuple[int, int]) -> None:
+    def __init__(
+        self, browser: Any, server: Server, viewport: tuple[int, int], locale: str = "en-GB"
+    ) -> None:
         self.server = server
+        # A British English browser: the page picks its language and its way of writing dates
+        # and numbers from the browser (24-hour times, "14 May").
         self.context = browser.new_context(
-            viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+            viewport={"width": viewport[0], "height": viewport[1]},
+            service_workers="block",
+            locale=locale,
         )
         # The page must never reach beyond the service: no CDN, no tiles, no fonts.
         self.outside: list[str] = []
@@ -259,8 +275,8 @@ def dashboard(browser: Any, server: Server) -> Iterator[Any]:
     """A factory of dashboard tabs (laptop size unless told), closed after the test."""
     opened: list[Dashboard] = []
 
-    def open_(viewport: tuple[int, int] = (1366, 850)) -> Dashboard:
-        d = Dashboard(browser, server, viewport)
+    def open_(viewport: tuple[int, int] = (1366, 850), locale: str = "en-GB") -> Dashboard:
+        d = Dashboard(browser, server, viewport, locale)
         opened.append(d)
         return d
 

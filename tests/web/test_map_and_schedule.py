@@ -22,6 +22,7 @@ from corridor.tlog.keys import SignerKey
 from .conftest import (
     ROOT,
     Server,
+    add_driver,
     log_head,
     open_corridor,
     post_envelope,
@@ -232,18 +233,7 @@ def test_a_driver_sees_only_the_trips_of_its_own_vehicle(
 ) -> None:
     routes = [r for r in planned["plan"]["plan"]["routes"] if len(r["stops"]) > 1]
     mine = routes[0]["vehicle"]
-    org = server.ok("GET", "/v1/organisations")[0]["id"]
-    issued = server.ok(
-        "POST",
-        "/v1/users",
-        json={
-            "organisation_id": org,
-            "name": "driver of the first bus",
-            "role": "driver",
-            "vehicle": mine,
-        },
-    )
-    server.tokens["driver_first"] = issued["token"]
+    add_driver(server, "driver_first", mine)
     d = dashboard(viewport=(820, 1180))
     d.sign_in("driver_first")
     d.view("schedule")

@@ -18,6 +18,7 @@ from corridor.entrypoints.http.routers import (
     agreement,
     drafts,
     events,
+    i18n,
     meta,
     notices,
     operations,
@@ -42,6 +43,7 @@ ROUTERS = [
     events,
     public,
     notices,
+    i18n,
 ]
 
 

@@ -1,10 +1,14 @@
-// Every number on the page goes through one of these, so that every number carries its unit.
+// Every number and time on the page goes through one of these, so that every number carries its
+// unit and is written the reader's way (Intl, in the locale of the chosen language), and every
+// time is in the corridor's own time zone, which the page always names.
+
+import { locale, _, ngettext } from "./i18n.js";
 
 let zone; // IANA time zone of the corridor (its agreement names one); the browser's otherwise
 
 export function setTimeZone(tz) {
   try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: tz });
+    new Intl.DateTimeFormat("en", { timeZone: tz });
     zone = tz;
   } catch {
     zone = undefined;
@@ -15,43 +19,36 @@ export function timeZoneName() {
   return zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-const nf = new Intl.NumberFormat("en-GB");
+export function number(n, digits = 0) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(Number(n) || 0);
+}
+
+function unit(n, name, digits = 0) {
+  const options = { style: "unit", unit: name, unitDisplay: "short", maximumFractionDigits: digits, minimumFractionDigits: digits };
+  return new Intl.NumberFormat(locale(), options).format(Number(n) || 0);
+}
 
 export function people(n) {
-  const v = Number(n) || 0;
-  return `${nf.format(v)} ${v === 1 ? "person" : "people"}`;
+  return ngettext("{n} person", "{n} people", Number(n) || 0);
 }
 
-export function count(n, one, many) {
-  const v = Number(n) || 0;
-  return `${nf.format(v)} ${v === 1 ? one : many}`;
-}
+export const kg = (n) => unit(Math.round(Number(n) || 0), "kilogram");
+export const km = (n) => unit(n, "kilometer", 1);
+export const minutes = (n) => unit(Math.round(Number(n) || 0), "minute");
 
-export function kg(n) {
-  return `${nf.format(Math.round(Number(n) || 0))} kg`;
-}
-
-export function km(n) {
-  return `${(Number(n) || 0).toFixed(1)} km`;
-}
-
-export function minutes(n) {
-  return `${nf.format(Math.round(Number(n) || 0))} min`;
-}
-
-export function percent(part, whole) {
+export function percent(part, whole, digits = 0) {
   if (!whole) return "–";
-  return `${Math.round((100 * part) / whole)} %`;
+  const options = { style: "percent", maximumFractionDigits: digits, minimumFractionDigits: digits };
+  return new Intl.NumberFormat(locale(), options).format(part / whole);
 }
 
 // A duration in milliseconds as "2 h 05 min" / "14 min" / "45 s".
 export function duration(ms) {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
+  if (s < 60) return _("{s} s", { s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  return `${h} h ${String(m % 60).padStart(2, "0")} min`;
+  if (m < 60) return _("{m} min", { m });
+  return _("{h} h {m} min", { h: Math.floor(m / 60), m: String(m % 60).padStart(2, "0") });
 }
 
 export function toDate(value) {
@@ -60,70 +57,46 @@ export function toDate(value) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export function clock(value) {
+// Operations run on a 24-hour clock whatever the locale: "06:00" is never "6:00 AM".
+function when(value, options) {
   const d = toDate(value);
   if (!d) return "–";
-  return new Intl.DateTimeFormat("en-GB", {
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: zone,
-  }).format(d);
+  return new Intl.DateTimeFormat(locale(), { hourCycle: "h23", timeZone: zone, ...options }).format(d);
 }
 
-export function clockSeconds(value) {
-  const d = toDate(value);
-  if (!d) return "–";
-  return new Intl.DateTimeFormat("en-GB", {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    timeZone: zone,
-  }).format(d);
-}
-
-export function dateTime(value) {
-  const d = toDate(value);
-  if (!d) return "–";
-  return new Intl.DateTimeFormat("en-GB", {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: zone,
-  }).format(d);
-}
+export const clock = (v) => when(v, { hour: "2-digit", minute: "2-digit" });
+export const clockSeconds = (v) => when(v, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+export const dateTime = (v) => when(v, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+export const day = (v) => when(v, { day: "numeric", month: "short" });
 
 export function coordinate(lat, lon) {
   const la = Number(lat);
   const lo = Number(lon);
   if (!Number.isFinite(la) || !Number.isFinite(lo)) return "–";
-  return `${Math.abs(la).toFixed(4)}° ${la >= 0 ? "N" : "S"}, ${Math.abs(lo).toFixed(4)}° ${lo >= 0 ? "E" : "W"}`;
+  const deg = (x) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 4, maximumFractionDigits: 4 }).format(Math.abs(x));
+  const ns = la >= 0 ? _("{deg}° N", { deg: deg(la) }) : _("{deg}° S", { deg: deg(la) });
+  const ew = lo >= 0 ? _("{deg}° E", { deg: deg(lo) }) : _("{deg}° W", { deg: deg(lo) });
+  return `${ns}, ${ew}`;
 }
 
-export function shortHash(h) {
-  const s = String(h || "");
+export function shortHash(hash) {
+  const s = String(hash || "");
   return s.length > 12 ? `${s.slice(0, 12)}…` : s || "–";
 }
 
-// Build DOM without innerHTML, so that no text from the server is ever parsed as markup.
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k === "text") el.textContent = v;
-    else if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
+// Words a coordinator reads, from identifiers the API uses (data, not translated).
+export function words(s) {
+  const text = String(s ?? "").replace(/[_-]+/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-// Words a coordinator reads, from identifiers the API uses.
-export function words(s) {
-  const t = String(s ?? "").replace(/[_-]+/g, " ");
-  return t.charAt(0).toUpperCase() + t.slice(1);
+// The usual classes of people a scenario names, in the reader's language; any other as it is.
+export function peopleClass(id) {
+  const known = {
+    general: _("General"),
+    vulnerable: _("Vulnerable"),
+    medical: _("Medical"),
+    critical: _("Critically ill"),
+  };
+  return known[id] || words(id);
 }

@@ -1,216 +1,221 @@
 // The agreement: state, readiness checklist, versions, who signed which version, ceasefire
-// confirmations, the terms of the latest version and the difference between two versions.
+// confirmations, the terms of the latest version and the difference between two versions, all
+// as the service states them (GET /v1/corridors/{id}). Sentences the service writes (the
+// checklist, the state in words, the changes) are in English and marked so (lang="en").
 
 import * as api from "../api.js";
-import { clock, dateTime, h, shortHash, words } from "../format.js";
-
-const PARTY_NAMES = { party_a: "Party A", party_b: "Party B", intermediary: "Intermediary" };
-
-function versionNo(v) {
-  return Number(v.version ?? v.number ?? v.n);
-}
+import { h, notAvailable, table } from "../dom.js";
+import { clock, dateTime, shortHash, words } from "../format.js";
+import { _, ngettext } from "../i18n.js";
+import { corridorTitle, readinessBadge } from "../header.js";
+import { on, state } from "../state.js";
+import { registerView } from "./registry.js";
 
 function who(role) {
-  return PARTY_NAMES[role] || (role && /^[AB]$/.test(role) ? `Party ${role}` : words(role || "–"));
+  const names = { party_a: _("Party A"), party_b: _("Party B"), intermediary: _("Intermediary") };
+  return names[role] || words(role);
+}
+
+export function statusName(status) {
+  const names = {
+    draft: _("Draft"),
+    proposed: _("Proposed"),
+    agreed: _("Agreed"),
+    confirmed: _("Ceasefire confirmed"),
+    active: _("Active"),
+    suspended: _("Suspended"),
+    closed: _("Closed"),
+  };
+  return names[status] || words(status);
 }
 
 // The role of a signer, from the participants the document names (key name -> role).
 function authorOf(c, name) {
-  for (const [role, p] of Object.entries(c.participants || {})) {
-    if (p && p.name === name) return who(role);
-  }
-  return name ? String(name) : "–";
+  const found = Object.entries(c.participants).find(([, p]) => p.name === name);
+  return found ? who(found[0]) : name;
 }
 
-// What stands between this corridor and "ready", item by item, as the service states it.
-export function checklist(c) {
-  if (c.checklist && c.checklist.length) {
-    return c.checklist.map((it) => ({
-      ok: Boolean(it.ok ?? it.done ?? it.satisfied),
-      text: String(it.text || it.item || it.label || "").trim(),
-      sub: /^\s/.test(String(it.text || "")),
-    }));
-  }
-  return (c.missing || []).map((m) => ({ ok: false, text: String(m) }));
-}
+const english = (text) => h("span", { lang: "en" }, text);
 
-export function readinessBadge(c) {
-  const st = String((c && c.state) || "").toLowerCase();
-  // A suspension or a closure outranks readiness: nobody may move.
-  if (st === "suspended") return h("span", { class: "state state-notready state-stop", "data-ready": "false" }, "SUSPENDED");
-  if (st === "closed") return h("span", { class: "state state-unknown", "data-ready": "false" }, "CLOSED");
-  return c && c.ready
-    ? h("span", { class: "state state-ready", "data-ready": "true" }, "READY")
-    : h("span", { class: "state state-notready", "data-ready": "false" }, "NOT READY");
-}
-
-function table(caption, head, rows, attrs = {}) {
-  return h(
-    "table",
-    { class: "data", ...attrs },
-    h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: head.length, class: "empty" }, "none yet"))),
-  );
+// The names the agreement's format gives its parts (docs/agreement.md), in the reader's words;
+// what the parties wrote in them stays as they wrote it.
+function termWord(key) {
+  const known = {
+    civilians_on_foot: _("Civilians on foot"),
+    private_cars: _("Private cars"),
+    buses: _("Buses"),
+    ambulances: _("Ambulances"),
+    aid_trucks: _("Aid trucks"),
+    outbound: _("outbound"),
+    inbound: _("inbound"),
+    both: _("both ways"),
+    chosen_by_evacuees: _("Chosen by the evacuees"),
+    options: _("Options"),
+    voluntary: _("Voluntary"),
+    family_unity: _("Families stay together"),
+    documents_and_belongings: _("Documents and belongings"),
+    special_care: _("Special care"),
+    who_may_suspend: _("Who may suspend"),
+    suspension: _("Suspension"),
+    resumption: _("Resumption"),
+  };
+  return known[key] || words(key);
 }
 
 // A term of the agreement in words a liaison officer reads.
 function termText(key, value) {
-  if (value === null || value === undefined || value === "") return "(not given)";
-  if (key === "window" && typeof value === "object") {
-    return `from ${String(value.start).replace("T", " ")} for ${value.duration_hours} h (${value.time_zone})`;
-  }
-  if (key === "checkpoints" && Array.isArray(value)) {
-    return value.map((k) => `${k.name}${k.controlled_by ? ` (${who(k.controlled_by)})` : ""}`).join("; ");
-  }
-  if (key === "users" && Array.isArray(value)) return value.map((u) => `${words(u.kind)}: ${u.direction}`).join("; ");
-  if (key === "notification_lead_minutes") return `${value} min`;
-  if (key === "max_vehicles") return `${value} vehicles`;
-  if (key === "participants" && typeof value === "object") {
+  if (value === null || value === undefined || value === "") return _("(not given)");
+  if (key === "window") return _("from {start} for {hours} h ({zone})", { start: String(value.start).replace("T", " "), hours: value.duration_hours, zone: value.time_zone });
+  if (key === "checkpoints") return value.map((k) => (k.controlled_by ? _("{name} ({party})", { name: k.name, party: who(k.controlled_by) }) : k.name)).join("; ");
+  if (key === "users") return value.map((u) => `${termWord(u.kind)}: ${termWord(u.direction)}`).join("; ");
+  if (key === "notification_lead_minutes") return _("{n} min", { n: value });
+  if (key === "max_vehicles") return ngettext("{n} vehicle", "{n} vehicles", value);
+  if (key === "participants") {
     return Object.entries(value)
-      .map(([role, p]) => `${who(role)}: ${p.name}${p.guarantor === false ? " (not a guarantor)" : ""}`)
+      .map(([role, p]) => (p.guarantor === false ? _("{party}: {name} (not a guarantor)", { party: who(role), name: p.name }) : `${who(role)}: ${p.name}`))
       .join("; ");
   }
-  if (value && value.type && value.coordinates) return `${value.type} (shown on the map)`;
+  if (value.type && value.coordinates) {
+    const shape = { LineString: _("Line"), MultiLineString: _("Line"), Polygon: _("Area"), MultiPolygon: _("Area") };
+    return _("{type} (shown on the map)", { type: shape[value.type] || value.type });
+  }
   if (Array.isArray(value)) return value.map((v) => (typeof v === "object" ? termText("", v) : String(v))).join("; ");
   if (typeof value === "object") {
-    return Object.entries(value)
-      .map(([k, v]) => `${words(k)}: ${v === true ? "yes" : v === false ? "no" : Array.isArray(v) ? v.map(who).join(", ") : v}`)
-      .join("; ");
+    const shown = (v) => (v === true ? _("yes") : v === false ? _("no") : Array.isArray(v) ? v.map(who).join(", ") : v);
+    return Object.entries(value).map(([k, v]) => `${termWord(k)}: ${shown(v)}`).join("; ");
   }
   return String(value);
 }
 
-const TERM_ORDER = [
-  ["participants", "Parties and intermediary"],
-  ["window", "Time window"],
-  ["checkpoints", "Checkpoints"],
-  ["route", "Route"],
-  ["ceasefire_area", "Ceasefire area"],
-  ["users", "Who may use it, which way"],
-  ["destinations", "Destinations"],
-  ["goods_in", "What may go in"],
-  ["vehicle_markings", "Vehicle markings"],
-  ["max_vehicles", "Largest number of vehicles"],
-  ["notification_lead_minutes", "Notification lead time"],
-  ["evacuee_rights", "Evacuee rights"],
-  ["on_violation", "On a violation"],
-];
+function termOrder() {
+  return [
+    ["participants", _("Parties and intermediary")],
+    ["window", _("Time window")],
+    ["checkpoints", _("Checkpoints")],
+    ["route", _("Route")],
+    ["ceasefire_area", _("Ceasefire area")],
+    ["users", _("Who may use it, which way")],
+    ["destinations", _("Destinations")],
+    ["goods_in", _("What may go in")],
+    ["vehicle_markings", _("Vehicle markings")],
+    ["max_vehicles", _("Largest number of vehicles")],
+    ["notification_lead_minutes", _("Notification lead time")],
+    ["evacuee_rights", _("Evacuee rights")],
+    ["on_violation", _("On a violation")],
+  ];
+}
 
-export async function renderAgreement(container, c) {
-  container.replaceChildren();
-  if (!c) {
-    container.append(h("div", { class: "card" }, h("p", { class: "empty" }, "No corridor has been proposed yet.")));
-    return;
-  }
-  const items = checklist(c);
-  const versions = [...(c.versions || [])].sort((a, b) => versionNo(a) - versionNo(b));
-  const latest = versions[versions.length - 1];
+function head(c) {
   const win = c.window;
-  const head = h(
+  return h(
     "div",
     { class: "card agreement-head" },
-    h("h2", {}, c.name || c.id),
-    h(
-      "p",
-      { class: "agreement-state" },
-      "State: ",
-      h("strong", {}, words(c.state)),
-      c.description ? ` · ${c.description}` : "",
-      " ",
-      readinessBadge(c),
-    ),
-    win ? h("p", {}, `Window: ${dateTime(win.open)} to ${clock(win.close)}.`) : null,
-    h("h3", {}, "Readiness checklist"),
+    h("h2", { translate: "no" }, corridorTitle(c)),
+    h("p", { class: "agreement-state" }, _("State:"), " ", h("strong", {}, statusName(c.status)), " · ", english(c.description), " ", readinessBadge(c)),
+    win ? h("p", {}, _("Window: {from} to {to}.", { from: dateTime(win.opens), to: clock(win.closes) })) : null,
+    h("h3", {}, _("Readiness checklist")),
     h(
       "ul",
-      { class: "checklist", id: "checklist", "aria-label": "Readiness checklist" },
-      items.map((it) =>
+      { class: "checklist", id: "checklist", "aria-label": _("Readiness checklist") },
+      c.checklist.map((it) =>
         h(
           "li",
-          { class: `${it.ok ? "ok" : "todo"}${it.sub ? " sub" : ""}` },
+          { class: `${it.ok ? "ok" : "todo"}${it.text.startsWith(" ") ? " sub" : ""}` },
           h("span", { class: "mark", "aria-hidden": "true" }, it.ok ? "✓" : "✗"),
-          h("span", { class: "sr-only" }, it.ok ? "done: " : "missing: "),
-          it.text,
+          h("span", { class: "sr-only" }, it.ok ? _("done:") : _("missing:")),
+          " ",
+          english(it.text.trim()),
         ),
       ),
     ),
   );
+}
 
+function signatures(c) {
+  const versions = c.versions;
+  const latest = versions[versions.length - 1];
+  const numberOf = (hash) => {
+    const v = versions.find((x) => x.hash === hash);
+    return v ? `v${v.number}` : shortHash(hash);
+  };
   const versionRows = versions.map((v) =>
     h(
       "tr",
       {},
-      h("td", {}, `v${versionNo(v)}`),
-      h("td", {}, authorOf(c, v.author || v.by)),
-      h("td", {}, (v.accepted_by || []).length ? v.accepted_by.map(who).join(", ") : "nobody yet"),
-      h("td", { class: "mono", title: v.sha256 || "" }, shortHash(v.sha256)),
+      h("td", {}, `v${v.number}`),
+      h("td", {}, authorOf(c, v.author)),
+      h("td", {}, v.accepted_by.length ? v.accepted_by.map(who).join(", ") : _("nobody yet")),
+      h("td", { class: "mono", title: v.hash }, shortHash(v.hash)),
     ),
   );
-  const signRows = (c.acceptances || []).map((a) =>
-    h("tr", {}, h("td", {}, who(a.role || a.party)), h("td", {}, a.version ? `v${a.version}` : shortHash(a.hash)), h("td", {}, latest && a.hash === latest.sha256 ? "yes" : "no, an older one")),
+  const signRows = Object.entries(c.acceptances).map(([role, hash]) =>
+    h("tr", {}, h("td", {}, who(role)), h("td", {}, numberOf(hash)), h("td", {}, latest && hash === latest.hash ? _("yes") : _("no, an older one"))),
   );
-  const confRows = (c.confirmations || []).map((x) =>
-    h("tr", {}, h("td", {}, who(x.role || x.party)), h("td", {}, x.version ? `v${x.version}` : shortHash(x.hash))),
-  );
-
-  const terms = latest && latest.document ? latest.document : null;
-  const termsBox = terms
-    ? h(
-        "div",
-        { class: "card" },
-        table(
-          `Terms of version ${versionNo(latest)}`,
-          ["Term", "Agreed text"],
-          TERM_ORDER.map(([k, label]) =>
-            h("tr", { class: terms[k] === undefined ? "term-missing" : "" }, h("th", { scope: "row" }, label), h("td", {}, termText(k, terms[k]))),
-          ),
-          { id: "terms" },
-        ),
-      )
-    : null;
-
-  const diffBox = h("div", { class: "card" }, h("h2", {}, "What changed between two versions"));
-  if (versions.length >= 2) {
-    const opts = (sel) => versions.map((v) => h("option", { value: versionNo(v), selected: versionNo(v) === sel ? true : null }, `v${versionNo(v)}`));
-    const from = h("select", { id: "diff-from" }, opts(versionNo(versions[versions.length - 2])));
-    const to = h("select", { id: "diff-to" }, opts(versionNo(latest)));
-    const out = h("div", { id: "diff-out", "aria-live": "polite" });
-    const run = async () => {
-      out.replaceChildren(h("p", {}, "Loading…"));
-      try {
-        const changes = await api.diff(c.id, from.value, to.value);
-        const caption = `v${from.value} → v${to.value}: ${changes.length} ${changes.length === 1 ? "change" : "changes"}`;
-        if (changes.every((x) => typeof x === "string")) {
-          out.replaceChildren(h("p", { class: "diff-caption" }, caption), h("ul", { class: "diff-list" }, changes.map((x) => h("li", {}, x))));
-        } else {
-          const rows = changes.map((ch) =>
-            h("tr", {}, h("th", { scope: "row" }, words(ch.field || ch.path)), h("td", {}, termText(ch.field, ch.before)), h("td", {}, termText(ch.field, ch.after))),
-          );
-          out.replaceChildren(table(caption, ["Term", `In v${from.value}`, `In v${to.value}`], rows));
-        }
-      } catch (err) {
-        out.replaceChildren(h("p", { class: "error" }, err.forbidden ? "Not available to your role." : `Could not load the difference: ${err.message}`));
-      }
-    };
-    from.addEventListener("change", run);
-    to.addEventListener("change", run);
-    diffBox.append(h("p", { class: "diff-pick" }, h("label", { for: "diff-from" }, "From "), from, h("label", { for: "diff-to" }, " to "), to), out);
-    run();
-  } else {
-    diffBox.append(h("p", { class: "empty" }, "Only one version so far: nothing to compare."));
-  }
-
-  container.append(
-    head,
-    h("div", { class: "card" }, table("Versions", ["Version", "Proposed by", "Accepted by", "sha256"], versionRows, { id: "versions" })),
+  const confRows = Object.entries(c.confirmations).map(([role, hash]) => h("tr", {}, h("td", {}, who(role)), h("td", {}, numberOf(hash))));
+  const sha = h("span", { translate: "no" }, "sha256");
+  return [
+    h("div", { class: "card" }, table(_("Versions"), [_("Version"), _("Proposed by"), _("Accepted by"), sha], versionRows, { id: "versions" })),
     h(
       "div",
       { class: "card two" },
-      table("Who signed which version", ["Party", "Accepted", "Is it the latest?"], signRows, { id: "acceptances" }),
-      table("Ceasefire start confirmations", ["Party", "Confirmed on"], confRows, { id: "confirmations" }),
+      table(_("Who signed which version"), [_("Party"), _("Accepted"), _("Is it the latest?")], signRows, { id: "acceptances" }),
+      table(_("Ceasefire start confirmations"), [_("Party"), _("Confirmed on")], confRows, { id: "confirmations" }),
     ),
-    diffBox,
-    termsBox,
-  );
+  ];
 }
+
+function differences(c) {
+  const box = h("div", { class: "card" }, h("h2", {}, _("What changed between two versions")));
+  const numbers = c.versions.map((v) => v.number);
+  if (numbers.length < 2) {
+    box.append(h("p", { class: "empty" }, _("Only one version so far: nothing to compare.")));
+    return box;
+  }
+  const options = (chosen) => numbers.map((n) => h("option", { value: n, selected: n === chosen ? true : null }, `v${n}`));
+  const from = h("select", { id: "diff-from" }, options(numbers[numbers.length - 2]));
+  const to = h("select", { id: "diff-to" }, options(numbers[numbers.length - 1]));
+  const out = h("div", { id: "diff-out", "aria-live": "polite" });
+  const run = async () => {
+    out.replaceChildren(h("p", {}, _("Loading…")));
+    try {
+      const { changes } = await api.diff(c.id, from.value, to.value);
+      const caption = ngettext("v{from} → v{to}: {n} change", "v{from} → v{to}: {n} changes", changes.length, { from: from.value, to: to.value });
+      out.replaceChildren(h("p", { class: "diff-caption" }, caption), h("ul", { class: "diff-list", lang: "en" }, changes.map((x) => h("li", {}, x))));
+    } catch (err) {
+      notAvailable(out, err);
+    }
+  };
+  from.addEventListener("change", run);
+  to.addEventListener("change", run);
+  box.append(h("p", { class: "diff-pick" }, h("label", { for: "diff-from" }, _("From")), " ", from, " ", h("label", { for: "diff-to" }, _("to")), " ", to), out);
+  run();
+  return box;
+}
+
+function terms(c) {
+  const latest = c.versions[c.versions.length - 1];
+  if (!latest) return null;
+  const doc = latest.document;
+  const rows = termOrder().map(([k, label]) =>
+    h("tr", { class: doc[k] === undefined ? "term-missing" : "" }, h("th", { scope: "row" }, label), h("td", {}, termText(k, doc[k]))),
+  );
+  return h("div", { class: "card" }, table(_("Terms of version {n}", { n: latest.number }), [_("Term"), _("Agreed text")], rows, { id: "terms" }));
+}
+
+function render(el) {
+  const c = state.corridor;
+  if (state.failures.corridor) return notAvailable(el, state.failures.corridor);
+  if (!c) return el.replaceChildren(h("div", { class: "card" }, h("p", { class: "empty" }, _("No corridor has been proposed yet."))));
+  el.replaceChildren(head(c), ...signatures(c), differences(c), terms(c) || "");
+}
+
+registerView({
+  id: "agreement",
+  order: 20,
+  title: () => _("Agreement"),
+  build(panel) {
+    const el = h("div", { id: "agreement" });
+    panel.append(el);
+    on("corridor", () => render(el));
+  },
+});
