@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def peer() -> ModuleType:
+    pytest.importorskip("pyvrp", reason="the benchmark peers are in the bench extra")
     path = ROOT / "benchmarks" / "peer_pyvrp.py"
     spec = importlib.util.spec_from_file_location("peer_pyvrp", path)
     assert spec is not None

@@ -21,10 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor.errors import InputError
-from corridor.planning.construct import Builder, Knobs, World
-from corridor.planning.improve import first_plan, plan_score, search
+from corridor.planning.construct import ConstructionParams, construct
+from corridor.planning.improve import first_plan, search
 from corridor.planning.instance import load_instance, parse_instance
 from corridor.planning.lanes import LaneTimeline
+from corridor.planning.partial import PartialPlan
+from corridor.planning.problem import ProblemData
 from corridor.planning.solver import SolveParams, SolveParamsError, solve
 from corridor.planning.travel import quickest_drives
 
@@ -95,10 +97,9 @@ def test_tiny_is_optimal_and_proven(referee: Path, tmp_path: Path) -> None:
 
 def test_construction_alone_matches_the_hand_made_tiny_plan() -> None:
     """Without the exact model, the greedy with lane reservations already finds 181."""
-    w = World(load_instance(DATA / "tiny.json"))
-    b = Builder(w)
-    b.construct(Knobs(), None)
-    assert plan_score(b) >= 181
+    plan = PartialPlan(ProblemData(load_instance(DATA / "tiny.json")))
+    construct(plan, ConstructionParams(), None)
+    assert plan.score() >= 181
 
 
 def test_detours_become_pass_through_stops(
@@ -166,12 +167,12 @@ def test_lanes_are_never_oversubscribed(referee: Path, tmp_path: Path) -> None:
 def test_same_seed_same_plan() -> None:
     """The search draws everything from the seed: the same seed and the same number of
     iterations give the same plan (a different seed explores differently)."""
-    world = World(load_instance(DATA / "medium.json"))
+    data = ProblemData(load_instance(DATA / "medium.json"))
 
     def run(seed: int) -> list[dict[str, Any]]:
-        best = first_plan(world, Builder(world))
+        best = first_plan(PartialPlan(data))
         rng = np.random.Generator(np.random.PCG64(seed))
-        found, n = search(world, None, best, rng, float("inf"), 6)
+        found, n = search(data, None, best, rng, float("inf"), 6)
         assert n == 6
         return found.routes
 

@@ -22,240 +22,37 @@ Example
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corridor.errors import InputError
-from corridor.planning.instance import Instance, TypeTravel, parse_instance
+from corridor.planning.instance import Instance, TypeTravel, load_json, parse_instance
+from corridor.planning.plan_format import PlanRoute, PlanStop, load_plan, parse_plan
+from corridor.planning.verdict import RULES, TOL, CheckResult, Violation
 
-TOL = 1e-6
-RULES: tuple[str, ...] = (
-    "vehicle-id",
-    "start",
-    "sequence",
-    "travel",
-    "stop-time",
-    "crossing",
-    "lanes",
-    "window",
-    "capacity",
-    "where",
-    "supply",
-    "reception",
-    "empty",
-    "fleet-cap",
-)
+__all__ = [
+    "RULES",
+    "CheckResult",
+    "PlanRoute",
+    "PlanStop",
+    "Violation",
+    "check_files",
+    "check_plan",
+    "check_routes",
+    "load_json",
+    "load_plan",
+    "parse_plan",
+]
+
 OUTSIDE_KINDS = ("depot", "reception")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: its name (one of :data:`RULES`) and who, where and when."""
-
-    rule: str
-    detail: str
-
-
-@dataclass
-class CheckResult:
-    """The verdict on a plan and what it achieves; ``score`` is 0 for an infeasible plan."""
-
-    feasible: bool
-    violations: list[Violation]
-    score: float
-    evacuated: dict[str, int]
-    cargo_kg: float
-    vehicles_used: int
-    last_out: float | None
-    unloaded_kg: float = 0.0
-
-    @property
-    def rules_broken(self) -> set[str]:
-        return {v.rule for v in self.violations}
-
-    def to_json(self) -> dict[str, Any]:
-        """The same fields, in the same shape, as the referee's ``--json`` output."""
-        return {
-            "feasible": self.feasible,
-            "violations": [{"rule": v.rule, "detail": v.detail} for v in self.violations],
-            "score": self.score,
-            "evacuated": dict(self.evacuated),
-            "cargo_kg": self.cargo_kg,
-            "vehicles_used": self.vehicles_used,
-            "last_out": self.last_out,
-        }
-
-
-@dataclass(frozen=True)
-class PlanStop:
-    """A stop of a route: an ordinary stop (``depart``) or a crossing (``dir``, start, end)."""
-
-    at: str
-    kind: str  # depot, reception, checkpoint, gathering
-    arrive: float
-    depart: float = 0.0
-    dir: str = ""
-    start: float = 0.0
-    end: float = 0.0
-    board: dict[str, int] = field(default_factory=dict)
-    alight: dict[str, int] = field(default_factory=dict)
-    load_kg: float = 0.0
-    unload_kg: float = 0.0
-
-    @property
-    def inside_after(self) -> bool:
-        """Whether the vehicle is inside the zone when it leaves this stop."""
-        return self.kind == "gathering" or self.dir == "in"
-
-    @property
-    def leave(self) -> float:
-        return self.end if self.kind == "checkpoint" else self.depart
-
-    @property
-    def people(self) -> int:
-        return sum(self.board.values()) + sum(self.alight.values())
-
-
-@dataclass(frozen=True)
-class PlanRoute:
-    vehicle: str
-    stops: list[PlanStop]
-
-
-# ---------------------------------------------------------------- reading a plan
-
-
-def _fail(path: str, problem: str) -> InputError:
-    return InputError(f"plan: {path}", problem)
-
-
-def _shown(value: Any) -> str:
-    try:
-        return json.dumps(value)[:40]
-    except (TypeError, ValueError):
-        return repr(value)[:40]
-
-
-def _finite(v: Any) -> bool:
-    try:
-        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-    except OverflowError:
-        return False
-
-
-def _number(obj: dict[str, Any], key: str, path: str, default: float | None = None) -> float:
-    if key not in obj:
-        if default is None:
-            raise _fail(f"{path}.{key}", "missing")
-        return default
-    v = obj[key]
-    if not _finite(v) or (default is not None and v < 0):
-        what = "a number >= 0" if default is not None else "a number"
-        raise _fail(f"{path}.{key}", f"expected {what}, got {_shown(v)}")
-    return float(v)
-
-
-def _text(obj: dict[str, Any], key: str, path: str) -> str:
-    if key not in obj:
-        raise _fail(f"{path}.{key}", "missing")
-    v = obj[key]
-    if not isinstance(v, str):
-        raise _fail(f"{path}.{key}", f"expected a string, got {_shown(v)}")
-    return v
-
-
-def _list_of_objects(obj: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
-    if key not in obj:
-        raise _fail(f"{path}.{key}", "missing")
-    v = obj[key]
-    if not isinstance(v, list):
-        raise _fail(f"{path}.{key}", f"expected a list, got {_shown(v)}")
-    for i, item in enumerate(v):
-        if not isinstance(item, dict):
-            raise _fail(f"{path}.{key}[{i}]", f"expected an object, got {_shown(item)}")
-    return v
-
-
-def _people(obj: dict[str, Any], key: str, path: str, classes: set[str]) -> dict[str, int]:
-    v = obj.get(key, {})
-    if not isinstance(v, dict):
-        raise _fail(f"{path}.{key}", f"expected an object, got {_shown(v)}")
-    out: dict[str, int] = {}
-    for name, n in v.items():
-        if name not in classes:
-            raise _fail(f"{path}.{key}.{name}", f"unknown class {name!r}")
-        if not (_finite(n) and n >= 0 and float(n).is_integer()):
-            raise _fail(f"{path}.{key}.{name}", f"expected a whole number >= 0, got {_shown(n)}")
-        out[name] = int(n)
-    return out
-
-
-def parse_plan(raw: Any, inst: Instance) -> list[PlanRoute]:
-    """Check the shape of a decoded plan for ``inst``; InputError names the field and value."""
-    if not isinstance(raw, dict):
-        raise _fail("(top level)", f"expected an object, got {_shown(raw)}")
-    if raw.get("format") != "cep-plan/1":
-        raise _fail("format", f"expected 'cep-plan/1', got {_shown(raw.get('format'))}")
-    name = _text(raw, "instance", "plan")
-    if name != inst.name:
-        raise _fail("instance", f"{name!r} is not the instance {inst.name!r}")
-    kinds = _kinds(inst)
-    classes = set(inst.classes)
-    routes = []
-    for i, r in enumerate(_list_of_objects(raw, "routes", "plan")):
-        path = f"routes[{i}]"
-        stops = [
-            _parse_stop(s, f"{path}.stops[{j}]", kinds, classes)
-            for j, s in enumerate(_list_of_objects(r, "stops", path))
-        ]
-        routes.append(PlanRoute(_text(r, "vehicle", path), stops))
-    return routes
-
-
-def _kinds(inst: Instance) -> dict[str, str]:
-    kinds = {d.id: "depot" for d in inst.depots}
-    kinds.update({r.id: "reception" for r in inst.receptions})
-    kinds.update({k.id: "checkpoint" for k in inst.checkpoints})
-    kinds.update({g.id: "gathering" for g in inst.gathering})
-    return kinds
-
-
-def _parse_stop(
-    raw: dict[str, Any], path: str, kinds: dict[str, str], classes: set[str]
-) -> PlanStop:
-    at = _text(raw, "at", path)
-    if at not in kinds:
-        raise _fail(f"{path}.at", f"unknown id {at!r}")
-    kind = kinds[at]
-    common: dict[str, Any] = {
-        "at": at,
-        "kind": kind,
-        "arrive": _number(raw, "arrive", path),
-        "board": _people(raw, "board", path, classes),
-        "alight": _people(raw, "alight", path, classes),
-        "load_kg": _number(raw, "load_kg", path, 0.0),
-        "unload_kg": _number(raw, "unload_kg", path, 0.0),
-    }
-    if kind == "checkpoint":
-        d = _text(raw, "dir", path)
-        if d not in ("in", "out"):
-            raise _fail(f"{path}.dir", f"expected 'in' or 'out', got {_shown(d)}")
-        return PlanStop(
-            dir=d, start=_number(raw, "start", path), end=_number(raw, "end", path), **common
-        )
-    if "dir" in raw:
-        raise _fail(f"{path}.dir", f"only a checkpoint crossing has a direction, not {at!r}")
-    return PlanStop(depart=_number(raw, "depart", path), **common)
 
 
 # ---------------------------------------------------------------- the rules
 
 
-def _t(x: float) -> str:
+def _num(x: float) -> str:
+    """A number of minutes or kilograms as the referee prints it."""
     return f"{x:.10g}"
 
 
@@ -382,8 +179,8 @@ class _Checker:
         if b.arrive < left + minutes - TOL:
             self.flag(
                 "travel",
-                f"{who}: arrives at {_t(b.arrive)}, but leaving {a.at} at {_t(left)} "
-                f"+ {_t(minutes)} min gives {_t(left + minutes)}",
+                f"{who}: arrives at {_num(b.arrive)}, but leaving {a.at} at {_num(left)} "
+                f"+ {_num(minutes)} min gives {_num(left + minutes)}",
             )
             return b.arrive
         return max(b.arrive, left + minutes)
@@ -393,12 +190,15 @@ class _Checker:
         busy = bool(people or s.load_kg or s.unload_kg)
         need = self.inst.stop_fixed + self.inst.stop_per_person * people if busy else 0.0
         if s.depart < arrive - TOL:
-            self.flag("stop-time", f"{who}: departs at {_t(s.depart)} before arriving {_t(arrive)}")
+            self.flag(
+                "stop-time",
+                f"{who}: departs at {_num(s.depart)} before arriving {_num(arrive)}",
+            )
             return s.depart
         if s.depart - arrive < need - TOL:
             self.flag(
                 "stop-time",
-                f"{who}: stays {_t(s.depart - arrive)} min, needs {_t(need)} ({people} people)",
+                f"{who}: stays {_num(s.depart - arrive)} min, needs {_num(need)} ({people} people)",
             )
             return s.depart
         return max(s.depart, arrive + need)
@@ -410,27 +210,29 @@ class _Checker:
         start, end = s.start, s.end
         if start < arrive - TOL:
             self.flag(
-                "crossing", f"{who} {s.dir}: starts at {_t(start)} before arriving {_t(arrive)}"
+                "crossing",
+                f"{who} {s.dir}: starts at {_num(start)} before arriving {_num(arrive)}",
             )
         else:
             start = max(start, arrive)
         if end - start < service - TOL:
             self.flag(
-                "crossing", f"{who} {s.dir}: in service {_t(end - start)} min, needs {_t(service)}"
+                "crossing",
+                f"{who} {s.dir}: in service {_num(end - start)} min, needs {_num(service)}",
             )
         else:
             end = max(end, start + service)
         if s.dir == "in" and s.start < self.inst.open - TOL:
             self.flag(
                 "window",
-                f"{who}: 'in' crossing starts at {_t(s.start)} before the window opens "
-                f"at {_t(self.inst.open)}",
+                f"{who}: 'in' crossing starts at {_num(s.start)} before the window opens "
+                f"at {_num(self.inst.open)}",
             )
         if s.dir == "out" and end > self.inst.close + TOL:
             self.flag(
                 "window",
-                f"{who}: 'out' crossing ends at {_t(end)} after the window closes "
-                f"at {_t(self.inst.close)}",
+                f"{who}: 'out' crossing ends at {_num(end)} after the window closes "
+                f"at {_num(self.inst.close)}",
             )
         self.crossings[s.at, s.dir].append((s.start, end, key))
         return end
@@ -457,7 +259,10 @@ class _Checker:
                     ("cargo kg", cargo, vtype.cargo_kg),
                 ):
                     if have > room + TOL:
-                        self.flag("capacity", f"{who}: {_t(have)} {what} aboard, room {_t(room)}")
+                        self.flag(
+                            "capacity",
+                            f"{who}: {_num(have)} {what} aboard, room {_num(room)}",
+                        )
             if min(aboard.values(), default=0) < 0 or cargo < -TOL:
                 self.flag("capacity", f"{who}: negative load aboard after the stop")
                 aboard = defaultdict(int, {c: max(n, 0) for c, n in aboard.items()})
@@ -530,7 +335,7 @@ class _Checker:
                     names = "; ".join(sorted(f"{v} stop {i}" for v, i in active))
                     self.flag(
                         "lanes",
-                        f"{k} {d}: {len(active)} crossings in service at t={_t(t)} "
+                        f"{k} {d}: {len(active)} crossings in service at t={_num(t)} "
                         f"with {lanes} lane(s): {names}",
                     )
 
@@ -542,13 +347,13 @@ class _Checker:
         for d, kg in sorted(self.loaded.items()):
             supplies = self.depots[d].supplies_kg
             if kg > supplies + TOL:
-                self.flag("supply", f"{d}: {_t(kg)} kg loaded, supplies {_t(supplies)}")
+                self.flag("supply", f"{d}: {_num(kg)} kg loaded, supplies {_num(supplies)}")
 
     def reception(self) -> None:  # rule 12 (capacity)
         for r in self.inst.receptions:
             n = sum(v for (rr, _), v in self.alighted.items() if rr == r.id)
             if n > r.capacity:  # whole people: no tolerance
-                self.flag("reception", f"{r.id}: {n} people alight, capacity {_t(r.capacity)}")
+                self.flag("reception", f"{r.id}: {n} people alight, capacity {_num(r.capacity)}")
 
     def fleet_cap(self) -> None:  # rule 14
         cap = self.inst.max_vehicles
@@ -587,44 +392,6 @@ def check_plan(instance_raw: dict[str, Any] | Instance, plan_raw: dict[str, Any]
     Raises :class:`InputError` naming the field when either cannot be checked at all."""
     inst = instance_raw if isinstance(instance_raw, Instance) else parse_instance(instance_raw)
     return check_routes(inst, parse_plan(plan_raw, inst))
-
-
-def load_json(path: str | Path, what: str = "file") -> Any:
-    """Read a JSON file, refusing a repeated key; errors are :class:`InputError`."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(p), f"no such {what}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"cannot be read: {exc}") from None
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            str(p), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(str(p), str(exc)) from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"the key {k!r} appears twice in one object")
-        out[k] = v
-    return out
-
-
-def load_plan(path: str | Path, inst: Instance) -> tuple[dict[str, Any], list[PlanRoute]]:
-    """Read a plan file for ``inst``: (decoded JSON, routes); errors name the file and field."""
-    raw = load_json(path, "plan")
-    try:
-        return raw, parse_plan(raw, inst)
-    except InputError as exc:
-        where = exc.where.removeprefix("plan: ")
-        raise InputError(f"{path}: {where}", exc.problem) from None
 
 
 def check_files(instance_path: str | Path, plan_path: str | Path) -> CheckResult:

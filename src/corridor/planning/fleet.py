@@ -17,18 +17,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from corridor.planning.construct import Builder, World
+    from corridor.planning.partial import PartialPlan
+    from corridor.planning.problem import ProblemData
 
 INF = math.inf
 
 
-def round_trips(world: World, vi: int) -> float:
+def round_trips(data: ProblemData, vi: int) -> float:
     """About how many loads vehicle ``vi`` can bring out in the window (0 if none)."""
-    inst, rd = world.inst, world.roads[vi]
-    room = int(world.seats[vi] + world.stretchers[vi])
+    inst, rd = data.inst, data.roads[vi]
+    room = int(data.seats[vi] + data.stretchers[vi])
     span = inst.close - inst.open
     pp, fixed = inst.stop_per_person, inst.stop_fixed
-    depot = world.d_out[world.vehicles[vi].depot]
+    depot = data.d_out[data.vehicles[vi].depot]
     if room <= 0 or not np.isfinite(rd.to_k[depot]).any() or not math.isfinite(rd.min_visit):
         return 0.0
     with np.errstate(invalid="ignore"):
@@ -42,11 +43,11 @@ def round_trips(world: World, vi: int) -> float:
     return 1.0 + math.floor((span - first) / max(cycle, 1e-9))
 
 
-def lane_trips(world: World) -> float:
+def lane_trips(data: ProblemData) -> float:
     """How many crossings the out-lanes can pass in the window, in all."""
-    span = world.inst.close - world.inst.open
+    span = data.inst.close - data.inst.open
     total = 0.0
-    for lanes, service in zip(world.lanes_out, world.svc_out.tolist(), strict=True):
+    for lanes, service in zip(data.lanes_out, data.svc_out.tolist(), strict=True):
         if lanes > 0:
             total += INF if service <= 0 else lanes * (1.0 + math.floor(span / service))
     return total
@@ -66,11 +67,11 @@ def _fill(weights: list[float], left: list[float], slots: float, classes: list[i
 
 
 def rank_vehicles(
-    world: World, b: Builder, rng: np.random.Generator | None = None, noise: float = 0.0
+    data: ProblemData, b: PartialPlan, rng: np.random.Generator | None = None, noise: float = 0.0
 ) -> list[int]:
     """The vehicles still at their depot (and not excluded), best first (see the module
     docstring). ``noise`` (relative) perturbs the estimates for the search."""
-    w = world
+    w = data
     people = b.people.sum(axis=0).astype(float).tolist()
     weights = w.weight.tolist()
     seated = [c for c in w.order if not w.stretcher[c]]
@@ -111,26 +112,26 @@ def _trips_done(stops: list[dict[str, object]]) -> int:
     return sum(1 for s in stops if s.get("dir") == "out")
 
 
-def choose(world: World, b: Builder, order: list[int]) -> set[int]:
+def choose(data: ProblemData, b: PartialPlan, order: list[int]) -> set[int]:
     """The first vehicles of ``order`` that fill the cap (with the pinned and the started)."""
-    if world.cap is None:
+    if data.cap is None:
         return set(order)
-    room = world.cap - b.n_used - sum(1 for p in world.pinned if b.fleet[p].fresh)
-    picked = [vi for vi in order if vi not in world.pinned][: max(room, 0)]
+    room = data.cap - b.n_used - sum(1 for p in data.pinned if b.fleet[p].fresh)
+    picked = [vi for vi in order if vi not in data.pinned][: max(room, 0)]
     return set(picked)
 
 
 def swap_one(
-    world: World, used: set[int], free: list[int], rng: np.random.Generator
+    data: ProblemData, used: set[int], free: list[int], rng: np.random.Generator
 ) -> tuple[int, int] | None:
     """A random move of the fleet choice: one used vehicle (not pinned) out, one of another
     depot or type in; None when there is nothing to swap."""
-    out_of = sorted(vi for vi in used if vi not in world.pinned)
+    out_of = sorted(vi for vi in used if vi not in data.pinned)
     if not out_of or not free:
         return None
     out = out_of[int(rng.integers(len(out_of)))]
-    kind = (world.vehicles[out].depot, world.vehicles[out].type)
-    other = [vi for vi in free if (world.vehicles[vi].depot, world.vehicles[vi].type) != kind]
+    kind = (data.vehicles[out].depot, data.vehicles[out].type)
+    other = [vi for vi in free if (data.vehicles[vi].depot, data.vehicles[vi].type) != kind]
     if not other:
         return None
     return out, other[int(rng.integers(len(other)))]

@@ -3,8 +3,9 @@
 Each iteration picks a cut time, keeps every trip of the best plan that entered the zone by
 then (:func:`~corridor.planning.replan.whole_trips`), and rebuilds the rest with construction
 parameters drawn from the seeded generator; the result replaces the best plan when it scores
-higher. Every draw comes from ``np.random.Generator(seed)``, so the same seed and the same
-number of iterations give the same plan.
+at least as high. Under a vehicle limit a rebuild may also swap vehicles of one kind for
+another (:mod:`corridor.planning.fleet`). Every draw comes from ``np.random.Generator(seed)``,
+so the same seed and the same number of iterations give the same plan.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from corridor.planning.construct import Builder, Knobs, OutOfTime, World
+from corridor.planning.construct import ConstructionParams, OutOfTime, construct, release
 from corridor.planning.fleet import choose, rank_vehicles, swap_one
-from corridor.planning.replan import ReplanError, builder_from_routes, whole_trips
+from corridor.planning.partial import PartialPlan
+from corridor.planning.problem import ProblemData
+from corridor.planning.replan import ReplanError, partial_from_routes, whole_trips
 
 
 @dataclass
@@ -27,22 +30,10 @@ class Candidate:
     score: float
 
 
-def plan_score(b: Builder) -> float:
-    """The score of everything the state has done, by the format's formula."""
-    w, inst = b.w, b.w.inst
-    people0 = np.array(
-        [[g.people.get(c, 0) for c in w.classes] for g in inst.gathering], dtype=np.int64
-    ).reshape(b.people.shape)
-    needs0 = np.array([g.needs_kg for g in inst.gathering], dtype=float)
-    taken = (people0 - b.people).sum(axis=0)
-    cargo = np.minimum(needs0, np.maximum(needs0 - b.needs, 0.0)).sum()
-    return float(taken @ w.weight + inst.cargo_weight * cargo)
-
-
-def draw_knobs(rng: np.random.Generator) -> Knobs:
+def draw_params(rng: np.random.Generator) -> ConstructionParams:
     """Construction parameters for one rebuild: mostly near the defaults, now and then wild."""
     if rng.random() < 0.25:
-        return Knobs(
+        return ConstructionParams(
             lam=float(rng.uniform(0.0, 0.6)),
             mu=float(rng.uniform(0.0, 1.0)),
             rho=float(rng.uniform(0.0, 3.5)),
@@ -54,7 +45,7 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
             ration=float(rng.uniform(0.5, 1.0)) if rng.random() < 0.8 else 0.0,
             back=float(rng.uniform(0.0, 1.0)),
         )
-    return Knobs(
+    return ConstructionParams(
         lam=float(rng.uniform(0.05, 0.35)),
         mu=float(rng.uniform(0.0, 0.6)),
         rho=float(rng.uniform(2.0, 3.0)),
@@ -67,53 +58,72 @@ def draw_knobs(rng: np.random.Generator) -> Knobs:
     )
 
 
-def first_plan(world: World, base: Builder) -> Candidate:
+def first_plan(base: PartialPlan) -> Candidate:
     """The construction with default parameters and no randomness (under a vehicle cap, with
     the vehicles :func:`~corridor.planning.fleet.rank_vehicles` puts first)."""
-    b = base.clone()
-    if world.cap is None:
-        b.construct(Knobs(), None)
+    plan = base.clone()
+    if plan.data.cap is None:
+        construct(plan, ConstructionParams(), None)
     else:
-        build_with_fleet(b, rank_vehicles(world, b), None, Knobs(), None)
-    return Candidate(b.routes(), plan_score(b))
+        build_with_fleet(plan, rank_vehicles(plan.data, plan), None, ConstructionParams(), None)
+    return Candidate(plan.routes(), plan.score())
 
 
 def build_with_fleet(
-    b: Builder,
+    plan: PartialPlan,
     order: list[int],
     chosen: set[int] | None,
-    knobs: Knobs,
+    params: ConstructionParams,
     rng: np.random.Generator | None,
     deadline: float | None = None,
 ) -> None:
     """Construct with the ``chosen`` vehicles (default: the first of ``order`` that fill the
     cap), then let the others of ``order`` use what the cap still allows."""
-    b.bench(choose(b.w, b, order) if chosen is None else chosen)
-    b.construct(knobs, rng, deadline)
-    b.release(order, knobs, rng, deadline)
+    plan.bench(choose(plan.data, plan, order) if chosen is None else chosen)
+    construct(plan, params, rng, deadline)
+    release(plan, order, params, rng, deadline)
 
 
 def _fleet_move(
-    world: World, b: Builder, best: Candidate, rng: np.random.Generator
+    plan: PartialPlan, best: Candidate, rng: np.random.Generator
 ) -> tuple[list[int], set[int] | None]:
     """The fleet for a rebuild under a vehicle cap: mostly the best plan's vehicles, one of
     them swapped for another kind half of the time, now and then a fresh noisy ranking."""
-    order = rank_vehicles(world, b, rng, noise=0.3 if rng.random() < 0.3 else 0.0)
+    data = plan.data
+    order = rank_vehicles(data, plan, rng, noise=0.3 if rng.random() < 0.3 else 0.0)
     if rng.random() < 0.2:
         return order, None
-    used = {world.v_index[r["vehicle"]] for r in best.routes} - {
-        vi for vi, v in enumerate(b.fleet) if not v.fresh
+    used = {data.v_index[r["vehicle"]] for r in best.routes} - {
+        vi for vi, v in enumerate(plan.fleet) if not v.fresh
     }
     if rng.random() < 0.5:
         free = [vi for vi in order if vi not in used]
-        move = swap_one(world, used, free, rng)
+        move = swap_one(data, used, free, rng)
         if move is not None:
             used = (used - {move[0]}) | {move[1]}
     return order, used
 
 
+def _rebuild_from(
+    data: ProblemData,
+    best: Candidate,
+    cut: float,
+    base_routes: dict[str, list[dict[str, Any]]] | None,
+    now: float | None,
+) -> PartialPlan:
+    """The partial plan a rebuild starts from: the best plan's trips that entered the zone by
+    ``cut`` (none: -inf) and, in a replan, the stops that must be kept."""
+    if cut == -np.inf:
+        return partial_from_routes(data, base_routes, now) if base_routes else PartialPlan(data)
+    keep = whole_trips(best.routes, cut)
+    for name, stops in (base_routes or {}).items():
+        if len(keep.get(name, [])) < len(stops):
+            keep[name] = stops
+    return partial_from_routes(data, keep, now)
+
+
 def search(
-    world: World,
+    data: ProblemData,
     base_routes: dict[str, list[dict[str, Any]]] | None,
     best: Candidate,
     rng: np.random.Generator,
@@ -126,7 +136,7 @@ def search(
     """Improve ``best`` until ``deadline`` (monotonic seconds) or ``iterations``; returns the
     best candidate and the number of iterations run. ``base_routes`` are stops that every
     plan must keep (a replan, from ``now``); the search never cuts into them."""
-    inst = world.inst
+    inst = data.inst
     kept_until = -np.inf
     if base_routes:
         kept_until = max(
@@ -138,34 +148,24 @@ def search(
         and monotonic() < deadline
         and best.score < target - 1e-6  # nothing better can exist
     ):
-        knobs = draw_knobs(rng)
+        params = draw_params(rng)
         lo = max(inst.open, kept_until)
         cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf
-        if base_routes and cut == -np.inf:
-            b = builder_from_routes(world, base_routes, now)
-        elif cut == -np.inf:
-            b = Builder(world)
-        else:
-            keep = whole_trips(best.routes, cut)
-            if base_routes:
-                for name, stops in base_routes.items():
-                    if len(keep.get(name, [])) < len(stops):
-                        keep[name] = stops
-            try:
-                b = builder_from_routes(world, keep, now)
-            except ReplanError:  # kept trips that cannot be continued: try another cut
-                done += 1
-                continue
         try:
-            if world.cap is None:
-                b.construct(knobs, rng, deadline)
+            plan = _rebuild_from(data, best, cut, base_routes, now)
+        except ReplanError:  # kept trips that cannot be continued: try another cut
+            done += 1
+            continue
+        try:
+            if data.cap is None:
+                construct(plan, params, rng, deadline)
             else:
-                order, chosen = _fleet_move(world, b, best, rng)
-                build_with_fleet(b, order, chosen, knobs, rng, deadline)
+                order, chosen = _fleet_move(plan, best, rng)
+                build_with_fleet(plan, order, chosen, params, rng, deadline)
         except OutOfTime:
             break
         done += 1
-        cand = Candidate(b.routes(), plan_score(b))
+        cand = Candidate(plan.routes(), plan.score())
         # Equal scores are accepted too: moving along a plateau changes the next cuts.
         if cand.score >= best.score - 1e-9:
             best = cand

@@ -1,172 +1,51 @@
-"""The CEP instance (``data/cep/FORMAT.md``) as plain frozen dataclasses and numpy arrays.
+"""Reading a CEP instance (``data/cep/FORMAT.md``) into the dataclasses of
+:mod:`corridor.planning.model`.
 
 :func:`parse_instance` checks a decoded JSON object field by field and raises
-:class:`~corridor.errors.InputError` naming the field path and the value; :func:`load_instance`
-reads a file first. Travel matrices are numpy arrays with ``nan`` for a missing road, indexed
-through ``outside_index`` / ``inside_index``. A vehicle type with its own roads
-(``travel.by_type``) has its matrices in :attr:`Instance.by_type`, reordered to the shared ids;
-:meth:`Instance.travel_of` gives the matrices any type drives on.
+:class:`~corridor.errors.InputError` naming ``source: field.path`` and the value;
+:func:`load_instance` reads a file first. The dataclasses are importable from here too.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from corridor.errors import InputError
+from corridor.planning.model import (
+    Checkpoint,
+    Crossing,
+    Depot,
+    FloatArray,
+    Gathering,
+    Instance,
+    PeopleClass,
+    Reception,
+    TypeTravel,
+    Vehicle,
+    VehicleType,
+)
 
-FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class PeopleClass:
-    name: str
-    weight: float
-    stretcher: bool = False
-    medical: bool = False
-
-
-@dataclass(frozen=True)
-class VehicleType:
-    name: str
-    seats: int
-    stretchers: int = 0
-    cargo_kg: float = 0.0
-
-
-@dataclass(frozen=True)
-class Depot:
-    id: str
-    fleet: dict[str, int]
-    supplies_kg: float = 0.0
-
-
-@dataclass(frozen=True)
-class Reception:
-    id: str
-    capacity: float
-    medical: bool = False
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """One direction of a checkpoint: minutes of service per vehicle and parallel lanes."""
-
-    service: float
-    lanes: int
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    id: str
-    inward: Crossing
-    outward: Crossing
-
-    def direction(self, d: str) -> Crossing:
-        return self.inward if d == "in" else self.outward
-
-
-@dataclass(frozen=True)
-class Gathering:
-    id: str
-    people: dict[str, int]
-    needs_kg: float = 0.0
-
-
-@dataclass(frozen=True)
-class Vehicle:
-    """A vehicle of the fleet, named ``depot/type/k`` as the format requires."""
-
-    name: str
-    depot: str
-    type: str
-
-
-@dataclass(frozen=True)
-class TypeTravel:
-    """The matrices one vehicle type drives on, over the shared ids in the shared order."""
-
-    outside: FloatArray
-    inside: FloatArray
-
-
-@dataclass(frozen=True)
-class Instance:
-    name: str
-    open: float
-    close: float
-    classes: dict[str, PeopleClass]
-    cargo_weight: float
-    stop_fixed: float
-    stop_per_person: float
-    vehicle_types: dict[str, VehicleType]
-    depots: list[Depot]
-    receptions: list[Reception]
-    checkpoints: list[Checkpoint]
-    gathering: list[Gathering]
-    outside_ids: list[str]
-    outside: FloatArray
-    inside_ids: list[str]
-    inside: FloatArray
-    raw: dict[str, Any] = field(repr=False, compare=False)
-    by_type: dict[str, TypeTravel] = field(default_factory=dict, repr=False, compare=False)
-    max_vehicles: int | None = None  # at most this many vehicles may leave their depot
-
-    def travel_of(self, vehicle_type: str | None) -> TypeTravel:
-        """The matrices vehicles of ``vehicle_type`` drive on (the shared ones by default)."""
-        own = self.by_type.get(vehicle_type) if vehicle_type is not None else None
-        return own if own is not None else TypeTravel(self.outside, self.inside)
-
-    @property
-    def types_with_roads(self) -> list[str | None]:
-        """``None`` (the shared matrices) when some type uses them, then each type with its
-        own: the distinct road networks a plan may use."""
-        shared = any(t not in self.by_type for t in self.vehicle_types)
-        return ([None] if shared or not self.vehicle_types else []) + list(self.by_type)
-
-    @property
-    def outside_index(self) -> dict[str, int]:
-        return {p: i for i, p in enumerate(self.outside_ids)}
-
-    @property
-    def inside_index(self) -> dict[str, int]:
-        return {p: i for i, p in enumerate(self.inside_ids)}
-
-    @property
-    def vehicles(self) -> list[Vehicle]:
-        return [
-            Vehicle(f"{d.id}/{t}/{k}", d.id, t)
-            for d in self.depots
-            for t, n in d.fleet.items()
-            for k in range(n)
-        ]
-
-    def outside_minutes(self, a: str, b: str, vehicle_type: str | None = None) -> float | None:
-        """Driving minutes outside the zone from ``a`` to ``b`` for ``vehicle_type`` (the
-        shared matrix by default); None where there is no road."""
-        idx = self.outside_index
-        v = float(self.travel_of(vehicle_type).outside[idx[a], idx[b]])
-        return None if math.isnan(v) else v
-
-    def inside_minutes(self, a: str, b: str, vehicle_type: str | None = None) -> float | None:
-        """Driving minutes inside the zone from ``a`` to ``b`` for ``vehicle_type`` (the shared
-        matrix by default); None where there is no road."""
-        idx = self.inside_index
-        v = float(self.travel_of(vehicle_type).inside[idx[a], idx[b]])
-        return None if math.isnan(v) else v
-
-    def stop_minutes(self, people: int, busy: bool = True) -> float:
-        """Minutes a stop must last when ``people`` board or alight (or cargo moves)."""
-        if not busy and people == 0:
-            return 0.0
-        return self.stop_fixed + self.stop_per_person * people
-
+__all__ = [
+    "Checkpoint",
+    "Crossing",
+    "Depot",
+    "FloatArray",
+    "Gathering",
+    "Instance",
+    "PeopleClass",
+    "Reception",
+    "TypeTravel",
+    "Vehicle",
+    "VehicleType",
+    "load_instance",
+    "load_json",
+    "parse_instance",
+]
 
 _KINDS = {
     "num": "a number",
@@ -246,7 +125,7 @@ def _jsonable(v: Any) -> bool:
 
 def parse_instance(raw: Any, source: str = "instance") -> Instance:
     """Check a decoded CEP instance and return it; errors name ``source: field.path``."""
-    r = _Reader(source)
+    r = _InstanceReader(source)
     r.expect(raw, "(top level)", "obj")
     if raw.get("format") != "cep/1":
         raise r.fail("format", f"expected 'cep/1', got {raw.get('format')!r}")
@@ -256,139 +135,33 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
     w_close = float(r.get(window, "close", "window", "num"))
     if w_close < w_open:
         raise r.fail("window.close", f"{w_close:g} is before window.open {w_open:g}")
-    classes = {
-        c: PeopleClass(
-            c,
-            float(r.get(v, "weight", f"classes.{c}", "num")),
-            r.get(v, "stretcher", f"classes.{c}", "bool", False),
-            r.get(v, "medical", f"classes.{c}", "bool", False),
-        )
-        for c, v in (
-            (c, r.expect(v, f"classes.{c}", "obj"))
-            for c, v in r.get(raw, "classes", "", "obj").items()
-        )
-    }
+    classes = r.classes(raw)
+    vtypes = r.vehicle_types(raw)
     stop = r.get(raw, "stop_time", "", "obj", {})
-    vtypes = {
-        t: VehicleType(
-            t,
-            r.get(v, "seats", f"vehicle_types.{t}", "count"),
-            r.get(v, "stretchers", f"vehicle_types.{t}", "count", 0),
-            float(r.get(v, "cargo_kg", f"vehicle_types.{t}", "nonneg", 0)),
-        )
-        for t, v in (
-            (t, r.expect(v, f"vehicle_types.{t}", "obj"))
-            for t, v in r.get(raw, "vehicle_types", "", "obj").items()
-        )
-    }
-    kind: dict[str, str] = {}
-
-    def places(key: str) -> list[tuple[str, str, dict[str, Any]]]:
-        out = []
-        for i, obj in enumerate(r.get(raw, key, "", "list")):
-            path = f"{key}[{i}]"
-            r.expect(obj, path, "obj")
-            pid = r.get(obj, "id", path, "str")
-            if pid in kind:
-                raise r.fail(f"{path}.id", f"duplicate id {pid!r}")
-            kind[pid] = key
-            out.append((pid, path, obj))
-        return out
-
     depots = [
-        Depot(
-            pid,
-            r.counts(o, "fleet", p, vtypes, "vehicle type"),
-            float(r.get(o, "supplies_kg", p, "nonneg", 0)),
-        )
-        for pid, p, o in places("depots")
-    ]
+        Depot(pid, r.counts(o, "fleet", p, vtypes, "vehicle type"),
+              float(r.get(o, "supplies_kg", p, "nonneg", 0)))
+        for pid, p, o in r.places(raw, "depots")
+    ]  # fmt: skip
+    r.unique_vehicle_names(depots)
     receptions = [
         Reception(
             pid, float(r.get(o, "capacity", p, "nonneg")), r.get(o, "medical", p, "bool", False)
         )
-        for pid, p, o in places("receptions")
+        for pid, p, o in r.places(raw, "receptions")
     ]
-
-    def crossing(o: dict[str, Any], p: str, d: str) -> Crossing:
-        c = r.get(o, d, p, "obj")
-        return Crossing(
-            float(r.get(c, "service", f"{p}.{d}", "nonneg")), r.get(c, "lanes", f"{p}.{d}", "count")
-        )
-
     checkpoints = [
-        Checkpoint(pid, crossing(o, p, "in"), crossing(o, p, "out"))
-        for pid, p, o in places("checkpoints")
+        Checkpoint(pid, r.crossing(o, p, "in"), r.crossing(o, p, "out"))
+        for pid, p, o in r.places(raw, "checkpoints")
     ]
     gathering = [
-        Gathering(
-            pid,
-            r.counts(o, "people", p, classes, "class"),
-            float(r.get(o, "needs_kg", p, "nonneg", 0)),
-        )
-        for pid, p, o in places("gathering")
-    ]
-    names: set[str] = set()
-    for d in depots:
-        for t, n in d.fleet.items():
-            for k in range(n):
-                v = f"{d.id}/{t}/{k}"
-                if v in names:
-                    raise r.fail("depots", f"two vehicles are named {v!r}")
-                names.add(v)
+        Gathering(pid, r.counts(o, "people", p, classes, "class"),
+                  float(r.get(o, "needs_kg", p, "nonneg", 0)))
+        for pid, p, o in r.places(raw, "gathering")
+    ]  # fmt: skip
     travel = r.get(raw, "travel", "", "obj")
-
-    def matrix(
-        within: dict[str, Any], key: str, kinds: set[str], where: str = "travel"
-    ) -> tuple[list[str], FloatArray]:
-        path = f"{where}.{key}"
-        m = r.get(within, key, where, "obj")
-        ids = [
-            r.expect(i, f"{path}.ids[{n}]", "str")
-            for n, i in enumerate(r.get(m, "ids", path, "list"))
-        ]
-        wanted = {i for i, k in kind.items() if k in kinds}
-        if set(ids) != wanted or len(ids) != len(set(ids)):
-            raise r.fail(f"{path}.ids", f"must list each of {sorted(wanted)} once, got {ids}")
-        rows = r.get(m, "minutes", path, "list")
-        n = len(ids)
-        for i, row in enumerate(rows):
-            if not isinstance(row, list) or len(row) != n:
-                got = f"a row of {len(row)}" if isinstance(row, list) else _shown(row)
-                raise r.fail(f"{path}.minutes[{i}]", f"expected a row of {n} numbers, got {got}")
-        if len(rows) != n:
-            raise r.fail(f"{path}.minutes", f"expected a {n}x{n} matrix, got {len(rows)} rows")
-        out = np.full((n, n), np.nan)
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                if v is not None:
-                    out[i, j] = r.expect(v, f"{path}.minutes[{i}][{j}]", "nonneg")
-        return ids, out
-
-    outer, inner = {"depots", "receptions", "checkpoints"}, {"checkpoints", "gathering"}
-    outside_ids, outside = matrix(travel, "outside", outer)
-    inside_ids, inside = matrix(travel, "inside", inner)
-    by_type: dict[str, TypeTravel] = {}
-    for t, spec in r.get(travel, "by_type", "travel", "obj", {}).items():
-        path = f"travel.by_type.{t}"
-        if t not in vtypes:
-            raise r.fail(path, f"{t!r} is not a vehicle type (known: {sorted(vtypes)})")
-        r.expect(spec, path, "obj")
-        extra = sorted(set(spec) - {"outside", "inside"})
-        if extra:
-            raise r.fail(f"{path}.{extra[0]}", "unknown key (a type may give outside, inside)")
-        sides = []
-        for key, kinds, ids, shared in (
-            ("outside", outer, outside_ids, outside),
-            ("inside", inner, inside_ids, inside),
-        ):
-            if key not in spec:
-                sides.append(shared)
-                continue
-            own_ids, own = matrix(spec, key, kinds, path)
-            order = [own_ids.index(p) for p in ids]  # to the shared matrix's order
-            sides.append(own[np.ix_(order, order)])
-        by_type[t] = TypeTravel(sides[0], sides[1])
+    outside_ids, outside = r.matrix(travel, "outside", _OUTER)
+    inside_ids, inside = r.matrix(travel, "inside", _INNER)
     return Instance(
         name=name,
         open=w_open,
@@ -407,32 +180,176 @@ def parse_instance(raw: Any, source: str = "instance") -> Instance:
         inside_ids=inside_ids,
         inside=inside,
         raw=raw,
-        by_type=by_type,
+        by_type=r.by_type(travel, vtypes, (outside_ids, outside), (inside_ids, inside)),
         max_vehicles=r.get(raw, "max_vehicles", "", "count", None),
     )
 
 
+_OUTER = frozenset({"depots", "receptions", "checkpoints"})
+_INNER = frozenset({"checkpoints", "gathering"})
+
+
+class _InstanceReader(_Reader):
+    """Reads the parts of an instance; remembers each place's kind to check the matrices."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.kind: dict[str, str] = {}
+
+    def classes(self, raw: dict[str, Any]) -> dict[str, PeopleClass]:
+        out = {}
+        for c, v in self.get(raw, "classes", "", "obj").items():
+            p = f"classes.{c}"
+            self.expect(v, p, "obj")
+            out[c] = PeopleClass(
+                c,
+                float(self.get(v, "weight", p, "num")),
+                self.get(v, "stretcher", p, "bool", False),
+                self.get(v, "medical", p, "bool", False),
+            )
+        return out
+
+    def vehicle_types(self, raw: dict[str, Any]) -> dict[str, VehicleType]:
+        out = {}
+        for t, v in self.get(raw, "vehicle_types", "", "obj").items():
+            p = f"vehicle_types.{t}"
+            self.expect(v, p, "obj")
+            out[t] = VehicleType(
+                t,
+                self.get(v, "seats", p, "count"),
+                self.get(v, "stretchers", p, "count", 0),
+                float(self.get(v, "cargo_kg", p, "nonneg", 0)),
+            )
+        return out
+
+    def places(self, raw: dict[str, Any], key: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, path, object) of each place in the list ``raw[key]``; ids are unique."""
+        out = []
+        for i, obj in enumerate(self.get(raw, key, "", "list")):
+            path = f"{key}[{i}]"
+            self.expect(obj, path, "obj")
+            pid = self.get(obj, "id", path, "str")
+            if pid in self.kind:
+                raise self.fail(f"{path}.id", f"duplicate id {pid!r}")
+            self.kind[pid] = key
+            out.append((pid, path, obj))
+        return out
+
+    def crossing(self, o: dict[str, Any], p: str, d: str) -> Crossing:
+        c = self.get(o, d, p, "obj")
+        return Crossing(
+            float(self.get(c, "service", f"{p}.{d}", "nonneg")),
+            self.get(c, "lanes", f"{p}.{d}", "count"),
+        )
+
+    def unique_vehicle_names(self, depots: list[Depot]) -> None:
+        names: set[str] = set()
+        for d in depots:
+            for t, n in d.fleet.items():
+                for k in range(n):
+                    v = f"{d.id}/{t}/{k}"
+                    if v in names:
+                        raise self.fail("depots", f"two vehicles are named {v!r}")
+                    names.add(v)
+
+    def matrix(
+        self, within: dict[str, Any], key: str, kinds: frozenset[str], where: str = "travel"
+    ) -> tuple[list[str], FloatArray]:
+        """``within[key]`` as (ids, minutes with nan for no road), over the places of
+        ``kinds``."""
+        path = f"{where}.{key}"
+        m = self.get(within, key, where, "obj")
+        ids = [
+            self.expect(i, f"{path}.ids[{n}]", "str")
+            for n, i in enumerate(self.get(m, "ids", path, "list"))
+        ]
+        wanted = {i for i, k in self.kind.items() if k in kinds}
+        if set(ids) != wanted or len(ids) != len(set(ids)):
+            raise self.fail(f"{path}.ids", f"must list each of {sorted(wanted)} once, got {ids}")
+        rows = self.get(m, "minutes", path, "list")
+        n = len(ids)
+        for i, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != n:
+                got = f"a row of {len(row)}" if isinstance(row, list) else _shown(row)
+                raise self.fail(f"{path}.minutes[{i}]", f"expected a row of {n} numbers, got {got}")
+        if len(rows) != n:
+            raise self.fail(f"{path}.minutes", f"expected a {n}x{n} matrix, got {len(rows)} rows")
+        out = np.full((n, n), np.nan)
+        for i, row in enumerate(rows):
+            out[i] = self._row(row, f"{path}.minutes[{i}]")
+        return ids, out
+
+    def _row(self, row: list[Any], path: str) -> FloatArray:
+        """One row of minutes: numbers >= 0, null for no road (nan)."""
+        if all(type(v) is float or type(v) is int for v in row):  # the common case, at once
+            values = np.asarray(row, dtype=float)
+            if np.isfinite(values).all() and (values >= 0).all():
+                return values
+        out = np.full(len(row), np.nan)
+        for j, v in enumerate(row):
+            if v is not None:
+                out[j] = self.expect(v, f"{path}[{j}]", "nonneg")
+        return out
+
+    def by_type(
+        self,
+        travel: dict[str, Any],
+        vtypes: dict[str, VehicleType],
+        outside: tuple[list[str], FloatArray],
+        inside: tuple[list[str], FloatArray],
+    ) -> dict[str, TypeTravel]:
+        """``travel.by_type``, each matrix reordered to the shared one's ids."""
+        out: dict[str, TypeTravel] = {}
+        for t, spec in self.get(travel, "by_type", "travel", "obj", {}).items():
+            path = f"travel.by_type.{t}"
+            if t not in vtypes:
+                raise self.fail(path, f"{t!r} is not a vehicle type (known: {sorted(vtypes)})")
+            self.expect(spec, path, "obj")
+            extra = sorted(set(spec) - {"outside", "inside"})
+            if extra:
+                raise self.fail(
+                    f"{path}.{extra[0]}", "unknown key (a type may give outside, inside)"
+                )
+            sides = []
+            for key, kinds, (ids, shared) in (
+                ("outside", _OUTER, outside),
+                ("inside", _INNER, inside),
+            ):
+                if key not in spec:
+                    sides.append(shared)
+                    continue
+                own_ids, own = self.matrix(spec, key, kinds, path)
+                order = [own_ids.index(p) for p in ids]  # to the shared matrix's order
+                sides.append(own[np.ix_(order, order)])
+            out[t] = TypeTravel(sides[0], sides[1])
+        return out
+
+
 def load_instance(path: str | Path) -> Instance:
     """Read and check a CEP instance file; a missing or non-JSON file is an :class:`InputError`."""
+    return parse_instance(load_json(path), str(path))
+
+
+def load_json(path: str | Path, what: str = "file") -> Any:
+    """Read a JSON file, refusing a repeated key; errors are :class:`InputError`."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(str(p), "no such file") from None
+        raise InputError(str(p), f"no such {what}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(p), f"cannot be read: {exc}") from None
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InputError(
             str(p), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(str(p), str(exc)) from None
-    return parse_instance(raw, str(p))
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:

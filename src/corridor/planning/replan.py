@@ -1,12 +1,12 @@
 """Replanning: keep what has started, plan the rest.
 
-:func:`builder_from_routes` turns stops that are already decided into the state a construction
+:func:`partial_from_routes` turns stops that are already decided into the state a construction
 continues from: people who boarded are gone from their gathering point, cargo loaded or
 unloaded is off the books, beds are taken and the crossings hold their lanes. A vehicle caught
 in the middle of a trip (inside the zone, or outside with people aboard) is first brought out
 and to a reception centre, taking more people on the way if it has room and time.
 
-The improvement loop uses the same function to keep the first part of a good plan and rebuild
+The improvement search uses the same function to keep the first part of a good plan and rebuild
 the rest (``now=None``: vehicles that had not started may still start whenever they like).
 """
 
@@ -18,8 +18,12 @@ from typing import Any
 import numpy as np
 
 from corridor.errors import CorridorError, InputError
-from corridor.planning.construct import INF, Builder, World, _drive
+from corridor.planning.partial import IntArray, PartialPlan, drive_stops
+from corridor.planning.problem import ProblemData
 from corridor.planning.travel import Side
+from corridor.planning.trips import fill
+
+INF = math.inf
 
 
 class ReplanError(CorridorError):
@@ -79,50 +83,19 @@ def whole_trips(routes: list[dict[str, Any]], cut: float) -> dict[str, list[dict
     return out
 
 
-def builder_from_routes(
-    world: World, routes: dict[str, list[dict[str, Any]]], now: float | None
-) -> Builder:
-    """A construction state in which every vehicle of ``routes`` has done those stops."""
-    w, inst = world, world.inst
-    b = Builder(world)
-    v_ix = {v.name: i for i, v in enumerate(w.vehicles)}
-    g_ix = {g: i for i, g in enumerate(w.g_ids)}
-    k_ix = {k: i for i, k in enumerate(w.k_ids)}
-    r_ix = {r: i for i, r in enumerate(w.r_ids)}
-    d_ix = {d: i for i, d in enumerate(w.d_ids)}
-    c_ix = {c: i for i, c in enumerate(w.classes)}
-    out_ix, in_ix = inst.outside_index, inst.inside_index
-    pending: list[tuple[int, np.ndarray, bool, float]] = []
+def partial_from_routes(
+    data: ProblemData, routes: dict[str, list[dict[str, Any]]], now: float | None
+) -> PartialPlan:
+    """A partial plan in which every vehicle of ``routes`` has done those stops (and, if
+    caught mid-trip, is brought out and to a centre); from ``now`` on, if given."""
+    plan = PartialPlan(data)
+    pending: list[tuple[int, IntArray, bool, float]] = []
     crossings: list[tuple[float, float, str, str, str]] = []
     for name, stops in routes.items():
-        if name not in v_ix:
+        if name not in data.v_index:
             raise InputError(f"keep: routes[{name}]", f"no vehicle {name!r} in the fleet")
-        vi = v_ix[name]
-        v = b.fleet[vi]
-        aboard = np.zeros(len(w.classes), dtype=np.int64)
-        kg = 0.0
-        inside = False
-        for s in stops:
-            at = s["at"]
-            for c, n in s.get("board", {}).items():
-                b.people[g_ix[at], c_ix[c]] -= int(n)
-                aboard[c_ix[c]] += int(n)
-            for c, n in s.get("alight", {}).items():
-                b.capacity[r_ix[at]] -= int(n)
-                aboard[c_ix[c]] -= int(n)
-            if s.get("load_kg"):
-                b.supplies[d_ix[at]] -= float(s["load_kg"])
-                kg += float(s["load_kg"])
-            if s.get("unload_kg"):
-                b.needs[g_ix[at]] -= float(s["unload_kg"])
-                kg -= float(s["unload_kg"])
-            if "dir" in s:
-                crossings.append((float(s["start"]), float(s["end"]), at, s["dir"], name))
-                inside = s["dir"] == "in"
-        v.stops = stops
-        v.fresh = False
-        b.n_used += 1
-        v.cargo = max(kg, 0.0)
+        vi = data.v_index[name]
+        aboard, inside = _replay(plan, vi, stops, crossings)
         last = stops[-1]
         leave = float(last["end"] if "dir" in last else last["depart"])
         if now is not None:
@@ -130,36 +103,85 @@ def builder_from_routes(
         if inside or aboard.any() or "dir" in last:
             pending.append((vi, aboard, inside, leave))
         else:
-            v.place, v.ready = out_ix[last["at"]], leave
-    # In order of start, first fit is an optimal lane assignment (interval colouring).
+            plan.fleet[vi].place, plan.fleet[vi].ready = data.inst.outside_index[last["at"]], leave
+    _hold_lanes(plan, crossings)
+    if data.cap is not None and plan.n_used > data.cap:
+        raise ReplanError(
+            "keep",
+            f"{plan.n_used} vehicles have already left their depot; max_vehicles is {data.cap}",
+        )
+    for v in plan.fleet:
+        if v.fresh and now is not None:
+            v.ready = now
+    if (plan.people < 0).any():
+        g, c = (int(x) for x in np.argwhere(plan.people < 0)[0])
+        raise ReplanError(
+            "keep", f"more {data.classes[c]} board at {data.g_ids[g]} than wait there"
+        )
+    for vi, aboard, inside, leave in pending:
+        _finish(plan, vi, aboard, inside, leave)
+    return plan
+
+
+def _replay(
+    plan: PartialPlan,
+    vi: int,
+    stops: list[dict[str, Any]],
+    crossings: list[tuple[float, float, str, str, str]],
+) -> tuple[IntArray, bool]:
+    """Take what ``stops`` did off the books and give them to vehicle ``vi``; its crossings go
+    to ``crossings``. Returns who is aboard at the end and whether it is inside the zone."""
+    d = plan.data
+    g_ix, r_ix, d_ix, c_ix = d.g_index, d.r_index, d.d_index, d.c_index
+    v = plan.fleet[vi]
+    aboard = np.zeros(len(d.classes), dtype=np.int64)
+    kg = 0.0
+    inside = False
+    for s in stops:
+        at = s["at"]
+        for c, n in s.get("board", {}).items():
+            plan.people[g_ix[at], c_ix[c]] -= int(n)
+            aboard[c_ix[c]] += int(n)
+        for c, n in s.get("alight", {}).items():
+            plan.capacity[r_ix[at]] -= int(n)
+            aboard[c_ix[c]] -= int(n)
+        if s.get("load_kg"):
+            plan.supplies[d_ix[at]] -= float(s["load_kg"])
+            kg += float(s["load_kg"])
+        if s.get("unload_kg"):
+            plan.needs[g_ix[at]] -= float(s["unload_kg"])
+            kg -= float(s["unload_kg"])
+        if "dir" in s:
+            crossings.append(
+                (float(s["start"]), float(s["end"]), at, s["dir"], d.vehicles[vi].name)
+            )
+            inside = s["dir"] == "in"
+    v.stops = stops
+    v.fresh = False
+    plan.n_used += 1
+    v.cargo = max(kg, 0.0)
+    return aboard, inside
+
+
+def _hold_lanes(plan: PartialPlan, crossings: list[tuple[float, float, str, str, str]]) -> None:
+    """The kept crossings hold their lanes; in order of start, first fit is an optimal lane
+    assignment (interval colouring)."""
+    k_ix = {k: i for i, k in enumerate(plan.data.k_ids)}
     for start, end, at, d, name in sorted(crossings):
         k = k_ix[at]
-        lanes = b.lanes_in[k] if d == "in" else b.lanes_out[k]
+        lanes = plan.lanes_in[k] if d == "in" else plan.lanes_out[k]
         if not lanes.add_fixed(start, end):
             raise ReplanError(
                 name,
                 f"its {d!r} crossing at {at} from {start:g} does not fit the lanes of the instance",
             )
-    if w.cap is not None and b.n_used > w.cap:
-        raise ReplanError(
-            "keep", f"{b.n_used} vehicles have already left their depot; max_vehicles is {w.cap}"
-        )
-    for vi in range(len(b.fleet)):
-        if b.fleet[vi].fresh and now is not None:
-            b.fleet[vi].ready = now
-    if (b.people < 0).any():
-        g, c = (int(x) for x in np.argwhere(b.people < 0)[0])
-        raise ReplanError("keep", f"more {w.classes[c]} board at {w.g_ids[g]} than wait there")
-    for vi, aboard, inside, leave in pending:
-        _finish(b, vi, aboard, inside, leave, in_ix)
-    return b
 
 
-def _finish(
-    b: Builder, vi: int, aboard: np.ndarray, inside: bool, leave: float, in_ix: dict[str, int]
-) -> None:
+def _finish(plan: PartialPlan, vi: int, aboard: IntArray, inside: bool, leave: float) -> None:
     """Bring a vehicle caught mid-trip out of the zone (if inside) and to a reception centre."""
-    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
+    b = plan
+    w, inst, rd = b.data, b.data.inst, b.data.roads[vi]
+    in_ix = inst.inside_index
     v = b.fleet[vi]
     name = w.vehicles[vi].name
     last = v.stops[-1]
@@ -172,7 +194,7 @@ def _finish(
         strs = int(w.stretchers[vi] - aboard[w.stretcher].sum())
         cap_left = float(b.capacity.max(initial=0.0)) - float(aboard.sum())
         medical_ok = bool(b.capacity[w.r_medical].max(initial=0.0) >= aboard.sum() + seats + strs)
-        take = b.fill(b.people, max(seats, 0), max(strs, 0), max(cap_left, 0.0), medical_ok)
+        take = fill(w, b.people, max(seats, 0), max(strs, 0), max(cap_left, 0.0), medical_ok)
         n = take.sum(axis=1)
         arrive = leave + din[here, w.g_in]
         depart = arrive + np.where(n > 0, fixed + pp * n, 0.0)
@@ -180,7 +202,7 @@ def _finish(
         value = np.where((n > 0) & (exit_end <= inst.close), take @ w.weight, -INF)
         g = int(np.argmax(value)) if len(value) else -1
         if g >= 0 and value[g] > 0:
-            _drive(rd.drives.inside, here, int(w.g_in[g]), leave, v.stops)
+            drive_stops(rd.drives.inside, here, int(w.g_in[g]), leave, v.stops)
             board = {w.classes[c]: int(x) for c, x in enumerate(take[g]) if x > 0}
             trial = {"at": w.g_ids[g], "arrive": float(arrive[g]), "depart": float(depart[g]),
                      "board": board}  # fmt: skip
@@ -205,15 +227,15 @@ def _n_pass(side: Side, i: int, j: int) -> int:
 
 
 def _out(
-    b: Builder,
+    b: PartialPlan,
     vi: int,
-    aboard: np.ndarray,
+    aboard: IntArray,
     here: int,
     leave: float,
     extra: list[dict[str, Any]],
 ) -> bool:
     """Through the checkpoint that lets the vehicle out first, then to a centre; False if none."""
-    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
+    w, inst, rd = b.data, b.data.inst, b.data.roads[vi]
     din = rd.drives.inside.minutes
     best: tuple[float, float, float, int, int] | None = None
     for k in range(len(w.k_ids)):
@@ -230,7 +252,7 @@ def _out(
     v = b.fleet[vi]
     mark = len(v.stops)
     v.stops.extend(extra)
-    _drive(rd.drives.inside, here, int(w.k_in[k]), leave, v.stops)
+    drive_stops(rd.drives.inside, here, int(w.k_in[k]), leave, v.stops)
     v.stops.append({"at": w.k_ids[k], "dir": "out", "arrive": arrive, "start": start,
                     "end": end})  # fmt: skip
     if not _to_reception(b, vi, aboard, int(w.k_out[k]), end):
@@ -240,9 +262,9 @@ def _out(
     return True
 
 
-def _to_reception(b: Builder, vi: int, aboard: np.ndarray, place: int, leave: float) -> bool:
+def _to_reception(b: PartialPlan, vi: int, aboard: IntArray, place: int, leave: float) -> bool:
     """Drive to the nearest centre that can take everyone aboard and let them alight there."""
-    w, inst, rd = b.w, b.w.inst, b.w.roads[vi]
+    w, inst, rd = b.data, b.data.inst, b.data.roads[vi]
     dout = rd.drives.outside.minutes
     people = int(aboard.sum())
     eligible = b.capacity >= people
@@ -253,7 +275,7 @@ def _to_reception(b: Builder, vi: int, aboard: np.ndarray, place: int, leave: fl
         return False
     r = int(np.argmin(cost))
     v = b.fleet[vi]
-    _drive(rd.drives.outside, place, int(w.r_out[r]), leave, v.stops)
+    drive_stops(rd.drives.outside, place, int(w.r_out[r]), leave, v.stops)
     arrive = leave + float(cost[r])
     depart = arrive + (inst.stop_fixed + inst.stop_per_person * people if people else 0.0)
     stop: dict[str, Any] = {"at": w.r_ids[r], "arrive": arrive, "depart": depart}

@@ -32,10 +32,11 @@ import numpy as np
 
 from corridor.errors import CorridorError, InputError
 from corridor.planning.check import check_plan, parse_plan
-from corridor.planning.construct import Builder, World
 from corridor.planning.improve import Candidate, first_plan, search
 from corridor.planning.instance import Instance, Vehicle
-from corridor.planning.replan import builder_from_routes, kept_stops
+from corridor.planning.partial import PartialPlan
+from corridor.planning.problem import ProblemData
+from corridor.planning.replan import kept_stops, partial_from_routes
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
@@ -146,96 +147,115 @@ class SolveResult:
 
 def solve(instance: Instance, params: SolveParams) -> SolveResult:
     """Plan ``instance`` (see the module docstring)."""
-    t0 = monotonic()
-    # The last tenth is kept for the final plan check, so the whole call fits the limit.
-    deadline = t0 + 0.9 * params.time_limit
+    run = _Run(params)
     _check_fleet_choice(instance, params)
-    world = World(instance, pinned=params.pinned_vehicles, excluded=params.excluded_vehicles)
-    base_routes = None
-    if params.keep is not None:
-        assert params.now is not None
-        _check_keep(instance, params.keep)
-        base_routes = kept_stops(params.keep, params.now)
-    base = (
-        builder_from_routes(world, base_routes, params.now)
-        if base_routes is not None
-        else Builder(world)
-    )
-    if base_routes is not None:
-        # The kept stops, completed where a vehicle is caught mid-trip.
-        base_routes = {
-            world.vehicles[i].name: list(v.stops) for i, v in enumerate(base.fleet) if v.stops
-        }
-
-    def report(phase: str, score: float, bound: float | None, it: int) -> None:
-        if params.on_progress is not None:
-            el = monotonic() - t0
-            params.on_progress(
-                Progress(el, min(el / params.time_limit, 1.0), score, bound, it, phase)
-            )
-
-    best = first_plan(world, base)
-    first_seconds = monotonic() - t0
-    report("first plan", best.score, None, 0)
-
-    proven = False
-    bound_value, method = math.inf, ""
-    if base_routes is None and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
-        # Small enough for the exact model, which may prove optimality: it goes first.
-        exact = _exact(instance, max(0.5, (deadline - monotonic()) * 0.7), params)
-        if exact is not None:
-            if exact.plan is not None and exact.score > best.score + 1e-9:
-                best = Candidate(list(exact.plan["routes"]), float(exact.score))
-            # Its bound holds for every plan only where its trip model is complete.
-            if getattr(exact, "complete", False) and math.isfinite(exact.bound):
-                bound_value, method = float(exact.bound), "exact MILP"
-            proven = bool(exact.optimal) and getattr(exact, "complete", False)
-            report("exact", best.score, bound_value, 0)
-    if not proven:
-        lp_value, lp_method = _bound(instance, max(1.0, deadline - monotonic()), params)
-        if lp_value < bound_value:
-            bound_value, method = lp_value, lp_method
-        report("bound", best.score, bound_value, 0)
-
-    iterations = 0
-    if not proven and best.score < bound_value - 1e-6:
+    data = ProblemData(instance, pinned=params.pinned_vehicles, excluded=params.excluded_vehicles)
+    base, base_routes = _starting_point(data, params)
+    run.best = first_plan(base)
+    run.first_seconds = monotonic() - run.t0
+    run.report("first plan")
+    _prove(run, instance, params, exact_allowed=base_routes is None)
+    if not run.proven and run.best.score < run.bound - 1e-6:
         rng = np.random.Generator(np.random.PCG64(params.seed))
-        best, iterations = search(
-            world,
+        run.best, run.iterations = search(
+            data,
             base_routes,
-            best,
+            run.best,
             rng,
-            deadline,
+            run.deadline,
             params.iterations,
             params.now,
-            target=bound_value,
-            on_step=lambda i, c: report("improve", c.score, bound_value, i),
+            target=run.bound,
+            on_step=lambda i, c: run.report("improve", c.score, i),
         )
+    return _checked_result(run, instance)
 
+
+class _Run:
+    """One call of :func:`solve`: its clock, its progress reports and what it has found."""
+
+    def __init__(self, params: SolveParams) -> None:
+        self.params = params
+        self.t0 = monotonic()
+        # The last tenth is kept for the final plan check, so the whole call fits the limit.
+        self.deadline = self.t0 + 0.9 * params.time_limit
+        self.best = Candidate([], 0.0)
+        self.first_seconds = 0.0
+        self.bound, self.method, self.proven = math.inf, "", False
+        self.iterations = 0
+
+    def report(self, phase: str, score: float | None = None, iteration: int = 0) -> None:
+        if self.params.on_progress is None:
+            return
+        el = monotonic() - self.t0
+        bound = self.bound if math.isfinite(self.bound) else None
+        self.params.on_progress(
+            Progress(el, min(el / self.params.time_limit, 1.0),
+                     self.best.score if score is None else score, bound, iteration, phase)
+        )  # fmt: skip
+
+
+def _starting_point(
+    data: ProblemData, params: SolveParams
+) -> tuple[PartialPlan, dict[str, list[dict[str, Any]]] | None]:
+    """The partial plan every plan starts from, and the stops it must keep (a replan)."""
+    if params.keep is None:
+        return PartialPlan(data), None
+    assert params.now is not None
+    _check_keep(data.inst, params.keep)
+    base = partial_from_routes(data, kept_stops(params.keep, params.now), params.now)
+    # The kept stops, completed where a vehicle is caught mid-trip.
+    routes = {data.vehicles[i].name: list(v.stops) for i, v in enumerate(base.fleet) if v.stops}
+    return base, routes
+
+
+def _prove(run: _Run, instance: Instance, params: SolveParams, exact_allowed: bool) -> None:
+    """The exact model on small instances (it goes first: it may prove optimality), then the
+    relaxation's bound where nothing is proven yet."""
+    if exact_allowed and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
+        exact = _exact(instance, max(0.5, (run.deadline - monotonic()) * 0.7), params)
+        if exact is not None:
+            if exact.plan is not None and exact.score > run.best.score + 1e-9:
+                run.best = Candidate(list(exact.plan["routes"]), float(exact.score))
+            # Its bound holds for every plan only where its trip model is complete.
+            if exact.complete and math.isfinite(exact.bound):
+                run.bound, run.method = float(exact.bound), "exact MILP"
+            run.proven = exact.optimal and exact.complete
+            run.report("exact")
+    if not run.proven:
+        value, method = _bound(instance, max(1.0, run.deadline - monotonic()), params)
+        if value < run.bound:
+            run.bound, run.method = value, method
+        run.report("bound")
+
+
+def _checked_result(run: _Run, instance: Instance) -> SolveResult:
+    """The best plan, checked by the project's own check of the rules, with its claims."""
     plan: dict[str, Any] = {
         "format": "cep-plan/1",
         "instance": instance.name,
-        "routes": best.routes,
+        "routes": run.best.routes,
     }
-    checked = check_plan(instance.raw, plan)
+    checked = check_plan(instance, plan)
     if not checked.feasible:
         raise PlanRejected([f"[{v.rule}] {v.detail}" for v in checked.violations])
     score = float(checked.score)
-    upper = max(bound_value, score)
-    optimal = proven or score >= upper - 1e-6
+    upper = max(run.bound, score)
+    optimal = run.proven or score >= upper - 1e-6
     gap = 0.0 if optimal or upper <= 0 else (upper - score) / upper
     plan["claimed"] = {"score": score, "upper_bound": upper}
-    report("done", score, upper, iterations)
+    run.bound = upper
+    run.report("done", score, run.iterations)
     return SolveResult(
         plan=plan,
         score=score,
         upper_bound=upper,
         status="optimal" if optimal else "feasible",
         gap=gap,
-        bound_method=method,
-        seconds=monotonic() - t0,
-        first_plan_seconds=first_seconds,
-        iterations=iterations,
+        bound_method=run.method,
+        seconds=monotonic() - run.t0,
+        first_plan_seconds=run.first_seconds,
+        iterations=run.iterations,
         check=checked,
     )
 

@@ -74,25 +74,12 @@ def solve_exact(
         if (allowed is None or v.name in allowed)
         and instance.vehicle_types[v.type].seats + instance.vehicle_types[v.type].stretchers > 0
     ]
-    types = sorted({v.type for v in fleet})
-    dist, trips = {}, {}
-    oi: dict[str, int] = {}
-    ii: dict[str, int] = {}
-    for t in types:
-        oi, ii, mixed = quickest_minutes(instance, t)
-        dist[t] = same_side(instance, t)
-        trips[t] = trips_limit(instance, mixed, oi, ii)
-        if max_trips is not None:
-            trips[t] = min(trips[t], max_trips)
-    finite = [float(d[d < INF].max()) for d in dist.values() if (d < INF).any()]
-    span = instance.close - instance.open
-    big = 2 * span + 4 * max(finite, default=0.0) + 100.0
     complete = model_is_complete(instance)
+    roads = _Roads.of(instance, sorted({v.type for v in fleet}), max_trips)
 
     def model(eps: float, limit: float) -> TripMILP:
-        return TripMILP(instance, fleet, trips, dist, oi, ii, eps, big, frozenset(pinned)).build(
-            limit
-        )
+        return TripMILP(instance, fleet, roads.trips, roads.dist, roads.oi, roads.ii, eps,
+                        roads.big, frozenset(pinned)).build(limit)  # fmt: skip
 
     plan: dict[str, Any] | None = None
     score, mip_bound, status = 0.0, INF, "not run"
@@ -134,6 +121,32 @@ def solve_exact(
         status=status,
         seconds=time.perf_counter() - t0,
     )
+
+
+@dataclass(frozen=True)
+class _Roads:
+    """Per vehicle type: same-side drives, trip limit; and the big-M of every time rule."""
+
+    dist: dict[str, Any]
+    trips: dict[str, int]
+    oi: dict[str, int]
+    ii: dict[str, int]
+    big: float
+
+    @staticmethod
+    def of(instance: Instance, types: list[str], max_trips: int | None) -> _Roads:
+        dist, trips = {}, {}
+        oi: dict[str, int] = {}
+        ii: dict[str, int] = {}
+        for t in types:
+            oi, ii, mixed = quickest_minutes(instance, t)
+            dist[t] = same_side(instance, t)
+            trips[t] = trips_limit(instance, mixed, oi, ii)
+            if max_trips is not None:
+                trips[t] = min(trips[t], max_trips)
+        finite = [float(d[d < INF].max()) for d in dist.values() if (d < INF).any()]
+        span = instance.close - instance.open
+        return _Roads(dist, trips, oi, ii, 2 * span + 4 * max(finite, default=0.0) + 100.0)
 
 
 def _fits_window(instance: Instance, plan: dict[str, Any]) -> bool:
