@@ -141,6 +141,13 @@ def _room_rows(
         zt = [col for key, col in mine.items() if key[1] in sel]
         if zt:
             _bounded_by_arcs(lp, zt, tf.arcs.loaded, float(room), fam)
+    # A load that alights at several centres is split among their legs in proportion to who
+    # alights where (each part's times hold: see docs/planning-bound.md), so the people a
+    # centre takes fit the legs to that centre.
+    for r in range(len(instance.receptions)):
+        zr = [col for key, col in mine.items() if key[2] == r]
+        if zr:
+            _bounded_by_arcs(lp, zr, tf.arcs.to_rec[r], float(t.seats + t.stretchers), fam)
 
 
 def _bounded_by_arcs(

@@ -63,7 +63,7 @@ def choose_cell(instance: Instance) -> float:
     r = len(instance.receptions)
     types = {v.type for v in instance.vehicles}
     per_cell = len(types) * (4 * k * k + 4 * k + 2 * k * r + 3 * r)
-    cells = max(40, min(400, 8000 // max(per_cell, 1)))
+    cells = max(40, min(400, 16000 // max(per_cell, 1)))
     cell = span / cells
     for step in (0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0):
         if step >= cell:
