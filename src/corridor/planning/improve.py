@@ -58,14 +58,22 @@ def draw_params(rng: np.random.Generator) -> ConstructionParams:
     )
 
 
+#: With more gathering points than this, the first plan tries fewer first stops per trip, so
+#: that it comes in seconds on a city-size operation (the search tries more later).
+MANY_POINTS = 300
+
+
 def first_plan(base: PartialPlan) -> Candidate:
     """The construction with default parameters and no randomness (under a vehicle cap, with
     the vehicles :func:`~corridor.planning.fleet.rank_vehicles` puts first)."""
     plan = base.clone()
+    params = ConstructionParams()
+    if len(plan.data.g_ids) > MANY_POINTS:
+        params = ConstructionParams(candidates=3)
     if plan.data.cap is None:
-        construct(plan, ConstructionParams(), None)
+        construct(plan, params, None)
     else:
-        build_with_fleet(plan, rank_vehicles(plan.data, plan), None, ConstructionParams(), None)
+        build_with_fleet(plan, rank_vehicles(plan.data, plan), None, params, None)
     return Candidate(plan.routes(), plan.score())
 
 
@@ -131,11 +139,12 @@ def search(
     iterations: int | None,
     now: float | None = None,
     on_step: Callable[[int, Candidate], None] | None = None,
-    target: float = np.inf,
+    target: Callable[[], float] = lambda: np.inf,
 ) -> tuple[Candidate, int]:
     """Improve ``best`` until ``deadline`` (monotonic seconds) or ``iterations``; returns the
     best candidate and the number of iterations run. ``base_routes`` are stops that every
-    plan must keep (a replan, from ``now``); the search never cuts into them."""
+    plan must keep (a replan, from ``now``); the search never cuts into them. ``target``
+    gives the best bound known (it may improve while the search runs): at it, it stops."""
     inst = data.inst
     kept_until = -np.inf
     if base_routes:
@@ -146,7 +155,7 @@ def search(
     while (
         (iterations is None or done < iterations)
         and monotonic() < deadline
-        and best.score < target - 1e-6  # nothing better can exist
+        and best.score < target() - 1e-6  # nothing better can exist
     ):
         params = draw_params(rng)
         lo = max(inst.open, kept_until)

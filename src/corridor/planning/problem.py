@@ -39,6 +39,12 @@ class Roads:
         self.r_back_l: list[float] = self.r_back.tolist()
         self.k_to_r_l: list[list[float]] = self.k_to_r.tolist()
         self.g_to_k_l: list[list[float]] = self.g_to_k.tolist()
+        # Per checkpoint, the centres a vehicle can drive to from it and back from.
+        self.centres_from = [
+            {r for r, (c, b) in enumerate(zip(row, self.r_back_l, strict=True))
+             if math.isfinite(c) and math.isfinite(c + b)}
+            for row in self.k_to_r_l
+        ]  # fmt: skip
         # The shortest zone visit: in, to a gathering point, a stop, and out again.
         with np.errstate(invalid="ignore"):
             into = np.min(data.svc_in[:, None] + self.k_to_g, axis=0, initial=INF)

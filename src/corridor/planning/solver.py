@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from time import monotonic
@@ -155,7 +156,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     run.first_seconds = monotonic() - run.t0
     run.report("first plan")
     _prove(run, instance, params, exact_allowed=base_routes is None)
-    if not run.proven and run.best.score < run.bound - 1e-6:
+    if not run.proven and run.best.score < run.current_bound() - 1e-6:
         rng = np.random.Generator(np.random.PCG64(params.seed))
         run.best, run.iterations = search(
             data,
@@ -165,9 +166,11 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
             run.deadline,
             params.iterations,
             params.now,
-            target=run.bound,
+            target=run.current_bound,
             on_step=lambda i, c: run.report("improve", c.score, i),
         )
+    if run.background is not None:
+        run.take_background_bound(instance)
     return _checked_result(run, instance)
 
 
@@ -183,12 +186,30 @@ class _Run:
         self.first_seconds = 0.0
         self.bound, self.method, self.proven = math.inf, "", False
         self.iterations = 0
+        self.background: _BoundInBackground | None = None
+
+    def current_bound(self) -> float:
+        """The best bound known now (the background one counts once it is there)."""
+        if self.background is not None and self.background.value < self.bound:
+            self.bound, self.method = self.background.value, self.background.method
+        return self.bound
+
+    def take_background_bound(self, instance: Instance) -> None:
+        """Wait for the background bound until just before the time limit; without it, the
+        bound of everyone waiting and all cargo stands."""
+        assert self.background is not None
+        if not self.background.wait(self.t0 + 0.95 * self.params.time_limit):
+            trivial = _trivial_bound(instance)
+            if trivial < self.bound:
+                self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"
+        self.current_bound()
 
     def report(self, phase: str, score: float | None = None, iteration: int = 0) -> None:
         if self.params.on_progress is None:
             return
         el = monotonic() - self.t0
-        bound = self.bound if math.isfinite(self.bound) else None
+        known = self.current_bound()
+        bound = known if math.isfinite(known) else None
         self.params.on_progress(
             Progress(el, min(el / self.params.time_limit, 1.0),
                      self.best.score if score is None else score, bound, iteration, phase)
@@ -222,11 +243,38 @@ def _prove(run: _Run, instance: Instance, params: SolveParams, exact_allowed: bo
                 run.bound, run.method = float(exact.bound), "exact MILP"
             run.proven = exact.optimal and exact.complete
             run.report("exact")
-    if not run.proven:
-        value, method = _bound(instance, max(1.0, run.deadline - monotonic()), params)
+    if not run.proven and params.iterations is None:
+        # Solved on the other core while the search runs (HiGHS lets go of the GIL), with all
+        # the time there is; the search stops early if its plan reaches it.
+        run.background = _BoundInBackground(instance, params, run.deadline - monotonic())
+    elif not run.proven:
+        # With a fixed number of iterations the search must not depend on when the bound
+        # comes (it stops at the bound): the bound comes first.
+        value, method = _bound(instance, max(1.0, 0.3 * (run.deadline - monotonic())), params)
         if value < run.bound:
             run.bound, run.method = value, method
         run.report("bound")
+
+
+class _BoundInBackground:
+    """The relaxation's bound, computed in a thread while the search runs."""
+
+    def __init__(self, instance: Instance, params: SolveParams, seconds: float) -> None:
+        self.value, self.method = math.inf, ""
+        self._thread = threading.Thread(
+            target=self._solve, args=(instance, params, seconds), daemon=True, name="bound"
+        )
+        self._thread.start()
+
+    def _solve(self, instance: Instance, params: SolveParams, seconds: float) -> None:
+        value, method = _bound(instance, max(1.0, seconds), params)
+        self.method = method
+        self.value = value
+
+    def wait(self, until: float) -> bool:
+        """Wait until the bound is there or ``until`` (monotonic); whether it is there."""
+        self._thread.join(max(0.0, until - monotonic()))
+        return not self._thread.is_alive()
 
 
 def _checked_result(run: _Run, instance: Instance) -> SolveResult:
@@ -301,7 +349,7 @@ def _bound(instance: Instance, time_limit: float, params: SolveParams) -> tuple[
     allowed = _allowed(instance, params)
     pairs = None if allowed is None else [(v.depot, v.type) for v in allowed]
     try:
-        res = upper_bound(instance, time_limit=max(1.0, 0.3 * time_limit), vehicles=pairs)
+        res = upper_bound(instance, time_limit=time_limit, vehicles=pairs)
     except Exception as exc:  # a failing bound must not cost the coordinator the plan
         return _trivial_bound(instance), f"everyone and all cargo (the LP bound failed: {exc!r})"
     return float(res.value), str(res.method)

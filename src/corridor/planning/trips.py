@@ -280,10 +280,13 @@ def _way_out(
     ]
     if load.people > 0 and not elig:
         return None, INF
-    best: Trip | None = None
     excess = INF
     stop_r = fixed + pp * load.people if load.people > 0 else 0.0
     horizon = _lanes_free_from(plan) if params.spread > 0 else -INF
+    elig_set = set(elig)
+    # (score, k, arrive at the checkpoint, start, lane, end, centre); without a price on the
+    # drive back the score does not depend on the centre, which is then chosen only once.
+    best: tuple[float, int, float, float, int, float, int | None] | None = None
     for k, drive in enumerate(rd.g_to_k_l[load.visits[-1][0]]):
         if not math.isfinite(drive) or d.lanes_out[k] == 0:
             continue
@@ -294,11 +297,16 @@ def _way_out(
             if begin == arrive:
                 excess = min(excess, end - close)
             continue
-        r = _centre(plan, start, params, load, k, end, stop_r, horizon, elig)
-        if r is None:
-            continue
-        arrive_r = end + rd.k_to_r_l[k][r]
-        ready = arrive_r + stop_r
+        if params.back == 0:
+            if rd.centres_from[k].isdisjoint(elig_set):
+                continue
+            r: int | None = None
+            ready = 0.0
+        else:
+            r = _centre(plan, start, params, load, k, end, stop_r, horizon, elig)
+            if r is None:
+                continue
+            ready = end + rd.k_to_r_l[k][r] + stop_r
         score = (
             load.value
             - params.flat * (load.value - load.people * d.floor)
@@ -306,23 +314,28 @@ def _way_out(
             - params.lam * params.back * (ready - end)
             - params.mu * d.svc_out_l[k]
         )
-        if best is None or score > best.score:
-            k_in = int(start.k_for_g[load.visits[0][0]])
-            a_in, s_in, l_in = start.slot_in[k_in]
-            visits = list(load.visits)
-            best = Trip(
-                score, load.value, start.load, k_in, a_in, s_in, l_in, visits, k, arrive, begin,
-                lane, r, arrive_r, ready, load.people, start.leave,
-            )  # fmt: skip
-    return best, excess
+        if best is None or score > best[0]:
+            best = (score, k, arrive, begin, lane, end, r)
+    if best is None:
+        return None, excess
+    score, k, arrive, begin, lane, end, r = best
+    if r is None:
+        r = _centre(plan, start, params, load, k, end, stop_r, horizon, elig)
+        assert r is not None
+    arrive_r = end + rd.k_to_r_l[k][r]
+    ready = arrive_r + stop_r
+    k_in = int(start.k_for_g[load.visits[0][0]])
+    a_in, s_in, l_in = start.slot_in[k_in]
+    trip = Trip(
+        score, load.value, start.load, k_in, a_in, s_in, l_in, list(load.visits), k, arrive,
+        begin, lane, r, arrive_r, ready, load.people, start.leave,
+    )  # fmt: skip
+    return trip, excess
 
 
 def _lanes_free_from(plan: PartialPlan) -> float:
     """When the first out-lane comes free of every crossing booked so far."""
-    return min(
-        (min((e[-1] if e else -INF) for e in t.ends) for t in plan.lanes_out if not t.closed),
-        default=-INF,
-    )
+    return min((min(t.last_end) for t in plan.lanes_out if not t.closed), default=-INF)
 
 
 def _centre(
