@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""Planner benchmark: corridor's planner against the PyVRP peer, side by side, same run.
+"""Planner benchmark: corridor's planner against the PyVRP and OR-Tools peers, same run.
 
 For each instance (the public examples in data/cep, then generated instances of growing size
-made by ../shared/cep/generate.py), it runs
+made by ``benchmarks/cep_generate.py``, a copy of ../shared/cep/generate.py), it runs
 
 - the project's planner, ``corridor plan INSTANCE -o PLAN --time-limit T --seed S`` through
-  the installed command (its ``claimed.upper_bound`` is the project's own proven bound), and
+  the installed command (its ``claimed.upper_bound`` is the project's own proven bound; its
+  peak memory is measured in its own process),
 - the PyVRP peer (``benchmarks/peer_pyvrp.py``: a PyVRP 0.14.1 model solved for the same
-  number of seconds, replayed first-come-first-served at the checkpoints),
+  number of seconds, replayed first-come-first-served at the checkpoints), and
+- the OR-Tools peer (``benchmarks/peer_ortools.py``: an OR-Tools routing model, the same
+  seconds, replayed the same way),
 
-one after the other on the same machine, checks both plans with the referee
-(``../shared/cep/validate.py --json``), and prints score, bound, gap, ratio to the peer and
+one after the other on the same machine, checks every plan with the referee
+(``../shared/cep/validate.py --json``), and prints score, bound, gap, the ratio to each peer and
 seconds. The referee's own ``--bound`` is printed beside the project's bound for reference.
+Last comes the million-person instance (1,000 gathering points, 1,800 buses, 200 ambulances,
+10 checkpoints, 20 depots, 30 centres, 24 hours, cargo), planned with ``--time-limit 60``: time
+to the first plan, gap at the end and peak memory; the peers are not run on it (their models
+would have over 20,000 nodes).
 
     .venv/bin/python benchmarks/planner.py                     # public + generated, 30 s each
     .venv/bin/python benchmarks/planner.py --only tiny,small --time-limit 10
@@ -21,8 +28,10 @@ seconds. The referee's own ``--bound`` is printed beside the project's bound for
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import shutil
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,8 +42,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "cep"
-REFEREE = SHARED / "validate.py"
-GENERATE = SHARED / "generate.py"
+REFEREE = Path(os.environ.get("CORRIDOR_REFEREE") or SHARED / "validate.py")
+GENERATE = Path(__file__).resolve().parent / "cep_generate.py"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Generated instances of growing size: (name, generate.py arguments).
@@ -46,6 +55,21 @@ GENERATED = [
     ("gen-250", "--seed 13 --gathering 250 --depots 8 --receptions 10 --checkpoints 6 "
                 "--buses 450 --ambulances 60 --people 180000 --window 360 1080 --cargo"),
 ]  # fmt: skip
+MILLION = (
+    "million",
+    "--seed 17 --gathering 1000 --depots 20 --receptions 30 --checkpoints 10 "
+    "--buses 1800 --ambulances 200 --people 1000000 --window 0 1440 --cargo",
+)
+MILLION_SECONDS = 60.0
+# Run the CLI in a process that reports its own peak memory (resident set, kB) on stderr.
+MEASURED = (
+    "import resource, sys\n"
+    "from corridor.entrypoints.cli.main import run\n"
+    "sys.argv = ['corridor', *sys.argv[1:]]\n"
+    "try:\n    run()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+    "print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 
 
 @dataclass
@@ -56,6 +80,8 @@ class Run:
     bound: float | None = None
     seconds: float | None = None
     note: str = ""
+    first_plan: float | None = None
+    peak_mb: float | None = None
 
 
 def referee(instance: Path, plan: Path) -> dict[str, Any]:
@@ -81,17 +107,17 @@ def referee_bound(instance: Path) -> float | None:
 
 
 def corridor_command() -> list[str] | None:
-    exe = Path(sys.executable).parent / "corridor"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("corridor")
-    return [found] if found else None
+    try:
+        import corridor  # noqa: F401
+    except ImportError:
+        return None
+    return [sys.executable, "-c", MEASURED]
 
 
 def run_planner(instance: Path, out: Path, limit: float, seed: int) -> Run:
     cmd = corridor_command()
     if cmd is None:
-        return Run("corridor", note="the corridor command is not installed")
+        return Run("corridor", note="corridor is not installed in this Python")
     t0 = time.perf_counter()
     proc = subprocess.run(
         [*cmd, "plan", str(instance), "-o", str(out), "--time-limit", f"{limit:g}", "--quiet",
@@ -106,6 +132,8 @@ def run_planner(instance: Path, out: Path, limit: float, seed: int) -> Run:
     verdict = referee(instance, out)
     claimed = json.loads(out.read_text()).get("claimed", {})
     bound = claimed.get("upper_bound")
+    first = re.search(r"first plan after ([0-9.]+) s", proc.stdout)
+    peak = re.search(r"peak-kb (\d+)", proc.stderr)
     return Run(
         "corridor",
         feasible=bool(verdict["feasible"]),
@@ -113,19 +141,24 @@ def run_planner(instance: Path, out: Path, limit: float, seed: int) -> Run:
         bound=float(bound) if isinstance(bound, int | float) else None,
         seconds=seconds,
         note=verdict.get("malformed", ""),
+        first_plan=float(first.group(1)) if first else None,
+        peak_mb=int(peak.group(1)) / 1024 if peak else None,
     )
 
 
-def run_peer(instance: Path, out: Path, seconds: float, seed: int) -> Run:
-    from peer_pyvrp import peer_plan
-
+def run_peer(who: str, instance: Path, out: Path, seconds: float, seed: int) -> Run:
+    """A peer (``pyvrp`` or ``ortools``) in this process; its plan judged by the referee."""
+    try:
+        module = importlib.import_module(f"peer_{who}")
+    except ImportError as exc:  # the bench extra is not installed
+        return Run(f"{who}-peer", note=f"not run: {exc}")
     t0 = time.perf_counter()
-    plan, info = peer_plan(json.loads(instance.read_text()), seconds, seed)
+    plan, info = module.peer_plan(json.loads(instance.read_text()), seconds, seed)
     elapsed = time.perf_counter() - t0
     out.write_text(json.dumps(plan))
     verdict = referee(instance, out)
     return Run(
-        "pyvrp-peer",
+        f"{who}-peer",
         feasible=bool(verdict["feasible"]),
         score=float(verdict["score"]),
         seconds=elapsed,
@@ -138,12 +171,15 @@ def fmt(x: float | None, spec: str = ",.1f") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="corridor's planner against the PyVRP peer")
+    ap = argparse.ArgumentParser(
+        description="corridor's planner against the PyVRP and OR-Tools peers"
+    )
     ap.add_argument("--time-limit", type=float, default=30.0, help="seconds for each (30)")
-    ap.add_argument("--peer-seconds", type=float, help="seconds for the peer (the time limit)")
-    ap.add_argument("--only", help="comma-separated instance names (tiny,small,gen-20,...)")
+    ap.add_argument("--peer-seconds", type=float, help="seconds for the peers (the time limit)")
+    ap.add_argument("--only", help="comma-separated instance names (tiny,small,gen-20,million...)")
     ap.add_argument("--no-generated", action="store_true", help="only the public examples")
-    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-million", action="store_true", help="leave out the million-person row")
+    ap.add_argument("--peers", default="pyvrp,ortools", help="which peers (pyvrp,ortools; none)")
     ap.add_argument("--no-planner", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write the results to this file")
@@ -152,90 +188,85 @@ def main(argv: list[str] | None = None) -> int:
         print(f"planner.py: the referee is not at {REFEREE}; nothing to judge with")
         return 2
     work = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
-    instances = [(p.stem, p) for p in sorted(ROOT.glob("data/cep/*.json"), key=_size)
-                 if not p.name.endswith(".plan.json")]  # fmt: skip
-    if not args.no_generated:
-        if GENERATE.exists():
-            for name, gen_args in GENERATED:
-                path = work / f"{name}.json"
-                subprocess.run(
-                    [sys.executable, str(GENERATE), *gen_args.split(), "--name", name,
-                     "-o", str(path)], check=True,
-                )  # fmt: skip
-                instances.append((name, path))
-        else:
-            print(f"(generated instances skipped: {GENERATE} is absent)")
-    if args.only:
-        wanted = set(args.only.split(","))
-        instances = [(n, p) for n, p in instances if n in wanted]
+    instances = _instances(work, args)
+    peers = [p for p in args.peers.split(",") if p and p != "none"]
     peer_seconds = args.peer_seconds or args.time_limit
     print(
-        f"time limit {args.time_limit:g} s (planner), {peer_seconds:g} s (peer); "
-        f"seed {args.seed}; plans in {work}"
+        f"time limit {args.time_limit:g} s (planner), {peer_seconds:g} s (peers {peers}); "
+        f"million-person instance {MILLION_SECONDS:g} s; seed {args.seed}; plans in {work}"
     )
-    head = (
-        f"{'instance':<9} {'people':>7} {'veh':>4} | {'corridor':>9} {'bound':>9} {'gap':>6} "
-        f"{'s':>5} | {'peer':>9} {'s':>5} | {'ratio':>6} | {'referee bound':>13}"
-    )
-    print(head)
-    print("-" * len(head))
     results = []
     for name, path in instances:
-        raw = json.loads(path.read_text())
-        people = sum(sum(g.get("people", {}).values()) for g in raw["gathering"])
-        vehicles = sum(sum(d.get("fleet", {}).values()) for d in raw["depots"])
+        limit = MILLION_SECONDS if name == MILLION[0] else args.time_limit
         ours = (
             Run("corridor", note="skipped")
             if args.no_planner
-            else run_planner(path, work / f"{name}.corridor.json", args.time_limit, args.seed)
+            else run_planner(path, work / f"{name}.corridor.json", limit, args.seed)
         )
-        peer = (
-            Run("pyvrp-peer", note="skipped")
-            if args.no_peer
-            else run_peer(path, work / f"{name}.peer.json", peer_seconds, args.seed)
-        )
-        gap = (
-            (ours.bound - ours.score) / ours.bound
-            if ours.bound and ours.score is not None and ours.feasible
-            else None
-        )
-        ratio = (
-            ours.score / peer.score
-            if ours.score is not None and ours.feasible and peer.score
-            else None
-        )
-        ref_bound = referee_bound(path)
-        mark = "" if ours.feasible in (None, True) else " INFEASIBLE"
-        gap_pct = "-" if gap is None else f"{100 * gap:.1f}%"
-        ratio_x = "-" if ratio is None else f"{ratio:.2f}x"
-        print(
-            f"{name:<9} {people:>7,} {vehicles:>4} | {fmt(ours.score):>9} {fmt(ours.bound):>9} "
-            f"{gap_pct:>6} {fmt(ours.seconds, '.0f'):>5}"
-            f" | {fmt(peer.score):>9} {fmt(peer.seconds, '.0f'):>5} | "
-            f"{ratio_x:>6} | {fmt(ref_bound):>13}{mark}"
-        )
-        for r in (ours, peer):
-            if r.note:
-                print(f"{'':<9} {r.who}: {r.note}")
-            if r.feasible is False:
-                print(f"{'':<9} {r.who}: the referee REJECTS this plan")
-            if r.bound is not None and r.score is not None and r.bound < r.score - 1e-6:
-                print(f"{'':<9} {r.who}: claimed bound {r.bound} is BELOW a feasible score")
-        results.append(
-            {
-                "instance": name,
-                "people": people,
-                "vehicles": vehicles,
-                "corridor": asdict(ours),
-                "peer": asdict(peer),
-                "gap": gap,
-                "ratio": ratio,
-                "referee_bound": ref_bound,
-            }
-        )
+        others = [] if name == MILLION[0] else [
+            run_peer(p, path, work / f"{name}.{p}.json", peer_seconds, args.seed) for p in peers
+        ]  # fmt: skip
+        results.append(_row(name, path, ours, others))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def _instances(work: Path, args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """The public examples, then the generated instances (the million-person one last)."""
+    instances = [(p.stem, p) for p in sorted(ROOT.glob("data/cep/*.json"), key=_size)
+                 if not p.name.endswith(".plan.json")]  # fmt: skip
+    generated = [] if args.no_generated else list(GENERATED)
+    if not args.no_million:
+        generated.append(MILLION)
+    for name, gen_args in generated:
+        if args.only and name not in args.only.split(","):
+            continue
+        path = work / f"{name}.json"
+        subprocess.run(
+            [sys.executable, str(GENERATE), *gen_args.split(), "--name", name, "-o", str(path)],
+            check=True,
+        )
+        instances.append((name, path))
+    if args.only:
+        wanted = set(args.only.split(","))
+        instances = [(n, p) for n, p in instances if n in wanted]
+    return instances
+
+
+def _row(name: str, path: Path, ours: Run, peers: list[Run]) -> dict[str, Any]:
+    """Print one instance's results (and every warning) and return them."""
+    raw = json.loads(path.read_text())
+    people = sum(sum(g.get("people", {}).values()) for g in raw["gathering"])
+    vehicles = sum(sum(d.get("fleet", {}).values()) for d in raw["depots"])
+    ok = ours.score is not None and ours.feasible
+    gap = (ours.bound - ours.score) / ours.bound if ok and ours.bound else None  # type: ignore[operator]
+    ratios = {p.who: ours.score / p.score if ok and p.score else None for p in peers}  # type: ignore[operator]
+    ref_bound = referee_bound(path)
+    line = (
+        f"{name}: {people:,} people, {vehicles} vehicles | corridor {fmt(ours.score)} "
+        f"bound {fmt(ours.bound)} gap {'-' if gap is None else f'{100 * gap:.2f}%'} "
+        f"in {fmt(ours.seconds, '.1f')} s (first plan {fmt(ours.first_plan, '.1f')} s, "
+        f"peak {fmt(ours.peak_mb, '.0f')} MB)"
+    )
+    for p in peers:
+        ratio = ratios[p.who]
+        line += (f" | {p.who} {fmt(p.score)} in {fmt(p.seconds, '.0f')} s, ratio "
+                 f"{'-' if ratio is None else f'{ratio:.2f}x'}")  # fmt: skip
+    print(line + f" | referee bound {fmt(ref_bound)}", flush=True)
+    for r in (ours, *peers):
+        if r.note:
+            print(f"    {r.who}: {r.note}")
+        if r.feasible is False:
+            print(f"    {r.who}: the referee REJECTS this plan")
+        if r.bound is not None and r.score is not None and r.bound < r.score - 1e-6:
+            print(f"    {r.who}: claimed bound {r.bound} is BELOW a feasible score")
+    best_peer = max((p.score or 0.0 for p in peers), default=0.0)
+    if ours.bound is not None and ours.bound < best_peer - 1e-6:
+        print(f"    corridor: claimed bound {ours.bound} is BELOW a peer's feasible score")
+    return {"instance": name, "people": people, "vehicles": vehicles,
+            "corridor": asdict(ours), "peers": [asdict(p) for p in peers], "gap": gap,
+            "ratios": ratios, "referee_bound": ref_bound}  # fmt: skip
 
 
 def _size(p: Path) -> int:
