@@ -42,6 +42,9 @@ from peer_pyvrp import Chunk, PeerModel, Trip, _round_times, replay
 from corridor.planning.instance import Instance, parse_instance
 
 SCALE = 10  # OR-Tools wants whole numbers: tenths of a minute
+#: Beyond this many nodes the model is not built: its dense matrix and the routing model's own
+#: structures take gigabytes and minutes before the search starts (large: about 4,400 nodes).
+MAX_NODES = 2500
 PENALTY = 2000  # per unit of weighted people, against a tenth of a minute of driving
 FAR = 10**7  # a leg that cannot be driven
 
@@ -300,6 +303,11 @@ def peer_plan(
     peer = PeerModel(inst)
     t0 = time.perf_counter()
     model = OrToolsModel(inst, peer)
+    if model.n > MAX_NODES:
+        plan = {"format": "cep-plan/1", "instance": inst.name, "routes": []}
+        why = f"{model.n} nodes, more than {MAX_NODES}"
+        return plan, {"trips_planned": 0, "trips_kept": 0, "solve_seconds": 0.0,
+                      "nodes": model.n, "not_run": why}  # fmt: skip
     trips = model.solve(seconds, seed)
     solved = time.perf_counter() - t0
     plan = _round_times(replay(inst, peer, trips))

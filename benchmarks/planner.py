@@ -156,6 +156,8 @@ def run_peer(who: str, instance: Path, out: Path, seconds: float, seed: int) -> 
     plan, info = module.peer_plan(json.loads(instance.read_text()), seconds, seed)
     elapsed = time.perf_counter() - t0
     out.write_text(json.dumps(plan))
+    if "not_run" in info:
+        return Run(f"{who}-peer", seconds=elapsed, note=f"not run: {info['not_run']}")
     verdict = referee(instance, out)
     return Run(
         f"{who}-peer",
