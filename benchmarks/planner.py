@@ -67,7 +67,12 @@ MEASURED = (
     "from corridor.entrypoints.cli.main import run\n"
     "sys.argv = ['corridor', *sys.argv[1:]]\n"
     "try:\n    run()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
-    "print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "try:  # the high-water mark of this process (ru_maxrss may be the parent's after exec)\n"
+    "    status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+    "    peak = int(status.split()[0])\n"
+    "except (OSError, IndexError, ValueError):\n    pass\n"
+    "print('peak-kb', peak, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 

@@ -58,3 +58,23 @@ def test_the_replay_drops_trips_that_cannot_clear_the_checkpoints(
     ends = [s["end"] for r in plan["routes"] for s in r["stops"] if s.get("dir") == "out"]
     assert all(e <= raw["window"]["close"] for e in ends)
     assert info["trips_kept"] <= info["trips_planned"]
+
+
+def test_the_ortools_peer_plan_for_small_passes_the_referee(referee: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ortools", reason="the benchmark peers are in the bench extra")
+    spec = importlib.util.spec_from_file_location(
+        "peer_ortools", ROOT / "benchmarks" / "peer_ortools.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    raw = json.loads((ROOT / "data" / "cep" / "small.json").read_text())
+    plan, info = mod.peer_plan(raw, seconds=2.0, seed=1)
+    assert info["trips_kept"] >= 1
+    out = tmp_path / "small.ortools.json"
+    out.write_text(json.dumps(plan))
+    verdict = run_referee(referee, ROOT / "data" / "cep" / "small.json", out, "--json")
+    assert verdict.returncode == 0, verdict.stdout
+    assert json.loads(verdict.stdout)["score"] > 0

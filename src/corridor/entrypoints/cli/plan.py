@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,10 +24,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from corridor.entrypoints.cli import plan_robust
 from corridor.errors import InputError
-from corridor.planning.check import load_json
-from corridor.planning.instance import Instance, load_instance
-from corridor.planning.solver import Progress as SolveProgress
-from corridor.planning.solver import SolveParams, SolveParamsError, SolveResult, solve
+
+if TYPE_CHECKING:
+    from corridor.planning.instance import Instance
+    from corridor.planning.solver import Progress as SolveProgress
+    from corridor.planning.solver import SolveParams, SolveResult
 
 _out = Console()
 
@@ -69,6 +71,7 @@ def plan(
     workers: plan_robust.WorkersOpt = None,
 ) -> None:
     """Plan who goes on which vehicle when: the most people out inside the window."""
+    started = time.monotonic() - _process_age()
     if (keep is None) != (now is None):
         raise InputError("--keep/--now", "give both: --keep PLAN.json --now T")
     if not time_limit > 0:
@@ -77,6 +80,10 @@ def plan(
         raise InputError("--seed", f"must be >= 0, got {seed}")
     if iterations is not None and iterations < 0:
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
+    # numpy, scipy and HiGHS load here, not when the CLI starts
+    from corridor.planning.instance import load_instance, load_json
+    from corridor.planning.solver import SolveParams, SolveParamsError
+
     inst = load_instance(instance)
     if robust or portfolio != 1:  # docs/simulation.md
         chosen = (frozenset(pin or ()), frozenset(exclude or ()))
@@ -89,7 +96,7 @@ def plan(
         raise InputError(str(keep), "expected a CEP plan (a JSON object)")
     try:
         params = SolveParams(
-            time_limit=time_limit,
+            time_limit=_left(time_limit, started),
             seed=seed,
             keep=kept,
             now=now,
@@ -107,6 +114,8 @@ def plan(
 
 def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResult:
     """Solve with a progress bar on stderr (phase, best score, bound, elapsed time)."""
+    from corridor.planning.solver import solve
+
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -125,6 +134,25 @@ def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResul
                        bound=bound)  # fmt: skip
 
         return solve(inst, replace(params, on_progress=show))
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Linux; 0 elsewhere): the time limit counts the
+    interpreter's start and the imports too."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _left(time_limit: float, started: float) -> float:
+    """What the planner may take of the command's time limit: not what reading the instance
+    took, nor what writing the plan and its summary will (a twentieth, at least half a
+    second), so that the whole command keeps to the limit."""
+    spent = time.monotonic() - started
+    return max(0.2, time_limit - spent - max(0.5, 0.05 * time_limit))
 
 
 def _write(path: Path, plan: dict[str, object]) -> None:
