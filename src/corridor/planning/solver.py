@@ -199,8 +199,8 @@ class _Run:
         bound of everyone waiting and all cargo stands."""
         assert self.background is not None
         if not self.background.wait(self.t0 + 0.95 * self.params.time_limit):
-            trivial = _trivial_bound(instance)
-            if trivial < self.bound:
+            trivial = _trivial_bound(instance)  # unless the closed form came in time
+            if trivial < min(self.bound, self.background.value):
                 self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"
         self.current_bound()
 
@@ -267,9 +267,20 @@ class _BoundInBackground:
         self._thread.start()
 
     def _solve(self, instance: Instance, params: SolveParams, seconds: float) -> None:
-        value, method = _bound(instance, max(1.0, seconds), params)
-        self.method = method
-        self.value = value
+        from corridor.planning.bound import cargo_bound, closed_form_people
+
+        t0 = monotonic()
+        try:  # first the closed form (a fraction of a second), in case the LP has no time
+            allowed = _allowed(instance, params)
+            pairs = None if allowed is None else [(v.depot, v.type) for v in allowed]
+            closed = closed_form_people(instance, pairs) + cargo_bound(instance)
+            self.method, self.value = "closed-form (the LP had no time)", closed
+        except Exception:  # the LP below says what went wrong, if it does
+            pass
+        value, method = _bound(instance, max(1.0, seconds - (monotonic() - t0)), params)
+        if value < self.value:
+            self.method = method
+            self.value = value
 
     def wait(self, until: float) -> bool:
         """Wait until the bound is there or ``until`` (monotonic); whether it is there."""

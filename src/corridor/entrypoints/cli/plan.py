@@ -138,13 +138,15 @@ def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResul
 
 def _process_age() -> float:
     """Seconds since this process started (Linux; 0 elsewhere): the time limit counts the
-    interpreter's start and the imports too."""
+    interpreter's start and the imports too. A process older than half a minute is not a
+    command that has just started (the CLI runs inside a test or a longer program): 0."""
     try:
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+        age = uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return 0.0
+    return age if 0.0 <= age <= 30.0 else 0.0
 
 
 def _left(time_limit: float, started: float) -> float:
