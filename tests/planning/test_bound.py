@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, run_referee
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corridor.planning.bound import cargo_bound, quickest_minutes, upper_bound
@@ -194,6 +194,7 @@ def test_bound_grows_with_the_window_and_with_a_lane(
     max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(seed=st.integers(1, 10_000))
+@example(seed=7062)  # our LP was looser than the referee's fleet round trips here
 def test_bound_is_above_other_feasible_plans_with_several_checkpoints_and_cargo(
     referee: Path, tmp_path: Path, seed: int
 ) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corridor.planning.bound.closed_form import cargo_bound, closed_form_people
+from corridor.planning.bound.counting import counting_cargo, counting_people
 from corridor.planning.bound.geometry import (
     evacuable,
     fleet_by_type,
@@ -114,6 +115,12 @@ def upper_bound(
             break
         except NoBound as exc:
             method = f"closed-form ({exc})"
+    # Never looser than the referee's counting relaxations (any valid bound may be taken).
+    whole = all(float(p.weight).is_integer() for p in instance.classes.values())
+    counted = counting_people(instance)
+    if _rounded(counted, whole) < _rounded(people, whole):
+        people, method, binding = counted, "counting (lanes, fleet round trips, beds)", []
+    cargo = min(cargo, counting_cargo(instance))
     if math.isfinite(people) and all(
         float(p.weight).is_integer() for p in instance.classes.values()
     ):
@@ -137,6 +144,11 @@ def upper_bound(
         binding=binding,
         closed_form=closed + cargo,
     )
+
+
+def _rounded(people: float, whole: bool) -> float:
+    """The people term as it will be claimed: whole people times whole weights are whole."""
+    return float(math.floor(people + 1e-6)) if whole and math.isfinite(people) else people
 
 
 def _exact_people(
