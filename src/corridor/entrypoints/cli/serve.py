@@ -61,7 +61,7 @@ def serve(
     """Run the coordination service (migrations are applied on start)."""
     import uvicorn
 
-    settings = settings_for(data_dir, db)
+    settings = load_settings(data_dir=data_dir, database_url=db, listen_host=host)
     service = bootstrap(settings)
     if workers > 1 and service.dialect == "sqlite":
         service.close()
