@@ -150,9 +150,10 @@ class DraftOut(BaseModel):
     "/corridors/{corridor}/drafts/check", response_model=DraftOut, **guard("agreement.read")
 )
 def check_corridor_draft(corridor: str, body: DraftIn, service: ServiceDep) -> dict[str, Any]:
-    """Check a draft next version as ``corridor agreement propose``/``counter`` would (each
-    problem names its field and value) and say what it changes from the latest version. Nothing
-    is signed or stored: the liaison's desk shows this before the officer signs."""
+    """Check a draft next version as the CLI would, and what it changes; nothing is stored.
+
+    The same checks as ``corridor agreement propose``/``counter`` (each problem names its field
+    and value); the liaison's desk shows this before the officer signs."""
     return service.log.corridor(corridor, lambda state: check_draft(state, body.document))
 
 
