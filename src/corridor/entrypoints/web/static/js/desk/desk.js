@@ -125,7 +125,7 @@ async function loadKey() {
 async function keep(record) {
   await store.saveKey(state.me.user_id, record);
   await loadKey();
-  await renderKey();
+  await showCorridor();
 }
 
 async function renderKey() {
@@ -139,7 +139,13 @@ async function renderKey() {
       h("p", {}, _("This device has no key for you yet. Make one here (it never leaves this device), or import the key file the command-line tool made, once.")),
       h("label", { for: "key-name" }, _("Key name")),
       name,
-      h("button", { type: "button", id: "make-key", onclick: async () => keep(await keys.generate(name.value.trim())).catch((e) => status(e.message, "refusal")) }, _("Make a key on this device")),
+      h("button", { type: "button", id: "make-key", onclick: async () => {
+        try {
+          await keep(await keys.generate(name.value.trim()));
+        } catch (e) {
+          status(e.message, "refusal");
+        }
+      } }, _("Make a key on this device")),
       h("label", { for: "key-file" }, _("Or import a key file (.key)")),
       file,
       h("button", {
@@ -613,7 +619,8 @@ async function start() {
     api.saveToken("");
     return signInForm(_("That token was not accepted. Check it and try again."));
   }
-  state.role = state.me.party || (state.me.role === "coordinator" ? "intermediary" : null);
+  // A liaison's party is "A" or "B" (GET /v1/me); the coordinator speaks for the intermediary.
+  state.role = { A: "party_a", B: "party_b" }[state.me.party] || (state.me.role === "coordinator" ? "intermediary" : null);
   $("signin").hidden = true;
   $("desk").hidden = false;
   $("who").textContent = `${state.me.name} (${SIDES[state.role] || state.me.role})`;

@@ -3,7 +3,7 @@
 // and that this history extends the checkpoint this party cosigned last (kept on this device).
 // A server that shows this party a history the other party has not seen is refused, in words.
 
-import { b64, equal, hex, unb64 } from "./bytes.js";
+import { b64, equal, hex, sha256, unb64 } from "./bytes.js";
 import { parseEnvelope } from "./dsse.js";
 import { parseVerifier, verify } from "./keys.js";
 import { leafHash, rootOf, verifyConsistency } from "./merkle.js";
@@ -62,6 +62,8 @@ async function readEntries(raw) {
       author: st.predicate && st.predicate.author,
       predicate: st.predicate || {},
       digest: st.subject && st.subject[0] && st.subject[0].digest.sha256,
+      // a version is named by the SHA-256 of its exact signed statement (the payload)
+      payloadSha256: hex(await sha256(env.payload)),
       signers: env.signatures.map((s) => s.keyid),
     });
   }
@@ -82,7 +84,7 @@ export function replay(messages, corridorId) {
       if (m.kind === "key-confirmation" || p.role !== "intermediary") out.keys[p.role] = p.key;
       if (m.kind === "key-rotation" && p.role === "intermediary") out.keys.intermediary = p.key;
     } else if (m.kind === "proposal" || m.kind === "counter-proposal") {
-      out.versions.push({ number: p.document.version, hash: m.digest, document: p.document, author: m.author, index: m.index });
+      out.versions.push({ number: out.versions.length + 1, hash: m.payloadSha256, document: p.document, author: m.author, index: m.index });
     } else if (m.kind === "acceptance") {
       out.accepted[m.author] = p.version;
     } else if (m.kind === "movement") {
@@ -135,7 +137,7 @@ export async function check(signer) {
   if (!equal(await rootOf(leaves.slice(0, checkpoint.size)), checkpoint.rootHash)) {
     throw new HistoryRefused("the entries the server sent are not the ones its checkpoint commits to");
   }
-  if (last) {
+  if (last && last.size > 0) {
     const root = unb64(last.root);
     if (checkpoint.size < last.size) {
       throw new HistoryRefused(
@@ -152,7 +154,7 @@ export async function check(signer) {
       );
     }
   }
-  const said = last
+  const said = last && last.size > 0
     ? `the server's ${checkpoint.size} checkpointed entries are complete, and extend the ${last.size} you confirmed`
     : `the server's ${checkpoint.size} checkpointed entries are complete (the first checkpoint you check)`;
   return { messages, head, note, checkpoint, logKey, memory, said };
