@@ -19,6 +19,7 @@ from corridor.entrypoints.http.routers import (
     drafts,
     events,
     i18n,
+    live,
     meta,
     notices,
     operations,
@@ -28,12 +29,14 @@ from corridor.entrypoints.http.routers import (
     scenarios,
     simulations,
 )
+from corridor.services.tracking import Sweeper
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 ROUTERS = [
     meta,
     accounts,
     operations,
+    live,
     registry,
     registry_imports,
     drafts,
@@ -51,9 +54,12 @@ def create_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.bus.start()
+        sweeper = Sweeper(service.uow, service.settings.live_sweep_seconds)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             service.bus.stop()
 
     app = FastAPI(
