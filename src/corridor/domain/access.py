@@ -75,6 +75,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "announcements.publish": frozenset({Role.COORDINATOR}),
     "notices.read": OPERATIONAL,
     "exports.read": OPERATIONAL,
+    "reports.read": frozenset({Role.COORDINATOR}),
 }
 
 #: Actions narrowed inside the service, and how.

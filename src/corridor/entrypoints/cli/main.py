@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from corridor.entrypoints.cli import (
+    after_action,
     agreement,
     compile,
     demo,
@@ -48,6 +49,7 @@ for module in (
     registry,
     demo,
     public,
+    after_action,
 ):
     module.register(app)
 
