@@ -13,6 +13,11 @@ from corridor.domain.example import example_documents
 
 from .conftest import ARTIFACTS, ORGANISATIONS, Dashboard, Server
 
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
 PLACEHOLDER_KEYS = {
     role: f"{role.replace('_', '-')}+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
     for role in ("party_a", "party_b", "intermediary")
@@ -43,14 +48,37 @@ class Desk:
     ) -> None:
         self.tab = Dashboard(browser, server, viewport, locale)
         self.page = self.tab.page
+        # The desk under a strict Content-Security-Policy (no inline script or style, nothing
+        # from elsewhere): whatever the service's own headers say, the page must work under it.
+        self.page.route("**/desk.html", self._strict)
+        self.csp: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         self.who = who
         self.server = server
+
+    def _strict(self, route: Any) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": STRICT_CSP}
+        route.fulfill(response=response, headers=headers)
 
     def sign_in(self) -> None:
         self.page.goto(self.server.url + "/desk.html")
         self.page.fill("#token", self.server.tokens[self.who])
         self.page.press("#token", "Enter")
         self.page.wait_for_selector("body[data-loaded='true']", timeout=20_000)
+        inline = """() => { const s = document.createElement('script');
+            s.textContent = 'window.inlineRan = true'; document.body.append(s); s.remove();
+            return window.inlineRan === true; }"""
+        assert self.page.evaluate(inline) is False, "the strict policy is not in force"
+        for _ in range(100):  # the console reports that refusal: the one expected
+            if self.csp:
+                break
+            self.page.wait_for_timeout(20)
+        assert self.csp, "the browser did not report the inline script it refused"
+        self.csp.clear()
 
     def loaded(self) -> None:
         self.page.wait_for_selector("body[data-loaded='true']", timeout=20_000)
@@ -102,6 +130,7 @@ class Desk:
         return path
 
     def close(self) -> None:
+        assert not self.csp, f"the desk broke its Content-Security-Policy: {self.csp}"
         assert not self.tab.errors, f"JavaScript errors on the desk: {self.tab.errors}"
         assert not self.tab.outside, f"the desk reached outside the service: {self.tab.outside}"
         self.tab.close()
