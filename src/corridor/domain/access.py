@@ -75,6 +75,14 @@ ACCESS: dict[str, frozenset[Role]] = {
     "announcements.publish": frozenset({Role.COORDINATOR}),
     "notices.read": OPERATIONAL,
     "exports.read": OPERATIONAL,
+    "reports.read": frozenset({Role.COORDINATOR}),
+    # The live operation against the plan (issue 14, docs/live.md).
+    "alerts.read": OPERATIONAL,
+    "alerts.ack": frozenset({Role.COORDINATOR}),
+    "tracking.read": frozenset({Role.COORDINATOR, Role.OBSERVER, Role.DRIVER, Role.RECEPTION})
+    | PARTIES,
+    "tracking.sweep": frozenset({Role.COORDINATOR}),
+    "devices.manage": frozenset({Role.COORDINATOR}),
 }
 
 #: Actions narrowed inside the service, and how.
@@ -92,6 +100,9 @@ SCOPED: dict[str, str] = {
     "events.read": "each topic reaches exactly the roles, vehicles and parties its REST read "
     "does (positions not to registrars, a party's notifications not to the other party); "
     "nobody receives names",
+    "alerts.read": "a driver sees its own vehicle's alerts; persons only for humanitarian roles",
+    "tracking.read": "a driver sees only its own vehicle",
+    "counts.read": "reconciliation: persons only for humanitarian roles; a driver its own vehicle",
 }
 
 
@@ -127,11 +138,12 @@ TOPIC_ACTIONS: dict[str, str] = {
     "agreement": "agreement.read",
     "plans": "plans.read",
     "scenarios": "scenarios.read",
+    "alert": "alerts.read",
 }
 #: Reads narrowed to a driver's own vehicle.
 VEHICLE_SCOPED = frozenset(
     {"trips.read", "positions.read", "positions.write", "checkins.read", "checkins.write"}
-    | {"manifests.read", "incidents.write"}
+    | {"manifests.read", "incidents.write", "alerts.read", "tracking.read"}
 )
 #: Reads narrowed to a liaison's own party (what is addressed to it, or to nobody in particular).
 PARTY_SCOPED = frozenset({"notifications.read", "notifications.ack", "drafts.read"})

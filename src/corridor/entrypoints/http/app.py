@@ -20,10 +20,12 @@ from corridor.entrypoints.http.headers import SecurityHeaders
 from corridor.entrypoints.http.limits import BodySizeLimit, JsonBodyGuard
 from corridor.entrypoints.http.routers import (
     accounts,
+    after_action,
     agreement,
     drafts,
     events,
     i18n,
+    live,
     meta,
     notices,
     operations,
@@ -33,12 +35,14 @@ from corridor.entrypoints.http.routers import (
     scenarios,
     simulations,
 )
+from corridor.services.tracking import Sweeper
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 ROUTERS = [
     meta,
     accounts,
     operations,
+    live,
     registry,
     registry_imports,
     drafts,
@@ -49,6 +53,7 @@ ROUTERS = [
     public,
     notices,
     i18n,
+    after_action,
 ]
 
 
@@ -68,9 +73,12 @@ def create_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.bus.start()
+        sweeper = Sweeper(service.uow, service.settings.live_sweep_seconds)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             service.bus.stop()
 
     app = FastAPI(
