@@ -41,6 +41,10 @@ def test_finding_6_deep_json_is_refused_and_reads_keep_working(api: Api) -> None
     assert "nested deeper than 32 levels" in error["problem"]
     note = f'{{"kind": "site", "parties": "A", "subject": "s", "body": {{"x": {deep}}}}}'
     assert send(api, "coordinator", "/v1/notifications", note).status_code == 422
+    undeclared = api.client.post(
+        "/v1/notifications", content=note.encode(), headers=api.h("coordinator")
+    )
+    assert undeclared.status_code == 422  # no content type: read as JSON, so checked as JSON
     wide = '{"title": "t", "body": {"x": [' + ",".join(["0"] * 10_001) + "]}}"
     assert (
         "more than 10000 items"

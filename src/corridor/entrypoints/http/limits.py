@@ -162,9 +162,17 @@ def check_json(raw: bytes) -> BodyProblem | None:
     return None
 
 
+#: Routes whose body is not JSON (an OSM extract): an undeclared body there is not checked.
+RAW_BODY_PATHS = ("/v1/osm/",)
+
+
 def _is_json(scope: Scope) -> bool:
-    ctype = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip()
-    return ctype == b"application/json" or ctype.endswith(b"+json")
+    """A JSON body: so declared, or not declared at all (FastAPI reads those as JSON too)."""
+    ctype = dict(scope.get("headers") or []).get(b"content-type")
+    if ctype is None:
+        return not str(scope.get("path", "")).startswith(RAW_BODY_PATHS)
+    kind = ctype.split(b";")[0].strip().lower()
+    return kind == b"application/json" or kind.endswith(b"+json")
 
 
 Authenticate = Callable[[Scope], Awaitable[bool]]
