@@ -16,6 +16,7 @@ from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
+from corridor.adapters.private_files import private_dir, private_sqlite
 from corridor.services.position_writer import PositionWriter
 from corridor.services.unit_of_work import SqlUnitOfWork
 
@@ -170,7 +171,8 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     """
     if clock is None:
         clock = clock_from(settings.clock)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # owner-only: the database and the log's key live in it
+    private_sqlite(settings.db_url)
     engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
         upgrade(engine)

@@ -22,9 +22,11 @@ class InputError(CorridorError):
 
     exit_code = 2
 
-    def __init__(self, where: str, problem: str) -> None:
+    def __init__(self, where: str, problem: str, value: object = None) -> None:
         self.where = where
         self.problem = problem
+        #: The value that was sent, for a problem detail's ``errors[].value`` (None: not known).
+        self.value = value
         super().__init__(f"{where}: {problem}" if where else problem)
 
 

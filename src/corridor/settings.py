@@ -1,7 +1,8 @@
 """Settings of the coordination service, read from the environment (``CORRIDOR_*``) or arguments.
 
 Secrets have placeholder defaults so that ``corridor serve`` works out of the box on a laptop;
-outside a local run (``environment`` other than ``local``) a placeholder or short secret is
+outside a local run (``environment`` other than ``local``), or when the service listens on
+anything but the loopback interface (``--host 0.0.0.0``), a placeholder or short secret is
 refused with an :class:`~corridor.errors.InputError` naming the setting.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +56,14 @@ class Settings(BaseSettings):
     #: rehearsal, a replay of an operation's day, or tests. Unset: the system clock. Refused
     #: in production.
     clock: str | None = None
+    #: The interface ``corridor serve`` listens on: off the loopback, other machines reach the
+    #: service, and placeholder secrets are refused as outside a local run.
+    listen_host: str = "127.0.0.1"
+
+    @property
+    def exposed(self) -> bool:
+        """True when the service is reachable from other machines (or not a local run)."""
+        return self.environment != "local" or not is_loopback(self.listen_host)
 
     # -- the live operation (docs/live.md): when an alert is raised ---------------------------
     #: A vehicle this many minutes behind its plan is ``late``.
@@ -119,16 +129,22 @@ class Settings(BaseSettings):
     def check(self) -> Settings:
         """Refuse placeholder or weak secrets outside a local run; return self."""
         self.registry_key_bytes  # noqa: B018 - validates the key's shape in every environment
-        if self.environment != "local":
+        if self.exposed:
+            run = (
+                f"a {self.environment} run"
+                if self.environment != "local"
+                else f"a service listening on {self.listen_host} (reachable from other machines)"
+            )
             if self.token_secret == PLACEHOLDER or len(self.token_secret) < 32:
                 raise InputError(
                     "CORRIDOR_TOKEN_SECRET",
-                    f"is a placeholder or shorter than 32 characters in a {self.environment} run",
+                    f"is a placeholder or shorter than 32 characters in {run}; set a random "
+                    "secret of 32 characters or more",
                 )
             if self.registry_key == PLACEHOLDER_REGISTRY_KEY:
                 raise InputError(
                     "CORRIDOR_REGISTRY_KEY",
-                    f"is the public placeholder in a {self.environment} run",
+                    f"is the public placeholder in {run}; set 32 random bytes, URL-safe base64",
                 )
         if self.clock:
             if self.environment == "production":
@@ -139,6 +155,16 @@ class Settings(BaseSettings):
 
             parse_instant("CORRIDOR_CLOCK", self.clock)
         return self
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) is this machine only."""
+    if host.lower() in {"localhost", "localhost.localdomain", "ip6-localhost"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -28,6 +28,9 @@ class FakePositions:
     ) -> list[dict[str, Any]]:
         return [{"vehicle": v, "client_id": c} for (v, c) in self.rows if vehicle in (None, v)]
 
+    def existing(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {k: vars(self.rows[k]) for k in keys if k in self.rows}
+
 
 class FakeCheckIns:
     def __init__(self) -> None:

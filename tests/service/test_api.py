@@ -96,8 +96,14 @@ def test_a_driver_sees_and_reports_only_its_own_vehicle(api: Api) -> None:
 
 
 def register(
-    api: Api, client_id: str, name: str, cls: str = "general", gathering: str = "G1"
+    api: Api,
+    client_id: str,
+    name: str,
+    cls: str = "general",
+    gathering: str = "G1",
+    vehicle: str | None = "D1/bus/0",
 ) -> int:
+    """Register one person, on ``vehicle``'s manifest (the driver of D1/bus/0 boards them)."""
     r = api.post(
         "registrar",
         "/v1/registry/evacuees",
@@ -109,6 +115,7 @@ def register(
             "name": name,
             "needs": "insulin",
             "contact": "+376 555 0100",
+            "vehicle": vehicle,
         },
     )
     assert r.status_code in (200, 201), r.text
@@ -199,8 +206,9 @@ def test_personal_fields_are_encrypted_at_rest_and_every_read_is_audited(api: Ap
 def test_purge_erases_expired_fields_but_keeps_the_counts(api: Api) -> None:
     ident = register(api, "e1", "Aina Puig")
     before = api.get("observer", "/v1/registry/summary").json()
-    # 20 days on: contact (14 days) is gone, name and needs (30 days) remain.
-    r = api.post("coordinator", "/v1/registry/purge", {"as_of": "2099-01-01T00:00:00Z"})
+    # The service's clock 60 days on: every field (14 and 30 days) is past its expiry.
+    api.service.clock.set(CLOCK_START + dt.timedelta(days=60))  # type: ignore[attr-defined]
+    r = api.post("coordinator", "/v1/registry/purge", {})
     assert r.json()["records_anonymised"] == 1
     person = api.get("registrar", f"/v1/registry/evacuees/{ident}").json()
     assert (person["name"], person["needs"], person["contact"]) == (None, None, None)

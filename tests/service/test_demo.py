@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from corridor.adapters import orm
+from corridor.tlog.witness import state_path_for
 
 from .live import free_port
 
@@ -45,6 +46,10 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr[-2000:]
     assert "status: ceasefire confirmed by both parties on version 2; ready: True" in out
     assert "both parties cosigned it as witnesses" in out
+    # each party's witness memory is where `corridor log cosign --key demo-keys/NAME.key` reads
+    # it (issue 13, finding 7): the next cosignature checks consistency with this one
+    for party in ("party-a", "party-b"):
+        assert state_path_for(data / "demo-keys" / f"{party}.key").is_file(), party
     assert re.search(
         r"plan 1: feasible, score \d+, \d+ people evacuated by \d+ vehicles; "
         r"complies with the agreement: True",

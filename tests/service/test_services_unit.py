@@ -136,12 +136,18 @@ def test_personal_fields_expire_field_by_field() -> None:
         at=T0,
     )
     assert uow.evacuees.rows[ident]["name_enc"] != b"Aina Puig"
-    r = registry.purge(uow, None, T0 + timedelta(days=20))
+    uow.clock.set(T0 + timedelta(days=40))  # purge as of earlier days, then now
+    r = registry.purge(uow, None, T0 + timedelta(days=20), dry_run=True)
     assert r == {"fields_erased": 1, "records_anonymised": 0}  # contact: 14 days
+    assert registry.read(uow, COORD, ident, "check")["contact"] == "+376 555"  # a dry run
+    r = registry.purge(uow, None, T0 + timedelta(days=20))
+    assert r == {"fields_erased": 1, "records_anonymised": 0}
     person = registry.read(uow, COORD, ident, "check")
     assert (person["name"], person["contact"]) == ("Aina Puig", None)
     r = registry.purge(uow, None, T0 + timedelta(days=31))
     assert r == {"fields_erased": 2, "records_anonymised": 1}
+    with pytest.raises(InputError, match="as_of: is after the service's clock"):
+        registry.purge(uow, None, T0 + timedelta(days=41))
     assert registry.summary(uow, LIAISON_A)["total"] == 1
     assert (
         "coordinator",

@@ -139,6 +139,7 @@ def _register_and_board(server: Server) -> None:
                 "gathering": "G1",
                 "name": name,
                 "needs": "insulin, kept cool",
+                "vehicle": VEHICLE,  # on its manifest: its driver boards them by name
             },
         )
         ids.append(created["id"])

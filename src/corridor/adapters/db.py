@@ -379,6 +379,17 @@ class SqlPositions(_Repo):
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(orm.positions)).scalar_one())
 
+    def existing(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored reports of these (vehicle, client_id) pairs (to tell a retry from a
+        different report under an id already used)."""
+        p = orm.positions
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for vehicle in {v for v, _ in keys}:
+            ids = [c for v, c in keys if v == vehicle]
+            q = select(p).where(p.c.vehicle == vehicle, p.c.client_id.in_(ids))
+            out.update({(r.vehicle, r.client_id): _row(r) for r in self.conn.execute(q)})
+        return out
+
 
 class SqlPublications(_Repo):
     """Published versions of the operation's plan and their trip sheets."""
@@ -594,6 +605,10 @@ class SqlCheckIns(_Repo):
 
 
 class SqlIncidents(_Repo):
+    def get(self, ident: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(orm.incidents).where(orm.incidents.c.id == ident)).first()
+        return None if row is None else _row(row)
+
     def add(self, i: Incident, user_id: int) -> tuple[int, bool]:
         stmt = (
             _insert(self.conn, orm.incidents)

@@ -93,10 +93,13 @@ SCOPED: dict[str, str] = {
     "positions.read": "a driver sees only its own vehicle",
     "positions.write": "a driver reports only for its own vehicle",
     "checkins.read": "a driver sees only its own vehicle's check-ins",
-    "checkins.write": "a driver records boarding on its own vehicle; reception records arrivals",
+    "checkins.write": "a driver records boarding on its own vehicle, by name only people on its "
+    "manifest (walk-ins are counted by class); reception records arrivals",
     "manifests.read": "a driver sees only its own vehicle's manifest",
     "notifications.ack": "a liaison acknowledges for its own party only",
-    "events.read": "a driver receives only events of its own vehicle; nobody receives names",
+    "events.read": "each topic reaches exactly the roles, vehicles and parties its REST read "
+    "does (positions not to registrars, a party's notifications not to the other party); "
+    "nobody receives names",
     "alerts.read": "a driver sees its own vehicle's alerts; persons only for humanitarian roles",
     "tracking.read": "a driver sees only its own vehicle",
     "counts.read": "reconciliation: persons only for humanitarian roles; a driver its own vehicle",
@@ -123,14 +126,71 @@ def allowed(role: Role, action: str) -> bool:
     return role in ACCESS[action]
 
 
-def sees_event(who: Principal, vehicle: str | None, party: str | None) -> bool:
-    """Whether an event about ``vehicle`` addressed to ``party`` reaches ``who``'s live stream.
+#: The live stream's topics and the REST read each stands for: an event reaches exactly the
+#: roles (and, through :func:`in_scope`, the vehicles and parties) that read would. A topic not
+#: listed here reaches the coordinator only, until it is given its read.
+TOPIC_ACTIONS: dict[str, str] = {
+    "positions": "positions.read",
+    "checkins": "checkins.read",
+    "incidents": "incidents.read",
+    "notifications": "notifications.read",
+    "registry": "counts.read",
+    "agreement": "agreement.read",
+    "plans": "plans.read",
+    "scenarios": "scenarios.read",
+    "alert": "alerts.read",
+}
+#: Reads narrowed to a driver's own vehicle.
+VEHICLE_SCOPED = frozenset(
+    {"trips.read", "positions.read", "positions.write", "checkins.read", "checkins.write"}
+    | {"manifests.read", "incidents.write", "alerts.read", "tracking.read"}
+)
+#: Reads narrowed to a liaison's own party (what is addressed to it, or to nobody in particular).
+PARTY_SCOPED = frozenset({"notifications.read", "notifications.ack", "drafts.read"})
 
-    Events never carry personal data; this only narrows them: a driver gets its own vehicle's
-    events and general ones, a liaison gets events for its party and general ones.
+
+def in_scope(who: Principal, action: str, vehicle: str | None, party: str | None) -> bool:
+    """The one scope rule, shared by the REST routes and the event stream: whether ``who`` may
+    ``action`` on something about ``vehicle`` addressed to ``party`` (None: not about one).
+
+    A driver acts and reads only for its own vehicle; a liaison reads only what is addressed
+    to its own party. The access table (:func:`allowed`) is checked too.
+    """
+    if not allowed(who.role, action) or not vehicle_in_scope(who, action, vehicle):
+        return False
+    return not (
+        action in PARTY_SCOPED and who.role in PARTIES and party is not None and party != who.party
+    )
+
+
+def vehicle_in_scope(who: Principal, action: str, vehicle: str | None) -> bool:
+    """The vehicle half of :func:`in_scope`: false only for a driver and another vehicle."""
+    return not (
+        action in VEHICLE_SCOPED
+        and who.role is Role.DRIVER
+        and vehicle is not None
+        and vehicle != who.vehicle
+    )
+
+
+def vehicle_filter(who: Principal, action: str, asked: str | None) -> str | None:
+    """The vehicle a list read is narrowed to: a driver's own (whatever it asked), or ``asked``.
+
+    Call :func:`in_scope` first to refuse a driver that asks for another vehicle."""
+    if action in VEHICLE_SCOPED and who.role is Role.DRIVER:
+        return who.vehicle
+    return asked
+
+
+def sees_event(who: Principal, topic: str, vehicle: str | None, party: str | None) -> bool:
+    """Whether an event of ``topic`` about ``vehicle`` addressed to ``party`` reaches ``who``'s
+    live stream: exactly when the REST read behind the topic would show it (TOPIC_ACTIONS).
+
+    Events never carry personal data; this narrows them further.
     """
     if not allowed(who.role, "events.read"):
         return False
-    if who.role is Role.DRIVER and vehicle is not None and vehicle != who.vehicle:
-        return False
-    return not (party is not None and who.role in PARTIES and party != who.party)
+    action = TOPIC_ACTIONS.get(topic)
+    if action is None:
+        return who.role is Role.COORDINATOR
+    return in_scope(who, action, vehicle, party)

@@ -136,7 +136,18 @@ def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
     name = ref["file"]
     if not isinstance(name, str) or not name:
         raise InputError(f"{where}.file", f"{show(name)} is not a file name")
+    # A side file lives in the scenario's folder (or below it): never an absolute path, a
+    # ``..`` or a link out of it, so that a scenario (an uploaded one above all) cannot make
+    # the loader read other files of the machine.
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise InputError(
+            f"{where}.file",
+            f"{name!r}: a side file is named relative to the scenario's folder, inside it",
+            name,
+        )
     p = base / name
+    if not p.resolve().is_relative_to(base.resolve()):
+        raise InputError(f"{where}.file", f"{name!r} leads out of the scenario's folder", name)
     if not p.is_file():
         raise InputError(f"{where}.file", f"{name!r} not found beside the scenario file")
     try:

@@ -39,7 +39,8 @@ class Conflict(CorridorError):
 
     exit_code = 5
 
-    def __init__(self, where: str, problem: str) -> None:
+    def __init__(self, where: str, problem: str, value: object = None) -> None:
         self.where = where
         self.problem = problem
+        self.value = value
         super().__init__(f"{where}: {problem}")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from corridor.domain.access import Principal, Role
+from corridor.domain.access import Principal, Role, vehicle_filter, vehicle_in_scope
 from corridor.domain.operations import CheckIn, Event, Incident, PositionReport, reconcile
 from corridor.domain.tracking import Condition, forward
 from corridor.errors import InputError
 from corridor.services import alerts, reconciliation, tracking
 from corridor.services.accounts import require
-from corridor.services.errors import Forbidden, NotFound
+from corridor.services.errors import Conflict, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
@@ -26,7 +26,7 @@ class PositionsResult:
 
 
 def _own_vehicle(who: Principal, vehicle: str, action: str) -> None:
-    if who.role is Role.DRIVER and vehicle != who.vehicle:
+    if not vehicle_in_scope(who, action, vehicle):
         raise Forbidden(
             who.role.value,
             action,
@@ -53,7 +53,11 @@ def store_positions(
     """Insert a checked batch into the open unit of work, match the new trusted reports to
     their vehicles' planned routes (alerts raised or cleared in the same transaction), and
     record the events (no commit). A report whose device clock is off is stored flagged and
-    changes nothing else."""
+    changes nothing else.
+
+    A report whose (vehicle, client id) is stored already is a retry when it says the same;
+    saying something else under that id is a :class:`Conflict` naming the id (nothing of the
+    batch is stored)."""
     suspect: dict[tuple[str, str], str] = {}
     if uow.publications is not None:
         suspect = tracking.flags(uow, reports)
@@ -61,6 +65,18 @@ def store_positions(
         stored = uow.positions.add_batch(reports, who.user_id, suspect)
     else:
         stored = uow.positions.add_batch(reports, who.user_id)
+    retried = [(i, r) for i, r in enumerate(reports) if (r.vehicle, r.client_id) not in stored]
+    if retried:
+        before = uow.positions.existing([(r.vehicle, r.client_id) for _, r in retried])
+        for i, r in retried:
+            old = before.get((r.vehicle, r.client_id))
+            if old is not None and not _same_position(old, r):
+                raise Conflict(
+                    f"positions[{i}].client_id",
+                    f"{r.client_id!r} was already used for another report of {r.vehicle!r}; "
+                    "a retry must send the same report, a new report a new client id",
+                    r.client_id,
+                )
     tracking.track(
         uow,
         [
@@ -81,6 +97,21 @@ def store_positions(
     return PositionsResult(accepted=len(stored), duplicates=len(reports) - len(stored))
 
 
+def _same_position(old: dict[str, Any], r: PositionReport) -> bool:
+    def close(a: float | None, b: float | None) -> bool:
+        return (a is None and b is None) or (
+            a is not None and b is not None and abs(float(a) - float(b)) <= 1e-9
+        )
+
+    return (
+        old["at"] == r.at
+        and close(old["lat"], r.lat)
+        and close(old["lon"], r.lon)
+        and close(old["speed_kmh"], r.speed_kmh)
+        and close(old["heading"], r.heading)
+    )
+
+
 def report_positions(
     uow: UnitOfWork, who: Principal, reports: list[PositionReport], max_batch: int
 ) -> PositionsResult:
@@ -96,10 +127,9 @@ def list_positions(
     uow: UnitOfWork, who: Principal, vehicle: str | None, after_id: int, limit: int, latest: bool
 ) -> list[dict[str, Any]]:
     require(who, "positions.read")
-    if who.role is Role.DRIVER:
-        if vehicle is not None:
-            _own_vehicle(who, vehicle, "positions.read")
-        vehicle = who.vehicle
+    if vehicle is not None:
+        _own_vehicle(who, vehicle, "positions.read")
+    vehicle = vehicle_filter(who, "positions.read", vehicle)
     with uow:
         if latest:
             return list(uow.positions.latest(vehicle))
@@ -126,9 +156,35 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
         for i, evacuee_id in enumerate(c.evacuees):
             row = uow.evacuees.get(evacuee_id)
             if row is None:
-                raise InputError(f"evacuees[{i}]", f"no registered evacuee {evacuee_id}")
+                raise InputError(
+                    f"evacuees[{i}]", f"no registered evacuee {evacuee_id}", evacuee_id
+                )
+            if who.role is Role.DRIVER and row["vehicle"] != c.vehicle:
+                # Boarding by id would put the person on this vehicle's named manifest, which
+                # the driver may read: only the coordinator or a registrar assigns people.
+                raise Forbidden(
+                    who.role.value,
+                    "checkins.write",
+                    f"evacuees[{i}]: registry id {evacuee_id} is not on the manifest of "
+                    f"{c.vehicle!r}; count people not on it by class in 'people'",
+                )
             current[evacuee_id] = row
         ident, created = uow.checkins.add(c, who.user_id)
+        if not created:
+            old = next(o for o in uow.checkins.list(c.vehicle) if o.client_id == c.client_id)
+            if (old.kind, old.place, old.at, old.people, tuple(old.evacuees)) != (
+                c.kind,
+                c.place,
+                c.at,
+                dict(c.people),
+                tuple(c.evacuees),
+            ):
+                raise Conflict(
+                    "client_id",
+                    f"{c.client_id!r} was already used for another check-in of {c.vehicle!r}; "
+                    "a retry must send the same check-in, a new one a new client id",
+                    c.client_id,
+                )
         if created:
             status = "boarded" if c.kind == "boarding" else "arrived"
             kept = 0
@@ -184,21 +240,19 @@ def _trusted_time(uow: UnitOfWork, at: Any, field: str = "at") -> None:
 
 def list_checkins(uow: UnitOfWork, who: Principal, vehicle: str | None) -> list[CheckIn]:
     require(who, "checkins.read")
-    if who.role is Role.DRIVER:
-        if vehicle is not None:
-            _own_vehicle(who, vehicle, "checkins.read")
-        vehicle = who.vehicle
+    if vehicle is not None:
+        _own_vehicle(who, vehicle, "checkins.read")
     with uow:
-        return list(uow.checkins.list(vehicle))
+        return list(uow.checkins.list(vehicle_filter(who, "checkins.read", vehicle)))
 
 
 def manifests(uow: UnitOfWork, who: Principal, vehicle: str | None) -> dict[str, Any]:
     """People boarded, arrived and unaccounted per vehicle, by class (counts only)."""
     require(who, "counts.read")
-    if who.role is Role.DRIVER:
-        vehicle = who.vehicle
+    if vehicle is not None:
+        _own_vehicle(who, vehicle, "manifests.read")
     with uow:
-        checkins = list(uow.checkins.list(vehicle))
+        checkins = list(uow.checkins.list(vehicle_filter(who, "manifests.read", vehicle)))
     out = {}
     for v, m in sorted(reconcile(checkins).items()):
         out[v] = {
@@ -217,6 +271,22 @@ def report_incident(uow: UnitOfWork, who: Principal, i: Incident) -> tuple[int, 
     with uow:
         _trusted_time(uow, i.at)
         ident, created = uow.incidents.add(i, who.user_id)
+        old = None if created else uow.incidents.get(ident)
+        if old is not None and (
+            old["kind"],
+            old["severity"],
+            old["description"],
+            old["at"],
+            old["vehicle"],
+            old["lat"],
+            old["lon"],
+        ) != (i.kind, i.severity, i.description, i.at, i.vehicle, i.lat, i.lon):
+            raise Conflict(
+                "client_id",
+                f"{i.client_id!r} was already used for another incident report of yours; "
+                "a retry must send the same report, a new report a new client id",
+                i.client_id,
+            )
         if created:
             near_route(uow, ident, i)
             uow.emit(
@@ -313,7 +383,9 @@ def acknowledge(uow: UnitOfWork, who: Principal, notification_id: int, note: str
         if n is None or who.party not in n["parties"]:
             raise NotFound("notification for your party", notification_id)
         created = bool(uow.notifications.acknowledge(notification_id, who.party, who.user_id, note))
-        if created:
-            uow.emit(Event("notifications", {"id": notification_id, "acknowledged_by": who.party}))
+        if created:  # to the notification's addressees only, like the REST read
+            for party in n["parties"]:
+                data = {"id": notification_id, "acknowledged_by": who.party}
+                uow.emit(Event("notifications", data, party=party))
         uow.commit()
     return created

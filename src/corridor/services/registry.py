@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from corridor.domain.access import Principal, Role
+from corridor.domain.access import Principal, in_scope
 from corridor.domain.registry import (
     FIELD_NAMES,
     PERSONAL_FIELDS,
@@ -19,6 +19,7 @@ from corridor.domain.registry import (
     field_expiries,
     summarise,
 )
+from corridor.errors import InputError
 from corridor.services.accounts import require
 from corridor.services.errors import Forbidden, NotFound
 
@@ -36,6 +37,7 @@ def register(
     gathering: str,
     personal: dict[str, str | None],
     at: datetime | None = None,
+    vehicle: str | None = None,
 ) -> tuple[int, bool]:
     """Register one person; a retry with the same client id returns the first record."""
     require(who, "registry.write")
@@ -46,7 +48,7 @@ def register(
             "household": household,
             "people_class": people_class,
             "gathering": gathering,
-            "vehicle": None,
+            "vehicle": vehicle,
             "status": "registered",
             "registered_at": when,
             "registered_by": who.user_id,
@@ -134,17 +136,29 @@ def summary(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
         return asdict(summarise([_facts(r) for r in uow.evacuees.list()]))
 
 
-def purge(uow: UnitOfWork, who: Principal | None, as_of: datetime | None = None) -> dict[str, int]:
+def purge(
+    uow: UnitOfWork, who: Principal | None, as_of: datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
     """Erase every personal field past its expiry; a record with none left is anonymised.
 
     ``who`` is None when the operator runs ``corridor registry purge`` on the server itself.
-    Returns how many fields were erased and how many records became anonymous.
+    ``as_of`` may be earlier than now (purge as of yesterday), never later: a date in the
+    future would erase data that has not expired. ``dry_run`` counts without erasing.
+    Returns how many fields were (or would be) erased and records anonymised.
     """
     if who is not None:
         require(who, "registry.purge")
     erased = anonymised = 0
     with uow:
-        when = as_of or uow.clock()
+        now = uow.clock()
+        when = as_of or now
+        if when > now:
+            raise InputError(
+                "as_of",
+                f"is after the service's clock ({now.isoformat()}): purging as of a future date "
+                "would erase personal data before its expiry",
+                when.isoformat(),
+            )
         for row in uow.evacuees.list():
             if row["anonymised_at"] is not None:
                 continue
@@ -156,16 +170,21 @@ def purge(uow: UnitOfWork, who: Principal | None, as_of: datetime | None = None)
             if not remaining:
                 values["anonymised_at"] = when
                 anonymised += 1
-            if values:
+            if values and not dry_run:
                 uow.evacuees.set_fields(row["id"], **values)
-                erased += len(due)
-        uow.audit.add(
-            who,
-            "registry.purge",
-            "registry",
-            {"as_of": when.isoformat(), "fields_erased": erased, "records_anonymised": anonymised},
-        )
-        uow.commit()
+            erased += len(due)
+        if not dry_run:
+            uow.audit.add(
+                who,
+                "registry.purge",
+                "registry",
+                {
+                    "as_of": when.isoformat(),
+                    "fields_erased": erased,
+                    "records_anonymised": anonymised,
+                },
+            )
+            uow.commit()
     return {"fields_erased": erased, "records_anonymised": anonymised}
 
 
@@ -187,12 +206,36 @@ def audit_log(uow: UnitOfWork, who: Principal, after: int, limit: int) -> list[d
         return list(uow.audit.list(after, limit))
 
 
+def assign_vehicle(
+    uow: UnitOfWork, who: Principal, evacuee_id: int, vehicle: str | None
+) -> dict[str, Any]:
+    """Put a registered person on a vehicle's manifest (or take them off it, with None).
+
+    Only the humanitarian roles that write the registry assign; a driver then boards by name
+    only the people on its own vehicle's manifest. Audited."""
+    require(who, "registry.write")
+    with uow:
+        row = uow.evacuees.get(evacuee_id)
+        if row is None:
+            raise NotFound("evacuee", evacuee_id)
+        uow.evacuees.set_fields(evacuee_id, vehicle=vehicle)
+        uow.audit.add(
+            who,
+            "registry.assign",
+            f"evacuee:{evacuee_id}",
+            {"vehicle": vehicle, "was": row["vehicle"]},
+        )
+        uow.emit(_counts_event(uow))
+        uow.commit()
+    return {"id": evacuee_id, "vehicle": vehicle}
+
+
 def manifest_people(
     uow: UnitOfWork, who: Principal, vehicle: str, purpose: str
 ) -> list[dict[str, Any]]:
     """The named list of one vehicle (for boarding and arrival checks), audited like any read."""
     require(who, "manifests.read")
-    if who.role is Role.DRIVER and vehicle != who.vehicle:
+    if not in_scope(who, "manifests.read", vehicle, None):
         raise Forbidden(
             who.role.value, "manifests.read", f"a driver sees only its own vehicle {who.vehicle!r}"
         )

@@ -107,6 +107,30 @@ def _scrub(text: str) -> str:
     return re.sub(r"(/[^\s'\"(),]+)+/([^/\s'\"(),]+)", r"\2", text)
 
 
+def _confine_side_files(raw: dict[str, Any], files: dict[str, str]) -> None:
+    """Every ``file:`` the YAML names is one of the files uploaded with it (a plain name): an
+    absolute path or ``../`` would make the server read its own files."""
+    refs: list[tuple[str, Any]] = []
+    zone = raw.get("zone")
+    if isinstance(zone, dict) and "file" in zone:
+        refs.append(("source.zone.file", zone["file"]))
+    hazards = raw.get("hazards")
+    for i, h in enumerate(hazards if isinstance(hazards, list) else []):
+        geometry = h.get("geometry") if isinstance(h, dict) else None
+        if isinstance(geometry, dict) and "file" in geometry:
+            refs.append((f"source.hazards[{i}].geometry.file", geometry["file"]))
+    for where, name in refs:
+        if not isinstance(name, str) or not SIDE_FILE.match(name):
+            raise InputError(
+                where,
+                "names a file uploaded with the scenario (a plain .geojson or .json name in "
+                "`files`), never a path on the server",
+                name,
+            )
+        if name not in files:
+            raise InputError(where, f"{name!r} is not among the uploaded files", name)
+
+
 def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
     """Load, check and compile the scenario in ``folder``; raises InputError naming the field."""
     from corridor.scenario import load_scenario
@@ -162,6 +186,7 @@ def upload(
     staging.mkdir(parents=True)
     try:
         raw["osm"] = str(_find_osm(osm, data_dir))
+        _confine_side_files(raw, files)
         (staging / "scenario.yaml").write_text(
             yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
         )

@@ -171,8 +171,9 @@ class SignerKey:
 
 
 def write_key_pair(key: SignerKey, directory: Path) -> tuple[Path, Path]:
-    """Write ``NAME.key`` (created with mode 0600, never readable by others) and ``NAME.pub``."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``NAME.key`` (created with mode 0600, never readable by others) and ``NAME.pub``,
+    in a directory created owner-only (0700)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     private = directory / f"{key.name}.key"
     public = directory / f"{key.name}.pub"
     if private.exists():

@@ -55,11 +55,12 @@ DbOpt = Annotated[
 ]
 
 
-def settings_for(data_dir: Path | None, db: str | None) -> Settings:
-    """The service's settings for ``--data-dir`` and ``--db`` (pydantic is read only now)."""
+def settings_for(data_dir: Path | None, db: str | None, listen_host: str | None = None) -> Settings:
+    """The service's settings for ``--data-dir``, ``--db`` and ``serve --host`` (off the
+    loopback interface, placeholder secrets are refused); pydantic is read only now."""
     from corridor.settings import load_settings
 
-    return load_settings(data_dir=data_dir, database_url=db)
+    return load_settings(data_dir=data_dir, database_url=db, listen_host=listen_host)
 
 
 def lazy_console(*, stderr: bool = False) -> Console:

@@ -19,10 +19,15 @@ def purge(
     as_of: Annotated[
         str | None, typer.Option(help="purge as if it were this UTC time (ISO 8601) [default: now]")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count what would be erased; erase nothing")
+    ] = False,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Erase every personal field past its expiry; records with none left become anonymous."""
+    """Erase every personal field past its expiry; records with none left become anonymous.
+
+    --as-of may be in the past, never in the future (that would erase unexpired data)."""
     from corridor.bootstrap import bootstrap
     from corridor.services import registry as registry_service
 
@@ -36,9 +41,19 @@ def purge(
             when = when.replace(tzinfo=UTC)
     service = bootstrap(settings_for(data_dir, db))
     try:
-        result = registry_service.purge(service.uow(), None, when)
+        result = registry_service.purge(service.uow(), None, when, dry_run=dry_run)
+    except InputError as exc:
+        if exc.where == "as_of":
+            raise InputError("--as-of", exc.problem, exc.value) from exc
+        raise
     finally:
         service.close()
+    if dry_run:
+        typer.echo(
+            f"dry run: would erase {result['fields_erased']} personal field(s); "
+            f"{result['records_anonymised']} record(s) would become anonymous; nothing erased"
+        )
+        return
     typer.echo(
         f"erased {result['fields_erased']} personal field(s); "
         f"{result['records_anonymised']} record(s) now anonymous"

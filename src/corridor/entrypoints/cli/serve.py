@@ -83,7 +83,7 @@ def serve(
     from corridor.bootstrap import bootstrap
 
     tls = tls_options(tls_cert, tls_key)
-    settings = settings_for(data_dir, db)
+    settings = settings_for(data_dir, db, listen_host=host)
     service = bootstrap(settings)
     if workers > 1 and service.dialect == "sqlite":
         service.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,9 +11,13 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from corridor.adapters import log_scrub
 from corridor.bootstrap import Service
+from corridor.domain.registry import FIELD_NAMES
 from corridor.entrypoints.http import problems
-from corridor.entrypoints.http.limits import BodySizeLimit
+from corridor.entrypoints.http.deps import scope_authenticated
+from corridor.entrypoints.http.headers import SecurityHeaders
+from corridor.entrypoints.http.limits import BodySizeLimit, JsonBodyGuard
 from corridor.entrypoints.http.routers import (
     accounts,
     after_action,
@@ -52,6 +57,18 @@ ROUTERS = [
 ]
 
 
+def remember_registry_values(path: str, raw: bytes) -> None:
+    """The personal fields a client sends to the registry are kept out of the server's log
+    for the rest of the request (a traceback that quotes one is scrubbed)."""
+    if not path.startswith("/v1/registry"):
+        return
+    doc = json.loads(raw)
+    rows = doc if isinstance(doc, list) else [doc]
+    log_scrub.remember_personal(
+        row.get(k) for row in rows if isinstance(row, dict) for k in (*FIELD_NAMES, "household")
+    )
+
+
 def create_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,11 +91,17 @@ def create_app(service: Service) -> FastAPI:
     )
     app.state.service = service
     problems.install(app)
+    # Starlette runs the last added middleware first: size, then shape, then the routes.
+    log_scrub.install()
+    app.add_middleware(
+        JsonBodyGuard, authenticated=scope_authenticated, inspect=remember_registry_values
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=service.settings.max_body_bytes,
         larger={"/v1/osm/": service.settings.max_osm_bytes},
     )
+    app.add_middleware(SecurityHeaders, tiles_url=service.settings.tiles_url)
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(registry.manifests_router)

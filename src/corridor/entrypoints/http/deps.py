@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from corridor.bootstrap import Service
 from corridor.domain.access import ACCESS, Principal, allowed
@@ -44,20 +45,38 @@ def _lookup(service: Service, key: str) -> Principal | None:
     return found
 
 
+async def principal_for(service: Service, token: str) -> Principal | None:
+    """The holder of ``token``, or None when it is unknown or revoked."""
+    key = hash_token(service.settings.token_secret, token)
+    who = service.principals.get(key)
+    if who is None:
+        who = await run_in_threadpool(_lookup, service, key)
+        if who is not None:
+            service.principals.put(key, who)
+    return who
+
+
 async def current_principal(
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated()
-    key = hash_token(service.settings.token_secret, credentials.credentials)
-    who = service.principals.get(key)
+    who = await principal_for(service, credentials.credentials)
     if who is None:
-        who = await run_in_threadpool(_lookup, service, key)
-        if who is None:
-            raise NotAuthenticated("the bearer token is unknown or revoked")
-        service.principals.put(key, who)
+        raise NotAuthenticated("the bearer token is unknown or revoked")
     return who
+
+
+async def scope_authenticated(scope: Scope) -> bool:
+    """Whether a raw request carries a known bearer token (for middleware that answers before
+    the routes: a caller without one gets 401 whatever its body holds)."""
+    header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    service: Service = scope["app"].state.service
+    return await principal_for(service, token.strip()) is not None
 
 
 Who = Annotated[Principal, Depends(current_principal)]

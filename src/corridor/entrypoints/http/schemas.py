@@ -120,10 +120,18 @@ class EvacueeIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     needs: Annotated[str, Field(max_length=2000)] | None = None
     contact: Annotated[str, Field(max_length=300)] | None = None
+    vehicle: Ref | None = Field(
+        default=None, description="the vehicle whose manifest the person is on (DEPOT/TYPE/k)"
+    )
+
+
+class AssignIn(Strict):
+    vehicle: Ref | None
 
 
 class PurgeIn(Strict):
     as_of: Moment | None = None
+    dry_run: bool = False
 
 
 class DraftIn(Strict):

@@ -44,7 +44,7 @@ async def _stream(
     def wanted(e: Event) -> bool:
         if e.id in sent or (topics and e.topic not in topics):
             return False
-        return sees_event(who, e.vehicle, e.party)
+        return sees_event(who, e.topic, e.vehicle, e.party)
 
     try:
         yield "retry: 2000\n\n"

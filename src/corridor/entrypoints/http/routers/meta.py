@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy import text
+from fastapi import APIRouter, Response
 
+from corridor.adapters.storage_health import storage_health
 from corridor.entrypoints.http.deps import ServiceDep
 from corridor.entrypoints.http.responses import ClockOut
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 
 
-@router.get("/health")
-def health(service: ServiceDep) -> dict[str, Any]:
-    """Answers 200 when the database answers; says which database and how many live streams."""
-    with service.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": service.dialect, "streams": service.bus.subscribers}
+@router.get("/health", responses={503: {"description": "the database or the disk is failing"}})
+def health(service: ServiceDep, response: Response) -> dict[str, Any]:
+    """200 when the database answers and the data directory takes a write; 503 naming what
+    fails otherwise. Says which database and how many live streams."""
+    checks = storage_health(service.engine, service.settings.data_dir)
+    failing = sorted(k for k, v in checks.items() if v != "ok")
+    if failing:
+        response.status_code = 503
+    return {
+        "status": "failing" if failing else "ok",
+        "failing": failing,
+        "checks": checks,
+        "database": service.dialect,
+        "streams": service.bus.subscribers,
+    }
 
 
 @router.get("/clock")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from corridor.entrypoints.http.deps import UowDep, Who, guard
 from corridor.entrypoints.http.responses import EvacueeOut, RegistrySummaryOut
-from corridor.entrypoints.http.schemas import Created, EvacueeIn, IdPath, PurgeIn
+from corridor.entrypoints.http.schemas import AssignIn, Created, EvacueeIn, IdPath, PurgeIn
 from corridor.services import registry
 
 router = APIRouter(prefix="/v1/registry", tags=["registry"])
@@ -28,6 +28,7 @@ def register(body: EvacueeIn, who: Who, uow: UowDep, response: Response) -> Crea
         people_class=body.people_class,
         gathering=body.gathering,
         personal={"name": body.name, "needs": body.needs, "contact": body.contact},
+        vehicle=body.vehicle,
     )
     response.status_code = 201 if created else 200
     return Created(id=ident, created=created)
@@ -58,6 +59,13 @@ def export(who: Who, uow: UowDep, purpose: Purpose) -> list[dict[str, Any]]:
     return registry.list_people(uow, who, None, purpose, export=True)
 
 
+@router.put("/evacuees/{evacuee_id}/vehicle", **guard("registry.write"))
+def assign(evacuee_id: IdPath, body: AssignIn, who: Who, uow: UowDep) -> dict[str, Any]:
+    """Put a person on a vehicle's manifest (``null``: off every manifest); audited. A driver
+    boards by name only the people on its own vehicle's manifest."""
+    return registry.assign_vehicle(uow, who, evacuee_id, body.vehicle)
+
+
 @router.get("/summary", response_model=RegistrySummaryOut, **guard("counts.read"))
 def summary(who: Who, uow: UowDep) -> dict[str, Any]:
     """Counts by class, gathering point, vehicle and status: no names."""
@@ -72,8 +80,9 @@ def policy() -> list[dict[str, Any]]:
 
 @router.post("/purge", **guard("registry.purge"))
 def purge(body: PurgeIn, who: Who, uow: UowDep) -> dict[str, int]:
-    """Erase personal fields past their expiry now (also `corridor registry purge`)."""
-    return registry.purge(uow, who, body.as_of)
+    """Erase personal fields past their expiry (also `corridor registry purge`); ``as_of`` never
+    in the future; ``dry_run`` counts without erasing."""
+    return registry.purge(uow, who, body.as_of, dry_run=body.dry_run)
 
 
 manifests_router = APIRouter(prefix="/v1/manifests", tags=["operation"])
