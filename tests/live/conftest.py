@@ -6,14 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import service.conftest as service_fixtures
 from conftest import T0
-from service.conftest import Api, make_api
-from service.test_planning_api import agree, scenario_view, upload_andorra, wait_plan
+from service.conftest import Api, log_head, make_api, open_over_http
+from service.test_agreement_api import post_envelope
+from service.test_planning_api import scenario_view, upload_andorra, wait_plan
 
 from corridor.adapters.clock import FixedClock
+from corridor.domain.agreement import Kind
+from corridor.domain.proposal import ROLES
+from corridor.services import negotiation
+from corridor.tlog.keys import SignerKey
 
 # The service tests' backends: SQLite, and PostgreSQL when it answers.
 backend = service_fixtures.backend
@@ -36,12 +42,44 @@ def live_api(tmp_path: Path, backend: str | None, clock: FixedClock) -> Iterator
     yield from make_api(tmp_path, backend, clock=clock, live_sweep_seconds=0)
 
 
-def planned(api: Api, time_limit: float = 3, seed: int = 7) -> dict[str, object]:
-    """Andorra uploaded, agreed (window 07:00-16:00, at most 8 vehicles) and planned."""
+def agree(
+    api: Api, scenario: dict[str, Any], max_vehicles: int, window: tuple[float, float]
+) -> tuple[str, dict[str, SignerKey], str]:
+    """The scenario's corridor opened, keys registered, version 1 accepted by both parties:
+    its name, every role's key and the version's digest (to sign more about it)."""
+    signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
+    doc = negotiation.document_for_scenario(
+        scenario,
+        {r: s.verifier().text() for r, s in signers.items()},
+        time_zone="Europe/Andorra",
+        max_vehicles=max_vehicles,
+        window=window,
+    )
+    corridor = str(doc["corridor"])
+    open_over_http(api.get, lambda who, e: post_envelope(api, who, e), corridor, signers, T0)
+    post_envelope(
+        api,
+        "coordinator",
+        negotiation.proposal(doc, signers["intermediary"], T0, log_head(api.get)),
+    )
+    digest = str(api.get("coordinator", f"/v1/corridors/{corridor}").json()["versions"][0]["hash"])
+    for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
+        envelope = negotiation.on_version(
+            Kind.ACCEPTANCE, corridor, signers[role], 1, digest, T0, log_head(api.get)
+        )
+        post_envelope(api, who, envelope)
+    return corridor, signers, digest
+
+
+def planned(api: Api, time_limit: float = 3, seed: int = 7) -> dict[str, Any]:
+    """Andorra uploaded, agreed (window 07:00-16:00, at most 8 vehicles) and planned; the
+    plan row with ``scenario``, ``signers`` and ``digest`` added."""
     sid = upload_andorra(api)
     scenario = scenario_view(api, sid)
     window = scenario["instance"]["window"]
-    corridor = agree(api, scenario, 8, (window["open"] + 60, window["close"] - 120))
+    corridor, signers, digest = agree(
+        api, scenario, 8, (window["open"] + 60, window["close"] - 120)
+    )
     r = api.post(
         "coordinator",
         "/v1/plans",
@@ -50,5 +88,5 @@ def planned(api: Api, time_limit: float = 3, seed: int = 7) -> dict[str, object]
     assert r.status_code == 202, r.text
     plan = wait_plan(api, r.json()["id"])
     assert plan["status"] == "done", plan["error"]
-    plan["scenario"] = scenario
+    plan.update(scenario=scenario, signers=signers, digest=digest, corridor=corridor)
     return plan

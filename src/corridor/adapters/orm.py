@@ -250,6 +250,9 @@ plans = Table(
     Column("created_at", When, nullable=False),
     Column("finished_at", When),
     Column("user_id", Id, nullable=False),
+    # The instance the plan was made for when it is not its scenario's: a replan's, with the
+    # incident's roads closed (issue 14).
+    Column("instance", JSON),
 )
 
 # Monte Carlo runs of a plan (docs/simulation.md), done in the background like plans.

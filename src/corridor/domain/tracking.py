@@ -86,12 +86,17 @@ def vehicle_conditions(
     now_min: float,
     close_min: float,
     params: LiveParams,
+    was_late: bool = False,
 ) -> list[Condition]:
     """Late, off route, stopped and inside-after-close, judged on the vehicle's latest state.
 
     ``last_exit_min`` is the planned end of the vehicle's last outbound crossing still ahead
-    of it (None: none ahead); being late by N min pushes it N min later."""
-    late = state.late_min >= params.late_min and not state.finished
+    of it (None: none ahead); being late by N min pushes it N min later. ``was_late``: a
+    ``late`` alert is open (it clears under half the threshold)."""
+    # Raised at the threshold, cleared only well under it: a vehicle that makes up a few
+    # minutes at a stop and loses them again is one alert, not many.
+    threshold = params.late_min / 2 if was_late else params.late_min
+    late = state.late_min >= threshold and not state.finished
     off = state.off_route_m > params.off_route_m and not state.finished
     stopped_for = now_min - state.stopped_since_min if state.stopped_since_min is not None else 0
     stopped = (
@@ -100,7 +105,10 @@ def vehicle_conditions(
         and state.at_stop is None
         and not state.finished
     )
-    projected = None if last_exit_min is None else last_exit_min + max(0.0, state.late_min)
+    # Lateness under half the threshold is noise (a position matched a little back along a
+    # winding road), not a projection.
+    lateness = state.late_min if state.late_min >= params.late_min / 2 else 0.0
+    projected = None if last_exit_min is None else last_exit_min + lateness
     after = 0.0 if projected is None else projected - close_min
     inside = projected is not None and projected > close_min + 1e-6 and not state.finished
     return [

@@ -132,11 +132,15 @@ class Match:
     at_stop: int | None
 
 
+#: How far back along the route a match may go from the last one (position noise), metres.
+BACK_M = 30.0
+
+
 def match(route: RouteLine, lon: float, lat: float, since_m: float, near_m: float) -> Match:
-    """Match one position, never going back along the route by more than ``near_m`` from
-    ``since_m`` (a route that comes back along the same road is matched in order): the
-    nearest point of the route among the segments from there on; of the segments within
-    ``near_m``, the first one."""
+    """Match one position, never going back along the route by more than :data:`BACK_M` from
+    ``since_m`` (a route that comes back along the same road, or leaves a stop the way it came,
+    is matched in order): the nearest point of the route from there on; of the points within
+    ``near_m``, the first stretch of them."""
     px, py = route.project(lon, lat)
     x0, y0, x1, y1 = route.x[:-1], route.y[:-1], route.x[1:], route.y[1:]
     dx, dy = x1 - x0, y1 - y0
@@ -144,7 +148,21 @@ def match(route: RouteLine, lon: float, lat: float, since_m: float, near_m: floa
     t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(ll > 0, ll, 1.0), 0.0, 1.0)
     d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
     along = route.along[:-1] + t * np.sqrt(ll)
-    ahead = route.along[1:] >= since_m - near_m
+    ahead = along >= since_m - BACK_M
+    behind = ~ahead & (route.along[1:] >= since_m - BACK_M)
+    if behind.any():
+        # A segment the vehicle is partly past: the point of it not behind the last match.
+        t = np.where(
+            behind,
+            np.maximum(
+                t, (since_m - BACK_M - route.along[:-1]) / np.where(ll > 0, np.sqrt(ll), 1.0)
+            ),
+            t,
+        )
+        t = np.clip(t, 0.0, 1.0)
+        d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+        along = route.along[:-1] + t * np.sqrt(ll)
+        ahead = ahead | behind
     if not ahead.any():
         ahead[:] = True
     near = ahead & (d <= near_m)
@@ -180,14 +198,14 @@ def advance(
     """The state after one report (the caller gives reports in their own time order)."""
     since = prev.along_m if prev is not None else 0.0
     m = match(route, lon, lat, since, max(params.off_route_m, params.stop_radius_m))
-    along = (
-        max(m.along_m, since - params.stop_radius_m)
-        if m.off_route_m <= params.off_route_m
-        else since
-    )
+    along = max(m.along_m, since - BACK_M) if m.off_route_m <= params.off_route_m else since
     moved = True
     if prev is not None:
-        dist = math.hypot(*np.subtract(route.project(lon, lat), route.project(prev.lon, prev.lat)))
+        # As the crow flies, or along the route where the road doubles back.
+        dist = max(
+            math.hypot(*np.subtract(route.project(lon, lat), route.project(prev.lon, prev.lat))),
+            abs(along - prev.along_m),
+        )
         minutes = max(at_min - prev.at_min, 1e-6)
         kmh = speed_kmh if speed_kmh is not None else dist / 1000 / (minutes / 60)
         moved = kmh >= params.moving_kmh and dist >= 10.0

@@ -282,10 +282,25 @@ def get(uow: UnitOfWork, who: Principal, plan_id: int) -> dict[str, Any]:
             raise NotFound("plan", plan_id)
         scenario = uow.scenarios.get(row["scenario_id"])
     out = dict(row)
+    own = out.pop("instance", None)
     out["origin"] = scenario["origin"] if scenario else None
-    if scenario and scenario["instance"]:
-        out["window"] = scenario["instance"]["window"]
+    if own or (scenario and scenario["instance"]):
+        out["window"] = (own or scenario["instance"])["window"]
     return out
+
+
+def instance(uow: UnitOfWork, who: Principal, plan_id: int) -> dict[str, Any]:
+    """The CEP instance the plan was made for: a replan's own (the incident's roads closed),
+    else its scenario's."""
+    require(who, "plans.read")
+    with uow:
+        row = uow.plans.get(plan_id)
+        if row is None:
+            raise NotFound("plan", plan_id)
+        if row.get("instance"):
+            return dict(row["instance"])
+        scenario = uow.scenarios.get(row["scenario_id"])
+    return dict(scenario["instance"])
 
 
 def trips(uow: UnitOfWork, who: Principal, plan_id: int) -> list[dict[str, Any]]:

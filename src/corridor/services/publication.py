@@ -14,7 +14,6 @@ only the movements that are new or changed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,19 +32,6 @@ if TYPE_CHECKING:
 
 #: Two movements are the same when they cross at the same checkpoint within this many minutes.
 SAME_MOVEMENT_MIN = 1.0
-
-
-@functools.lru_cache(maxsize=2)
-def _network(scenario_file: str, cache_dir: str) -> Network:
-    from corridor.scenario import load_scenario
-    from corridor.services.network import prepare_network
-
-    return prepare_network(load_scenario(Path(scenario_file)), cache_dir=Path(cache_dir))
-
-
-def network_for(scenario: dict[str, Any], data_dir: Path) -> Network:
-    """The scenario's road network (kept for the next publication of the same scenario)."""
-    return _network(str(Path(scenario["base_dir"]) / "scenario.yaml"), str(data_dir / "cache"))
 
 
 def at_minute(origin: str, minutes: float) -> dt.datetime:
@@ -218,6 +204,12 @@ def differences(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) 
     return out
 
 
+def _ended(row: dict[str, Any]) -> Any:
+    from corridor.domain.tracking import Condition
+
+    return Condition(row["kind"], False, row["detail"], row["data"], row["subject"])
+
+
 def publish(
     uow: UnitOfWork,
     who: Principal,
@@ -260,16 +252,23 @@ def publish(
     assert terms is not None
     lead = float(document.get("notification_lead_minutes") or 0)
     if net is None and scenario.get("base_dir"):
-        net = network_for(scenario, data_dir)
+        from corridor.services.replanning import network_with
+
+        net = network_with(scenario, data_dir, list(plan["params"].get("hazards") or []))[1]
     sheets = build_sheets(
-        scenario["instance"], plan["plan"], scenario["places"] or {}, scenario["origin"], net
+        plan.get("instance") or scenario["instance"],
+        plan["plan"],
+        scenario["places"] or {},
+        scenario["origin"],
+        net,
     )
     now = uow.clock()
     old_moves = movements(old_sheets)
     moves = [m for m in movements(sheets) if not any(_same(m, o) for o in old_moves)]
     for m in moves:
         starts_in = float(m["enters_min"]) - minute_of(scenario["origin"], now)
-        if starts_in < lead:
+        # A movement under way cannot be announced ahead: it is notified as it changes.
+        if 0 <= starts_in < lead:
             raise InputError(
                 f"plans/{plan_id}: {m['vehicle']} trip {m['trip']}",
                 f"enters the zone at {m['enters_at']} at {m['enters']}, {starts_in:.0f} min "
@@ -306,6 +305,12 @@ def publish(
                     )
                 )
         uow.tracks.clear()  # progress is measured along the new routes from the next report
+        # The new version answers the incidents near the old routes: their alerts end here.
+        from corridor.services import alerts
+
+        for key, row in uow.alerts.open().items():
+            if row["kind"] == "incident_near_route":
+                alerts.apply(uow, [alerts.Judged(_ended(row), row["vehicle"])], ident, {key: row})
         uow.emit(Event("plans", {"id": plan_id, "published": ident}))
         uow.commit()
     return {

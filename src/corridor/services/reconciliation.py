@@ -121,15 +121,24 @@ def _trip_done(sheet: dict[str, Any] | None, arrivals: list[CheckIn]) -> bool:
     return True
 
 
+def _arrival_after(tally: VehicleTally | None, boarded: dt.datetime | None) -> dt.datetime | None:
+    """When the vehicle a person boarded first set people down after that boarding."""
+    if tally is None or boarded is None:
+        return None
+    return min((c.at for c in tally.arrivals if c.at >= boarded), default=None)
+
+
 def _state(uow: UnitOfWork) -> tuple[dict[int, Person], dict[str, VehicleTally], dict[str, Any]]:
     checkins = list(uow.checkins.list(None))
     evacuees = list(uow.evacuees.list())
     people, vehicles = replay(checkins, evacuees)
     sheets: dict[str, Any] = {}
     if uow.publications is not None:
-        pub = uow.publications.current()
-        if pub is not None:
-            sheets = {s["vehicle"]: s for s in uow.publications.sheets(pub["id"])}
+        from corridor.services.tracking import plan_in_force
+
+        plan = plan_in_force(uow)
+        if plan is not None:
+            sheets = {v: {"stops": stops} for v, stops in plan.stops.items()}
     return people, vehicles, sheets
 
 
@@ -169,8 +178,7 @@ def evaluate(uow: UnitOfWork) -> int:
             households.setdefault(p.household, set()).add(p.vehicle)
         if p.boarded_at is None:
             continue
-        tally = vehicles.get(p.vehicle or "")
-        arrival = max((c.at for c in tally.arrivals), default=None) if tally else None
+        arrival = _arrival_after(vehicles.get(p.vehicle or ""), p.boarded_at)
         waited = (now - arrival).total_seconds() / 60 if arrival is not None else 0.0
         missing = p.status == "boarded" and arrival is not None and waited >= params.missing_min
         judged.append(
@@ -243,8 +251,7 @@ def view(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
     if personal:
         rows = []
         for p in people.values():
-            tally = vehicles.get(p.vehicle or "")
-            arrival = max((c.at for c in tally.arrivals), default=None) if tally else None
+            arrival = _arrival_after(vehicles.get(p.vehicle or ""), p.boarded_at)
             rows.append(
                 {
                     "id": p.id,

@@ -35,6 +35,7 @@ class Plan:
     close_min: float
     routes: dict[str, RouteLine]
     start_min: dict[str, float]
+    stops: dict[str, list[dict[str, Any]]]
 
 
 _plans: dict[int, Plan] = {}
@@ -53,7 +54,7 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
         return hit
     from corridor.routing.matching import route_line
 
-    routes, starts = {}, {}
+    routes, starts, stops = {}, {}, {}
     for sheet in uow.publications.sheets(ident):
         coords = sheet["route"]["coordinates"]
         starts_at = [*list(sheet["leg_starts"]), len(coords)]
@@ -64,7 +65,8 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
         ]
         routes[sheet["vehicle"]] = route_line(coords, vertex_leg, sheet["stops"])
         starts[sheet["vehicle"]] = float(sheet["stops"][0]["leave_min"])
-    plan = Plan(ident, str(pub["origin"]), float(pub["window_close"]), routes, starts)
+        stops[sheet["vehicle"]] = sheet["stops"]
+    plan = Plan(ident, str(pub["origin"]), float(pub["window_close"]), routes, starts, stops)
     with _lock:
         _plans[ident] = plan
     return plan
@@ -128,6 +130,7 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
     if not by_vehicle:
         return
     rows = uow.tracks.get_many(by_vehicle)
+    open_alerts = uow.alerts.open()
     now = uow.clock()
     now_min = minute_of(plan.origin, now)
     changed, judged = [], []
@@ -165,7 +168,11 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
             }
         )
         exit_min = last_exit(route, state.along_m, params.stop_radius_m)
-        for c in vehicle_conditions(vehicle, state, exit_min, now_min, plan.close_min, params):
+        was_late = f"late|{vehicle}||" in open_alerts
+        conditions = vehicle_conditions(
+            vehicle, state, exit_min, now_min, plan.close_min, params, was_late
+        )
+        for c in conditions:
             judged.append(alerts.Judged(c, vehicle))
         judged.append(
             alerts.Judged(
@@ -177,7 +184,7 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
         )
     uow.tracks.put_many(changed)
     if judged:
-        alerts.apply(uow, judged, plan.id)
+        alerts.apply(uow, judged, plan.id, open_alerts)
 
 
 def sweep(uow: UnitOfWork) -> int:

@@ -1,5 +1,6 @@
 """the live operation against a published plan: publications, trip sheets, vehicle tracks,
-alerts, Traccar devices; positions flagged when their device clock is not trusted (issue 14)
+alerts, Traccar devices; a replan's own instance; positions flagged when their device clock
+is not trusted (issue 14)
 
 Revision ID: 0008_live
 Revises: 0007
@@ -23,6 +24,8 @@ When = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("positions") as batch:
         batch.add_column(sa.Column("suspect", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("plans") as batch:
+        batch.add_column(sa.Column("instance", sa.JSON(), nullable=True))
     op.create_table(
         "publications",
         sa.Column("id", Id, autoincrement=True, nullable=False),
@@ -117,5 +120,7 @@ def downgrade() -> None:
     op.drop_table("vehicle_tracks")
     op.drop_table("trip_sheets")
     op.drop_table("publications")
+    with op.batch_alter_table("plans") as batch:
+        batch.drop_column("instance")
     with op.batch_alter_table("positions") as batch:
         batch.drop_column("suspect")

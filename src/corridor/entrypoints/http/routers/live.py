@@ -46,6 +46,41 @@ async def publish_plan(
     )
 
 
+class ReplanIn(BaseModel):
+    incident: int | None = Field(default=None, ge=1, le=2**62, description="the incident to avoid")
+    radius_m: float = Field(default=500.0, gt=0, le=20_000, description="roads closed around it")
+    time_limit: float = Field(default=10.0, gt=0, le=600)
+    seed: int = Field(default=0, ge=0, le=2**31)
+
+
+@router.post("/replan", status_code=201, **guard("plans.write"))
+async def replan(body: ReplanIn, who: Who, uow: UowDep, service: ServiceDep) -> dict[str, Any]:
+    """Plan again from the live state: stops reached are kept, the incident's roads closed,
+    new entries after the notification lead time; checked; publish it to put it in force."""
+    from corridor.services import replanning
+
+    return await run_in_threadpool(
+        replanning.replan,
+        uow,
+        who,
+        service.log.agreed_terms,
+        service.settings.data_dir,
+        body.incident,
+        body.radius_m,
+        body.time_limit,
+        body.seed,
+    )
+
+
+@router.get("/plans/{plan_id}/instance", **guard("plans.read"))
+def plan_instance(plan_id: IdPath, who: Who, uow: UowDep) -> dict[str, Any]:
+    """The CEP instance the plan was made for (a replan's own, with the incident's roads
+    closed), for the referee."""
+    from corridor.services import plans
+
+    return plans.instance(uow, who, plan_id)
+
+
 @router.get("/publications", **guard("plans.read"))
 def list_publications(who: Who, uow: UowDep) -> list[dict[str, Any]]:
     """Every published version of the plan, newest last, with its differences from the last."""

@@ -1,0 +1,255 @@
+"""Use case: replan the operation from its live state after an incident.
+
+The plan in force is cut where each vehicle really is: the stops it has reached (its tracked
+progress along its route, or a check-in there), with the boarding counts the check-ins give,
+are kept (``--keep`` semantics: a vehicle caught inside or with people aboard is first brought
+out and to a reception centre); the incident becomes a closed hazard of ``radius_m`` around it
+(the roads it touches are closed and the travel times compiled again); what remains of the
+agreed window is planned, and no new inbound crossing starts before the agreement's
+notification lead time from now. The new plan is checked against the new instance and against
+the agreement, stored as a plan like any other (``rejected`` with why when it fails), and
+published by the coordinator as the next version (``POST /v1/plans/{id}/publish``), which
+lists its differences and notifies the new movements.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.domain.access import Principal
+from corridor.domain.operations import Event, plan_compliance, restrict_instance
+from corridor.errors import CorridorError
+from corridor.services.accounts import require
+from corridor.services.errors import Conflict, NotFound
+from corridor.services.publication import minute_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from corridor.services.network import Network
+    from corridor.services.unit_of_work import UnitOfWork
+
+
+def hazard_of(incident: dict[str, Any], radius_m: float) -> dict[str, Any]:
+    """A closed hazard of ``radius_m`` metres around an incident."""
+    return {
+        "id": f"INC-{incident['id']}",
+        "name": f"incident {incident['id']}: {incident['kind']}",
+        "kind": "shelling" if incident["kind"] == "shelling" else "other",
+        "closed": True,
+        "buffer_m": float(radius_m),
+        "geometry": {"type": "Point", "coordinates": [incident["lon"], incident["lat"]]},
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _network(scenario_file: str, cache_dir: str, hazards: tuple[str, ...]) -> tuple[Any, Network]:
+    import json
+
+    from corridor.scenario import load_scenario
+    from corridor.scenario.model import Hazard
+    from corridor.services.network import prepare_network
+
+    scenario = load_scenario(Path(scenario_file))
+    extra = [Hazard.model_validate(json.loads(h)) for h in hazards]
+    if extra:
+        scenario = scenario.model_copy(update={"hazards": [*scenario.hazards, *extra]})
+    return scenario, prepare_network(scenario, cache_dir=Path(cache_dir))
+
+
+def network_with(
+    scenario: dict[str, Any], data_dir: Path, hazards: list[dict[str, Any]]
+) -> tuple[Any, Network]:
+    """The scenario (with extra closed hazards) and its road network, kept for reuse."""
+    import json
+
+    key = tuple(json.dumps(h, sort_keys=True) for h in hazards)
+    return _network(str(Path(scenario["base_dir"]) / "scenario.yaml"), str(data_dir / "cache"), key)
+
+
+def live_keep(
+    plan: dict[str, Any],
+    reached: dict[str, int],
+    boarded: dict[tuple[str, str], dict[str, int]],
+) -> dict[str, Any]:
+    """The plan in force cut after the stops each vehicle has reached (``reached``: how many
+    of its stops), the boardings as the check-ins counted them."""
+    keep = copy.deepcopy(plan)
+    for route in keep["routes"]:
+        n = reached.get(route["vehicle"], 0)
+        route["stops"] = route["stops"][:n]
+        for s in route["stops"]:
+            counted = boarded.get((route["vehicle"], s["at"]))
+            if counted is not None and s.get("board"):
+                s["board"] = dict(counted)
+    return keep
+
+
+def replan(
+    uow: UnitOfWork,
+    who: Principal,
+    agreed: Callable[[str], dict[str, Any] | None],
+    data_dir: Path,
+    incident_id: int | None,
+    radius_m: float,
+    time_limit: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Plan again from now; returns the new plan's row (done or rejected, with why)."""
+    require(who, "plans.write")
+    from corridor.services import tracking
+
+    with uow:
+        pub = uow.publications.current()
+        if pub is None:
+            raise Conflict("replan", "no plan is in force: publish one first")
+        base = uow.plans.get(pub["plan_id"])
+        scenario = uow.scenarios.get(pub["scenario_id"])
+        incident = None
+        if incident_id is not None:
+            incident = next(
+                (i for i in uow.incidents.list(incident_id - 1, 1) if i["id"] == incident_id), None
+            )
+            if incident is None:
+                raise NotFound("incident", incident_id)
+        live = tracking.plan_in_force(uow)
+        tracks = {r["vehicle"]: r for r in uow.tracks.all()}
+        checkins = list(uow.checkins.list(None))
+        now = uow.clock()
+    assert live is not None
+    now_min = minute_of(pub["origin"], now)
+    # How far each vehicle has really got: tracked progress, or a check-in at a later stop.
+    reached: dict[str, int] = {}
+    for vehicle, route in live.routes.items():
+        row = tracks.get(vehicle)
+        n = 0 if row is None else int((route.stop_at <= float(row["progress_m"]) + 1.0).sum())
+        places = [s["place"] for s in live.stops[vehicle]]
+        k = 0
+        for c in checkins:
+            if c.vehicle == vehicle:
+                k = next(
+                    (i + 1 for i in range(max(k - 1, 0), len(places)) if places[i] == c.place), k
+                )
+        reached[vehicle] = max(n, k)
+    boarded: dict[tuple[str, str], dict[str, int]] = {}
+    for c in checkins:
+        if c.kind == "boarding":
+            got = boarded.setdefault((c.vehicle, c.place), {})
+            for k, v in c.people.items():
+                got[k] = got.get(k, 0) + int(v)
+    keep = live_keep(base["plan"], reached, boarded)
+    hazards = [] if incident is None or incident["lat"] is None else [hazard_of(incident, radius_m)]
+    document = agreed(str(pub["corridor"]))
+    if document is None:
+        raise Conflict("replan", f"corridor {pub['corridor']!r} is no longer agreed")
+    from corridor.planning.check import check_plan
+    from corridor.services.compile_scenario import compile_instance
+    from corridor.services.plans import _report, terms_for, vehicle_kinds
+
+    model, net = network_with(scenario, data_dir, hazards)
+    instance = compile_instance(model, net)
+    terms = terms_for(
+        document, pub["origin"], scenario["places"] or {}, vehicle_kinds(scenario.get("source"))
+    )
+    assert terms is not None
+    narrowed = restrict_instance(instance, terms)
+    lead = float(document.get("notification_lead_minutes") or 0)
+    params = {
+        "corridor": pub["corridor"],
+        "replan_of": base["id"],
+        "plan_version": pub["id"],
+        "now": round(now_min, 3),
+        "incident": incident_id,
+        "hazards": hazards,
+        "reached": reached,
+        "time_limit": time_limit,
+        "seed": seed,
+    }
+    with uow:
+        plan_id = int(uow.plans.add(pub["scenario_id"], params, who.user_id))
+        uow.commit()
+    try:
+        result, held = _solve_with_notice(narrowed, keep, now_min, lead, time_limit, seed)
+    except CorridorError as exc:
+        with uow:
+            uow.plans.set_fields(
+                plan_id, status="failed", error=str(exc), finished_at=uow.clock(), instance=instance
+            )
+            uow.emit(Event("plans", {"id": plan_id, "status": "failed", "error": str(exc)}))
+            uow.commit()
+        return {"id": plan_id, "status": "failed", "error": str(exc)}
+    check = check_plan(instance, result.plan)
+    problems = plan_compliance(result.plan, terms)
+    status = "done" if check.feasible and not problems else "rejected"
+    error = (
+        None
+        if status == "done"
+        else "; ".join((problems or [str(v) for v in check.violations])[:3])
+    )
+    with uow:
+        uow.plans.set_fields(
+            plan_id,
+            status=status,
+            progress=1.0,
+            plan=result.plan,
+            report=_report(check, problems, terms, result),
+            score=result.score,
+            upper_bound=result.upper_bound,
+            error=error,
+            finished_at=uow.clock(),
+            instance=instance,
+        )
+        uow.emit(Event("plans", {"id": plan_id, "status": status, "score": result.score}))
+        uow.commit()
+    from corridor.planning.replan import kept_stops
+
+    kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
+    return {
+        "id": plan_id,
+        "status": status,
+        "error": error,
+        "reached": reached,
+        "kept": kept,
+        "held": held,
+    }
+
+
+def _solve_with_notice(
+    instance: dict[str, Any],
+    keep: dict[str, Any],
+    now_min: float,
+    lead: float,
+    time_limit: float,
+    seed: int,
+) -> tuple[Any, list[str]]:
+    """Solve from ``now_min``; a vehicle the plan sends into the zone on a new trip sooner
+    than the notification lead time is held to the trip it is on, and the rest planned
+    again (at most three rounds). Returns the result and the vehicles held."""
+    from corridor.planning.instance import parse_instance
+    from corridor.planning.solver import SolveParams, solve
+
+    kept = {r["vehicle"]: len(r["stops"]) for r in keep["routes"]}
+    held: set[str] = set()
+    parsed = parse_instance(instance)
+    for _ in range(3):
+        params = SolveParams(
+            time_limit=time_limit / 3,
+            seed=seed,
+            keep=keep,
+            now=now_min,
+            excluded_vehicles=frozenset(held),
+        )
+        result = solve(parsed, params)
+        early = {
+            route["vehicle"]
+            for route in result.plan["routes"]
+            for s in route["stops"][kept.get(route["vehicle"], 0) :]
+            if s.get("dir") == "in" and float(s["arrive"]) < now_min + lead
+        }
+        if not early - held:
+            return result, sorted(held)
+        held |= early
+    return result, sorted(held)
