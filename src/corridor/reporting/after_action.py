@@ -23,6 +23,8 @@ from typing import Any
 TRACK_GAP_MIN = 10.0
 #: A boarding counted this much later than planned is late in the stops table.
 LATE_MIN = 10.0
+#: While an operation is under way, its chart shows this much of the plan ahead of "now".
+CHART_AHEAD_MIN = 90.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class PlannedActualChart:
     suspended: list[tuple[float, float]]
     lo: float
     hi: float
+    now: float | None = None
+    """When the report was written, where it falls within the chart (an operation under way)."""
 
 
 @dataclass(frozen=True)
@@ -570,9 +574,14 @@ def _chart(
     edges = [t for t in (open_, close) if t is not None]
     lo = min([*times, *edges], default=0.0) - 15
     hi = max([*times, *edges], default=60.0) + 15
+    # An operation under way: the chart ends an hour and a half after the report's time, so
+    # that what happened is not squeezed beside hours of plan still ahead.
+    shown_now = end if lo < end < hi else None
+    if shown_now is not None and hi > end + CHART_AHEAD_MIN:
+        hi = end + CHART_AHEAD_MIN
     assert clock.origin is not None
     return PlannedActualChart(
-        clock.origin.astimezone(clock.zone), open_, close, rows, spans, lo, hi
+        clock.origin.astimezone(clock.zone), open_, close, rows, spans, lo, hi, shown_now
     )
 
 
