@@ -6,7 +6,7 @@
 // first; every signed-in screen follows them live (event type `alert`). docs/dashboard.md.
 
 import * as api from "../api.js";
-import { $, h } from "../dom.js";
+import { $, h, put } from "../dom.js";
 import { onTopic } from "../events.js";
 import { clock, words } from "../format.js";
 import { _, ngettext } from "../i18n.js";
@@ -85,7 +85,8 @@ function render() {
   const cleared = all.filter((a) => a.state === "cleared").sort(newest);
   const raised = active.filter((a) => a.state === "raised").length;
   body.dataset.active = String(active.length);
-  body.replaceChildren(
+  put(
+    body,
     h(
       "p",
       { class: raised ? "alert-summary loud" : "alert-summary" },
