@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridor.domain.access import Principal, Role
 from corridor.reporting.after_action import LogEntry, OperationRecords
+from corridor.services.alerts import public as public_alert
 from corridor.services.errors import NotFound
+from corridor.services.reconciliation import view as reconciliation_view
 
 if TYPE_CHECKING:
     from corridor.bootstrap import Service
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from corridor.reporting.map_scene import MapScene
     from corridor.services.network import Network
 
+#: Who the report reads the reconciliation as: a role that gets counts, never names.
+REPORT_READER = Principal(0, "after-action report", Role.OBSERVER, 0)
 LOG_KINDS = {"ceasefire-start", "suspension", "resumption", "incident", "withdrawal", "acceptance"}
 PAGE = 1000  # rows per read of a table that may be long
 
@@ -100,7 +105,9 @@ def gather(
         incidents = _all_incidents(uow)
         notifications = list(uow.notifications.list(None))
         users = {u["id"]: u for u in uow.accounts.list_users()}
-        alerts = list(uow.alerts.list()) if hasattr(uow, "alerts") else []
+        alert_rows = list(uow.alerts.list()) if uow.alerts is not None else []
+    alerts = [public_alert(r) for r in alert_rows]  # counts only: no person
+    reconciliation = reconciliation_view(service.uow(), REPORT_READER)
     for i in incidents:
         who = users.get(i.get("user_id"))
         i["reported_by"] = f"{who['role']} ({who['name']})" if who else None
@@ -136,6 +143,7 @@ def gather(
         incidents=incidents,
         notifications=notifications,
         alerts=alerts,
+        reconciliation=reconciliation,
     )
     return records, (dict(plan, scenario=scenario) if plan else None)
 

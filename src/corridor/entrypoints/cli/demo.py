@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -260,6 +261,11 @@ def run_demo(
         for line in troubles.lines:
             _say(f"   {line}")
         checkins = _checkins(routes, t0, t1, troubles.held)
+        ctx = SimpleNamespace(
+            c=c, talks=talks, corridor=corridor, zero=zero, tracks=tracks, checkins=checkins,
+            service=service, scenario_id=sid, instance=inst, places=places, t1=t1,
+            plan_seconds=plan_seconds, paths=c.http.get("/openapi.json").json().get("paths", {}),
+        )  # fmt: skip
         sent = 0
         step = 5  # simulated minutes per batch
         minute = t0
@@ -267,7 +273,7 @@ def run_demo(
             # The server's clock is the replay's: at each step's minute while its reports are
             # sent (real time), then running at ``speed`` until the next step's minute.
             clock.set(zero + dt.timedelta(minutes=minute), rate=1.0)
-            for vehicle, track in tracks.items():
+            for vehicle, track in ctx.tracks.items():
                 batch = [
                     {
                         "client_id": f"{vehicle.replace('/', '.')}:{m:.0f}",
@@ -283,7 +289,7 @@ def run_demo(
                 if batch:
                     c.call("positions", vehicle, "POST", "/v1/positions", json={"positions": batch})
                     sent += len(batch)
-            for kind, vehicle, place, at, who_people in checkins:
+            for kind, vehicle, place, at, who_people in ctx.checkins:
                 if minute <= at < minute + step:
                     who = vehicle if kind == "boarding" else "reception"
                     c.call(
@@ -303,7 +309,9 @@ def run_demo(
             for at_minute, act in troubles.events:
                 if minute <= at_minute < minute + step:
                     clock.set(zero + dt.timedelta(minutes=at_minute), rate=1.0)
-                    act(c, talks, corridor, zero, at_minute)
+                    act(ctx, at_minute)
+            if "/v1/alerts" in ctx.paths:
+                _acknowledge_seen(c, zero + dt.timedelta(minutes=minute + step))
             minute += step
             if minute <= t1:
                 clock.set(clock(), rate=speed)
@@ -467,7 +475,7 @@ class Troubles:
 
 HOLD_MIN = 25.0  # a checkpoint keeps one vehicle this much longer than planned
 DETOUR = (12.0, 800.0)  # another leaves its route: for how long (minutes), how far (metres)
-SHELLING_AT, SUSPEND_AT, RESUME_AT = 35.0, 37.0, 50.0  # minutes into the replay
+SHELLING_AT, SUSPEND_AT, REPLAN_AT, RESUME_AT = 35.0, 37.0, 41.0, 50.0  # minutes into the replay
 
 
 def _troubles(tracks: dict[str, Any], routes: list[dict[str, Any]], t0: float) -> Troubles:
@@ -516,32 +524,78 @@ def _troubles(tracks: dict[str, Any], routes: list[dict[str, Any]], t0: float) -
     lon, lat = tracks[near].at(t0 + SHELLING_AT)
     spot = (round(lon + 0.003, 6), round(lat + 0.002, 6))  # some 300 m from the road
 
-    def shelling(c: Client, talks: Any, corridor: str, zero: dt.datetime, m: float) -> None:
-        c.call(
+    seen: dict[str, int] = {}
+
+    def shelling(ctx: Any, m: float) -> None:
+        made = ctx.c.call(
             "incident", near, "POST", "/v1/incidents",
             json={"client_id": f"demo-shelling-{m:.0f}", "kind": "shelling", "severity": "critical",
                   "description": f"Shelling some 300 m from the road, seen from {near}",
-                  "at": (zero + dt.timedelta(minutes=m)).isoformat(), "vehicle": near,
+                  "at": (ctx.zero + dt.timedelta(minutes=m)).isoformat(), "vehicle": near,
                   "lat": spot[1], "lon": spot[0]},
         )  # fmt: skip
-        _say(f"   {_clock(zero, m)} the driver of {near} reports shelling near its route")
+        seen["incident"] = made["id"]
+        _say(f"   {_clock(ctx.zero, m)} the driver of {near} reports shelling near its route")
 
-    def suspension(c: Client, talks: Any, corridor: str, zero: dt.datetime, m: float) -> None:
-        talks.suspend(corridor, "party_a", f"shelling reported near the route of {near}")
+    def suspension(ctx: Any, m: float) -> None:
+        ctx.talks.suspend(ctx.corridor, "party_a", f"shelling reported near the route of {near}")
 
-    def resumption(c: Client, talks: Any, corridor: str, zero: dt.datetime, m: float) -> None:
-        talks.resume(corridor)
+    def replan(ctx: Any, m: float) -> None:
+        _replan(ctx, m, seen["incident"])
+
+    def resumption(ctx: Any, m: float) -> None:
+        ctx.talks.resume(ctx.corridor)
 
     out.events = [
         (t0 + SHELLING_AT, shelling),
         (t0 + SUSPEND_AT, suspension),
+        (t0 + REPLAN_AT, replan),
         (t0 + RESUME_AT, resumption),
     ]
     out.lines.append(
         f"shelling near the route of {near} at {_clock_of(t0 + SHELLING_AT)}: party A suspends "
-        f"the corridor, both parties resume at {_clock_of(t0 + RESUME_AT)}"
+        f"the corridor, the coordinator replans at {_clock_of(t0 + REPLAN_AT)}, both parties "
+        f"resume at {_clock_of(t0 + RESUME_AT)}"
     )
     return out
+
+
+def _replan(ctx: Any, m: float, incident: int) -> None:
+    """The coordinator replans from the live state around the incident and publishes the new
+    plan (where the service replans); the vehicles follow it from here on."""
+    if "/v1/replan" not in ctx.paths:
+        _say("   (this service does not replan from the live state: the plan stays in force)")
+        return
+    body = {"incident": incident, "radius_m": 500.0, "time_limit": ctx.plan_seconds, "seed": 1}
+    new = ctx.c.call("replan", "coordinator", "POST", "/v1/replan", json=body)
+    if new.get("status") != "done":
+        raise DemoFailed("replan", f"{new.get('status')}: {new.get('error')}")
+    out = ctx.c.call(
+        "publish", "coordinator", "POST", f"/v1/plans/{new['id']}/publish",
+        json={"reason": "shelling near the route"},
+    )  # fmt: skip
+    _say(
+        f"   {_clock(ctx.zero, m)} replanned from the live state (plan {new['id']}, stops "
+        f"reached kept, roads within 500 m of the shelling closed), published as version "
+        f"{out['plan_version']} with {len(out.get('differences', []))} differences and "
+        f"{len(out.get('notifications', []))} new notifications"
+    )
+    row = ctx.c.call("replan", "coordinator", "GET", f"/v1/plans/{new['id']}")
+    routes = [r for r in row["plan"]["routes"] if len(r["stops"]) > 1]
+    fresh = _road_tracks(ctx.service, ctx.scenario_id, ctx.instance, routes, ctx.places)
+    for vehicle, track in fresh.items():
+        ctx.tracks[vehicle] = track
+    later = _checkins(routes, m, ctx.t1, {})
+    ctx.checkins[:] = [x for x in ctx.checkins if x[3] < m] + [x for x in later if x[3] >= m]
+
+
+def _acknowledge_seen(c: Client, now: dt.datetime) -> None:
+    """The coordinator acknowledges each alert some three minutes after it was raised."""
+    token = {"Authorization": f"Bearer {c.tokens['coordinator']}"}
+    raised = c.http.get("/v1/alerts", params={"state": "raised"}, headers=token).json()
+    for a in raised:
+        if dt.datetime.fromisoformat(a["raised_at"]) <= now - dt.timedelta(minutes=3):
+            c.call("acknowledge", "coordinator", "POST", f"/v1/alerts/{a['id']}/acknowledge")
 
 
 def _clock_of(minute: float) -> str:
