@@ -200,3 +200,24 @@ def test_the_files_are_written_and_every_pdf_page_renders(
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 2
     assert all(p.stat().st_size > 2000 for p in pages)
+
+
+def test_the_services_reconciliation_is_shown_with_since_when(records: OperationRecords) -> None:
+    """Where the service reconciles (per vehicle by class, and registered people by status),
+    the report shows its figures rather than counting the check-ins itself."""
+    import dataclasses
+
+    recon = {
+        "vehicles": [
+            {"vehicle": "V1", "boarded": {"general": 30, "medical": 2}, "arrived": {"general": 30,
+             "medical": 1}, "unaccounted": {"medical": 1}, "unaccounted_min": 22.4},
+            {"vehicle": "V2", "boarded": {"general": 10}, "arrived": {"general": 10},
+             "unaccounted": {}, "unaccounted_min": None},
+        ],
+        "people": {"registered": 5, "boarded": 1, "arrived": 6},
+    }  # fmt: skip
+    report = after_action(dataclasses.replace(records, reconciliation=recon))
+    t = table(report, "Reconciliation")
+    assert t.rows == [["V1", "32", "31", "1 (for 22 min)"], ["V2", "10", "10", "0"]]
+    assert t.note.startswith("1 people boarded and not (yet) counted")
+    assert "Registered people: 1 boarded and not checked in on arrival, 6 arrived" in t.note

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, func, select
 
@@ -74,6 +76,28 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     first, last = (dt.datetime.fromisoformat(str(t)).replace(tzinfo=dt.UTC) for t in received)
     assert dt.datetime(2026, 5, 14, 4, 0, tzinfo=dt.UTC) <= first
     assert last <= dt.datetime(2026, 5, 14, 5, 1, tzinfo=dt.UTC)
+    # The troubles it shows: one vehicle held at a checkpoint, one leaving its route, a
+    # shelling that leads to a suspension, then both parties resume.
+    held = re.search(r"(\S+) is held 25 min at checkpoint (K-\w+)", out)
+    detour = re.search(r"(\S+) leaves its route for 12 min \(up to 800 m away\)", out)
+    assert held, out
+    assert detour, out
+    assert re.search(r"the driver of \S+ reports shelling near its route", out)
+    for line in ("suspension by party-a", "resumption by party-a", "resumption by party-b"):
+        assert line in out
+    vehicles_move_along_their_roads(data, detour.group(1))
+    # The after-action report of the replayed hour, every PDF page rendered.
+    report = data / "after-action"
+    assert f"7. the after-action report: {report / 'after-action.html'}" in out
+    html = (report / "after-action.html").read_text()
+    assert "Shelling some 300 m from the road" in html
+    assert "suspended 06:37–06:50 (13 min)" in html
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-png", str(report / "after-action.pdf"), str(tmp_path / "p")],
+            check=True,
+        )
+        assert len(list(tmp_path.glob("p-*.png"))) >= 3
     # A second run starts afresh in the same folder; a folder of other files is refused.
     other = tmp_path / "mine"
     other.mkdir()
@@ -87,3 +111,45 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     assert refused.returncode == 2
     assert "--data-dir" in refused.stderr
     assert (other / "thesis.tex").read_text() == "precious"
+
+
+def vehicles_move_along_their_roads(data: Path, detour: str) -> None:
+    """Every reported position lies on the roads of its vehicle's planned route (within 25 m)
+    or at one of its stops, not on straight lines between its stops, except the one vehicle
+    while off its route."""
+    import shapely
+
+    from corridor.bootstrap import bootstrap
+    from corridor.services.after_action import gather, planned_geometry, scenario_network
+    from corridor.settings import load_settings
+
+    service = bootstrap(load_settings(data_dir=data))
+    try:
+        records, plan = gather(service)
+        assert plan is not None
+        net = scenario_network(service, plan["scenario"])
+        assert net is not None
+        proj = net.graph.projection
+        far_from_chords = 0
+        for route in records.plan_routes:
+            mine = [p for p in records.positions if p["vehicle"] == route["vehicle"]]
+            if len(route["stops"]) < 2 or not mine:
+                continue
+            road = planned_geometry(net, plan["scenario"]["instance"], route)
+            line = shapely.LineString(np.stack(proj.forward(*zip(*road, strict=True)), 1))
+            stops = [net.places[s["at"]] for s in route["stops"]]
+            chords = shapely.LineString(
+                np.stack(proj.forward([p.lon for p in stops], [p.lat for p in stops]), 1)
+            )
+            xy = np.stack(proj.forward([p["lon"] for p in mine], [p["lat"] for p in mine]), 1)
+            points = shapely.points(xy)
+            # on the road, or waiting at a stop (a place may lie off its road, up to snap_max_m)
+            off = shapely.distance(points, line.union(shapely.MultiPoint(chords.coords)))
+            if route["vehicle"] == detour:
+                assert 500 < off.max() < 900, off.max()
+            else:
+                assert off.max() < 25, (route["vehicle"], off.max())
+            far_from_chords += int(shapely.distance(points, chords).max() > 200)
+        assert far_from_chords >= 3
+    finally:
+        service.close()

@@ -72,10 +72,15 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
                 linestyle="none",
                 zorder=5,
             )
-    for a, b in chart.suspended:
-        ax.axvspan(a, b, color="#d7301f", alpha=0.13, linewidth=0)
+    for a, b in chart.suspended:  # over the bars: a suspension stops every vehicle
+        ax.axvspan(a, b, facecolor="#d7301f", alpha=0.22, hatch="//", edgecolor="#d7301f",
+                   linewidth=0, zorder=4)  # fmt: skip
+    if chart.now is not None:
+        ax.axvline(chart.now, color="#111111", linewidth=1.2, linestyle="--")
+        ax.annotate("report written", (chart.now, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)  # fmt: skip
     for x, label in ((chart.open, "window opens"), (chart.close, "window closes")):
-        if x is not None:
+        if x is not None and chart.lo <= x <= chart.hi:
             ax.axvline(x, color="#c0392b", linewidth=1.4)
             ax.annotate(
                 label,
@@ -113,7 +118,9 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
         ],
     ]
     if chart.suspended:
-        handles.append(Patch(color="#d7301f", alpha=0.25, label="corridor suspended"))
+        handles.append(
+            Patch(facecolor="#d7301f", alpha=0.3, hatch="//", label="corridor suspended")
+        )
     ax.legend(
         handles=handles,
         loc="lower left",
@@ -157,7 +164,7 @@ WIDTHS = {
     8: (10, 13, 16, 24, 24, 22, 15, 56),
     7: (10, 20, 24, 14, 24, 24, 64),
     6: (10, 14, 20, 76, 30, 30),
-    5: (30, 30, 30, 30, 60),
+    5: (38, 32, 32, 18, 60),
 }
 
 

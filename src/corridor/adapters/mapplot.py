@@ -63,7 +63,7 @@ ROADS = {
     "main": ("#6f6f6f", 1.4, "Main road (40 km/h or more)"),
 }
 MAIN_LABELS = ("checkpoint", "reception", "depot", "incident")
-CLOSE_UP_LABELS = ("checkpoint", "gathering")
+CLOSE_UP_LABELS = ("checkpoint", "gathering", "incident")
 LEGEND_ORDER = ("area:", "road:", "place:", "line:", "frame")
 
 

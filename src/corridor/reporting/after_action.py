@@ -23,6 +23,8 @@ from typing import Any
 TRACK_GAP_MIN = 10.0
 #: A boarding counted this much later than planned is late in the stops table.
 LATE_MIN = 10.0
+#: While an operation is under way, its chart shows this much of the plan ahead of "now".
+CHART_AHEAD_MIN = 90.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class PlannedActualChart:
     suspended: list[tuple[float, float]]
     lo: float
     hi: float
+    now: float | None = None
+    """When the report was written, where it falls within the chart (an operation under way)."""
 
 
 @dataclass(frozen=True)
@@ -493,42 +497,48 @@ def _alerts_table(rec: OperationRecords, clock: _Clock) -> Table:
 
 
 def _reconciliation_table(rec: OperationRecords) -> Table:
-    if rec.reconciliation and isinstance(rec.reconciliation.get("vehicles"), list):
-        rows = [
-            [
-                str(v.get("vehicle")),
-                str(v.get("boarded", "")),
-                str(v.get("arrived", "")),
-                str(v.get("unaccounted", "")),
-            ]
-            for v in rec.reconciliation["vehicles"]
-        ]
+    """Per vehicle: boarded, arrived and unaccounted (the service's reconciliation where it
+    keeps one, else counted from the check-ins), and since when."""
+    rows: list[list[str]] = []
+    note_people = ""
+    recon = rec.reconciliation or {}
+    if isinstance(recon.get("vehicles"), list):
+        for v in recon["vehicles"]:
+            missing = sum((v.get("unaccounted") or {}).values())
+            since = v.get("unaccounted_min")
+            rows.append([
+                str(v["vehicle"]),
+                str(sum((v.get("boarded") or {}).values())),
+                str(sum((v.get("arrived") or {}).values())),
+                str(missing) + (f" (for {since:.0f} min)" if missing and since is not None else ""),
+            ])  # fmt: skip
+        people = recon.get("people") or {}
+        if people:
+            note_people = (
+                f" Registered people: {people.get('boarded', 0)} boarded and not checked in on "
+                f"arrival, {people.get('arrived', 0)} arrived, {people.get('registered', 0)} "
+                "not boarded."
+            )
     else:
         per: dict[str, tuple[Counter[str], Counter[str]]] = {}
         for c in rec.checkins:
             b, a = per.setdefault(c["vehicle"], (Counter(), Counter()))
             (b if c["kind"] == "boarding" else a).update(c["people"])
-        rows = [
-            [
-                v,
-                str(sum(b.values())),
-                str(sum(a.values())),
-                str(max(0, sum(b.values()) - sum(a.values()))),
-            ]
-            for v, (b, a) in sorted(per.items(), key=lambda kv: _natural(kv[0]))
-        ]
-    missing = sum(int(r[3] or 0) for r in rows if r[3].isdigit())
+        for v, (b, a) in sorted(per.items(), key=lambda kv: _natural(kv[0])):
+            nb, na = sum(b.values()), sum(a.values())
+            rows.append([v, str(nb), str(na), str(max(0, nb - na))])
+    missing = sum(int(r[3].split(" ")[0]) for r in rows)
+    if not rows:
+        note = "Nobody was checked in."
+    elif missing:
+        note = f"{missing} people boarded and not (yet) counted at a reception centre."
+    else:
+        note = "Everybody who boarded was counted at a reception centre."
     return Table(
         "Reconciliation: boarded against arrived, per vehicle",
         ["vehicle", "boarded", "arrived", "unaccounted"],
         rows,
-        (
-            f"{missing} people boarded and not (yet) counted at a reception centre."
-            if missing
-            else "Everybody who boarded was counted at a reception centre."
-        )
-        if rows
-        else "Nobody was checked in.",
+        note + note_people,
     )
 
 
@@ -570,9 +580,14 @@ def _chart(
     edges = [t for t in (open_, close) if t is not None]
     lo = min([*times, *edges], default=0.0) - 15
     hi = max([*times, *edges], default=60.0) + 15
+    # An operation under way: the chart ends an hour and a half after the report's time, so
+    # that what happened is not squeezed beside hours of plan still ahead.
+    shown_now = end if lo < end < hi else None
+    if shown_now is not None and hi > end + CHART_AHEAD_MIN:
+        hi = end + CHART_AHEAD_MIN
     assert clock.origin is not None
     return PlannedActualChart(
-        clock.origin.astimezone(clock.zone), open_, close, rows, spans, lo, hi
+        clock.origin.astimezone(clock.zone), open_, close, rows, spans, lo, hi, shown_now
     )
 
 

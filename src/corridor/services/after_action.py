@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridor.domain.access import Principal, Role
 from corridor.reporting.after_action import LogEntry, OperationRecords
+from corridor.services.alerts import public as public_alert
 from corridor.services.errors import NotFound
+from corridor.services.reconciliation import view as reconciliation_view
 
 if TYPE_CHECKING:
     from corridor.bootstrap import Service
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from corridor.reporting.map_scene import MapScene
     from corridor.services.network import Network
 
+#: Who the report reads the reconciliation as: a role that gets counts, never names.
+REPORT_READER = Principal(0, "after-action report", Role.OBSERVER, 0)
 LOG_KINDS = {"ceasefire-start", "suspension", "resumption", "incident", "withdrawal", "acceptance"}
 PAGE = 1000  # rows per read of a table that may be long
 
@@ -100,7 +105,9 @@ def gather(
         incidents = _all_incidents(uow)
         notifications = list(uow.notifications.list(None))
         users = {u["id"]: u for u in uow.accounts.list_users()}
-        alerts = list(uow.alerts.list()) if hasattr(uow, "alerts") else []
+        alert_rows = list(uow.alerts.list()) if uow.alerts is not None else []
+    alerts = [public_alert(r) for r in alert_rows]  # counts only: no person
+    reconciliation = reconciliation_view(service.uow(), REPORT_READER)
     for i in incidents:
         who = users.get(i.get("user_id"))
         i["reported_by"] = f"{who['role']} ({who['name']})" if who else None
@@ -111,8 +118,7 @@ def gather(
     def terms(state: Any) -> tuple[Any, int | None, str]:
         window = state.window
         latest = state.latest.document if state.latest else {}
-        vehicles = (latest.get("vehicles") or {}) if isinstance(latest, dict) else {}
-        agreed = vehicles.get("max_count") if isinstance(vehicles, dict) else None
+        agreed = latest.get("max_vehicles") if isinstance(latest, dict) else None
         zone = str(window[0].tzinfo) if window else "UTC"
         return window, agreed if isinstance(agreed, int) else None, zone
 
@@ -137,6 +143,7 @@ def gather(
         incidents=incidents,
         notifications=notifications,
         alerts=alerts,
+        reconciliation=reconciliation,
     )
     return records, (dict(plan, scenario=scenario) if plan else None)
 
@@ -154,37 +161,41 @@ def scenario_network(service: Service, scenario: dict[str, Any]) -> Network | No
     )
 
 
-def planned_geometry(
+def leg_geometries(
     net: Network, instance: dict[str, Any], route: dict[str, Any]
-) -> list[tuple[float, float]]:
-    """(lon, lat) along the roads of one planned route, stop to stop (straight where a leg has
-    no road)."""
+) -> list[list[tuple[float, float]]]:
+    """(lon, lat) along the roads of each leg of one planned route, stop to stop (the two
+    stops alone where a leg has no road)."""
     from corridor.planning.instance import parse_instance
     from corridor.services.trip_directions import leg_route
 
     types = {v.name: v.type for v in parse_instance(instance).vehicles}
     vtype = types.get(route["vehicle"], "")
     g = net.graph
-    out: list[tuple[float, float]] = []
+    out: list[list[tuple[float, float]]] = []
     inside = False
-    stops = route["stops"]
-    for a, b in itertools.pairwise(stops):
+    for a, b in itertools.pairwise(route["stops"]):
         side = "inside" if inside else "outside"
         if "dir" in b:
             inside = b["dir"] == "in"
-        if a["at"] not in net.places or b["at"] not in net.places:
+        pa, pb = net.places.get(a["at"]), net.places.get(b["at"])
+        if pa is None or pb is None:
+            out.append([])
             continue
         leg = leg_route(net, a["at"], b["at"], side, vtype)
         if leg is None or len(leg.nodes) < 2:
-            pa, pb = net.places[a["at"]], net.places[b["at"]]
-            out += [(pa.lon, pa.lat), (pb.lon, pb.lat)]
-        else:
-            nodes = np.asarray(leg.nodes)
-            out += [
-                (float(lon), float(lat))
-                for lon, lat in zip(g.lon[nodes].tolist(), g.lat[nodes].tolist(), strict=True)
-            ]
+            out.append([(pa.lon, pa.lat), (pb.lon, pb.lat)])
+            continue
+        nodes = np.asarray(leg.nodes)
+        out.append([(float(x), float(y)) for x, y in zip(g.lon[nodes], g.lat[nodes], strict=True)])
     return out
+
+
+def planned_geometry(
+    net: Network, instance: dict[str, Any], route: dict[str, Any]
+) -> list[tuple[float, float]]:
+    """(lon, lat) along the roads of one planned route, every leg in order."""
+    return [p for leg in leg_geometries(net, instance, route) for p in leg]
 
 
 def report_map(
@@ -221,11 +232,17 @@ def report_map(
         markers.append(Marker(label, float(x), float(y), "incident", label))
     extent = [ln.xy for ln in lines] + [np.array([[m.x, m.y] for m in markers])]
     box = box_around(np.concatenate(extent))
-    main = Panel(box, "", _roads(net.graph, box), _areas(net), lines, markers)
+    areas = _areas(net)
+    main = Panel(box, "", _roads(net.graph, box), areas, lines, markers)
+    # The zone close up: where the vehicles board, cross and meet the incidents.
+    zx0, zy0, zx1, zy1 = net.zone.bounds
+    zbox = box_around([[zx0, zy0], [zx1, zy1]], 0.12, 80)
+    inner = [m for m in markers if m.kind in ("gathering", "checkpoint", "incident")]
+    close = Panel(zbox, "Zone close-up", _roads(net.graph, zbox), areas, lines, inner)
     return MapScene(
         title=f"{records.corridor}: planned routes and what the vehicles reported",
         main=main,
-        close_up=None,
+        close_up=close,
         footer=ATTRIBUTION,
     )
 

@@ -11,11 +11,13 @@ token per role. Everything goes through the same HTTP API a real client uses.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import math
 import shutil
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -108,29 +110,6 @@ def _say(text: str) -> None:
     typer.echo(text)
 
 
-def _positions_along(
-    route: dict[str, Any], places: dict[str, Any], t0: float, t1: float
-) -> list[tuple[float, float, float]]:
-    """(minute, lon, lat) once a minute between t0 and t1, straight between the plan's stops."""
-    marks: list[tuple[float, float, float]] = []
-    for stop in route["stops"]:
-        p = places[stop["at"]]
-        arrive = stop.get("arrive", stop.get("start"))
-        leave = stop.get("end", stop.get("depart", arrive))
-        marks += [(float(arrive), p["lon"], p["lat"]), (float(leave), p["lon"], p["lat"])]
-    out = []
-    minute = t0
-    while minute <= t1:
-        if marks[0][0] <= minute <= marks[-1][0]:
-            for (ta, xa, ya), (tb, xb, yb) in itertools.pairwise(marks):
-                if ta <= minute <= tb:
-                    f = 0.0 if tb == ta else (minute - ta) / (tb - ta)
-                    out.append((minute, xa + f * (xb - xa), ya + f * (yb - ya)))
-                    break
-        minute += 1
-    return out
-
-
 def run_demo(
     host: str, port: int, data_dir: Path, keep_serving: bool, speed: float, plan_seconds: float
 ) -> None:
@@ -141,10 +120,11 @@ def run_demo(
     from corridor.settings import load_settings
 
     _prepare_dir(data_dir)
-    # The demo runs on the operation's own day: its clock starts two hours before the window
-    # opens (the negotiation), then follows the replay; the dashboard reads the same clock.
+    # The demo runs on the operation's own day: its clock starts four hours before the window
+    # opens (the negotiation, and publishing the plan at least the notification lead time
+    # before its first movement), then follows the replay; the dashboard reads the same clock.
     opens = _window_opens(ANDORRA / "scenario.yaml")
-    clock = RunningClock(opens - dt.timedelta(hours=2))
+    clock = RunningClock(opens - dt.timedelta(hours=4))
     service = bootstrap(load_settings(data_dir=data_dir), clock=clock)
     admin = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     assert admin is not None
@@ -244,20 +224,7 @@ def run_demo(
                     "needs": "wheelchair" if i % 5 == 0 else None,
                 },
             )
-        n = c.call(
-            "notify",
-            "coordinator",
-            "POST",
-            "/v1/notifications",
-            json={
-                "kind": "movement",
-                "parties": "AB",
-                "subject": f"{check['vehicles_used']} vehicles through the agreed checkpoints",
-                "body": {"plan": plan_id},
-            },
-        )["id"]
-        for who in ("liaison-a", "liaison-b"):
-            c.call("ack", who, "POST", f"/v1/notifications/{n}/ack", json={"note": "received"})
+        _notify(c, plan_id, check["vehicles_used"])
 
         routes = [r for r in plan["plan"]["routes"] if len(r["stops"]) > 1]
         places = {
@@ -289,8 +256,16 @@ def run_demo(
             f"6. replaying the first hour ({_clock(zero, t0)}-{_clock(zero, t1)} {TIME_ZONE}) as "
             f"position reports from {len(routes)} vehicles"
         )
-        tracks = {r["vehicle"]: _positions_along(r, places, t0, t1) for r in routes}
-        checkins = _checkins(routes, t0, t1)
+        tracks = _road_tracks(service, sid, inst, routes, places)
+        troubles = _troubles(tracks, routes, t0)
+        for line in troubles.lines:
+            _say(f"   {line}")
+        checkins = _checkins(routes, t0, t1, troubles.held)
+        ctx = SimpleNamespace(
+            c=c, talks=talks, corridor=corridor, zero=zero, tracks=tracks, checkins=checkins,
+            service=service, scenario_id=sid, instance=inst, places=places, t1=t1,
+            plan_seconds=plan_seconds, paths=c.http.get("/openapi.json").json().get("paths", {}),
+        )  # fmt: skip
         sent = 0
         step = 5  # simulated minutes per batch
         minute = t0
@@ -298,22 +273,23 @@ def run_demo(
             # The server's clock is the replay's: at each step's minute while its reports are
             # sent (real time), then running at ``speed`` until the next step's minute.
             clock.set(zero + dt.timedelta(minutes=minute), rate=1.0)
-            for vehicle, track in tracks.items():
+            for vehicle, track in ctx.tracks.items():
                 batch = [
                     {
                         "client_id": f"{vehicle.replace('/', '.')}:{m:.0f}",
                         "vehicle": vehicle,
                         "at": (zero + dt.timedelta(minutes=m)).isoformat(),
-                        "lat": lat,
-                        "lon": lon,
+                        "lat": round(lat, 6),
+                        "lon": round(lon, 6),
                     }
-                    for m, lon, lat in track
-                    if minute <= m < minute + step
+                    for m in range(int(minute), int(minute + step))
+                    if track.start() <= m <= track.end() and m <= t1
+                    for lon, lat in [track.at(m)]
                 ]
                 if batch:
                     c.call("positions", vehicle, "POST", "/v1/positions", json={"positions": batch})
                     sent += len(batch)
-            for kind, vehicle, place, at, who_people in checkins:
+            for kind, vehicle, place, at, who_people in ctx.checkins:
                 if minute <= at < minute + step:
                     who = vehicle if kind == "boarding" else "reception"
                     c.call(
@@ -330,6 +306,12 @@ def run_demo(
                             "people": who_people,
                         },
                     )
+            for at_minute, act in troubles.events:
+                if minute <= at_minute < minute + step:
+                    clock.set(zero + dt.timedelta(minutes=at_minute), rate=1.0)
+                    act(ctx, at_minute)
+            if "/v1/alerts" in ctx.paths:
+                _acknowledge_seen(c, zero + dt.timedelta(minutes=minute + step))
             minute += step
             if minute <= t1:
                 clock.set(clock(), rate=speed)
@@ -344,6 +326,19 @@ def run_demo(
             f"   {sent} position reports; so far {boarded} people boarded and {arrived} arrived, "
             f"of {planned} planned"
         )
+        alerts = c.http.get(
+            "/v1/alerts", headers={"Authorization": f"Bearer {c.tokens['coordinator']}"}
+        )
+        if alerts.status_code == 200:
+            kinds = Counter(a["kind"] for a in alerts.json())
+            cleared = sum(1 for a in alerts.json() if a["state"] == "cleared")
+            _say(
+                f"   alerts: {sum(kinds.values())} raised ("
+                + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+                + f"), {cleared} cleared since"
+            )
+        report = _after_action(service, data_dir / "after-action")
+        _say(f"7. the after-action report: {report} (and .pdf; also {base}/v1/after-action.html)")
         _say("")
         _say(
             f"The service's clock now reads {_clock(zero, t1)} {TIME_ZONE} on the operation's "
@@ -370,6 +365,15 @@ def run_demo(
         service.close()
 
 
+def _after_action(service: Any, out: Path) -> Path:
+    """The after-action report of the replayed hour, as ``corridor after-action`` writes it."""
+    from corridor.adapters.after_action_files import write_after_action
+    from corridor.services.after_action import build_report
+
+    report, scene = build_report(service)
+    return write_after_action(report, scene, out).html
+
+
 def _clock(zero: dt.datetime, minute: float) -> str:
     from zoneinfo import ZoneInfo
 
@@ -388,20 +392,216 @@ def _window_opens(scenario: Path) -> dt.datetime:
 
 
 def _checkins(
-    routes: list[dict[str, Any]], t0: float, t1: float
+    routes: list[dict[str, Any]], t0: float, t1: float, held: dict[str, tuple[float, float]]
 ) -> list[tuple[str, str, str, float, dict[str, int]]]:
+    """Boarding and arrival counts on the plan's times (later by the hold of a vehicle held
+    at a checkpoint: ``held`` maps it to (from minute, minutes))."""
     out = []
     for r in routes:
+        since, late = held.get(r["vehicle"], (math.inf, 0.0))
         for stop in r["stops"]:
-            if stop.get("board") and t0 <= stop["depart"] <= t1:
-                out.append(
-                    ("boarding", r["vehicle"], stop["at"], float(stop["depart"]), stop["board"])
-                )
-            if stop.get("alight") and t0 <= stop["arrive"] <= t1:
-                out.append(
-                    ("arrival", r["vehicle"], stop["at"], float(stop["arrive"]), stop["alight"])
-                )
+            board_at = float(stop.get("depart", 0)) + (late if stop.get("depart", 0) > since else 0)
+            arrive_at = float(stop.get("arrive", 0)) + (
+                late if stop.get("arrive", 0) > since else 0
+            )
+            if stop.get("board") and t0 <= board_at <= t1:
+                out.append(("boarding", r["vehicle"], stop["at"], board_at, stop["board"]))
+            if stop.get("alight") and t0 <= arrive_at <= t1:
+                out.append(("arrival", r["vehicle"], stop["at"], arrive_at, stop["alight"]))
     return out
+
+
+def _notify(c: Client, plan_id: int, vehicles: int) -> None:
+    """Publish the plan (trip sheets, and movement notifications to both parties, each its
+    lead time ahead) where the service publishes plans; else one notification by hand. Each
+    party acknowledges what it received (an acknowledgement is never an approval)."""
+    paths = c.http.get("/openapi.json").json().get("paths", {})
+    if "/v1/plans/{plan_id}/publish" not in paths:
+        n = c.call(
+            "notify",
+            "coordinator",
+            "POST",
+            "/v1/notifications",
+            json={
+                "kind": "movement",
+                "parties": "AB",
+                "subject": f"{vehicles} vehicles through the agreed checkpoints",
+                "body": {"plan": plan_id},
+            },
+        )["id"]
+        ids = [n]
+    else:
+        c.call("publish", "coordinator", "POST", f"/v1/plans/{plan_id}/publish", json={})
+        notes = c.call("notifications", "coordinator", "GET", "/v1/notifications")
+        ids = [n["id"] for n in notes]
+        _say(
+            f"   plan {plan_id} published: trip sheets for {vehicles} vehicles, {len(ids)} "
+            "movement notifications to both parties"
+        )
+    for who in ("liaison-a", "liaison-b"):
+        for n in ids:
+            c.call("ack", who, "POST", f"/v1/notifications/{n}/ack", json={"note": "received"})
+
+
+def _road_tracks(
+    service: Any, scenario_id: int, instance: dict[str, Any], routes: list[dict[str, Any]],
+    places: dict[str, dict[str, float]],
+) -> dict[str, Any]:  # fmt: skip
+    """Each vehicle's track along the roads of its planned route (straight only where a leg
+    has no road)."""
+    from corridor.entrypoints.cli.demo_movement import Track
+    from corridor.services.after_action import leg_geometries, scenario_network
+
+    with service.uow() as uow:
+        row = uow.scenarios.get(scenario_id)
+    net = scenario_network(service, row) if row else None
+    where = {pid: (p["lon"], p["lat"]) for pid, p in places.items()}
+    return {
+        r["vehicle"]: Track.along(
+            r["stops"], leg_geometries(net, instance, r) if net is not None else [], where
+        )
+        for r in routes
+    }
+
+
+class Troubles:
+    """What goes wrong in the replay: tracks changed in place, check-ins delayed, events."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.held: dict[str, tuple[float, float]] = {}
+        self.events: list[tuple[float, Any]] = []
+
+
+HOLD_MIN = 25.0  # a checkpoint keeps one vehicle this much longer than planned
+DETOUR = (12.0, 800.0)  # another leaves its route: for how long (minutes), how far (metres)
+SHELLING_AT, SUSPEND_AT, REPLAN_AT, RESUME_AT = 35.0, 37.0, 41.0, 50.0  # minutes into the replay
+
+
+def _troubles(tracks: dict[str, Any], routes: list[dict[str, Any]], t0: float) -> Troubles:
+    """One vehicle held at a checkpoint, one off its route for a while, and a shelling near a
+    third one's route that leads to a suspension (then both parties resume)."""
+    out = Troubles()
+    used: set[str] = set()
+    for r in routes:  # the first checkpoint crossing in the replayed hour
+        crossing = next(
+            (s for s in r["stops"] if s.get("dir") and t0 + 5 <= float(s["arrive"]) <= t0 + 40),
+            None,
+        )
+        if crossing is not None:
+            v, at = r["vehicle"], float(crossing["arrive"])
+            tracks[v] = tracks[v].held(at, HOLD_MIN)
+            out.held[v] = (at, HOLD_MIN)
+            out.lines.append(
+                f"{v} is held {HOLD_MIN:.0f} min at checkpoint {crossing['at']} "
+                f"(from {_clock_of(at)})"
+            )
+            used.add(v)
+            break
+    span, away = DETOUR
+    chosen = None
+    for r in routes:  # a vehicle on the road, where a detour takes it well away from its route
+        v = r["vehicle"]
+        if v in used:
+            continue
+        for start in (15.0, 20.0, 25.0, 10.0, 30.0):
+            mid = t0 + start + span / 2
+            if tracks[v].at(mid - 1) == tracks[v].at(mid + 1):
+                continue  # standing at a stop
+            left, right = tracks[v].clearance(mid, away), tracks[v].clearance(mid, -away)
+            side = away if left >= right else -away
+            if tracks[v].clearance(mid, side) >= 0.75 * away:
+                chosen = (v, start, side)
+                break
+        if chosen:
+            break
+    if chosen is not None:
+        v, start, side = chosen
+        tracks[v] = tracks[v].detour(t0 + start, t0 + start + span, side)
+        out.lines.append(f"{v} leaves its route for {span:.0f} min (up to {away:.0f} m away)")
+        used.add(v)
+    near = next((r["vehicle"] for r in routes if r["vehicle"] not in used), routes[0]["vehicle"])
+    lon, lat = tracks[near].at(t0 + SHELLING_AT)
+    spot = (round(lon + 0.003, 6), round(lat + 0.002, 6))  # some 300 m from the road
+
+    seen: dict[str, int] = {}
+
+    def shelling(ctx: Any, m: float) -> None:
+        made = ctx.c.call(
+            "incident", near, "POST", "/v1/incidents",
+            json={"client_id": f"demo-shelling-{m:.0f}", "kind": "shelling", "severity": "critical",
+                  "description": f"Shelling some 300 m from the road, seen from {near}",
+                  "at": (ctx.zero + dt.timedelta(minutes=m)).isoformat(), "vehicle": near,
+                  "lat": spot[1], "lon": spot[0]},
+        )  # fmt: skip
+        seen["incident"] = made["id"]
+        _say(f"   {_clock(ctx.zero, m)} the driver of {near} reports shelling near its route")
+
+    def suspension(ctx: Any, m: float) -> None:
+        ctx.talks.suspend(ctx.corridor, "party_a", f"shelling reported near the route of {near}")
+
+    def replan(ctx: Any, m: float) -> None:
+        _replan(ctx, m, seen["incident"])
+
+    def resumption(ctx: Any, m: float) -> None:
+        ctx.talks.resume(ctx.corridor)
+
+    out.events = [
+        (t0 + SHELLING_AT, shelling),
+        (t0 + SUSPEND_AT, suspension),
+        (t0 + REPLAN_AT, replan),
+        (t0 + RESUME_AT, resumption),
+    ]
+    out.lines.append(
+        f"shelling near the route of {near} at {_clock_of(t0 + SHELLING_AT)}: party A suspends "
+        f"the corridor, the coordinator replans at {_clock_of(t0 + REPLAN_AT)}, both parties "
+        f"resume at {_clock_of(t0 + RESUME_AT)}"
+    )
+    return out
+
+
+def _replan(ctx: Any, m: float, incident: int) -> None:
+    """The coordinator replans from the live state around the incident and publishes the new
+    plan (where the service replans); the vehicles follow it from here on."""
+    if "/v1/replan" not in ctx.paths:
+        _say("   (this service does not replan from the live state: the plan stays in force)")
+        return
+    body = {"incident": incident, "radius_m": 500.0, "time_limit": ctx.plan_seconds, "seed": 1}
+    new = ctx.c.call("replan", "coordinator", "POST", "/v1/replan", json=body)
+    if new.get("status") != "done":
+        raise DemoFailed("replan", f"{new.get('status')}: {new.get('error')}")
+    out = ctx.c.call(
+        "publish", "coordinator", "POST", f"/v1/plans/{new['id']}/publish",
+        json={"reason": "shelling near the route"},
+    )  # fmt: skip
+    _say(
+        f"   {_clock(ctx.zero, m)} replanned from the live state (plan {new['id']}, stops "
+        f"reached kept, roads within 500 m of the shelling closed), published as version "
+        f"{out['plan_version']} with {len(out.get('differences', []))} differences and "
+        f"{len(out.get('notifications', []))} new notifications"
+    )
+    row = ctx.c.call("replan", "coordinator", "GET", f"/v1/plans/{new['id']}")
+    routes = [r for r in row["plan"]["routes"] if len(r["stops"]) > 1]
+    fresh = _road_tracks(ctx.service, ctx.scenario_id, ctx.instance, routes, ctx.places)
+    for vehicle, track in fresh.items():
+        ctx.tracks[vehicle] = track
+    later = _checkins(routes, m, ctx.t1, {})
+    ctx.checkins[:] = [x for x in ctx.checkins if x[3] < m] + [x for x in later if x[3] >= m]
+
+
+def _acknowledge_seen(c: Client, now: dt.datetime) -> None:
+    """The coordinator acknowledges each alert some three minutes after it was raised."""
+    token = {"Authorization": f"Bearer {c.tokens['coordinator']}"}
+    raised = c.http.get("/v1/alerts", params={"state": "raised"}, headers=token).json()
+    for a in raised:
+        if dt.datetime.fromisoformat(a["raised_at"]) <= now - dt.timedelta(minutes=3):
+            c.call("acknowledge", "coordinator", "POST", f"/v1/alerts/{a['id']}/acknowledge")
+
+
+def _clock_of(minute: float) -> str:
+    """A plan minute as HH:MM on the operation's day (its origin is local midnight)."""
+    m = round(minute)
+    return f"{(m // 60) % 24:02d}:{m % 60:02d}"
 
 
 def register(app: typer.Typer) -> None:

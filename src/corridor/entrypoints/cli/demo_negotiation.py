@@ -124,6 +124,28 @@ class Negotiation:
         self.say(f"   status: {state['description']}; ready: {state['ready']}")
         return corridor
 
+    def suspend(self, corridor: str, role: str, reason: str) -> None:
+        """``role`` (a party, or the intermediary) suspends the corridor, signed with its key."""
+        self._on_latest(corridor, "suspension", role, reason=reason)
+
+    def resume(self, corridor: str) -> None:
+        """Both parties sign the resumption; the corridor resumes with the second."""
+        for role, _ in SIDES:
+            self._on_latest(corridor, "resumption", role)
+
+    def _on_latest(self, corridor: str, kind_name: str, role: str, **extra: Any) -> None:
+        from corridor.domain.agreement import Kind
+        from corridor.services import negotiation
+
+        state = self.c.call("corridor", "observer", "GET", f"/v1/corridors/{corridor}")
+        latest = state["versions"][-1]
+        who = dict(SIDES).get(role, "coordinator")
+        envelope = negotiation.on_version(
+            Kind(kind_name), corridor, self.signers[role], latest["number"], latest["hash"],
+            self.clock(), self.head(), **extra,
+        )  # fmt: skip
+        self.post(who, envelope, kind_name)
+
     def witness(self) -> None:
         """The log signs a checkpoint; each party cosigns it with its own key (its witness
         memory, beside the key, is the one ``corridor log cosign`` reads)."""

@@ -124,6 +124,14 @@ export function reportIncident(incident) {
   return request("POST", "/v1/incidents", { client_id: key, ...incident }, { "Idempotency-Key": key });
 }
 
+// --- alerts (docs/live.md) ------------------------------------------------------------------
+
+// [{id, kind, vehicle, person, state (raised | acknowledged | cleared), raised_at,
+// acknowledged_at, cleared_at, detail, data, plan_version}]
+export const alerts = () => get("/v1/alerts");
+// The coordinator has seen it: answers the alert as it now is (a retry changes nothing).
+export const acknowledgeAlert = (id) => request("POST", `/v1/alerts/${part(id)}/acknowledge`);
+
 // --- simulations (docs/simulation.md) -------------------------------------------------------
 
 export const simulations = (planId) => get(`/v1/simulations?${query({ plan: planId })}`);

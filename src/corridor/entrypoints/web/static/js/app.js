@@ -21,6 +21,7 @@ import "./views/agreement.js";
 import "./views/schedule.js";
 import "./views/simulation.js";
 import "./views/incidents.js";
+import "./views/alerts.js";
 
 async function signedIn() {
   try {
