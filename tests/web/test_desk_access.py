@@ -133,6 +133,19 @@ def test_the_desk_speaks_the_liaisons_language(
         english = [t for t in labels if re.search(r"\b(the|and|of|your|key|version)\b", t)]
         assert english == []
         assert "Прийняти версію 1" in labels
-        d.shot("desk-uk-phone")
+        d.page.evaluate("window.scrollTo(0, 0)")
+        d.page.screenshot(path=str(d.shot("desk-uk-phone-page").with_name("desk-uk-phone.png")))
+    finally:
+        d.close()
+
+
+def test_the_dashboard_sign_in_leads_to_the_desk(browser: Any, server: Server) -> None:
+    d = Desk(browser, server, "liaison_b")
+    try:
+        d.page.goto(server.url + "/")
+        d.page.click("#desk-link")
+        d.page.wait_for_selector("#signin-title")
+        assert d.page.url.endswith("/desk.html")
+        assert "Liaison desk" in d.page.text_content("#signin-title")
     finally:
         d.close()

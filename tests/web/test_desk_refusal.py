@@ -108,7 +108,7 @@ def refuses(desk: Desk, server: Server) -> str:
     assert not desk.page.is_visible("#confirm-dialog[open]")
     assert posted == []
     assert len(entries(server)) == before
-    desk.shot("desk-refusal")
+    desk.part("#status", "desk-refusal")
     return said
 
 
