@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from corridor.entrypoints.cli import (
     after_action,
@@ -34,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 for module in (
@@ -53,13 +53,13 @@ for module in (
 ):
     module.register(app)
 
-_err = Console(stderr=True)
-
 
 def run() -> None:
     """Console-script entry: run the app, turning our own errors into a message and a code."""
     try:
         app()
     except CorridorError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

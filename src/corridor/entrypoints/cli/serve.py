@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from corridor.bootstrap import Service, bootstrap
-from corridor.domain.access import Role
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
 from corridor.errors import InputError
-from corridor.services import accounts
-from corridor.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from corridor.bootstrap import Service
+    from corridor.settings import Settings
+
+__all__ = ["DataDirOpt", "DbOpt", "settings_for"]
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on")]
 PortOpt = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
-DataDirOpt = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Where SQLite and keys live [default: ./corridor-data]"),
-]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL, e.g. postgresql+psycopg://user@host/db [default: SQLite in --data-dir]",
-    ),
-]
 
 TlsCertOpt = Annotated[
     Path | None,
@@ -43,10 +35,6 @@ admin = typer.Typer(
 )
 
 
-def settings_for(data_dir: Path | None, db: str | None) -> Settings:
-    return load_settings(data_dir=data_dir, database_url=db)
-
-
 def export_env(settings: Settings) -> None:
     """Hand the resolved settings to uvicorn's worker processes."""
     os.environ["CORRIDOR_DATA_DIR"] = str(settings.data_dir.resolve())
@@ -55,6 +43,8 @@ def export_env(settings: Settings) -> None:
 
 
 def print_bootstrap(service: Service) -> None:
+    from corridor.services import accounts
+
     issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     if issued is not None:
         typer.echo("First run: the admin token, shown this once (store it safely):")
@@ -90,6 +80,8 @@ def serve(
     """Run the coordination service (migrations are applied on start)."""
     import uvicorn
 
+    from corridor.bootstrap import bootstrap
+
     tls = tls_options(tls_cert, tls_key)
     settings = settings_for(data_dir, db)
     service = bootstrap(settings)
@@ -120,6 +112,9 @@ def serve(
 @admin.command("bootstrap")
 def admin_bootstrap(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     """Migrate the database and print the first admin token if there is no admin yet."""
+    from corridor.bootstrap import bootstrap
+    from corridor.services import accounts
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
@@ -139,6 +134,9 @@ def admin_token(
     db: DbOpt = None,
 ) -> None:
     """Issue a new token for a user (for a lost admin token): printed once."""
+    from corridor.bootstrap import bootstrap
+    from corridor.services import accounts
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         with service.uow() as uow:
@@ -158,6 +156,9 @@ def admin_token(
 @admin.command("users")
 def admin_users(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     """List users: id, role, vehicle, name."""
+    from corridor.bootstrap import bootstrap
+    from corridor.domain.access import Role
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         with service.uow() as uow:

@@ -20,6 +20,7 @@ from corridor.entrypoints.http.routers import (
     drafts,
     events,
     i18n,
+    live,
     meta,
     notices,
     operations,
@@ -29,12 +30,14 @@ from corridor.entrypoints.http.routers import (
     scenarios,
     simulations,
 )
+from corridor.services.tracking import Sweeper
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 ROUTERS = [
     meta,
     accounts,
     operations,
+    live,
     registry,
     registry_imports,
     drafts,
@@ -53,9 +56,12 @@ def create_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.bus.start()
+        sweeper = Sweeper(service.uow, service.settings.live_sweep_seconds)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             service.bus.stop()
 
     app = FastAPI(
