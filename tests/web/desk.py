@@ -101,18 +101,22 @@ class Desk:
     def verifier_key(self) -> str:
         return str(self.page.text_content("#verifier-key"))
 
-    def sign(self, button: str) -> str:
-        """Press ``button``, read the confirmation, sign; the status line says what happened."""
+    def sign(self, button: str, shot: str | None = None) -> str:
+        """Press ``button``, read the confirmation, sign; the status line says what happened.
+        ``shot``: a picture of the confirmation as the officer sees it, under that name."""
         self.page.evaluate("document.body.dataset.loaded = 'false'")
         self.page.click(button)
         self.page.wait_for_selector("#confirm-dialog[open], #refusal, .status.refusal")
         if self.page.is_visible("#confirm-dialog[open]"):
+            if shot:
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
             self.page.click("#confirm-sign")
             self.page.wait_for_selector(".status.checked, .status.refusal, #refusal")
         return str(self.page.text_content("#status"))
 
-    def signed(self, button: str) -> None:
-        said = self.sign(button)
+    def signed(self, button: str, shot: str | None = None) -> None:
+        said = self.sign(button, shot)
         assert "Signed and logged" in said, said
         self.loaded()
 
@@ -127,6 +131,13 @@ class Desk:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def part(self, selector: str, name: str) -> Path:
+        """A picture of one part of the page (for docs/agreement.md)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.locator(selector).screenshot(path=str(path))
         return path
 
     def close(self) -> None:

@@ -104,3 +104,48 @@ def test_accept_by_keyboard_alone(liaison: Desk) -> None:
     said = page.text_content("#status")
     assert "Refused" in said
     assert "incomplete" in said or "missing" in said or "every term" in said, said
+
+
+def test_the_desk_speaks_the_liaisons_language(
+    browser: Any, server: Server, tmp_path: Path
+) -> None:
+    """A Ukrainian browser gets the desk in Ukrainian: no English label left in its headings,
+    labels and buttons (values from the service aside: translate="no", lang="en")."""
+    import re
+
+    corridor, _, private = proposed(server, tmp_path)
+    d = Desk(browser, server, "liaison_a", PHONE, locale="uk-UA")
+    try:
+        d.page.goto(server.url + "/desk.html")
+        d.page.wait_for_selector("#signin-title")
+        assert d.page.text_content("#signin-title") == "Робоче місце офіцера зв'язку: вхід"
+        d.sign_in()
+        d.choose(corridor)
+        import_key(d, private, corridor, "Підтверджено в цьому коридорі")
+        d.page.click("#open-draft")
+        labels = d.page.evaluate(
+            """() => [...document.querySelectorAll(
+                  'main h1, main h2, main h3, main label, main button, main dt, main .hint')]
+              .filter((el) => !el.closest('[translate="no"], [lang="en"]'))
+              .map((el) => el.textContent.replace(/\\s+/g, ' ').trim())"""
+        )
+        assert len(labels) > 40
+        english = [t for t in labels if re.search(r"\b(the|and|of|your|key|version)\b", t)]
+        assert english == []
+        assert "Прийняти версію 1" in labels
+        d.page.evaluate("window.scrollTo(0, 0)")
+        d.page.screenshot(path=str(d.shot("desk-uk-phone-page").with_name("desk-uk-phone.png")))
+    finally:
+        d.close()
+
+
+def test_the_dashboard_sign_in_leads_to_the_desk(browser: Any, server: Server) -> None:
+    d = Desk(browser, server, "liaison_b")
+    try:
+        d.page.goto(server.url + "/")
+        d.page.click("#desk-link")
+        d.page.wait_for_selector("#signin-title")
+        assert d.page.url.endswith("/desk.html")
+        assert "Liaison desk" in d.page.text_content("#signin-title")
+    finally:
+        d.close()

@@ -8,6 +8,7 @@ the witnesses that cosigned it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import uuid
@@ -55,14 +56,15 @@ def test_a_whole_negotiation_in_the_browser(
         fingerprints[side] = desk.make_key()
         desk.signed("#register-key")
         assert "waiting for the coordinator" in desk.page.text_content("#key-state")
+        desk.part("#key-panel", f"desk-key-{side}")
     coord.reload(corridor)
     coord.page.fill("#confirm-fp-party_a", "0000 " + fingerprints["party_a"][5:])
     coord.page.click("#confirm-key-party_a")
     assert "is not the fingerprint" in coord.page.text_content("#status")
+    coord.part("#corridor-panel", "desk-confirm-key")
     for side in ("party_a", "party_b"):
         coord.page.fill(f"#confirm-fp-{side}", fingerprints[side].upper())
         coord.signed(f"#confirm-key-{side}")
-    coord.shot("desk-1-ceremony")
 
     # The coordinator proposes version 1 from the drafted file.
     coord.page.click("#open-draft")
@@ -91,16 +93,17 @@ def test_a_whole_negotiation_in_the_browser(
     preview = b.page.text_content("#draft-changes")
     assert "largest number of vehicles" in preview
     assert "12" in preview
-    b.shot("desk-2-counter-preview")
-    b.signed("#draft-sign")
+    assert "participants" not in preview  # filled in from the log, as the CLI does: unchanged
+    b.part("#draft-panel", "desk-counter")
+    b.signed("#draft-sign", shot="desk-confirm-counter")
 
     # Party A sees version 2 and what changed from version 1, and accepts it; so does B.
     a.reload(corridor)
     assert "version 2" in a.page.text_content("#review-title")
     changed = a.page.text_content("#diff-previous")
     assert "largest number of vehicles" in changed
-    a.shot("desk-3-review")
-    a.signed("#accept")
+    a.part("#review-panel", "desk-review")
+    a.signed("#accept", shot="desk-confirm-accept")
     b.reload(corridor)
     b.signed("#accept")
     for desk in (a, b):
@@ -114,13 +117,13 @@ def test_a_whole_negotiation_in_the_browser(
     coord.reload(corridor)
     coord.page.fill("#move-id", "convoy-1")
     coord.page.fill("#move-what", "4 buses, 2 ambulances, outbound")
-    departs = server.now().replace(microsecond=0).isoformat()
+    departs = (server.now() + dt.timedelta(hours=3)).replace(microsecond=0).isoformat()
     coord.page.fill("#move-departs", departs)
     coord.signed("#notify")
     a.reload(corridor)
     a.signed("#acknowledge-all")
     assert "acknowledged by party-a" in a.page.text_content("#movements")
-    a.shot("desk-4-acknowledged")
+    a.part("#movements-panel", "desk-acknowledged")
     view = server.ok("GET", f"/v1/corridors/{corridor}", "coordinator")
     assert view["movements"]["convoy-1"]["acknowledged_by"] == ["party-a"]
 
@@ -129,6 +132,7 @@ def test_a_whole_negotiation_in_the_browser(
         desk.page.click("#check-log")
         desk.page.wait_for_selector("#log-result .checked")
         assert "cosigned the checkpoint" in desk.page.text_content("#log-result")
+    a.part("#log-panel", "desk-log")
 
     # The offline verifier accepts the log, with both browser keys as its witnesses.
     keys = tmp_path / "keys"

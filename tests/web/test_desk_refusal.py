@@ -58,13 +58,15 @@ def proposed(server: Server, tmp_path: Path) -> tuple[str, dict[str, SignerKey],
     return corridor, signers, private
 
 
-def import_key(desk: Desk, private: Path, corridor: str) -> None:
+def import_key(
+    desk: Desk, private: Path, corridor: str, confirmed: str = "Confirmed in this corridor"
+) -> None:
     desk.page.set_input_files("#key-file", str(private))
     desk.page.evaluate("document.body.dataset.loaded = 'false'")
     desk.page.click("#import-key")
     desk.loaded()
     desk.choose(corridor)
-    assert "Confirmed in this corridor" in desk.page.text_content("#key-state")
+    assert confirmed in desk.page.text_content("#key-state")
 
 
 def check_and_cosign(desk: Desk) -> None:
@@ -106,7 +108,7 @@ def refuses(desk: Desk, server: Server) -> str:
     assert not desk.page.is_visible("#confirm-dialog[open]")
     assert posted == []
     assert len(entries(server)) == before
-    desk.shot("desk-refusal")
+    desk.part("#status", "desk-refusal")
     return said
 
 

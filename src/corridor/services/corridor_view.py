@@ -11,6 +11,7 @@ from typing import Any
 from corridor.domain.agreement import CorridorState
 from corridor.domain.proposal import diff, shape_problems
 from corridor.errors import InputError
+from corridor.services.signing import with_participants
 
 
 def describe_corridor(state: CorridorState, now: dt.datetime) -> dict[str, Any]:
@@ -78,8 +79,11 @@ def check_draft(state: CorridorState, document: Any) -> dict[str, Any]:
     latest = state.latest
     if not isinstance(document, dict):
         return {"problems": [{"field": "document", "problem": "must be a JSON object"}]}
-    doc = {k: v for k, v in document.items() if k not in ("participants", "version", "supersedes")}
-    doc["participants"] = state.participants or {}
+    doc = {k: v for k, v in document.items() if k not in ("version", "supersedes")}
+    try:  # the participants as the CLI fills them in: the keys the log confirmed
+        doc = with_participants(doc, state)
+    except InputError as exc:
+        return {"problems": [{"field": exc.where, "problem": exc.problem}]}
     doc["version"] = 1 if latest is None else latest.number + 1
     doc["supersedes"] = None if latest is None else latest.hash
     problems = [

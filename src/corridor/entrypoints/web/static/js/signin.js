@@ -15,6 +15,7 @@ export function mountSignIn(onToken) {
     h("input", { id: "token", name: "token", type: "password", required: true, spellcheck: "false", autocomplete: "current-password" }),
     h("button", { type: "submit", class: "primary" }, _("Sign in")),
     h("p", { id: "signin-error", class: "error", role: "alert" }),
+    h("p", {}, h("a", { href: "desk.html", id: "desk-link" }, _("Liaison officers: review, counter-propose and sign at the liaison desk"))),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();

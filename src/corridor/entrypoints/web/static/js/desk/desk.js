@@ -422,6 +422,13 @@ function withParticipants(doc, replayed) {
 
 // --- notifications and incidents --------------------------------------------------------------
 
+// An instant in the corridor's time zone, the reader's way.
+function inZone(iso) {
+  const zone = state.view && state.view.window ? state.view.window.time_zone : undefined;
+  const fmt = new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: "medium", timeStyle: "short" });
+  return zone ? `${fmt.format(new Date(iso))} (${zone})` : fmt.format(new Date(iso));
+}
+
 function renderMovements() {
   const view = state.view;
   const panel = $("movements-panel");
@@ -437,14 +444,16 @@ function renderMovements() {
       { id: "movements" },
       movements.map(([id, m]) => {
         const ahead = Math.round((new Date(m.departs) - new Date(m.at)) / 60000);
+        const short = lead !== null && lead !== undefined && ahead < lead;
         return h(
           "li",
-          {},
+          { class: short ? "short-notice" : "" },
           h("strong", { translate: "no" }, id),
           ": ",
           h("span", { translate: "no" }, m.description),
           " ",
-          _("departs {when}, notified {n} minutes ahead (the agreement asks {lead})", { when: m.departs, n: ahead, lead: lead ?? "?" }),
+          _("departs {when}, notified {n} minutes ahead (the agreement asks {lead})", { when: inZone(m.departs), n: ahead, lead: lead ?? "?" }),
+          short ? [" ", h("strong", {}, _("Shorter notice than agreed."))] : null,
           " ",
           m.acknowledged_by.length ? _("acknowledged by {who}", { who: m.acknowledged_by.join(", ") }) : _("not acknowledged yet"),
         );
