@@ -17,6 +17,7 @@ REWRITTEN = "being rewritten in issue 13/14 this session"
 #: Modules whose size is not checked yet, with the reason.
 FILE_EXCEPTIONS = {
     "adapters/db.py": "engine and repositories: to be split after " + REWRITTEN,
+    "reporting/after_action.py": REWRITTEN,
 }
 #: Modules whose functions are not measured yet (other sessions are rewriting them).
 MODULE_EXCEPTIONS = {
@@ -29,11 +30,15 @@ MODULE_EXCEPTIONS = {
     "entrypoints/http/limits.py": REWRITTEN,
     "entrypoints/http/problems.py": REWRITTEN,
     "entrypoints/http/app.py": REWRITTEN,
+    "services/publication.py": REWRITTEN,
 }
 #: Single functions kept long, with the reason.
 FUNCTION_EXCEPTIONS = {
     ("adapters/migrations/versions/0001_service_tables.py", "upgrade"): (
         "a released migration: one create_table per table, never edited again"
+    ),
+    ("adapters/migrations/versions/0008_live.py", "upgrade"): (
+        "a migration: one create_table per table, never edited once released"
     ),
 }
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from corridor.adapters import db
 from corridor.adapters.announcement_store import SqlAnnouncements
@@ -24,9 +24,16 @@ if TYPE_CHECKING:
 
 class SqlUnitOfWork(UnitOfWork):
     def __init__(
-        self, engine: Engine, bus: LocalBus, cipher: FieldCipher, token_secret: str, clock: Clock
+        self,
+        engine: Engine,
+        bus: LocalBus,
+        cipher: FieldCipher,
+        token_secret: str,
+        clock: Clock,
+        live_params: Any = None,
     ) -> None:
         super().__init__()
+        self.live_params = live_params
         self.clock = clock
         self.token_secret = token_secret
         self._engine = engine
@@ -52,6 +59,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.simulations = db.SqlSimulations(conn, self.clock)
         self.drafts = db.SqlDrafts(conn, self.clock)
         self.announcements = SqlAnnouncements(conn, self.clock)
+        self.publications = db.SqlPublications(conn, self.clock)
+        self.tracks = db.SqlTracks(conn, self.clock)
+        self.alerts = db.SqlAlerts(conn, self.clock)
+        self.devices = db.SqlDevices(conn, self.clock)
         return self
 
     def __exit__(

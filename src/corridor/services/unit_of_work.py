@@ -33,6 +33,14 @@ class UnitOfWork:
     simulations: Any
     drafts: Any
     announcements: Any
+    #: The live operation (None in fakes that do not track): published plans and trip sheets,
+    #: vehicles' tracked state, alerts, Traccar devices.
+    publications: Any = None
+    tracks: Any = None
+    alerts: Any = None
+    devices: Any = None
+    #: The live operation's thresholds (settings); None: the documented defaults.
+    live_params: Any = None
     cipher: FieldCipher
     #: The service's one clock: "now" for every use case and every stored timestamp.
     clock: Clock

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from corridor.entrypoints.cli import (
+    after_action,
     agreement,
     compile,
     demo,
@@ -48,6 +49,7 @@ for module in (
     registry,
     demo,
     public,
+    after_action,
 ):
     module.register(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,6 +19,16 @@ __all__ = ["DataDirOpt", "DbOpt", "settings_for"]
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on")]
 PortOpt = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
+
+TlsCertOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tls-cert",
+        help="PEM certificate (chain) to serve HTTPS; browsers sign on the liaison desk only "
+        "over HTTPS off localhost",
+    ),
+]
+TlsKeyOpt = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert")]
 
 admin = typer.Typer(
     help="Accounts, from a shell on the server (no token needed).", no_args_is_help=True
@@ -40,18 +51,38 @@ def print_bootstrap(service: Service) -> None:
         typer.echo(f"  CORRIDOR_ADMIN_TOKEN={issued.token}")
 
 
+def tls_options(cert: Path | None, key: Path | None) -> dict[str, str]:
+    """uvicorn's ssl options, or none; both files or neither, each readable PEM."""
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        given, missing = ("--tls-cert", "--tls-key") if key is None else ("--tls-key", "--tls-cert")
+        raise InputError(missing, f"is needed with {given} (HTTPS takes a certificate and its key)")
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            head = path.read_bytes()[:4096]
+        except OSError as exc:
+            raise InputError(option, f"{str(path)!r} cannot be read: {exc.strerror}") from exc
+        if b"-----BEGIN " not in head:
+            raise InputError(option, f"{str(path)!r} is not a PEM file")
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
+
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes", min=1, max=64)] = 1,
+    tls_cert: TlsCertOpt = None,
+    tls_key: TlsKeyOpt = None,
 ) -> None:
     """Run the coordination service (migrations are applied on start)."""
     import uvicorn
 
     from corridor.bootstrap import bootstrap
 
+    tls = tls_options(tls_cert, tls_key)
     settings = settings_for(data_dir, db)
     service = bootstrap(settings)
     if workers > 1 and service.dialect == "sqlite":
@@ -62,7 +93,10 @@ def serve(
     print_bootstrap(service)
     service.close()
     export_env(settings)
-    typer.echo(f"corridor serving {service.dialect} on http://{host}:{port}/ ({workers} worker(s))")
+    scheme = "https" if tls else "http"
+    typer.echo(
+        f"corridor serving {service.dialect} on {scheme}://{host}:{port}/ ({workers} worker(s))"
+    )
     uvicorn.run(
         "corridor.entrypoints.http.main:create_from_env",
         factory=True,
@@ -71,6 +105,7 @@ def serve(
         workers=workers,
         log_level="warning",
         timeout_graceful_shutdown=5,
+        **tls,
     )
 
 
