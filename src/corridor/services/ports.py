@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from corridor.publishing.facts import PublicFacts
     from corridor.publishing.notices import Notice
+    from corridor.tlog.keys import SignerKey, VerifierKey
 
 Clock = Callable[[], dt.datetime]
 """Now, as an aware UTC datetime. The only way any layer learns the time."""
@@ -39,3 +40,45 @@ class Executor(Protocol):
     def __call__(
         self, scheduler: str | None, workers: int | None, here: bool = False
     ) -> contextlib.AbstractContextManager[tuple[Callable[..., Any], int, str]]: ...
+
+
+class LogPort(Protocol):
+    """What the agreement needs of a log: :class:`~corridor.adapters.log_store.LogStore`
+    (a database, which also offers ``writing()``: its write lock), or
+    :class:`~corridor.adapters.remote_log.RemoteLog` (a coordination server's log)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+
+    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]: ...
+
+    def append_many(
+        self,
+        envelopes: Sequence[bytes],
+        expect_size: int | None = None,
+        new_only: bool = False,
+        before_commit: Callable[[Any], None] | None = None,
+    ) -> list[int]: ...
+
+
+class LogStore(LogPort, Protocol):
+    """What the log service needs of its store: the agreement's :class:`LogPort`, and
+    checkpoints, cosignatures and proofs (``adapters.log_store.LogStore`` implements it)."""
+
+    def entry(self, index: int) -> bytes: ...
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]: ...
+
+    def checkpoint_now(self, key: SignerKey) -> tuple[int, bytes]: ...
+
+    def store_checkpoint(self, size: int, note: bytes) -> bytes: ...
+
+    def latest_checkpoint(self) -> bytes | None: ...
+
+    def witness_checkpoints(self) -> dict[str, tuple[str, bytes]]: ...
+
+    def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None: ...
