@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _http import RawClient
 
 from corridor.adapters.clock import FixedClock
-from tests.service.live import LiveServer
+from corridor.testing.live_server import LiveServer
 
 TESSERA_LOW, TESSERA_HIGH, TESSERA_CORES = 1500.0, 2900.0, 12
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _http import RawClient
 
 from corridor.adapters.clock import FixedClock
-from tests.service.live import LiveServer
+from corridor.testing.live_server import LiveServer
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLOCK = FixedClock(dt.datetime(2026, 5, 14, 3, 0, tzinfo=dt.UTC))

@@ -17,8 +17,8 @@ from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
 from corridor.adapters.private_files import private_dir, private_sqlite
+from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
 from corridor.services.position_writer import PositionWriter
-from corridor.services.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -92,9 +92,10 @@ class Service:
     def simulations(self) -> SimulationJobs:
         """Background simulations of plans (on CORRIDOR_DASK_SCHEDULER's cluster if set)."""
         if self._simulations is None:
+            from corridor.adapters.dask_cluster import executor
             from corridor.services.simulation_jobs import SimulationJobs
 
-            self._simulations = SimulationJobs(self.uow, self.settings.dask_scheduler)
+            self._simulations = SimulationJobs(self.uow, executor, self.settings.dask_scheduler)
         return self._simulations
 
     @property

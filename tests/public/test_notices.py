@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from corridor.adapters.notices_pdf import write_notice
 from corridor.i18n import translator
 from corridor.services import notices
 
@@ -27,7 +28,9 @@ def test_notices_of_every_gathering_point_and_party_in_each_language(
     assert len(names) == (12 + 2) * 3  # 12 gathering points and 2 parties, 3 languages
     wanted = {f"G01-{lang}" for lang in ("uk", "ru", "en")}
     wanted |= {f"unit-party_a-{lang}" for lang in ("uk", "ru", "en")}
-    written = notices.write_all(a.api.service.uow(), None, state, tmp_path, only=wanted)
+    written = notices.write_all(
+        a.api.service.uow(), None, state, tmp_path, only=wanted, write_notice=write_notice
+    )
     assert sorted(p.stem for p in written) == sorted(wanted)
     for lang in ("uk", "ru", "en"):
         tr = translator(lang)

@@ -7,11 +7,16 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from corridor.adapters import orm
+from corridor.adapters.cap_schema import validate
 from corridor.adapters.db import _Repo, _row
 
 
 class SqlAnnouncements(_Repo):
     def add(self, values: dict[str, Any]) -> int:
+        """Store one message; a message the CAP 1.2 schema refuses is never stored
+        (:class:`~corridor.adapters.cap_schema.InvalidCap`)."""
+        xml = values["xml"]
+        validate(xml.encode("utf-8") if isinstance(xml, str) else xml)
         row = self.conn.execute(
             insert(orm.announcements)
             .values(created_at=self.now(), **values)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Engine,
     case,
     create_engine,
-    event,
     func,
     insert,
     select,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from corridor.adapters import orm
+from corridor.adapters.sqlite import configure_sqlite
 from corridor.domain.access import Principal, Role
 from corridor.domain.operations import CheckIn, Event, Incident, PositionReport
 
@@ -56,28 +56,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 
             pool_size=pool_size,
             max_overflow=20,
         )
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the driver, decide when a transaction starts.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            # Checkpoints are the background checkpointer's job (see SqliteCheckpointer): done
-            # inside a commit, copying megabytes to a slow disk stalls every writer for seconds.
-            cur.execute("PRAGMA wal_autocheckpoint=0")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            # IMMEDIATE takes the write lock up front, so a read-then-write transaction waits
-            # for its turn instead of failing with SQLITE_BUSY halfway.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
+        # Checkpoints are the background checkpointer's job (see SqliteCheckpointer): done
+        # inside a commit, copying megabytes to a slow disk stalls every writer for seconds.
+        return configure_sqlite(engine, synchronous=sqlite_synchronous, autocheckpoint=False)
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 

@@ -7,7 +7,6 @@ migrations; :meth:`~corridor.adapters.log_store.LogStore.create_all` is for stan
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,11 +19,10 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    event,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from corridor.adapters.sqlite import configure_sqlite
 from corridor.errors import CorridorError, InputError
 
 log_metadata = MetaData()
@@ -121,19 +119,5 @@ def engine_for(target: str) -> Engine:
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise InputError("--log", f"{target!r} is not a usable database URL ({exc})") from exc
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # Own the transaction boundaries: BEGIN IMMEDIATE takes the write lock up front.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        configure_sqlite(engine)  # the same PRAGMAs as the service's database
     return engine

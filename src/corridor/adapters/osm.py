@@ -19,14 +19,15 @@ parsing the extract.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from corridor.adapters.files import write_atomic
 from corridor.errors import InputError
 from corridor.routing.graph import (
     HGV_DESTINATION,
@@ -309,21 +310,20 @@ def load_road_graph(path: str | Path, cache_dir: Path | None = None) -> RoadGrap
 def _save_cache(cache: Path, graph: RoadGraph) -> None:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(
-                f,
-                lon=graph.lon,
-                lat=graph.lat,
-                src=graph.src,
-                dst=graph.dst,
-                length_m=graph.length_m,
-                time_min=graph.time_min,
-                origin=np.array([graph.projection.lon0, graph.projection.lat0]),
-                names=np.array(graph.tags.names, dtype=str),
-                **{f"tag_{k}": v for k, v in graph.tags.arrays().items()},
-            )
-        os.replace(tmp, cache)
+        arrays = io.BytesIO()
+        np.savez(
+            arrays,
+            lon=graph.lon,
+            lat=graph.lat,
+            src=graph.src,
+            dst=graph.dst,
+            length_m=graph.length_m,
+            time_min=graph.time_min,
+            origin=np.array([graph.projection.lon0, graph.projection.lat0]),
+            names=np.array(graph.tags.names, dtype=str),
+            **{f"tag_{k}": v for k, v in graph.tags.arrays().items()},
+        )
+        write_atomic(cache, arrays.getvalue())
     except OSError:
         pass  # no writable cache: the next run parses the extract again, nothing is lost
 

@@ -131,17 +131,6 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
     who = (doc.get("participants") or {}).get(role, {}).get("name", role)
     start, end = facts.window
     zone = facts.zone
-    by_checkpoint: dict[str, list[list[str]]] = {}
-    for c in facts.crossings:
-        by_checkpoint.setdefault(c.checkpoint, []).append(
-            [
-                f"{c.at.astimezone(start.tzinfo):%H:%M}",
-                _("into the area") if c.direction == "in" else _("out of the area"),
-                c.vehicle,
-                tr.number(c.people),
-            ]
-        )
-    header = [_("Time"), _("Direction"), _("Vehicle"), _("People aboard")]
     checkpoints = [
         [
             str(c["name"]),
@@ -151,23 +140,7 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
         for c in doc.get("checkpoints") or []
     ]
     violation = doc.get("on_violation") or {}
-    timetable = [
-        Section(
-            _("Timetable of movements through each checkpoint"),
-            paragraphs=[
-                _(
-                    "Planned times, local time ({zone}). Vehicles are named by their plan id.",
-                    zone=tr.zone(start, zone),
-                )
-                if by_checkpoint
-                else _("No movement is planned yet. Movements are notified before they start.")
-            ],
-        ),
-        *(
-            Section(f"{_('Checkpoint')}: {name}", table=(header, rows))
-            for name, rows in by_checkpoint.items()
-        ),
-    ]
+    timetable = _timetable(tr, facts)
     sections = [
         Section(
             _("Ceasefire"),
@@ -223,3 +196,37 @@ def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:
         focus=None,
         footer=_footer(tr, facts),
     )
+
+
+def _timetable(tr: Translator, facts: PublicFacts) -> list[Section]:
+    """Each checkpoint's planned movements (time, direction, vehicle, people aboard)."""
+    _ = tr.gettext
+    start, zone = facts.window[0], facts.zone
+    by_checkpoint: dict[str, list[list[str]]] = {}
+    for c in facts.crossings:
+        by_checkpoint.setdefault(c.checkpoint, []).append(
+            [
+                f"{c.at.astimezone(start.tzinfo):%H:%M}",
+                _("into the area") if c.direction == "in" else _("out of the area"),
+                c.vehicle,
+                tr.number(c.people),
+            ]
+        )
+    header = [_("Time"), _("Direction"), _("Vehicle"), _("People aboard")]
+    return [
+        Section(
+            _("Timetable of movements through each checkpoint"),
+            paragraphs=[
+                _(
+                    "Planned times, local time ({zone}). Vehicles are named by their plan id.",
+                    zone=tr.zone(start, zone),
+                )
+                if by_checkpoint
+                else _("No movement is planned yet. Movements are notified before they start.")
+            ],
+        ),
+        *(
+            Section(f"{_('Checkpoint')}: {name}", table=(header, rows))
+            for name, rows in by_checkpoint.items()
+        ),
+    ]

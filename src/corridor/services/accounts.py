@@ -45,7 +45,8 @@ def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Principal:
         who = uow.accounts.principal(hash_token(secret, token))
     if who is None:
         raise NotAuthenticated("the bearer token is unknown or revoked")
-    return who
+    principal: Principal = who
+    return principal
 
 
 def bootstrap_admin(

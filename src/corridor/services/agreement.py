@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from corridor.domain.agreement import (
     Kind,
@@ -39,7 +39,7 @@ from corridor.services.entries import (
     replayed,
     sign_statement,
 )
-from corridor.services.ports import Clock
+from corridor.services.ports import Clock, LogPort
 from corridor.services.signing import Signing
 from corridor.tlog.errors import VerificationError
 from corridor.tlog.merkle import leaf_hash
@@ -111,27 +111,6 @@ def check_submitter(state: LogState, message: Message, who: Submitter) -> None:
         for named in organisations.values():
             if who.organisations is not None and named not in who.organisations:
                 raise Refused(f"no organisation {named!r} on this server")
-
-
-class LogPort(Protocol):
-    """What the agreement needs of a log: :class:`~corridor.adapters.log_store.LogStore`
-    (a database, which also offers ``writing()``: its write lock), or
-    :class:`~corridor.adapters.remote_log.RemoteLog` (a coordination server's log)."""
-
-    @property
-    def size(self) -> int: ...
-
-    def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
-
-    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]: ...
-
-    def append_many(
-        self,
-        envelopes: Sequence[bytes],
-        expect_size: int | None = None,
-        new_only: bool = False,
-        before_commit: Callable[[Any], None] | None = None,
-    ) -> list[int]: ...
 
 
 BeforeCommit = Callable[[Any, list[Any]], None]

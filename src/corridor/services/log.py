@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from corridor.domain.access import Principal, Role
 from corridor.domain.agreement import CorridorState, LogState
@@ -27,15 +27,12 @@ from corridor.errors import CorridorError, InputError
 from corridor.services.agreement import AgreementService, SubmitResult, Submitter
 from corridor.services.corridor_view import describe_corridor, version_diff
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.ports import Clock
+from corridor.services.ports import Clock, LogStore
 from corridor.tlog import merkle
 from corridor.tlog.errors import KeyFormatError, VerificationError
 from corridor.tlog.keys import SignerKey, VerifierKey, read_signer, write_key_pair
 from corridor.tlog.note import Checkpoint, parse_note
 from corridor.tlog.tiles import export_tiles
-
-if TYPE_CHECKING:
-    from corridor.adapters.log_store import LogStore
 
 LOG_KEY_NAME = "corridor-log"
 #: The participant each role speaks for in the log (per-party submission).

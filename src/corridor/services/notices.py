@@ -1,7 +1,8 @@
 """Printed notices of a signed corridor: one per gathering point and language, one per party.
 
 ``corridor notices CORRIDOR --out DIR`` and ``GET /v1/corridors/{id}/notices/{name}.pdf`` call
-:func:`write_all` / :func:`write_one`. Only the version both parties signed is printed.
+:func:`write_all` / :func:`write_one` with the PDF writer (a :class:`NoticeWriter`,
+``adapters.notices_pdf.write_notice``). Only the version both parties signed is printed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from corridor.domain.access import Principal
     from corridor.domain.agreement import CorridorState
     from corridor.publishing.facts import PublicFacts
+    from corridor.services.ports import NoticeWriter
     from corridor.services.unit_of_work import UnitOfWork
 
 
@@ -57,11 +59,11 @@ def write_all(
     scenario_id: int | None = None,
     progress: Any = None,
     only: set[str] | None = None,
+    *,
+    write_notice: NoticeWriter,
 ) -> list[Path]:
     """Every notice of the corridor (or those named in ``only``) as ``out/NAME.pdf``;
     ``progress(done, total)`` after each, if given."""
-    from corridor.adapters.notices_pdf import write_notice
-
     if who is not None:
         require(who, "notices.read")
     facts, roads, notices = _prepare(uow, state, scenario_id)
@@ -82,9 +84,9 @@ def write_one(
     name: str,
     out: Path,
     scenario_id: int | None = None,
+    *,
+    write_notice: NoticeWriter,
 ) -> Path:
-    from corridor.adapters.notices_pdf import write_notice
-
     require(who, "notices.read")
     facts, roads, notices = _prepare(uow, state, scenario_id)
     for notice in notices:

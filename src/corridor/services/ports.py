@@ -2,8 +2,83 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from corridor.publishing.facts import PublicFacts
+    from corridor.publishing.notices import Notice
+    from corridor.tlog.keys import SignerKey, VerifierKey
 
 Clock = Callable[[], dt.datetime]
 """Now, as an aware UTC datetime. The only way any layer learns the time."""
+
+
+class FieldCipher(Protocol):
+    """Encrypts personal fields at rest (``adapters.crypto_fields`` implements it)."""
+
+    def encrypt(self, field: str, value: str | None) -> bytes | None: ...
+
+    def decrypt(self, field: str, blob: bytes | None) -> str | None: ...
+
+
+class NoticeWriter(Protocol):
+    """Writes one printed notice to ``path`` and returns it (``adapters.notices_pdf``)."""
+
+    def __call__(
+        self, path: Path, notice: Notice, facts: PublicFacts, roads: list[dict[str, Any]]
+    ) -> Path: ...
+
+
+class Executor(Protocol):
+    """Where many independent runs go (``adapters.dask_cluster.executor``): a context giving
+    ``(map, workers, where)`` for a scheduler address, a worker count, or this process."""
+
+    def __call__(
+        self, scheduler: str | None, workers: int | None, here: bool = False
+    ) -> contextlib.AbstractContextManager[tuple[Callable[..., Any], int, str]]: ...
+
+
+class LogPort(Protocol):
+    """What the agreement needs of a log: :class:`~corridor.adapters.log_store.LogStore`
+    (a database, which also offers ``writing()``: its write lock), or
+    :class:`~corridor.adapters.remote_log.RemoteLog` (a coordination server's log)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+
+    def indexes_of(self, envelopes: Sequence[bytes]) -> dict[bytes, int]: ...
+
+    def append_many(
+        self,
+        envelopes: Sequence[bytes],
+        expect_size: int | None = None,
+        new_only: bool = False,
+        before_commit: Callable[[Any], None] | None = None,
+    ) -> list[int]: ...
+
+
+class LogStore(LogPort, Protocol):
+    """What the log service needs of its store: the agreement's :class:`LogPort`, and
+    checkpoints, cosignatures and proofs (``adapters.log_store.LogStore`` implements it)."""
+
+    def entry(self, index: int) -> bytes: ...
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]: ...
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]: ...
+
+    def checkpoint_now(self, key: SignerKey) -> tuple[int, bytes]: ...
+
+    def store_checkpoint(self, size: int, note: bytes) -> bytes: ...
+
+    def latest_checkpoint(self) -> bytes | None: ...
+
+    def witness_checkpoints(self) -> dict[str, tuple[str, bytes]]: ...
+
+    def add_cosignatures(self, cosigned: bytes, witness: VerifierKey) -> None: ...

@@ -10,7 +10,6 @@ vehicle, then for the vehicle types whose roads differ (a bridge closed to heavy
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,12 +247,12 @@ def describe_roads(
     if len(edges) == 0:
         return "no road"
     t = graph.tags
-    length: Counter[str] = Counter()
+    length: dict[str, float] = {}
     notes: dict[str, str] = {}
     reverse = set((graph.dst * graph.n_nodes + graph.src).tolist())
     for e in np.asarray(edges, dtype=np.int64).tolist():
         name = t.road_name(e) or f"an unnamed {t.class_name(e)} road"
-        length[name] += float(graph.length_m[e])
+        length[name] = length.get(name, 0.0) + float(graph.length_m[e])
         bits = []
         if int(graph.src[e]) * graph.n_nodes + int(graph.dst[e]) not in reverse:
             bits.append("one-way")
@@ -261,7 +260,7 @@ def describe_roads(
             bits += _limit_words(graph, e)
         if bits:
             notes[name] = ", ".join(bits)
-    names = [n for n, _ in length.most_common()]
+    names = [n for n, _ in sorted(length.items(), key=lambda item: -item[1])]
     shown = [f"{n} ({notes[n]})" if n in notes else n for n in names[:most]]
     more = f" and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(shown) + more

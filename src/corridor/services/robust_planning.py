@@ -55,7 +55,7 @@ def best_of(
     call.params(seeds[0])  # a bad parameter is refused here, not on a worker
     if len(seeds) == 1:  # nothing to spread: spare the transfer
         return solve_seed(instance_raw, call, seeds[0])
-    results = dict(mapper(partial(solve_seed, instance_raw, call), seeds))
+    results: dict[int, SolveResult] = dict(mapper(partial(solve_seed, instance_raw, call), seeds))
     best = results[0]
     for i in range(1, len(seeds)):
         if results[i].score > best.score + 1e-9:

@@ -9,7 +9,7 @@ checkpoint. The map adapter draws it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -122,8 +122,8 @@ def _areas(net: Network) -> list[Area]:
         if geom.geom_type in ("Polygon", "MultiPolygon"):
             out.append(Area(h.id, style, rings=_rings(geom), label=label))
         else:
-            parts = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
-            out.append(Area(h.id, style, paths=[np.asarray(p.coords) for p in parts], label=label))
+            lines: list[Any] = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+            out.append(Area(h.id, style, paths=[np.asarray(p.coords) for p in lines], label=label))
     return out
 
 

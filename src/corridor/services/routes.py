@@ -213,7 +213,11 @@ def scenario_layers(
             }
         )
     feats.extend(road_features(net))
-    out = {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats}
+    out: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "attribution": ATTRIBUTION,
+        "features": feats,
+    }
     if check is not None:
         out["check"] = check.to_json()
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from corridor.services.errors import NotFound
 
 if TYPE_CHECKING:
     from corridor.domain.access import Principal
+    from corridor.services.ports import Executor
     from corridor.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,14 @@ TOPIC = "simulations"
 class SimulationJobs:
     """One simulation at a time per process, after the ones already queued."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        executor: Executor,
+        scheduler: str | None = None,
+    ) -> None:
         self._uow = uow_factory
+        self._executor = executor
         self._scheduler = scheduler
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
 
@@ -94,7 +101,6 @@ class SimulationJobs:
         )
 
     def _simulate(self, sim_id: int) -> None:
-        from corridor.adapters.dask_cluster import executor
         from corridor.planning.instance import parse_instance
         from corridor.services.simulations import noise_params, prepare, simulate_plan
 
@@ -118,7 +124,7 @@ class SimulationJobs:
                 self._set(sim_id, {"status": "running", "progress": share}, progress=share)
 
         here = self._scheduler is None
-        with executor(self._scheduler, None, here=here) as (mapper, workers, where):
+        with self._executor(self._scheduler, None, here=here) as (mapper, workers, where):
             summary = simulate_plan(
                 model, noise, int(p["seed"]), int(p["runs"]), mapper, workers, on_progress
             )
@@ -154,12 +160,19 @@ def list_all(uow: UnitOfWork, who: Principal, plan_id: int | None) -> list[dict[
         return list(uow.simulations.list(plan_id))
 
 
-def plot(uow: UnitOfWork, who: Principal, sim_id: int, name: str) -> bytes:
-    """One of the plots of a finished simulation, as PNG bytes."""
-    from corridor.adapters.simulation_plots import PLOTS, render
-
-    if name not in PLOTS:
-        raise InputError("plot", f"{name!r} is not one of {', '.join(PLOTS)}")
+def plot(
+    uow: UnitOfWork,
+    who: Principal,
+    sim_id: int,
+    name: str,
+    *,
+    render: Callable[[dict[str, Any], str], bytes],
+    names: Collection[str],
+) -> bytes:
+    """One of the plots of a finished simulation, as PNG bytes: ``render(summary, name)``
+    (``adapters.simulation_plots.render``), ``name`` one of ``names``."""
+    if name not in names:
+        raise InputError("plot", f"{name!r} is not one of {', '.join(names)}")
     row = get(uow, who, sim_id)
     if row["summary"] is None:
         raise NotFound("finished simulation", sim_id)

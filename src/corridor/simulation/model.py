@@ -108,6 +108,13 @@ def _leg(
     return float(v)
 
 
+#: What :func:`build_model` collects for each stop of each route, in plan order.
+_COLUMNS = (
+    "kind", "inside_leg", "travel", "p_arrive", "p_begin", "p_leave", "resource", "service",
+    "cargo", "board", "alight", "point", "trip",
+)  # fmt: skip
+
+
 def build_model(inst: Instance, plan: dict[str, Any]) -> SimModel:
     """Flatten ``plan`` (already checked feasible against ``inst``) into a :class:`SimModel`."""
     classes = list(inst.classes)
@@ -119,24 +126,7 @@ def build_model(inst: Instance, plan: dict[str, Any]) -> SimModel:
     kidx = {k.id: i for i, k in enumerate(inst.checkpoints)}
     gidx = {g.id: i for i, g in enumerate(inst.gathering)}
     vtype = {v.name: v.type for v in inst.vehicles}
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "kind",
-            "inside_leg",
-            "travel",
-            "p_arrive",
-            "p_begin",
-            "p_leave",
-            "resource",
-            "service",
-            "cargo",
-            "board",
-            "alight",
-            "point",
-            "trip",
-        )
-    }
+    cols: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
     first, vehicles = [0], []
     trips: list[list[Any]] = []
     trip_in: dict[int, float] = {}
@@ -193,6 +183,18 @@ def build_model(inst: Instance, plan: dict[str, Any]) -> SimModel:
                 trips[trip][6] += sum(board)
             cols["trip"].append(trip)
         first.append(first[-1] + len(stops))
+    return _assemble(inst, classes, vehicles, first, cols, trips)
+
+
+def _assemble(
+    inst: Instance,
+    classes: list[str],
+    vehicles: list[str],
+    first: list[int],
+    cols: dict[str, list[Any]],
+    trips: list[list[Any]],
+) -> SimModel:
+    """The model's arrays from the columns :func:`build_model` collected, stop by stop."""
     board_arr = np.asarray(cols["board"], dtype=np.int64).reshape(-1, len(classes))
     point = np.asarray(cols["point"], dtype=np.int64)
     p_arrive = np.asarray(cols["p_arrive"], dtype=np.float64)

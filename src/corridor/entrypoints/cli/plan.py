@@ -10,9 +10,7 @@ Exit codes: 0 a plan was written, 2 an input (file, field or option) is wrong, 1
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,15 +19,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from corridor.entrypoints.cli import plan_robust
-from corridor.entrypoints.cli.options import lazy_console
+from corridor.entrypoints.cli.plan_output import print_result, write_plan
 from corridor.errors import InputError
 
 if TYPE_CHECKING:
     from corridor.planning.instance import Instance
     from corridor.planning.solver import Progress as SolveProgress
     from corridor.planning.solver import SolveParams, SolveResult
-
-_out = lazy_console()
 
 
 def plan(
@@ -107,8 +103,8 @@ def plan(
     except SolveParamsError as exc:  # name the option the user gave, not the field
         option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
         raise InputError(option.get(exc.where, exc.where), exc.problem) from None
-    _write(output, result.plan)
-    _print_result(inst, output, result)
+    write_plan(output, result.plan)
+    print_result(inst, output, result)
 
 
 def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResult:
@@ -157,46 +153,6 @@ def _left(time_limit: float, started: float) -> float:
     second), so that the whole command keeps to the limit."""
     spent = time.monotonic() - started
     return max(0.2, time_limit - spent - max(0.5, 0.05 * time_limit))
-
-
-def _write(path: Path, plan: dict[str, object]) -> None:
-    """Write atomically, so an interrupted run never leaves half a plan behind."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(str(path), "is a directory; give a file name for the plan")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(str(path), f"the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plan-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(plan, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _print_result(inst: Instance, output: Path, r: SolveResult) -> None:
-    verdict = "optimal" if r.status == "optimal" else f"gap {100 * r.gap:.1f}%"
-    _out.print(f"[bold]{inst.name}[/]: plan written to {output}", highlight=False)
-    _out.print(
-        f"  score {r.score:,.1f}   upper bound {r.upper_bound:,.1f} ({r.bound_method})   "
-        f"[bold]{verdict}[/]",
-        highlight=False,
-    )
-    _out.print(
-        f"  first plan after {r.first_plan_seconds:.1f} s, {r.iterations} improvement "
-        f"iterations, {r.seconds:.1f} s in all",
-        highlight=False,
-    )
-    try:
-        from corridor.reporting.summary import summarize
-        from corridor.reporting.summary_text import summary_renderable
-    except ImportError:  # the reports are another module's; the plan stands without them
-        return
-    _out.print(summary_renderable(summarize(inst, r.plan)))
 
 
 def register(app: typer.Typer) -> None:

@@ -111,7 +111,7 @@ def run(
 ) -> None:
     """Plan with the portfolio (and the robust search), write the plan, print the trade-off."""
     from corridor.adapters.dask_cluster import executor
-    from corridor.entrypoints.cli.plan import _print_result, _write
+    from corridor.entrypoints.cli.plan_output import print_result, write_plan
     from corridor.planning.solver import SolveParamsError
     from corridor.services.robust_planning import PlannerCall, best_of, plan_robust
 
@@ -144,8 +144,8 @@ def run(
             err.print(f"planning on {where}", highlight=False)
         if not o.robust:
             result = best_of(inst.raw, call, seeds, mapper)
-            _write(output, result.plan)
-            _print_result(inst, output, result)
+            write_plan(output, result.plan)
+            print_result(inst, output, result)
             return
         found = plan_robust(
             inst.raw,
@@ -165,7 +165,7 @@ def run(
             f"no plan tried keeps a vehicle inside after the close in at most {100 * o.target:g}% "
             f"of runs; nothing written (allow more plans with --plans, or relax --target)"
         )
-    _write(output, found.best.plan)
+    write_plan(output, found.best.plan)
     _out.print(f"[bold]{inst.name}[/]: robust plan written to {output}", highlight=False)
 
 

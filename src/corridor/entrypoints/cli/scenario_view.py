@@ -3,14 +3,10 @@ where each place meets the roads, the warnings, and the legs with no road."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.entrypoints.cli.options import lazy_console
-from corridor.errors import InputError
 
 if TYPE_CHECKING:
     from corridor.scenario.model import Scenario
@@ -24,20 +20,9 @@ STATUS = {"ok": "yes", "cut": "[bold red]NO[/]", "partial": "[yellow]not for all
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
     """Write atomically, so an interrupted run never leaves half a file behind."""
-    target = path.resolve()
-    if target.is_dir():
-        raise InputError(str(path), "is a folder, not a file to write")
-    if not target.parent.is_dir():
-        raise InputError(str(path), f"folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, ensure_ascii=False)
-            f.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from corridor.adapters.files import write_json_file
+
+    write_json_file(path, doc)
 
 
 def prepare(scenario_path: Path) -> tuple[Scenario, Network]:

@@ -14,11 +14,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
+from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
 from corridor.bootstrap import Service
 from corridor.domain.access import ACCESS, Principal, allowed
 from corridor.services.accounts import hash_token
 from corridor.services.errors import Forbidden, NotAuthenticated
-from corridor.services.unit_of_work import SqlUnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued by an admin")
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from corridor.adapters.notices_pdf import write_notice
 from corridor.entrypoints.http.deps import ServiceDep, Who, guard
 from corridor.services import notices
 
@@ -38,7 +39,9 @@ async def notice(
 
     def work() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
-            path = notices.write_one(service.uow(), who, state, name, FsPath(tmp), scenario)
+            path = notices.write_one(
+                service.uow(), who, state, name, FsPath(tmp), scenario, write_notice=write_notice
+            )
             return path.read_bytes()
 
     body = await run_in_threadpool(work)

@@ -57,5 +57,7 @@ def simulation_plot(sim_id: IdPath, name: str, who: Who, uow: UowDep) -> Respons
     """A plot of a finished simulation, as PNG (the names of ``corridor simulate``'s plots).
 
     ``name``: people_out.png, people_out_over_time.png or checkpoint_queues.png."""
-    png = simulation_jobs.plot(uow, who, sim_id, name)
+    from corridor.adapters.simulation_plots import PLOTS, render  # matplotlib: only when asked
+
+    png = simulation_jobs.plot(uow, who, sim_id, name, render=render, names=PLOTS)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

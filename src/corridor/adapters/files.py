@@ -1,0 +1,46 @@
+"""Writing a file so that a crash or a full disk never leaves half of it: the one atomic write.
+
+The bytes go to a temporary file in the same folder, are flushed to the disk, and replace the
+target in one rename; on any failure the temporary file is removed and the old file stays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from corridor.errors import InputError
+
+
+def write_atomic(path: Path, data: bytes | str, *, mode: int | None = None) -> Path:
+    """Replace ``path`` with ``data`` in one step (``mode``: the new file's permissions)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_json_file(path: Path, doc: Any, *, indent: int = 1) -> Path:
+    """``doc`` as JSON (UTF-8, a newline at the end) to a file a person named: a folder, or a
+    folder that does not exist, is an :class:`InputError` naming the path."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(str(path), "is a folder, not a file to write")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(str(path), f"folder {folder} does not exist")
+    return write_atomic(target, json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
