@@ -137,7 +137,12 @@ class Service:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(
-            self.engine, self.bus, self.cipher, self.settings.token_secret, self.clock
+            self.engine,
+            self.bus,
+            self.cipher,
+            self.settings.token_secret,
+            self.clock,
+            self.settings.live_params,
         )
 
     @property

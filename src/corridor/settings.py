@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corridor.domain.tracking import LiveParams
 from corridor.errors import InputError
 
 PLACEHOLDER = "change-me"
@@ -53,6 +54,45 @@ class Settings(BaseSettings):
     #: rehearsal, a replay of an operation's day, or tests. Unset: the system clock. Refused
     #: in production.
     clock: str | None = None
+
+    # -- the live operation (docs/live.md): when an alert is raised ---------------------------
+    #: A vehicle this many minutes behind its plan is ``late``.
+    live_late_min: float = Field(default=10.0, gt=0)
+    #: A vehicle this many metres from its agreed route is ``off_route``.
+    live_off_route_m: float = Field(default=250.0, gt=0)
+    #: A vehicle that has not moved for this many minutes away from a planned stop: ``stopped``.
+    live_stopped_min: float = Field(default=10.0, gt=0)
+    #: No position for this many minutes from a vehicle on its way: ``silent``.
+    live_silent_min: float = Field(default=5.0, gt=0)
+    #: A boarded person not checked in on arrival this many minutes after their vehicle
+    #: arrived: ``missing_person``.
+    live_missing_min: float = Field(default=15.0, gt=0)
+    #: A critical incident this many metres from a planned route: ``incident_near_route``.
+    live_incident_m: float = Field(default=1000.0, gt=0)
+    #: Within this many metres of a planned stop a vehicle is at the stop (waiting is planned).
+    live_stop_radius_m: float = Field(default=150.0, gt=0)
+    #: A report dated more than this many minutes ahead of the server's clock is not trusted.
+    live_clock_ahead_min: float = Field(default=5.0, gt=0)
+    #: A report dated more than this many hours before the server's clock is not trusted.
+    live_clock_behind_h: float = Field(default=24.0, gt=0)
+    #: How often (seconds) the server looks for time-based alerts (silent vehicles, missing
+    #: people); 0: only when asked (``POST /v1/tracking/sweep``).
+    live_sweep_seconds: float = Field(default=30.0, ge=0)
+
+    @property
+    def live_params(self) -> LiveParams:
+        """The live operation's thresholds."""
+        return LiveParams(
+            late_min=self.live_late_min,
+            off_route_m=self.live_off_route_m,
+            stopped_min=self.live_stopped_min,
+            silent_min=self.live_silent_min,
+            missing_min=self.live_missing_min,
+            incident_m=self.live_incident_m,
+            stop_radius_m=self.live_stop_radius_m,
+            clock_ahead_min=self.live_clock_ahead_min,
+            clock_behind_h=self.live_clock_behind_h,
+        )
 
     @property
     def log_key_file(self) -> Path:

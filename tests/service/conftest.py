@@ -102,8 +102,13 @@ PEOPLE: dict[str, tuple[Role, str | None]] = {
 }
 
 
-def make_api(tmp_path: Path, db_url: str | None, **settings: Any) -> Iterator[Api]:
-    service = bootstrap(load_settings(data_dir=tmp_path / "data", database_url=db_url, **settings))
+def make_api(
+    tmp_path: Path, db_url: str | None, clock: Any = None, **settings: Any
+) -> Iterator[Api]:
+    """The app on ``db_url`` (None: SQLite), on ``clock`` if given, one token per role."""
+    service = bootstrap(
+        load_settings(data_dir=tmp_path / "data", database_url=db_url, **settings), clock=clock
+    )
     admin = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     assert admin is not None
     tokens = {"admin": admin.token}

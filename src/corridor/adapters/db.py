@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    case,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from corridor.adapters import orm
@@ -302,11 +313,20 @@ class SqlEvents(_Repo):
 
 
 class SqlPositions(_Repo):
-    def add_batch(self, reports: Sequence[PositionReport], user_id: int) -> set[tuple[str, str]]:
-        """Store new reports; return the (vehicle, client_id) pairs actually inserted."""
+    def add_batch(
+        self,
+        reports: Sequence[PositionReport],
+        user_id: int,
+        suspect: dict[tuple[str, str], str] | None = None,
+    ) -> set[tuple[str, str]]:
+        """Store new reports; return the (vehicle, client_id) pairs actually inserted.
+
+        ``suspect`` gives, by (vehicle, client id), why a report is not trusted (its clock):
+        it is stored all the same, and never becomes its vehicle's latest."""
         if not reports:
             return set()
         received = self.now()
+        flags = suspect or {}
         rows = [
             {
                 "vehicle": r.vehicle,
@@ -318,6 +338,7 @@ class SqlPositions(_Repo):
                 "heading": r.heading,
                 "received_at": received,
                 "user_id": user_id,
+                "suspect": flags.get((r.vehicle, r.client_id)),
             }
             for r in reports
         ]
@@ -340,14 +361,15 @@ class SqlPositions(_Repo):
         return [_row(r) for r in self.conn.execute(q)]
 
     def latest(self, vehicle: str | None = None) -> list[dict[str, Any]]:
-        """The newest report (by its own time, then arrival) of each vehicle."""
+        """The newest trusted report (by its own time, then arrival) of each vehicle; a report
+        whose device clock was off (``suspect``) never counts."""
         p = orm.positions
         rank = (
             func.row_number()
             .over(partition_by=p.c.vehicle, order_by=(p.c.at.desc(), p.c.id.desc()))
             .label("rank")
         )
-        inner = select(p, rank)
+        inner = select(p, rank).where(p.c.suspect.is_(None))
         if vehicle is not None:
             inner = inner.where(p.c.vehicle == vehicle)
         sub = inner.subquery()
@@ -356,6 +378,173 @@ class SqlPositions(_Repo):
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(orm.positions)).scalar_one())
+
+
+class SqlPublications(_Repo):
+    """Published versions of the operation's plan and their trip sheets."""
+
+    def add(self, values: dict[str, Any], sheets: dict[str, dict[str, Any]]) -> int:
+        row = self.conn.execute(
+            insert(orm.publications)
+            .values(published_at=self.now(), **values)
+            .returning(orm.publications.c.id)
+        )
+        ident = int(row.scalar_one())
+        if sheets:
+            self.conn.execute(
+                insert(orm.trip_sheets),
+                [
+                    {"publication_id": ident, "vehicle": v, "sheet": {**s, "plan_version": ident}}
+                    for v, s in sheets.items()
+                ],
+            )
+        return ident
+
+    def current(self) -> dict[str, Any] | None:
+        q = select(orm.publications).order_by(orm.publications.c.id.desc()).limit(1)
+        row = self.conn.execute(q).first()
+        return None if row is None else _row(row)
+
+    def get(self, publication_id: int) -> dict[str, Any] | None:
+        q = select(orm.publications).where(orm.publications.c.id == publication_id)
+        row = self.conn.execute(q).first()
+        return None if row is None else _row(row)
+
+    def list(self) -> list[dict[str, Any]]:
+        q = select(orm.publications).order_by(orm.publications.c.id)
+        return [_row(r) for r in self.conn.execute(q)]
+
+    def sheets(self, publication_id: int, vehicle: str | None = None) -> list[dict[str, Any]]:
+        t = orm.trip_sheets
+        q = select(t.c.sheet).where(t.c.publication_id == publication_id).order_by(t.c.id)
+        if vehicle is not None:
+            q = q.where(t.c.vehicle == vehicle)
+        return [dict(r.sheet) for r in self.conn.execute(q)]
+
+
+class SqlTracks(_Repo):
+    """Each vehicle's live state against the plan in force."""
+
+    def get_many(self, vehicles: Iterable[str]) -> dict[str, dict[str, Any]]:
+        t = orm.vehicle_tracks
+        q = select(t).where(t.c.vehicle.in_(sorted(set(vehicles))))
+        if self.conn.dialect.name == "postgresql":
+            q = q.with_for_update()  # two workers never interleave one vehicle's reports
+        return {r.vehicle: _row(r) for r in self.conn.execute(q)}
+
+    def all(self) -> list[dict[str, Any]]:
+        t = orm.vehicle_tracks
+        return [_row(r) for r in self.conn.execute(select(t).order_by(t.c.vehicle))]
+
+    def put_many(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        t = orm.vehicle_tracks
+        stmt = _insert(self.conn, t)
+        cols = [c.name for c in t.columns if c.name != "vehicle"]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["vehicle"], set_={c: stmt.excluded[c] for c in cols}
+        )
+        self.conn.execute(stmt, rows)
+
+    def clear(self) -> None:
+        self.conn.execute(orm.vehicle_tracks.delete())
+
+
+class SqlAlerts(_Repo):
+    """Alerts and their lives; one open alert per condition (``open_key``)."""
+
+    def open(self) -> dict[str, dict[str, Any]]:
+        a = orm.alerts
+        q = select(a).where(a.c.open_key.is_not(None))
+        return {r.open_key: _row(r) for r in self.conn.execute(q)}
+
+    def raise_(self, key: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Insert an open alert unless one is open for ``key``; the new row, or None."""
+        stmt = (
+            _insert(self.conn, orm.alerts)
+            .values(open_key=key, state="raised", raised_at=self.now(), **values)
+            .on_conflict_do_nothing(index_elements=["open_key"])
+            .returning(*orm.alerts.c)
+        )
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _row(row)
+
+    def clear(self, alert_id: int) -> dict[str, Any] | None:
+        a = orm.alerts
+        self.conn.execute(
+            update(a)
+            .where(a.c.id == alert_id, a.c.open_key.is_not(None))
+            .values(open_key=None, state="cleared", cleared_at=self.now())
+        )
+        return self.get(alert_id)
+
+    def acknowledge(self, alert_id: int, user_id: int) -> bool:
+        a = orm.alerts
+        res = self.conn.execute(
+            update(a)
+            .where(a.c.id == alert_id, a.c.acknowledged_at.is_(None))
+            .values(
+                acknowledged_at=self.now(),
+                acknowledged_by=user_id,
+                state=case((a.c.state == "raised", "acknowledged"), else_=a.c.state),
+            )
+        )
+        return bool(res.rowcount)
+
+    def get(self, alert_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(orm.alerts).where(orm.alerts.c.id == alert_id)).first()
+        return None if row is None else _row(row)
+
+    def list(self, state: str | None = None, vehicle: str | None = None) -> list[dict[str, Any]]:
+        a = orm.alerts
+        q = select(a).order_by(a.c.id)
+        if state is not None:
+            q = q.where(a.c.state == state)
+        if vehicle is not None:
+            q = q.where(a.c.vehicle == vehicle)
+        return [_row(r) for r in self.conn.execute(q)]
+
+
+class SqlDevices(_Repo):
+    """Traccar Client devices bound to vehicles (OsmAnd protocol)."""
+
+    def bind(self, device_id: str, vehicle: str, key_hash: str, user_id: int) -> None:
+        d = orm.devices
+        values = {
+            "device_id": device_id,
+            "vehicle": vehicle,
+            "key_hash": key_hash,
+            "user_id": user_id,
+            "created_at": self.now(),
+            "revoked_at": None,
+        }
+        stmt = _insert(self.conn, d).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["device_id"],
+            set_={k: stmt.excluded[k] for k in values if k != "device_id"},
+        )
+        self.conn.execute(stmt)
+
+    def by_key(self, key_hash: str) -> dict[str, Any] | None:
+        d = orm.devices
+        q = select(d).where(d.c.key_hash == key_hash, d.c.revoked_at.is_(None))
+        row = self.conn.execute(q).first()
+        return None if row is None else _row(row)
+
+    def list(self) -> list[dict[str, Any]]:
+        d = orm.devices
+        q = select(d.c.device_id, d.c.vehicle, d.c.created_at, d.c.revoked_at)
+        return [_row(r) for r in self.conn.execute(q.order_by(d.c.device_id))]
+
+    def revoke(self, device_id: str) -> bool:
+        d = orm.devices
+        res = self.conn.execute(
+            update(d)
+            .where(d.c.device_id == device_id, d.c.revoked_at.is_(None))
+            .values(revoked_at=self.now())
+        )
+        return bool(res.rowcount)
 
 
 class SqlCheckIns(_Repo):
@@ -488,6 +677,18 @@ class SqlNotifications(_Repo):
             out.setdefault(r.notification_id, []).append(
                 {"party": r.party, "at": utc(r.at), "user_id": r.user_id, "note": r.note}
             )
+        sent = dict(
+            self.conn.execute(
+                select(orm.notifications.c.id, orm.notifications.c.created_at).where(
+                    orm.notifications.c.id.in_(ids)
+                )
+            ).all()
+        )
+        for nid, acks in out.items():
+            for ack in acks:
+                # How long the party took to acknowledge (an acknowledgement is never an
+                # approval: nothing waits on it).
+                ack["delay_s"] = round((ack["at"] - utc(sent[nid])).total_seconds(), 1)
         return out
 
     def acknowledge(self, notification_id: int, party: str, user_id: int, note: str) -> bool:

@@ -134,6 +134,9 @@ positions = Table(
     Column("heading", Float),
     Column("received_at", When, nullable=False),
     Column("user_id", Id, nullable=False),
+    # Why the report is not trusted (its device clock is off: "clock_ahead", "clock_behind"),
+    # NULL when it is; a suspect report is kept but never becomes the vehicle's latest.
+    Column("suspect", String(32)),
     UniqueConstraint("vehicle", "client_id", name="uq_positions_vehicle_client_id"),
     Index("ix_positions_vehicle_at", "vehicle", "at"),
 )
@@ -297,3 +300,92 @@ announcements = Table(
     Column("created_at", When, nullable=False),
 )
 Index("ix_announcements_corridor", announcements.c.corridor, announcements.c.log_index)
+
+# -- the live operation against a published plan (issue 14; docs/live.md) -------------------
+
+# One published version of the operation's plan: what the drivers follow and the parties were
+# told. The newest row is the plan in force; a replan publishes the next version.
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("plan_id", Id, ForeignKey("plans.id"), nullable=False),
+    Column("scenario_id", Id, ForeignKey("scenarios.id"), nullable=False),
+    Column("corridor", String(200), nullable=False),
+    Column("origin", String(40), nullable=False),
+    Column("window_open", Float, nullable=False),
+    Column("window_close", Float, nullable=False),
+    Column("lead_minutes", Float, nullable=False),
+    Column("replaces", Id),
+    Column("reason", Text, nullable=False, default=""),
+    Column("differences", JSON, nullable=False),
+    Column("published_at", When, nullable=False),
+    Column("user_id", Id, nullable=False),
+)
+
+# A vehicle's trip sheet of one publication: stops with planned times, road geometry.
+trip_sheets = Table(
+    "trip_sheets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("publication_id", Id, ForeignKey("publications.id"), nullable=False),
+    Column("vehicle", String(200), nullable=False),
+    Column("sheet", JSON, nullable=False),
+    UniqueConstraint("publication_id", "vehicle", name="uq_trip_sheets_publication_vehicle"),
+)
+
+# Each vehicle's live state against the plan in force, updated in the transaction that stores
+# its positions (the newest trusted report by its own time).
+vehicle_tracks = Table(
+    "vehicle_tracks",
+    metadata,
+    Column("vehicle", String(200), primary_key=True),
+    Column("publication_id", Id, nullable=False),
+    Column("at", When, nullable=False),
+    Column("received_at", When, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("speed_kmh", Float),
+    Column("progress_m", Float, nullable=False),
+    Column("off_route_m", Float, nullable=False),
+    Column("leg", Integer, nullable=False),
+    Column("late_min", Float, nullable=False),
+    Column("stopped_since", When),
+    Column("finished", Boolean, nullable=False, default=False),
+)
+
+# Every alert's life: raised, acknowledged by the coordinator, cleared when its condition ends.
+# ``open_key`` identifies the condition while the alert is open (NULL once cleared), so that
+# one condition raises one alert however many reports show it, on every database.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("vehicle", String(200)),
+    Column("person", Id),
+    Column("subject", String(200), nullable=False, default=""),
+    Column("open_key", String(300), unique=True),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("publication_id", Id),
+    Column("raised_at", When, nullable=False),
+    Column("acknowledged_at", When),
+    Column("acknowledged_by", Id),
+    Column("cleared_at", When),
+)
+Index("ix_alerts_state", alerts.c.state)
+
+# Traccar Client (OsmAnd protocol) devices, each bound to one vehicle by the coordinator;
+# only the hash of the device's key is kept.
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(100), primary_key=True),
+    Column("vehicle", String(200), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("revoked_at", When),
+)

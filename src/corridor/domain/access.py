@@ -75,6 +75,14 @@ ACCESS: dict[str, frozenset[Role]] = {
     "announcements.publish": frozenset({Role.COORDINATOR}),
     "notices.read": OPERATIONAL,
     "exports.read": OPERATIONAL,
+    "reports.read": frozenset({Role.COORDINATOR}),
+    # The live operation against the plan (issue 14, docs/live.md).
+    "alerts.read": OPERATIONAL,
+    "alerts.ack": frozenset({Role.COORDINATOR}),
+    "tracking.read": frozenset({Role.COORDINATOR, Role.OBSERVER, Role.DRIVER, Role.RECEPTION})
+    | PARTIES,
+    "tracking.sweep": frozenset({Role.COORDINATOR}),
+    "devices.manage": frozenset({Role.COORDINATOR}),
 }
 
 #: Actions narrowed inside the service, and how.
@@ -89,6 +97,9 @@ SCOPED: dict[str, str] = {
     "manifests.read": "a driver sees only its own vehicle's manifest",
     "notifications.ack": "a liaison acknowledges for its own party only",
     "events.read": "a driver receives only events of its own vehicle; nobody receives names",
+    "alerts.read": "a driver sees its own vehicle's alerts; persons only for humanitarian roles",
+    "tracking.read": "a driver sees only its own vehicle",
+    "counts.read": "reconciliation: persons only for humanitarian roles; a driver its own vehicle",
 }
 
 

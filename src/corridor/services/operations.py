@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
 from corridor.domain.operations import CheckIn, Event, Incident, PositionReport, reconcile
+from corridor.domain.tracking import Condition, forward
 from corridor.errors import InputError
+from corridor.services import alerts, reconciliation, tracking
 from corridor.services.accounts import require
 from corridor.services.errors import Forbidden, NotFound
 
@@ -48,8 +50,25 @@ def check_positions(who: Principal, reports: list[PositionReport], max_batch: in
 def store_positions(
     uow: UnitOfWork, who: Principal, reports: list[PositionReport]
 ) -> PositionsResult:
-    """Insert a checked batch into the open unit of work and record its events (no commit)."""
-    stored = uow.positions.add_batch(reports, who.user_id)
+    """Insert a checked batch into the open unit of work, match the new trusted reports to
+    their vehicles' planned routes (alerts raised or cleared in the same transaction), and
+    record the events (no commit). A report whose device clock is off is stored flagged and
+    changes nothing else."""
+    suspect: dict[tuple[str, str], str] = {}
+    if uow.publications is not None:
+        suspect = tracking.flags(uow, reports)
+    if suspect:
+        stored = uow.positions.add_batch(reports, who.user_id, suspect)
+    else:
+        stored = uow.positions.add_batch(reports, who.user_id)
+    tracking.track(
+        uow,
+        [
+            r
+            for r in reports
+            if (r.vehicle, r.client_id) in stored and (r.vehicle, r.client_id) not in suspect
+        ],
+    )
     by_vehicle: dict[str, list[dict[str, Any]]] = {}
     for r in reports:
         if (r.vehicle, r.client_id) in stored:
@@ -102,14 +121,25 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
             "reception records arrival; the driver records boarding",
         )
     with uow:
+        _trusted_time(uow, c.at)
+        current = {}
         for i, evacuee_id in enumerate(c.evacuees):
-            if uow.evacuees.get(evacuee_id) is None:
+            row = uow.evacuees.get(evacuee_id)
+            if row is None:
                 raise InputError(f"evacuees[{i}]", f"no registered evacuee {evacuee_id}")
+            current[evacuee_id] = row
         ident, created = uow.checkins.add(c, who.user_id)
         if created:
             status = "boarded" if c.kind == "boarding" else "arrived"
+            kept = 0
             for evacuee_id in c.evacuees:
-                uow.evacuees.set_fields(evacuee_id, vehicle=c.vehicle, status=status)
+                # A status only moves forward: a boarding delivered after the arrival (a retry
+                # from a phone that was offline) stays in the history and changes nothing.
+                if forward(str(current[evacuee_id]["status"]), status):
+                    vehicle = c.vehicle if status == "boarded" else current[evacuee_id]["vehicle"]
+                    uow.evacuees.set_fields(evacuee_id, vehicle=vehicle or c.vehicle, status=status)
+                else:
+                    kept += 1
             uow.emit(
                 Event(
                     "checkins",
@@ -119,12 +149,37 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
                         "place": c.place,
                         "people": c.people,
                         "at": c.at.isoformat(),
+                        "not_applied": kept,
                     },
                     vehicle=c.vehicle,
                 )
             )
+            reconciliation.evaluate(uow)
         uow.commit()
     return ident, created
+
+
+def _trusted_time(uow: UnitOfWork, at: Any, field: str = "at") -> None:
+    """Refuse a check-in or incident dated outside the documented skew from the server's
+    clock (a device whose clock is wrong) while a plan is in force: its time would mislead the
+    tracking and the reconciliation."""
+    if uow.publications is None or uow.publications.current() is None:
+        return
+    params = tracking.params_of(uow)
+    now = uow.clock()
+    why = tracking.clock_flag(at, now, params)
+    if why:
+        raise InputError(
+            field,
+            f"{at.isoformat()} is {'ahead of' if why == 'clock_ahead' else 'behind'} the "
+            f"server's clock ({now.isoformat()}) by more than "
+            + (
+                f"{params.clock_ahead_min:g} min"
+                if why == "clock_ahead"
+                else f"{params.clock_behind_h:g} h"
+            )
+            + ": set the device's clock and send it again",
+        )
 
 
 def list_checkins(uow: UnitOfWork, who: Principal, vehicle: str | None) -> list[CheckIn]:
@@ -160,8 +215,10 @@ def report_incident(uow: UnitOfWork, who: Principal, i: Incident) -> tuple[int, 
     if i.vehicle is not None:
         _own_vehicle(who, i.vehicle, "incidents.write")
     with uow:
+        _trusted_time(uow, i.at)
         ident, created = uow.incidents.add(i, who.user_id)
         if created:
+            near_route(uow, ident, i)
             uow.emit(
                 Event(
                     "incidents",
@@ -180,6 +237,43 @@ def report_incident(uow: UnitOfWork, who: Principal, i: Incident) -> tuple[int, 
             )
         uow.commit()
     return ident, created
+
+
+def near_route(uow: UnitOfWork, ident: int, i: Incident) -> None:
+    """A critical incident within ``incident_m`` of a planned route raises an alert that
+    proposes suspension (the parties' signed suspension stays theirs to make)."""
+    if i.severity != "critical" or i.lat is None or i.lon is None or uow.publications is None:
+        return
+    plan = tracking.plan_in_force(uow)
+    if plan is None:
+        return
+    from corridor.routing.matching import distance_to
+
+    params = tracking.params_of(uow)
+    near = {}
+    for vehicle, route in plan.routes.items():
+        d = distance_to(route, i.lon, i.lat)
+        if d <= params.incident_m:
+            near[vehicle] = round(d)
+    if not near:
+        return
+    closest = min(near.values())
+    condition = Condition(
+        "incident_near_route",
+        True,
+        f"critical incident ({i.kind}) {closest} m from the planned route of "
+        f"{len(near)} vehicle(s): consider suspending the corridor and replanning",
+        {
+            "incident": ident,
+            "kind": i.kind,
+            "lat": i.lat,
+            "lon": i.lon,
+            "vehicles": near,
+            "proposes": "suspension",
+        },
+        subject=f"incident:{ident}",
+    )
+    alerts.apply(uow, [alerts.Judged(condition, i.vehicle)], plan.id)
 
 
 def list_incidents(

@@ -39,6 +39,14 @@ class UnitOfWork:
     simulations: Any
     drafts: Any
     announcements: Any
+    #: The live operation (None in fakes that do not track): published plans and trip sheets,
+    #: vehicles' tracked state, alerts, Traccar devices.
+    publications: Any = None
+    tracks: Any = None
+    alerts: Any = None
+    devices: Any = None
+    #: The live operation's thresholds (settings); None: the documented defaults.
+    live_params: Any = None
     cipher: FieldCipher
     #: The service's one clock: "now" for every use case and every stored timestamp.
     clock: Clock
@@ -76,9 +84,16 @@ class UnitOfWork:
 
 class SqlUnitOfWork(UnitOfWork):
     def __init__(
-        self, engine: Engine, bus: LocalBus, cipher: FieldCipher, token_secret: str, clock: Clock
+        self,
+        engine: Engine,
+        bus: LocalBus,
+        cipher: FieldCipher,
+        token_secret: str,
+        clock: Clock,
+        live_params: Any = None,
     ) -> None:
         super().__init__()
+        self.live_params = live_params
         self.clock = clock
         self.token_secret = token_secret
         self._engine = engine
@@ -104,6 +119,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.simulations = db.SqlSimulations(conn, self.clock)
         self.drafts = db.SqlDrafts(conn, self.clock)
         self.announcements = SqlAnnouncements(conn, self.clock)
+        self.publications = db.SqlPublications(conn, self.clock)
+        self.tracks = db.SqlTracks(conn, self.clock)
+        self.alerts = db.SqlAlerts(conn, self.clock)
+        self.devices = db.SqlDevices(conn, self.clock)
         return self
 
     def __exit__(

@@ -15,10 +15,12 @@ from corridor.entrypoints.http import problems
 from corridor.entrypoints.http.limits import BodySizeLimit
 from corridor.entrypoints.http.routers import (
     accounts,
+    after_action,
     agreement,
     drafts,
     events,
     i18n,
+    live,
     meta,
     notices,
     operations,
@@ -28,12 +30,14 @@ from corridor.entrypoints.http.routers import (
     scenarios,
     simulations,
 )
+from corridor.services.tracking import Sweeper
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 ROUTERS = [
     meta,
     accounts,
     operations,
+    live,
     registry,
     registry_imports,
     drafts,
@@ -44,6 +48,7 @@ ROUTERS = [
     public,
     notices,
     i18n,
+    after_action,
 ]
 
 
@@ -51,9 +56,12 @@ def create_app(service: Service) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.bus.start()
+        sweeper = Sweeper(service.uow, service.settings.live_sweep_seconds)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             service.bus.stop()
 
     app = FastAPI(

@@ -198,6 +198,8 @@ class PositionOut(Out):
     speed_kmh: float | None
     heading: float | None
     received_at: Instant
+    #: Why the report is not trusted (its device clock: ``clock_ahead``, ``clock_behind``).
+    suspect: str | None = None
 
 
 class IncidentOut(Out):

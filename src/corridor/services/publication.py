@@ -1,0 +1,342 @@
+"""Use case: publish a checked, compliant plan as the operation's plan in force.
+
+Publishing derives, stored with the new version: one trip sheet per vehicle (its stops with
+planned times, what it carries in and who it takes out by class, and the road it drives
+between stops, from the routing layer, as a GeoJSON LineString), and one movement notification
+to both parties for every movement (a vehicle's visit to the zone, from its inbound crossing
+to its outbound one). Each notification must go out at least the agreement's notification lead
+time before its movement starts: publishing is refused, naming the first movement, when that
+can no longer be met. A notification asks for acknowledgement, never permission: nothing waits
+on it. A later version (a replan) lists its differences from the one it replaces and notifies
+only the movements that are new or changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.domain.access import Principal, Role
+from corridor.domain.operations import Event
+from corridor.errors import InputError
+from corridor.services.accounts import require
+from corridor.services.errors import Conflict, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from corridor.services.network import Network
+    from corridor.services.unit_of_work import UnitOfWork
+
+#: Two movements are the same when they cross at the same checkpoint within this many minutes.
+SAME_MOVEMENT_MIN = 1.0
+
+
+@functools.lru_cache(maxsize=2)
+def _network(scenario_file: str, cache_dir: str) -> Network:
+    from corridor.scenario import load_scenario
+    from corridor.services.network import prepare_network
+
+    return prepare_network(load_scenario(Path(scenario_file)), cache_dir=Path(cache_dir))
+
+
+def network_for(scenario: dict[str, Any], data_dir: Path) -> Network:
+    """The scenario's road network (kept for the next publication of the same scenario)."""
+    return _network(str(Path(scenario["base_dir"]) / "scenario.yaml"), str(data_dir / "cache"))
+
+
+def at_minute(origin: str, minutes: float) -> dt.datetime:
+    return dt.datetime.fromisoformat(origin) + dt.timedelta(minutes=float(minutes))
+
+
+def minute_of(origin: str, when: dt.datetime) -> float:
+    return (when - dt.datetime.fromisoformat(origin)).total_seconds() / 60
+
+
+def build_sheets(
+    instance: dict[str, Any],
+    plan: dict[str, Any],
+    places: dict[str, Any],
+    origin: str,
+    net: Network | None,
+) -> dict[str, dict[str, Any]]:
+    """One trip sheet per vehicle of ``plan`` that moves: stops, planned times, road route."""
+    from corridor.planning.instance import parse_instance
+
+    types = {v.name: v.type for v in parse_instance(instance).vehicles}
+    out = {}
+    for route in plan.get("routes", []):
+        stops = route.get("stops", [])
+        if len(stops) < 2:
+            continue
+        vehicle = str(route["vehicle"])
+        vtype = types.get(vehicle, "")
+        rows = []
+        for i, s in enumerate(stops):
+            p = places.get(s["at"], {})
+            arrive = float(s["arrive"])
+            leave = float(s["end"] if "dir" in s else s.get("depart", arrive))
+            row: dict[str, Any] = {
+                "seq": i + 1,
+                "place": s["at"],
+                "name": p.get("name") or s["at"],
+                "kind": p.get("kind") or ("checkpoint" if "dir" in s else ""),
+                "lat": p.get("lat"),
+                "lon": p.get("lon"),
+                "planned_arrival": at_minute(origin, arrive).isoformat(),
+                "planned_departure": at_minute(origin, leave).isoformat(),
+                "arrive_min": arrive,
+                "leave_min": leave,
+                "board": {k: int(v) for k, v in (s.get("board") or {}).items() if v},
+                "deliver": {k: int(v) for k, v in (s.get("alight") or {}).items() if v},
+                "load_kg": float(s.get("load_kg") or 0),
+                "unload_kg": float(s.get("unload_kg") or 0),
+            }
+            if "dir" in s:
+                row["dir"] = s["dir"]
+                row["inspection_start"] = at_minute(origin, float(s["start"])).isoformat()
+                row["inspection_end"] = at_minute(origin, float(s["end"])).isoformat()
+            rows.append(row)
+        coordinates, leg_starts, on_roads = _geometry(net, stops, rows, vtype)
+        out[vehicle] = {
+            "vehicle": vehicle,
+            "type": vtype,
+            "stops": rows,
+            "route": {"type": "LineString", "coordinates": coordinates},
+            "leg_starts": leg_starts,
+            "on_roads": on_roads,
+        }
+    return out
+
+
+def _geometry(
+    net: Network | None, stops: list[dict[str, Any]], rows: list[dict[str, Any]], vtype: str
+) -> tuple[list[list[float]], list[int], bool]:
+    """The road from stop to stop (each leg starts a new run of vertices), or a straight line
+    where the routing layer has no road for a leg (``on_roads`` is then False)."""
+    from corridor.services.trip_directions import leg_route
+
+    coordinates: list[list[float]] = []
+    leg_starts: list[int] = []
+    on_roads = True
+    inside = False
+    for (a, b), (ra, rb) in zip(itertools.pairwise(stops), itertools.pairwise(rows), strict=True):
+        side = "inside" if inside else "outside"
+        leg_starts.append(len(coordinates))
+        route = None
+        if net is not None and a["at"] in net.places and b["at"] in net.places:
+            route = leg_route(net, a["at"], b["at"], side, vtype)
+        if net is not None and route is not None and len(route.nodes) >= 1:
+            lon, lat = net.graph.lon[route.nodes], net.graph.lat[route.nodes]
+            coordinates += [
+                [round(float(x), 6), round(float(y), 6)]
+                for x, y in zip(lon.tolist(), lat.tolist(), strict=True)
+            ]
+        else:
+            on_roads = False
+            coordinates += [
+                [ra["lon"] or 0.0, ra["lat"] or 0.0],
+                [rb["lon"] or 0.0, rb["lat"] or 0.0],
+            ]
+        if "dir" in b:
+            inside = b["dir"] == "in"
+    return coordinates, leg_starts, on_roads
+
+
+def movements(sheets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every vehicle's visits to the zone, in the order they start: inbound crossing (where,
+    when) to outbound crossing, the places inside, people to take out, cargo to bring in."""
+    out = []
+    for vehicle, sheet in sheets.items():
+        trip, current = 0, None
+        for s in sheet["stops"]:
+            if s.get("dir") == "in":
+                trip += 1
+                current = {
+                    "vehicle": vehicle,
+                    "trip": trip,
+                    "enters_at": s["place"],
+                    "enters": s["planned_arrival"],
+                    "enters_min": s["arrive_min"],
+                    "places": [],
+                    "people_out": {},
+                    "cargo_in_kg": 0.0,
+                }
+            elif current is not None and s.get("dir") == "out":
+                current["leaves_at"] = s["place"]
+                current["leaves"] = s["inspection_end"]
+                out.append(current)
+                current = None
+            elif current is not None:
+                current["places"].append(s["place"])
+                for k, n in s["board"].items():
+                    current["people_out"][k] = current["people_out"].get(k, 0) + n
+                current["cargo_in_kg"] += s["unload_kg"]
+    out.sort(key=lambda m: (m["enters_min"], m["vehicle"]))
+    return out
+
+
+def _subject(m: dict[str, Any]) -> str:
+    return (
+        f"{m['vehicle']} trip {m['trip']}: enters at {m['enters_at']} {m['enters'][11:16]}, "
+        f"leaves at {m.get('leaves_at', '?')} {str(m.get('leaves', ''))[11:16]}"
+    )
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (
+        a["vehicle"] == b["vehicle"]
+        and a["enters_at"] == b["enters_at"]
+        and abs(float(a["enters_min"]) - float(b["enters_min"])) <= SAME_MOVEMENT_MIN
+        and a.get("leaves_at") == b.get("leaves_at")
+    )
+
+
+def differences(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
+    """What changed from one version's trip sheets to the next, one sentence each."""
+    out = []
+    for v in sorted(set(old) | set(new)):
+        if v not in new:
+            out.append(f"{v}: no longer used")
+            continue
+        if v not in old:
+            out.append(f"{v}: newly used, {len(new[v]['stops'])} stops")
+            continue
+        a = [(s["place"], round(s["arrive_min"])) for s in old[v]["stops"]]
+        b = [(s["place"], round(s["arrive_min"])) for s in new[v]["stops"]]
+        if a == b:
+            continue
+        n = next(
+            (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+        )
+        was = " → ".join(p for p, _ in a[n:]) or "nothing"
+        now = " → ".join(p for p, _ in b[n:]) or "nothing"
+        out.append(f"{v}: from stop {n + 1}, was {was}; now {now}")
+    return out
+
+
+def publish(
+    uow: UnitOfWork,
+    who: Principal,
+    plan_id: int,
+    agreed: Callable[[str], dict[str, Any] | None],
+    data_dir: Path,
+    reason: str = "",
+    net: Network | None = None,
+) -> dict[str, Any]:
+    """Publish plan ``plan_id`` (done, checked, compliant) as the next version in force."""
+    require(who, "plans.write")
+    with uow:
+        plan = uow.plans.get(plan_id)
+        if plan is None:
+            raise NotFound("plan", plan_id)
+        scenario = uow.scenarios.get(plan["scenario_id"])
+        previous = uow.publications.current()
+        old_sheets = (
+            {s["vehicle"]: s for s in uow.publications.sheets(previous["id"])} if previous else {}
+        )
+    report = plan.get("report") or {}
+    if plan["status"] != "done" or not report.get("agreement", {}).get("complies"):
+        raise Conflict(
+            f"plans/{plan_id}",
+            f"is {plan['status']}: only a finished plan that passed its check and complies "
+            "with the agreement is published",
+        )
+    corridor = str(plan["params"].get("corridor"))
+    document = agreed(corridor)
+    if document is None:
+        raise Conflict(f"plans/{plan_id}", f"corridor {corridor!r} is no longer agreed")
+    from corridor.services.plans import terms_for, vehicle_kinds
+
+    terms = terms_for(
+        document,
+        scenario["origin"],
+        scenario["places"] or {},
+        vehicle_kinds(scenario.get("source")),
+    )
+    assert terms is not None
+    lead = float(document.get("notification_lead_minutes") or 0)
+    if net is None and scenario.get("base_dir"):
+        net = network_for(scenario, data_dir)
+    sheets = build_sheets(
+        scenario["instance"], plan["plan"], scenario["places"] or {}, scenario["origin"], net
+    )
+    now = uow.clock()
+    old_moves = movements(old_sheets)
+    moves = [m for m in movements(sheets) if not any(_same(m, o) for o in old_moves)]
+    for m in moves:
+        starts_in = float(m["enters_min"]) - minute_of(scenario["origin"], now)
+        if starts_in < lead:
+            raise InputError(
+                f"plans/{plan_id}: {m['vehicle']} trip {m['trip']}",
+                f"enters the zone at {m['enters_at']} at {m['enters']}, {starts_in:.0f} min "
+                f"from now; the agreement's notification lead time is {lead:g} min",
+            )
+    with uow:
+        ident = uow.publications.add(
+            {
+                "plan_id": plan_id,
+                "scenario_id": plan["scenario_id"],
+                "corridor": corridor,
+                "origin": scenario["origin"],
+                "window_open": terms.open_min,
+                "window_close": terms.close_min,
+                "lead_minutes": lead,
+                "replaces": previous["id"] if previous else None,
+                "reason": reason,
+                "differences": differences(old_sheets, sheets) if previous else [],
+                "user_id": who.user_id,
+            },
+            sheets,
+        )
+        sent = []
+        for m in moves:
+            body = {**m, "plan_version": ident, "lead_minutes": lead}
+            nid = int(uow.notifications.add("movement", "AB", _subject(m), body, who.user_id))
+            sent.append(nid)
+            for party in "AB":
+                uow.emit(
+                    Event(
+                        "notifications",
+                        {"id": nid, "kind": "movement", "subject": _subject(m)},
+                        party=party,
+                    )
+                )
+        uow.tracks.clear()  # progress is measured along the new routes from the next report
+        uow.emit(Event("plans", {"id": plan_id, "published": ident}))
+        uow.commit()
+    return {
+        "plan_version": ident,
+        "plan": plan_id,
+        "vehicles": sorted(sheets),
+        "notifications": sent,
+        "differences": differences(old_sheets, sheets) if previous else [],
+    }
+
+
+def current(uow: UnitOfWork, who: Principal) -> dict[str, Any] | None:
+    require(who, "plans.read")
+    with uow:
+        return uow.publications.current()  # type: ignore[no-any-return]
+
+
+def trip_sheets(
+    uow: UnitOfWork, who: Principal, vehicle: str | None = None
+) -> list[dict[str, Any]]:
+    """The trip sheets of the plan in force: a driver gets only its own vehicle's."""
+    require(who, "trips.read")
+    if who.role is Role.DRIVER:
+        if vehicle is not None and vehicle != who.vehicle:
+            raise Forbidden(who.role.value, "trips.read", "a driver sees only its own vehicle")
+        vehicle = who.vehicle or "\x00"
+    with uow:
+        pub = uow.publications.current()
+        if pub is None:
+            return []
+        return [
+            {k: v for k, v in s.items() if k != "leg_starts"} | {"leg_starts": s["leg_starts"]}
+            for s in uow.publications.sheets(pub["id"], vehicle)
+        ]
