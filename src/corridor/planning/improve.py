@@ -73,12 +73,13 @@ def _draw(rng: np.random.Generator) -> ConstructionParams:
 #: Share of the rebuilds that take out a few vehicles' trips instead of everyone's after a cut.
 RUIN_SHARE = 0.2
 
-#: The first rebuilds of a search (below MANY_POINTS gathering points: on a city each rebuild
-#: takes seconds), whole plans of other shapes: out-lanes kept for fuller loads (large and
-#: gen-250 gain 0.2-0.4% over the defaults), and where the fleet binds a share of the
-#: vehicles that take the first lane slots to a far centre and come back for more, or the
-#: first hour's loads sent far, so that the near beds serve short round trips (gen-20: 7,217
-#: -> 7,450 before any search). Where one does not pay, the search goes on from the best.
+#: Every other rebuild at the start of a search (below MANY_POINTS gathering points: on a
+#: city each rebuild takes seconds) is a whole plan of another shape: out-lanes kept for
+#: fuller loads (large and gen-250 gain 0.2-0.4% over the defaults), and where the fleet
+#: binds a share of the vehicles that take the first lane slots to a far centre and come
+#: back for more, or the first hour's loads sent far, so that the near beds serve short
+#: round trips (gen-20: 7,217 -> 7,450 before any search). Where one does not pay, the
+#: search goes on from the best.
 PORTFOLIO = (
     ConstructionParams(rho=3.0),
     ConstructionParams(runners=0.3),
@@ -217,8 +218,8 @@ def search(
         cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf
         if ruin is not None:
             cut = max(cut, lo)
-        if done < len(PORTFOLIO) and len(data.g_ids) <= MANY_POINTS:
-            params, ruin, cut = PORTFOLIO[done], None, -np.inf  # first, whole plans
+        if done % 2 == 0 and done // 2 < len(PORTFOLIO) and len(data.g_ids) <= MANY_POINTS:
+            params, ruin, cut = PORTFOLIO[done // 2], None, -np.inf  # every other, at first
         try:
             plan = _rebuild_from(data, best, cut, base_routes, now, ruin)
         except ReplanError:  # kept trips that cannot be continued: try another cut
