@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from corridor.planning.partial import PartialPlan
 
 INF = math.inf
+RUNNER_FIRST = 1e4  # minutes: fresh far runners come before every other vehicle
 
 
 class OutOfTime(Exception):
@@ -42,7 +43,10 @@ class ConstructionParams:
     ``spread``: minutes a farther centre may cost while the out-lanes are booked anyway;
     ``ration``: fraction of the window over which the near centres' beds are released;
     ``back``: price of the drive back, relative to ``lam``; ``flat``: how much of a load's
-    value above the lightest class counts (1: only heads count).
+    value above the lightest class counts (1: only heads count); ``far``: fraction of the window
+    from its opening in which loads go to the centres farther than the mean while one of them
+    has room (a vehicle that goes far early is back for more; the near beds are kept for
+    short round trips later).
     """
 
     lam: float = 0.1
@@ -56,13 +60,21 @@ class ConstructionParams:
     ration: float = 0.7
     back: float = 0.0
     flat: float = 0.0
+    far: float = 0.0
+    runners: float = 0.0
+    salt: float = 0.0
 
     def __post_init__(self) -> None:
         if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread, self.ration,
-               self.back, self.flat) < 0:  # fmt: skip
+               self.back, self.flat, self.far) < 0:  # fmt: skip
             raise ValueError("every construction parameter must be >= 0")
         if self.candidates < 1 or self.max_stops < 1:
             raise ValueError("candidates and max_stops must be >= 1")
+
+    def runner(self, vi: int) -> bool:
+        """Whether vehicle ``vi`` is one of the ``runners`` share of the fleet (spread by the
+        golden ratio from ``salt``) that take the first lane slots and go far once."""
+        return self.runners > 0 and (vi * 0.6180339887 + self.salt) % 1.0 < self.runners
 
 
 def construct(
@@ -121,6 +133,8 @@ def assign_trips(
         v = plan.fleet[vi]
         if not v.done and (only is None or int(vi) in only):
             key = v.ready if math.isfinite(v.ready) else -float(d.roads[vi].to_k[v.place].min())
+            if v.fresh and params.runner(int(vi)):
+                key -= RUNNER_FIRST  # the far runners take the first out-lane slots
             heap.append((key, rank, int(vi)))
     heapq.heapify(heap)
     # How far out of order trips may be committed: a trade of speed against lane gaps.

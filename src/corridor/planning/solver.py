@@ -26,7 +26,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from time import monotonic
+from time import monotonic, thread_time
 from typing import Any
 
 import numpy as np
@@ -152,8 +152,10 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     _check_fleet_choice(instance, params)
     data = ProblemData(instance, pinned=params.pinned_vehicles, excluded=params.excluded_vehicles)
     base, base_routes = _starting_point(data, params)
+    cpu, wall = thread_time(), monotonic()
     run.best = first_plan(base)
     run.first_seconds = monotonic() - run.t0
+    run.keep_for_the_end(thread_time() - cpu, monotonic() - wall)
     run.report("first plan")
     _prove(run, instance, params, exact_allowed=base_routes is None)
     if not run.proven and run.best.score < run.current_bound() - 1e-6:
@@ -181,12 +183,22 @@ class _Run:
         self.params = params
         self.t0 = monotonic()
         # The last tenth is kept for the final plan check, so the whole call fits the limit.
-        self.deadline = self.t0 + 0.9 * params.time_limit
+        self.reserve = 0.1 * params.time_limit
+        self.deadline = self.t0 + params.time_limit - self.reserve
         self.best = Candidate([], 0.0)
         self.first_seconds = 0.0
         self.bound, self.method, self.proven = math.inf, "", False
         self.iterations = 0
         self.background: _BoundInBackground | None = None
+
+    def keep_for_the_end(self, first_cpu: float, first_wall: float) -> None:
+        """Keep enough of the time limit for the check and the caller's writing: at least a
+        tenth, more on a machine so busy that the first plan's wall time ran well beyond
+        its processor time (the work after the search is about half a first plan's)."""
+        slowdown = max(1.0, first_wall / max(first_cpu, 1e-3))
+        need = slowdown * (0.5 * first_cpu + 0.1)
+        self.reserve = min(max(0.1 * self.params.time_limit, need), 0.5 * self.params.time_limit)
+        self.deadline = self.t0 + self.params.time_limit - self.reserve
 
     def current_bound(self) -> float:
         """The best bound known now (the background one counts once it is there)."""
@@ -198,7 +210,7 @@ class _Run:
         """Wait for the background bound until just before the time limit; without it, the
         bound of everyone waiting and all cargo stands."""
         assert self.background is not None
-        if not self.background.wait(self.t0 + 0.95 * self.params.time_limit):
+        if not self.background.wait(self.t0 + self.params.time_limit - 0.5 * self.reserve):
             trivial = _trivial_bound(instance)  # unless the closed form came in time
             if trivial < min(self.bound, self.background.value):
                 self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"

@@ -333,6 +333,18 @@ def _way_out(
     return trip, excess
 
 
+def _runs_far(
+    plan: PartialPlan, vi: int, params: ConstructionParams, row: list[float], mean: float
+) -> bool:
+    """Whether vehicle ``vi`` is one of the ``runners`` share of the fleet that make one trip
+    to a centre farther than the mean, and has not made it yet."""
+    if not params.runner(vi):
+        return False
+    d, rd = plan.data, plan.data.roads[vi]
+    far = {d.r_ids[r] for r, c in enumerate(row) if c + rd.r_back_l[r] > mean}
+    return not any("alight" in s and s["at"] in far for s in plan.fleet[vi].stops)
+
+
 def _lanes_free_from(plan: PartialPlan) -> float:
     """When the first out-lane comes free of every crossing booked so far."""
     return min((min(t.last_end) for t in plan.lanes_out if not t.closed), default=-INF)
@@ -350,12 +362,18 @@ def _centre(
     if not costs:
         return None
     allowed = costs
-    if params.ration > 0:
+    mean = sum(c for c, _ in costs) / len(costs)
+    runs = _runs_far(plan, start.vi, params, row, mean)
+    if runs or end - inst.open < params.far * (inst.close - inst.open):
+        allowed = [
+            (c, r) for c, r in costs
+            if c > mean and (not runs or end + c + stop_r + rd.min_visit <= inst.close)
+        ] or costs  # fmt: skip
+    elif params.ration > 0:
         # Beds of the nearer centres are released over the window, so that they keep serving
         # short round trips all day instead of filling up in the first hours.
         cap, cap0 = plan.capacity.tolist(), plan.capacity0.tolist()
         share = min(1.0, (end - inst.open) / (params.ration * (inst.close - inst.open)))
-        mean = sum(c for c, _ in costs) / len(costs)
         allowed = [
             (c, r)
             for c, r in costs
@@ -364,8 +382,11 @@ def _centre(
     c, r = min(allowed)
     if end + c + stop_r + rd.min_visit > inst.close:
         # The last trip: the drive after the window costs nothing, so leave the centres near
-        # the checkpoints to vehicles that come back for more.
-        c, r = max(costs)
+        # the checkpoints to vehicles that come back for more, and the medical beds to loads
+        # that need them.
+        d = plan.data
+        plain = [(c, r) for c, r in costs if c > mean and not d.r_medical_l[r]]
+        c, r = max(plain if plain and not load.medical else costs)
     elif params.spread > 0:
         # While the out-lanes are booked beyond the vehicle's return, a farther centre costs
         # it little or nothing, and the near ones stay free for when it matters.
