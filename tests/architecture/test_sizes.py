@@ -18,6 +18,7 @@ REWRITTEN = "being rewritten in issue 13/14 this session"
 FILE_EXCEPTIONS = {
     "adapters/db.py": "engine and repositories: to be split after " + REWRITTEN,
     "reporting/after_action.py": REWRITTEN,
+    "entrypoints/cli/demo.py": REWRITTEN,
 }
 #: Modules whose functions are not measured yet (other sessions are rewriting them).
 MODULE_EXCEPTIONS = {
@@ -31,6 +32,8 @@ MODULE_EXCEPTIONS = {
     "entrypoints/http/problems.py": REWRITTEN,
     "entrypoints/http/app.py": REWRITTEN,
     "services/publication.py": REWRITTEN,
+    "services/replanning.py": REWRITTEN,
+    "adapters/after_action_files.py": REWRITTEN,
 }
 #: Single functions kept long, with the reason.
 FUNCTION_EXCEPTIONS = {

@@ -7,6 +7,7 @@ the services keep the state between reports and store what changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -62,6 +63,11 @@ class TrackState:
     finished: bool
     at_stop: int | None = None
     speed_kmh: float | None = None
+
+
+def minute_of(origin: str, when: dt.datetime) -> float:
+    """Minutes from the plan's origin (an ISO instant with its offset) to ``when``."""
+    return (when - dt.datetime.fromisoformat(origin)).total_seconds() / 60
 
 
 def replace_state(state: TrackState, **changes: Any) -> TrackState:

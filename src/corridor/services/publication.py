@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
 from corridor.domain.operations import Event
+from corridor.domain.tracking import minute_of
 from corridor.errors import InputError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, Forbidden, NotFound
@@ -36,10 +37,6 @@ SAME_MOVEMENT_MIN = 1.0
 
 def at_minute(origin: str, minutes: float) -> dt.datetime:
     return dt.datetime.fromisoformat(origin) + dt.timedelta(minutes=float(minutes))
-
-
-def minute_of(origin: str, when: dt.datetime) -> float:
-    return (when - dt.datetime.fromisoformat(origin)).total_seconds() / 60
 
 
 def build_sheets(

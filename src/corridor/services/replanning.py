@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal
 from corridor.domain.operations import Event, plan_compliance, restrict_instance
+from corridor.domain.tracking import minute_of
 from corridor.errors import CorridorError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.publication import minute_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable

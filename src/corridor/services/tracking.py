@@ -15,10 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
-from corridor.domain.tracking import LiveParams, TrackState, silent_condition, vehicle_conditions
+from corridor.domain.tracking import (
+    LiveParams,
+    TrackState,
+    minute_of,
+    silent_condition,
+    vehicle_conditions,
+)
 from corridor.services import alerts
 from corridor.services.accounts import require
-from corridor.services.publication import minute_of
 
 if TYPE_CHECKING:
     from corridor.domain.operations import PositionReport
