@@ -162,8 +162,9 @@ def check_json(raw: bytes) -> BodyProblem | None:
     return None
 
 
-#: Routes whose body is not JSON (an OSM extract): an undeclared body there is not checked.
-RAW_BODY_PATHS = ("/v1/osm/",)
+#: Routes whose body is not JSON (an OSM extract; an OsmAnd device's form): an undeclared body
+#: there is not checked.
+RAW_BODY_PATHS = ("/v1/osm/", "/v1/osmand/")
 
 
 def _is_json(scope: Scope) -> bool:
