@@ -92,7 +92,7 @@ def test_finding_8_storage_faults_are_5xx_and_nothing_acknowledged_is_lost(
     signers, corridor = negotiate(api)
     v2 = api.get("observer", f"/v1/corridors/{corridor}").json()["versions"][1]
     assert api.client.post("/v1/log/checkpoint", headers=api.h("coordinator")).status_code == 200
-    disk = FullDisk(api, monkeypatch, rate=0.35, seed=13)
+    disk = FullDisk(api, monkeypatch, rate=0.2, seed=13)
     acked: dict[str, set[Any]] = {"positions": set(), "incidents": set(), "envelopes": set()}
     answers: dict[int, int] = {}
     disk.on = True

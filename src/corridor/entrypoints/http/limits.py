@@ -162,15 +162,16 @@ def check_json(raw: bytes) -> BodyProblem | None:
     return None
 
 
-#: Routes whose body is not JSON (an OSM extract): an undeclared body there is not checked.
-RAW_BODY_PATHS = ("/v1/osm/",)
+#: Routes whose body is not JSON (an OSM extract, up to its own larger limit; an OsmAnd
+#: device's form): never buffered or checked here.
+RAW_BODY_PATHS = ("/v1/osm/", "/v1/osmand/")
 
 
 def _is_json(scope: Scope) -> bool:
     """A JSON body: so declared, or not declared at all (FastAPI reads those as JSON too)."""
     ctype = dict(scope.get("headers") or []).get(b"content-type")
     if ctype is None:
-        return not str(scope.get("path", "")).startswith(RAW_BODY_PATHS)
+        return True
     kind = ctype.split(b";")[0].strip().lower()
     return kind == b"application/json" or kind.endswith(b"+json")
 
@@ -197,7 +198,12 @@ class JsonBodyGuard:
         self.inspect = inspect
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in {"GET", "HEAD"} or not _is_json(scope):
+        if (
+            scope["type"] != "http"
+            or scope.get("method") in {"GET", "HEAD"}
+            or str(scope.get("path", "")).startswith(RAW_BODY_PATHS)
+            or not _is_json(scope)
+        ):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
