@@ -145,8 +145,10 @@ def test_incidents_suspensions_notifications_and_alerts_with_who_and_when(
     assert log.rows[2][3:] == ["party-b", "shelling near G2"]
     # the corridor resumes only with the second party's resumption: 08:50-09:30
     assert log.note == "suspended 08:50–09:30 (40 min)"
-    (note,) = table(report, "Notifications").rows
+    notes = table(report, "Notifications")
+    (note,) = notes.rows
     assert note[4:] == ["after 12 min", "not acknowledged"]
+    assert notes.note.startswith("1 notifications, 1 not acknowledged by every party addressed")
     alerts = table(report, "Alerts")
     assert [r[4] for r in alerts.rows] == ["after 3 min", "never"]
     assert [r[5] for r in alerts.rows] == ["after 25 min", "still raised"]
@@ -221,3 +223,22 @@ def test_the_services_reconciliation_is_shown_with_since_when(records: Operation
     assert t.rows == [["V1", "32", "31", "1 (for 22 min)"], ["V2", "10", "10", "0"]]
     assert t.note.startswith("1 people boarded and not (yet) counted")
     assert "Registered people: 1 boarded and not checked in on arrival, 6 arrived" in t.note
+
+
+def test_many_notifications_list_the_unacknowledged_and_count_all(
+    records: OperationRecords,
+) -> None:
+    import dataclasses
+
+    acked = [{"party": p, "at": at(401)} for p in "AB"]
+    many = [
+        {"id": i, "kind": "movement", "parties": "AB", "subject": f"trip {i}",
+         "created_at": at(400), "acknowledgements": acked if i != 30 else acked[:1]}
+        for i in range(1, 41)
+    ]  # fmt: skip
+    notes = table(after_action(dataclasses.replace(records, notifications=many)), "Notif")
+    assert [r[0] for r in notes.rows] == [*(str(i) for i in range(1, 16)), "30"]
+    assert notes.rows[-1][5] == "not acknowledged"
+    assert "40 notifications, 1 not acknowledged" in notes.note
+    assert "median acknowledgement delay 1 min" in notes.note
+    assert "24 more, each acknowledged, are not listed." in notes.note

@@ -58,7 +58,13 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
         out,
     )
     # The demo's replay and the service agree on the time: the operation's day, in its zone.
-    assert "6. replaying the first hour (06:00-07:00 Europe/Andorra)" in out
+    replay = re.search(
+        r"6\. replaying the first hour \(06:00-07:00 Europe/Andorra, from the first departure "
+        r"at 0(\d):(\d\d)\)",
+        out,
+    )
+    assert replay, out
+    start = dt.datetime(2026, 5, 14, int(replay.group(1)) - 2, int(replay.group(2)), tzinfo=dt.UTC)
     assert "The service's clock now reads 07:00 Europe/Andorra" in out
     sent = int(re.search(r"(\d+) position reports", out).group(1))  # type: ignore[union-attr]
     assert sent > 100
@@ -72,9 +78,10 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
             select(func.min(orm.positions.c.received_at), func.max(orm.positions.c.received_at))
         ).one()
     engine.dispose()
-    # every report was received on the service's clock, in the replayed hour (04:00-05:00 UTC)
+    # every report was received on the service's clock, in the replay (from the first
+    # departure, before 06:00 in Andorra, to 07:00: 05:00 UTC)
     first, last = (dt.datetime.fromisoformat(str(t)).replace(tzinfo=dt.UTC) for t in received)
-    assert dt.datetime(2026, 5, 14, 4, 0, tzinfo=dt.UTC) <= first
+    assert start <= first < dt.datetime(2026, 5, 14, 4, 0, tzinfo=dt.UTC)
     assert last <= dt.datetime(2026, 5, 14, 5, 1, tzinfo=dt.UTC)
     # The troubles it shows: one vehicle held at a checkpoint, one leaving its route, a
     # shelling that leads to a suspension, then both parties resume.
@@ -85,12 +92,21 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     assert re.search(r"the driver of \S+ reports shelling near its route", out)
     for line in ("suspension by party-a", "resumption by party-a", "resumption by party-b"):
         assert line in out
+    # Only the injected troubles raise alerts (a vehicle leaving before the window opens
+    # reports from its departure, so none is found silent); the one off its route clears.
+    raised = re.search(r"alerts: \d+ raised \(([^)]*)\), (\d+) cleared since", out)
+    assert raised, out
+    kinds = dict(k.rsplit(" ", 1) for k in raised.group(1).split(", "))
+    assert set(kinds) == {"incident_near_route", "late", "off_route"}, kinds
+    assert kinds["off_route"] == "1"
+    assert kinds["incident_near_route"] == "1"
+    assert int(raised.group(2)) >= 1
     vehicles_move_along_their_roads(data, detour.group(1))
     # The after-action report of the replayed hour, every PDF page rendered.
     report = data / "after-action"
     assert f"7. the after-action report: {report / 'after-action.html'}" in out
     html = (report / "after-action.html").read_text()
-    assert "Shelling some 300 m from the road" in html
+    assert "Shelling some 600 m from the road" in html
     assert "suspended 06:37–06:50 (13 min)" in html
     if shutil.which("pdftoppm"):
         subprocess.run(

@@ -162,7 +162,7 @@ def _pdf(report: AfterActionReport, pictures: dict[str, Path], path: Path) -> Pa
 #: Column widths (mm, of 180) for the tables with a long last column.
 WIDTHS = {
     8: (10, 13, 16, 24, 24, 22, 15, 56),
-    7: (10, 20, 24, 14, 24, 24, 64),
+    7: (8, 27, 24, 12, 27, 21, 61),
     6: (10, 14, 20, 76, 30, 30),
     5: (38, 32, 32, 18, 60),
 }

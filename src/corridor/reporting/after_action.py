@@ -23,6 +23,8 @@ from typing import Any
 TRACK_GAP_MIN = 10.0
 #: A boarding counted this much later than planned is late in the stops table.
 LATE_MIN = 10.0
+#: Notifications listed one by one (beyond them, only those not acknowledged).
+NOTIFICATIONS_LISTED = 15
 #: While an operation is under way, its chart shows this much of the plan ahead of "now".
 CHART_AHEAD_MIN = 90.0
 
@@ -424,12 +426,16 @@ def _log_table(rec: OperationRecords, clock: _Clock) -> Table:
 
 
 def _notifications_table(rec: OperationRecords, clock: _Clock) -> Table:
-    rows = []
+    """Each notification with each party's acknowledgement delay; past the first
+    NOTIFICATIONS_LISTED only those some party has not acknowledged (the figures count all)."""
+    rows: list[list[str]] = []
     delays: list[float] = []
+    unacknowledged = 0
     for n in rec.notifications:
         sent = _utc(n.get("created_at"))
         acks = {a["party"]: _utc(a.get("at")) for a in n.get("acknowledgements", [])}
         cells = []
+        missing = False
         for party in ("A", "B"):
             if party not in n.get("parties", ""):
                 cells.append("not addressed")
@@ -439,26 +445,35 @@ def _notifications_table(rec: OperationRecords, clock: _Clock) -> Table:
                 cells.append(f"after {_minutes(d)}")
             else:
                 cells.append("not acknowledged")
-        rows.append(
-            [
-                str(n["id"]),
-                clock.hhmm(sent),
-                str(n.get("kind", "")),
-                str(n.get("subject", ""))[:90],
-                *cells,
-            ]
+                missing = True
+        unacknowledged += missing
+        row = [str(n["id"]), clock.hhmm(sent), str(n.get("kind", "")),
+               str(n.get("subject", ""))[:90], *cells]  # fmt: skip
+        if len(rows) < NOTIFICATIONS_LISTED or missing:
+            rows.append(row)
+    total = len(rec.notifications)
+    parts = []
+    if delays:
+        median = dt.timedelta(minutes=statistics.median(delays))
+        longest = dt.timedelta(minutes=max(delays))
+        parts.append(
+            f"{total} notifications, {unacknowledged} not acknowledged by every party "
+            f"addressed; median acknowledgement delay {_minutes(median)}, longest "
+            f"{_minutes(longest)}."
         )
-    note = (
-        f"Median acknowledgement delay {statistics.median(delays):.0f} min, longest "
-        f"{max(delays):.0f} min. An acknowledgement is never an approval; nothing waited on it."
-        if delays
-        else ("No notification was acknowledged." if rows else "No notification was sent.")
-    )
+    elif total:
+        parts.append(f"{total} notifications; none was acknowledged.")
+    else:
+        parts.append("No notification was sent.")
+    if total > len(rows):
+        parts.append(f"{total - len(rows)} more, each acknowledged, are not listed.")
+    if total:
+        parts.append("An acknowledgement is never an approval; nothing waited on it.")
     return Table(
         "Notifications and acknowledgements",
         ["", "sent", "kind", "subject", "party A", "party B"],
         rows,
-        note,
+        " ".join(parts),
     )
 
 
@@ -474,7 +489,7 @@ def _alerts_table(rec: OperationRecords, clock: _Clock) -> Table:
         rows.append(
             [
                 str(a.get("id", "")),
-                str(a.get("kind", "")),
+                str(a.get("kind", "")).replace("_", " "),
                 str(a.get("vehicle") or "–"),
                 clock.hhmm(raised),
                 f"after {_minutes(acked - raised)}" if raised and acked else "never",

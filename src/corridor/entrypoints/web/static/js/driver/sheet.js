@@ -9,7 +9,11 @@ import { now } from "./link.js";
 
 const DONE = "corridor.driver.done";
 
+// A planned time as the trip sheet writes it: in the operation's own time zone (the service
+// writes each time with the corridor's offset), whatever zone the phone is set to.
 export function timeOf(iso) {
+  const written = /T(\d\d:\d\d)/.exec(String(iso || ""));
+  if (written) return written[1];
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return "–";
   return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(new Date(t));

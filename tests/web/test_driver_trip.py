@@ -1,0 +1,85 @@
+"""The driver's page with a published trip sheet: the next stop and its time, the route on its
+roads, stops done one after the other, and a boarding count made offline that reaches the
+service once when the connection returns. (The service and the published Andorra plan are those
+of the alert panel's tests, in a service of this module's own.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Server
+from .test_alert_panel import published, server  # noqa: F401  (this module's fixtures too)
+from .test_driver_page import Phone
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_trip_sheet_leads_to_a_boarding_counted_offline_and_stored_once(
+    browser: Any,
+    server: Server,  # noqa: F811
+    published: dict[str, Any],  # noqa: F811
+) -> None:
+    sheet = published
+    vehicle = sheet["vehicle"]
+    first = sheet["stops"][0]
+    phone = Phone(browser, server)
+    try:
+        phone.move_to(first["lat"], first["lon"])
+        phone.open("bus_driver")
+        page = phone.page
+        assert page.locator("#vehicle").inner_text() == vehicle
+        assert page.locator("#next-place").inner_text() == first["place"]
+        # in the operation's own time, whatever the phone's zone (the sheet writes its offset)
+        assert page.locator("#next-time").inner_text() == (
+            f"Arrive {first['planned_arrival'][11:16]}, leave {first['planned_departure'][11:16]}"
+        )
+        # The route on its roads, and every stop in the trip sheet.
+        page.locator("#map path.route-line").wait_for(state="attached")
+        assert page.locator("#sheet tbody tr").count() == len(sheet["stops"])
+        phone.shot("driver-trip-sheet")
+
+        # Stop after stop ("Arrived") to the first gathering point.
+        gathering = next(s for s in sheet["stops"] if s["kind"] == "gathering" and s["board"])
+        while page.locator("#next-place").inner_text() != gathering["place"]:
+            page.click("#btn-arrive")
+        done = page.locator("#sheet tbody tr.done").count()
+        assert done == [s["seq"] for s in sheet["stops"]].index(gathering["seq"])
+
+        phone.context.set_offline(True)
+        page.wait_for_selector("#link[data-online='false']")
+        page.click("#btn-board")
+        planned = gathering["board"]
+        for cls, n in planned.items():
+            assert page.input_value(f"#board-{cls}") == str(n)
+        cls = max(planned, key=lambda c: planned[c])
+        page.fill(f"#board-{cls}", str(planned[cls] - 2))  # two did not come
+        phone.shot("driver-boarding-form")
+        page.click("#boarding-form button[type='submit']")
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting !== '0'")
+        phone.shot("driver-boarding-offline")
+        mine = [
+            c
+            for c in server.ok("GET", "/v1/checkins", "coordinator", params={"vehicle": vehicle})
+            if c["kind"] == "boarding"
+        ]
+        assert mine == []
+
+        phone.context.set_offline(False)
+        phone.waiting(0)
+        mine = [
+            c
+            for c in server.ok("GET", "/v1/checkins", "coordinator", params={"vehicle": vehicle})
+            if c["kind"] == "boarding"
+        ]
+        assert len(mine) == 1
+        assert mine[0]["place"] == gathering["place"]
+        counted = {**planned, cls: planned[cls] - 2}
+        assert mine[0]["people"] == {c: n for c, n in counted.items() if n}
+        # The gathering point is done; the next stop comes after it.
+        assert page.locator("#next-place").inner_text() != gathering["place"]
+        assert not phone.errors, phone.errors
+        assert not phone.outside, phone.outside
+    finally:
+        phone.context.close()
