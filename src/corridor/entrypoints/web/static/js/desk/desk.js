@@ -287,7 +287,17 @@ async function renderReview() {
       termsList(latest.document, view, locale()),
     );
   }
-  parts.push(mapEl);
+  parts.push(
+    mapEl,
+    h(
+      "ul",
+      { class: "legend" },
+      h("li", { class: "legend-route" }, _("route")),
+      h("li", { class: "legend-checkpoint" }, _("checkpoint")),
+      h("li", { class: "legend-area" }, _("ceasefire area")),
+      h("li", { class: "legend-incident" }, _("incident")),
+    ),
+  );
   if (latest && latest.number > 1) {
     const changes = await remote.diff(state.corridorId, latest.number - 1, latest.number);
     parts.push(h("h3", {}, _("What changed from version {n}", { n: latest.number - 1 })), h("ul", { class: "changes", id: "diff-previous" }, changes.changes.map((c) => h("li", {}, en(c)))));

@@ -81,8 +81,9 @@ export function replay(messages, corridorId) {
       out.keys.intermediary = p.key;
       out.organisations = p.organisations;
     } else if (m.kind === "key-confirmation" || m.kind === "key-rotation") {
-      if (m.kind === "key-confirmation" || p.role !== "intermediary") out.keys[p.role] = p.key;
-      if (m.kind === "key-rotation" && p.role === "intermediary") out.keys.intermediary = p.key;
+      out.keys[p.role] = p.key; // the key that speaks for that role from here on
+    } else if (m.kind === "key-revocation" && out.keys[p.role] === p.key) {
+      delete out.keys[p.role];
     } else if (m.kind === "proposal" || m.kind === "counter-proposal") {
       out.versions.push({ number: out.versions.length + 1, hash: m.payloadSha256, document: p.document, author: m.author, index: m.index });
     } else if (m.kind === "acceptance") {
