@@ -38,7 +38,7 @@ async function verifierOf(text) {
 }
 
 // Every entry decoded, each signature checked under the key its keyid names.
-async function readEntries(raw) {
+export async function verifyEntries(raw) {
   const messages = [];
   for (const [index, bytes] of raw.entries()) {
     let env;
@@ -112,7 +112,7 @@ export async function check(signer) {
   const raw = await download();
   const leaves = [];
   for (const e of raw) leaves.push(await leafHash(e));
-  const messages = await readEntries(raw);
+  const messages = await verifyEntries(raw);
   const head = raw.length ? { index: raw.length - 1, leaf_hash: hex(leaves[raw.length - 1]) } : null;
   const last = memory[logKey.name];
   let cpText = null;
