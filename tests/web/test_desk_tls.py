@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .conftest import CORRIDOR, free_port
+from .conftest import CORRIDOR, Server, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +135,35 @@ def test_a_half_given_or_unreadable_tls_option_is_refused(
     )
     assert out.returncode == 2, out.stdout + out.stderr
     assert named in out.stderr
+
+
+def test_over_plain_http_off_localhost_the_desk_says_it_cannot_sign(
+    browser: Any, server: Server
+) -> None:
+    """The service reached by a name other than localhost over http:// (the test answers for
+    that name with the real service's responses): no secure context, so no WebCrypto, and the
+    desk says so instead of failing later."""
+    context = browser.new_context()
+    context.route(
+        "http://coordination.invalid/**",
+        lambda route: route.fulfill(
+            response=route.fetch(
+                url=route.request.url.replace("http://coordination.invalid", server.url)
+            )
+        ),
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("http://coordination.invalid/desk.html")
+    page.wait_for_selector(".status.refusal")
+    assert page.evaluate("window.isSecureContext") is False
+    assert "not served over HTTPS" in page.text_content("#status")
+    page.fill("#token", server.tokens["liaison_a"])
+    page.press("#token", "Enter")
+    page.wait_for_selector("body[data-loaded='true']")
+    page.click("#make-key")
+    assert "not served over HTTPS" in page.text_content("#status")
+    assert not page.is_visible("#fingerprint")
+    assert errors == []
+    context.close()
