@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .conftest import CHROMIUM_ARGS, CORRIDOR, free_port
+from .conftest import CORRIDOR, Server, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def test_the_desk_is_served_over_https(tmp_path: Path, chromium: Path) -> None:
+def test_the_desk_is_served_over_https(tmp_path: Path, browser: Any) -> None:
     cert, key = self_signed(tmp_path)
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
@@ -84,23 +84,18 @@ def test_the_desk_is_served_over_https(tmp_path: Path, chromium: Path) -> None:
         assert f"on https://127.0.0.1:{port}/" in (tmp_path / "serve.log").read_text()
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2)
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-            )
-            context = browser.new_context(ignore_https_errors=True)
-            page = context.new_page()
-            page.goto(url + "/desk.html")
-            said: Any = page.evaluate(
-                """async () => {
-                  const keys = await import('/js/desk/keys.js');
-                  const k = await keys.generate('party-a');
-                  return [window.isSecureContext, location.protocol, k.verifierText];
-                }"""
-            )
-            browser.close()
+        # the test's own certificate: trusted by this context only
+        context = browser.new_context(ignore_https_errors=True)
+        page = context.new_page()
+        page.goto(url + "/desk.html")
+        said: Any = page.evaluate(
+            """async () => {
+              const keys = await import('/js/desk/keys.js');
+              const k = await keys.generate('party-a');
+              return [window.isSecureContext, location.protocol, k.verifierText];
+            }"""
+        )
+        context.close()
         assert said[0] is True
         assert said[1] == "https:"
         assert said[2].startswith("party-a+")
@@ -140,3 +135,35 @@ def test_a_half_given_or_unreadable_tls_option_is_refused(
     )
     assert out.returncode == 2, out.stdout + out.stderr
     assert named in out.stderr
+
+
+def test_over_plain_http_off_localhost_the_desk_says_it_cannot_sign(
+    browser: Any, server: Server
+) -> None:
+    """The service reached by a name other than localhost over http:// (the test answers for
+    that name with the real service's responses): no secure context, so no WebCrypto, and the
+    desk says so instead of failing later."""
+    context = browser.new_context()
+    context.route(
+        "http://coordination.invalid/**",
+        lambda route: route.fulfill(
+            response=route.fetch(
+                url=route.request.url.replace("http://coordination.invalid", server.url)
+            )
+        ),
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("http://coordination.invalid/desk.html")
+    page.wait_for_selector(".status.refusal")
+    assert page.evaluate("window.isSecureContext") is False
+    assert "not served over HTTPS" in page.text_content("#status")
+    page.fill("#token", server.tokens["liaison_a"])
+    page.press("#token", "Enter")
+    page.wait_for_selector("body[data-loaded='true']")
+    page.click("#make-key")
+    assert "not served over HTTPS" in page.text_content("#status")
+    assert not page.is_visible("#fingerprint")
+    assert errors == []
+    context.close()

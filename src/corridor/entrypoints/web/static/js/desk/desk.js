@@ -23,6 +23,10 @@ const SIDE_NAMES = { party_a: () => _("party A"), party_b: () => _("party B"), i
 const SIDES = new Proxy({}, { get: (_t, role) => (SIDE_NAMES[role] ? SIDE_NAMES[role]() : undefined) });
 const DEFAULT_NAME = { party_a: "party-a", party_b: "party-b", intermediary: "intermediary" };
 
+// WebCrypto and its keys exist only in a secure context (HTTPS, or localhost itself).
+const canSign = () => Boolean(window.isSecureContext && crypto.subtle);
+const insecure = () =>
+  _("This page is not served over HTTPS, so the browser gives it no cryptography: no key can be made or used, and nothing can be signed here. Ask the operator for the https:// address.");
 const isParty = () => state.role === "party_a" || state.role === "party_b";
 const en = (text) => h("span", { lang: "en" }, text); // the service's own English sentences
 
@@ -72,6 +76,7 @@ function confirmDialog(title, lines, checkedSaid) {
 
 // Each build(replayed, follows) returns one statement (or a list of them, signed in turn).
 async function signAndSend(title, lines, build) {
+  if (!canSign()) return status(insecure(), "refusal");
   if (!state.signer) return status(_("Make or import your key first."), "refusal");
   status(_("Checking the log before signing…"));
   let checked;
@@ -123,6 +128,7 @@ async function loadKey() {
 }
 
 async function keep(record) {
+  if (!canSign()) throw new Error(insecure());
   await store.saveKey(state.me.user_id, record);
   await loadKey();
   await showCorridor();
@@ -141,6 +147,7 @@ async function renderKey() {
       name,
       h("button", { type: "button", id: "make-key", onclick: async () => {
         try {
+          if (!canSign()) throw new Error(insecure());
           await keep(await keys.generate(name.value.trim()));
         } catch (e) {
           status(e.message, "refusal");
@@ -154,6 +161,7 @@ async function renderKey() {
         class: "secondary",
         onclick: async () => {
           try {
+            if (!canSign()) throw new Error(insecure());
             const text = await file.files[0].text();
             await keep(await keys.importSignerText(text));
             file.value = "";
@@ -287,7 +295,17 @@ async function renderReview() {
       termsList(latest.document, view, locale()),
     );
   }
-  parts.push(mapEl);
+  parts.push(
+    mapEl,
+    h(
+      "ul",
+      { class: "legend" },
+      h("li", { class: "legend-route" }, _("route")),
+      h("li", { class: "legend-checkpoint" }, _("checkpoint")),
+      h("li", { class: "legend-area" }, _("ceasefire area")),
+      h("li", { class: "legend-incident" }, _("incident")),
+    ),
+  );
   if (latest && latest.number > 1) {
     const changes = await remote.diff(state.corridorId, latest.number - 1, latest.number);
     parts.push(h("h3", {}, _("What changed from version {n}", { n: latest.number - 1 })), h("ul", { class: "changes", id: "diff-previous" }, changes.changes.map((c) => h("li", {}, en(c)))));
@@ -620,7 +638,9 @@ function header() {
   put($("language-picker"), select);
 }
 
+
 async function start() {
+  if (!canSign()) status(insecure(), "refusal");
   if (!api.savedToken()) return signInForm("");
   try {
     state.me = await remote.me();

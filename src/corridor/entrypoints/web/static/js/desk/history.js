@@ -38,7 +38,7 @@ async function verifierOf(text) {
 }
 
 // Every entry decoded, each signature checked under the key its keyid names.
-async function readEntries(raw) {
+export async function verifyEntries(raw) {
   const messages = [];
   for (const [index, bytes] of raw.entries()) {
     let env;
@@ -81,8 +81,9 @@ export function replay(messages, corridorId) {
       out.keys.intermediary = p.key;
       out.organisations = p.organisations;
     } else if (m.kind === "key-confirmation" || m.kind === "key-rotation") {
-      if (m.kind === "key-confirmation" || p.role !== "intermediary") out.keys[p.role] = p.key;
-      if (m.kind === "key-rotation" && p.role === "intermediary") out.keys.intermediary = p.key;
+      out.keys[p.role] = p.key; // the key that speaks for that role from here on
+    } else if (m.kind === "key-revocation" && out.keys[p.role] === p.key) {
+      delete out.keys[p.role];
     } else if (m.kind === "proposal" || m.kind === "counter-proposal") {
       out.versions.push({ number: out.versions.length + 1, hash: m.payloadSha256, document: p.document, author: m.author, index: m.index });
     } else if (m.kind === "acceptance") {
@@ -111,7 +112,7 @@ export async function check(signer) {
   const raw = await download();
   const leaves = [];
   for (const e of raw) leaves.push(await leafHash(e));
-  const messages = await readEntries(raw);
+  const messages = await verifyEntries(raw);
   const head = raw.length ? { index: raw.length - 1, leaf_hash: hex(leaves[raw.length - 1]) } : null;
   const last = memory[logKey.name];
   let cpText = null;
