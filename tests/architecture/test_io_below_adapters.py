@@ -37,7 +37,6 @@ FILE_EXCEPTIONS = {
     "tlog/keys.py": "reads and writes key files: " + NOT_YET,
     "tlog/tiles.py": "writes and reads the exported tiles: " + NOT_YET,
     "tlog/verify.py": "reads an exported log folder: " + NOT_YET,
-    "tlog/witness.py": "reads and writes the witness state: " + NOT_YET,
 }
 
 

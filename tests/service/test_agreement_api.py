@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conftest import CEREMONY, EXAMPLE_START, T0
 
+from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.agreement import Follows, Kind
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.services import negotiation
@@ -139,7 +140,7 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
     from corridor.tlog.keys import VerifierKey
 
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
-        witness = Witness(signers[role], tmp_path / f"{role}.state")
+        witness = Witness(signers[role], WitnessStateFile(tmp_path / f"{role}.state"))
 
         def proof(a: int, b: int, who: str = who) -> list[bytes]:
             got = api.get(who, "/v1/log/proof/consistency", params={"first": a, "second": b}).json()

@@ -19,6 +19,7 @@ from conftest import CEREMONY, T0
 
 from corridor.adapters.log_store import LogStore
 from corridor.adapters.log_tables import LogBusy
+from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.agreement import Kind
 from corridor.domain.keyring import fingerprint
 from corridor.services import negotiation
@@ -139,7 +140,8 @@ def _cosign(api: Api, who: str, key: SignerKey, tmp_path: Path, note: str) -> ob
         got = api.get(who, "/v1/log/proof/consistency", params={"first": a, "second": b}).json()
         return [base64.b64decode(h) for h in got["proof"]]
 
-    witness = Witness(key, tmp_path / f"{key.name}-{fingerprint(key.verifier_text)[:4]}.json")
+    state = WitnessStateFile(tmp_path / f"{key.name}-{fingerprint(key.verifier_text)[:4]}.json")
+    witness = Witness(key, state)
     cosigned = witness.cosign(note.encode(), log_key, proof, int(T0.timestamp()))
     body = {"note": cosigned.to_bytes().decode(), "witness_key": key.verifier_text}
     return api.post(who, "/v1/log/cosignatures", body)

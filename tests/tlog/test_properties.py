@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridor.adapters.log_store import LogStore
+from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.services.agreement import AgreementService, check_entries
 from corridor.tlog.errors import VerificationError, WitnessRefused
@@ -98,7 +99,7 @@ def test_forked_checkpoint_is_refused_by_verify_and_by_the_witness(
     with pytest.raises(VerificationError):
         verify(fork_cp, fork, previous_checkpoint=old)
     state = tmp_path_factory.mktemp("witness") / "w.json"
-    witness = Witness(WITNESS, state)
+    witness = Witness(WITNESS, WitnessStateFile(state))
     honest_tree = MemoryTree()
     for entry in grown:
         honest_tree.append_leaf_hash(leaf_hash(entry))

@@ -2,7 +2,8 @@
 
 Each party runs one on its own machine, with its own key. The state (per log origin, the size
 and root hash last cosigned, and the log's verifier key it was given) lives in a JSON file
-beside the key, replaced atomically, so the intermediary running the log cannot show one party
+beside the key, replaced atomically (``adapters.witness_state``: this module opens no file), so
+the intermediary running the log cannot show one party
 a history and the other a different one; the party's client also checks every log it is shown
 against that state before it signs anything.
 """
@@ -10,10 +11,9 @@ against that state before it signs anything.
 from __future__ import annotations
 
 import base64
-import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from corridor.tlog.errors import VerificationError, WitnessRefused
 from corridor.tlog.keys import SignerKey, VerifierKey
@@ -28,30 +28,28 @@ def state_path_for(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".witness.json")
 
 
+class WitnessState(Protocol):
+    """Where a witness keeps what it cosigned (``adapters.witness_state.WitnessStateFile``).
+    ``load`` raises :class:`ValueError` naming the place when the state cannot be read."""
+
+    def load(self) -> dict[str, dict[str, object]]: ...
+
+    def save(self, state: dict[str, dict[str, object]]) -> None: ...
+
+
 class Witness:
-    def __init__(self, key: SignerKey, state_path: Path) -> None:
+    def __init__(self, key: SignerKey, state: WitnessState) -> None:
         self.key = key
-        self.state_path = state_path
+        self.state = state
 
     def _load(self) -> dict[str, dict[str, object]]:
-        if not self.state_path.exists():
-            return {}
         try:
-            data = json.loads(self.state_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise WitnessRefused(self.key.name, f"cannot read its state {self.state_path}") from exc
-        if not isinstance(data, dict):
-            raise WitnessRefused(self.key.name, f"its state {self.state_path} is not an object")
-        return data
+            return self.state.load()
+        except ValueError as exc:
+            raise WitnessRefused(self.key.name, str(exc)) from exc
 
     def _save(self, state: dict[str, dict[str, object]]) -> None:
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(state, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.state_path)
+        self.state.save(state)
 
     def last_cosigned(self, origin: str) -> tuple[int, bytes] | None:
         entry = self._load().get(origin)

@@ -149,6 +149,7 @@ class Negotiation:
     def witness(self) -> None:
         """The log signs a checkpoint; each party cosigns it with its own key (its witness
         memory, beside the key, is the one ``corridor log cosign`` reads)."""
+        from corridor.adapters.witness_state import WitnessStateFile
         from corridor.tlog.keys import VerifierKey
         from corridor.tlog.witness import Witness, state_path_for
 
@@ -158,7 +159,8 @@ class Negotiation:
         )
         for role, who in SIDES:
             signer = self.signers[role]
-            witness = Witness(signer, state_path_for(self.keys_dir / f"{signer.name}.key"))
+            state = WitnessStateFile(state_path_for(self.keys_dir / f"{signer.name}.key"))
+            witness = Witness(signer, state)
 
             def proof(a: int, b: int, who: str = who) -> list[bytes]:
                 params = {"first": a, "second": b}

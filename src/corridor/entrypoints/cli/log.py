@@ -28,6 +28,7 @@ __all__ = ["LOG_ENV", "LOG_HELP", "ServerLogOption", "TokenOption"]
 
 def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> None:
     """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
+    from corridor.adapters.witness_state import WitnessStateFile
     from corridor.entrypoints.cli.clock import cli_clock
     from corridor.tlog.keys import read_signer, read_verifier
     from corridor.tlog.note import Checkpoint
@@ -37,7 +38,7 @@ def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> 
     if note is None:
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
     key = read_signer(key_path)
-    witness = Witness(key, state_path_for(key_path))
+    witness = Witness(key, WitnessStateFile(state_path_for(key_path)))
     when = int(cli_clock()().timestamp())
     cosigned = witness.cosign(note, read_verifier(log_key), store.consistency_proof, when)
     store.add_cosignatures(cosigned.to_bytes(), key.verifier())

@@ -61,12 +61,13 @@ def opened(
 
 def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
     """The log key this party cosigned with before (its witness state), if any."""
+    from corridor.adapters.witness_state import WitnessStateFile
     from corridor.tlog.keys import read_signer, read_verifier
     from corridor.tlog.witness import Witness, state_path_for
 
     if key is None or not state_path_for(key).exists():
         return None
-    pins = Witness(read_signer(key), state_path_for(key)).pinned_log_keys()
+    pins = Witness(read_signer(key), WitnessStateFile(state_path_for(key))).pinned_log_keys()
     if not pins:
         return None
     note = store.latest_checkpoint()
@@ -85,12 +86,14 @@ def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
 def _check_complete(
     service: AgreementService, store: RemoteLog, verifier: VerifierKey, key: Path | None
 ) -> None:
+    from corridor.adapters.witness_state import WitnessStateFile
     from corridor.tlog.keys import read_signer
     from corridor.tlog.witness import Witness, state_path_for
 
     cosigned = None
     if key is not None and state_path_for(key).exists():
-        cosigned = Witness(read_signer(key), state_path_for(key)).last_cosigned(verifier.name)
+        state = WitnessStateFile(state_path_for(key))
+        cosigned = Witness(read_signer(key), state).last_cosigned(verifier.name)
     service.state()  # every entry downloaded and checked
     covered, read = store.check_complete(verifier, cosigned)
     newer = f"; the {read - covered} newer are not in a checkpoint yet" if read > covered else ""
