@@ -218,8 +218,10 @@ def search(
         cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf
         if ruin is not None:
             cut = max(cut, lo)
+        order_rng: np.random.Generator | None = rng
         if done % 2 == 0 and done // 2 < len(PORTFOLIO) and len(data.g_ids) <= MANY_POINTS:
-            params, ruin, cut = PORTFOLIO[done // 2], None, -np.inf  # every other, at first
+            # every other, at first: a whole plan, vehicles in the first plan's order
+            params, ruin, cut, order_rng = PORTFOLIO[done // 2], None, -np.inf, None
         try:
             plan = _rebuild_from(data, best, cut, base_routes, now, ruin)
         except ReplanError:  # kept trips that cannot be continued: try another cut
@@ -227,7 +229,7 @@ def search(
             continue
         try:
             if data.cap is None:
-                construct(plan, params, rng, deadline)
+                construct(plan, params, order_rng, deadline)
             else:
                 order, chosen = _fleet_move(plan, best, rng)
                 build_with_fleet(plan, order, chosen, params, rng, deadline)
