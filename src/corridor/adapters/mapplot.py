@@ -49,6 +49,7 @@ PLACES = {
     "checkpoint": ("s", "black", 70, "Checkpoint"),
     "reception": ("P", "#1a9850", 110, "Reception centre (capacity)"),
     "depot": ("^", "#4575b4", 85, "Depot"),
+    "incident": ("X", "#b00000", 130, "Incident reported"),
 }
 CUT_COLOUR = "#d40000"
 LINE_STYLES: dict[str, dict[str, Any]] = {
@@ -61,7 +62,7 @@ ROADS = {
     "minor": ("#b4b4b4", 0.7, "Other road"),
     "main": ("#6f6f6f", 1.4, "Main road (40 km/h or more)"),
 }
-MAIN_LABELS = ("checkpoint", "reception", "depot")
+MAIN_LABELS = ("checkpoint", "reception", "depot", "incident")
 CLOSE_UP_LABELS = ("checkpoint", "gathering")
 LEGEND_ORDER = ("area:", "road:", "place:", "line:", "frame")
 

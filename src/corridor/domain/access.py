@@ -75,6 +75,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "announcements.publish": frozenset({Role.COORDINATOR}),
     "notices.read": OPERATIONAL,
     "exports.read": OPERATIONAL,
+    "reports.read": frozenset({Role.COORDINATOR}),
     # The live operation against the plan (issue 14, docs/live.md).
     "alerts.read": OPERATIONAL,
     "alerts.ack": frozenset({Role.COORDINATOR}),

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from corridor.domain.agreement import CorridorState
-from corridor.domain.proposal import diff
+from corridor.domain.proposal import diff, shape_problems
 from corridor.errors import InputError
 
 
@@ -69,6 +69,40 @@ def version_diff(state: CorridorState, first: int, second: int) -> list[str]:
     if b is None:
         raise InputError("to", f"corridor {state.corridor!r} has no version {second}")
     return diff(a.document, b.document)
+
+
+def check_draft(state: CorridorState, document: Any) -> dict[str, Any]:
+    """A draft next version of the corridor, as the CLI's ``propose``/``counter`` would check it:
+    every problem naming its field (``document.<path>``) and value, and, when it has none, the
+    difference from the latest version, one sentence per term. Nothing is signed or stored."""
+    latest = state.latest
+    if not isinstance(document, dict):
+        return {"problems": [{"field": "document", "problem": "must be a JSON object"}]}
+    doc = {k: v for k, v in document.items() if k not in ("participants", "version", "supersedes")}
+    doc["participants"] = state.participants or {}
+    doc["version"] = 1 if latest is None else latest.number + 1
+    doc["supersedes"] = None if latest is None else latest.hash
+    problems = [
+        {"field": f"document.{where}", "problem": problem}
+        for where, problem in shape_problems(doc)
+        if not where.startswith("participants")
+    ]
+    if document.get("corridor") != state.corridor:
+        problems.insert(
+            0,
+            {
+                "field": "document.corridor",
+                "problem": f"{document.get('corridor')!r} is not this corridor ({state.corridor})",
+            },
+        )
+    changes = [] if problems or latest is None else diff(latest.document, doc)
+    return {
+        "corridor": state.corridor,
+        "version": doc["version"],
+        "supersedes": doc["supersedes"],
+        "problems": problems,
+        "changes": changes,
+    }
 
 
 def parse_envelope(raw: dict[str, Any]) -> bytes:

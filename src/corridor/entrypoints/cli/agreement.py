@@ -9,20 +9,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from corridor.adapters.log_store import LogStore
-from corridor.domain.agreement import CorridorState
-from corridor.domain.proposal import ROLES, diff, example_documents, example_window_start
 from corridor.entrypoints.cli import draft
-from corridor.entrypoints.cli.clock import NowOption, as_of, cli_clock
-from corridor.entrypoints.cli.log import ServerLogOption, TokenOption
-from corridor.entrypoints.cli.session import KeyOption, LogKeyOption, opened, report
+from corridor.entrypoints.cli.clock import NowOption, as_of
+from corridor.entrypoints.cli.options import KeyOption, LogKeyOption, ServerLogOption, TokenOption
+from corridor.entrypoints.cli.session import opened, report
 from corridor.errors import InputError
-from corridor.services.agreement import AgreementService
-from corridor.tlog.keys import SignerKey, read_signer, write_key_pair
+
+if TYPE_CHECKING:
+    from corridor.domain.agreement import CorridorState
+    from corridor.services.agreement import AgreementService
+    from corridor.tlog.keys import SignerKey
+
+
+def read_signer(path: Path) -> SignerKey:
+    """The private key at ``path`` (cryptography is read only when a command signs)."""
+    from corridor.tlog.keys import read_signer as read
+
+    return read(path)
+
 
 LogOption = ServerLogOption  # the same --log everywhere
 WitnessKeyOption = typer.Option(
@@ -57,6 +65,8 @@ def print_status(corridor: CorridorState, now: dt.datetime) -> None:
 
 
 def print_diff(corridor: CorridorState, v1: int, v2: int) -> list[str]:
+    from corridor.domain.proposal import diff
+
     old, new = corridor.version(v1), corridor.version(v2)
     for number, version in ((v1, old), (v2, new)):
         if version is None:
@@ -330,9 +340,18 @@ def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> 
 
 def run_example(out: Path) -> None:
     """The worked example: the same steps as tests/agreement/test_cli_end_to_end.py."""
-    from corridor.domain.proposal import EXAMPLE_ORGANISATIONS
+    from corridor.adapters.log_store import LogStore
+    from corridor.domain.proposal import (
+        EXAMPLE_ORGANISATIONS,
+        ROLES,
+        example_documents,
+        example_window_start,
+    )
+    from corridor.entrypoints.cli.clock import cli_clock
     from corridor.entrypoints.cli.log import cosign_latest, export_log, verify_export
+    from corridor.services.agreement import AgreementService
     from corridor.services.signing import key_ceremony
+    from corridor.tlog.keys import SignerKey, write_key_pair
 
     if (out / "log.db").exists() or (out / "log").exists():
         raise InputError(str(out), "holds an example already; choose an empty folder")

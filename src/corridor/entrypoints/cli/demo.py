@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from corridor.errors import CorridorError, InputError
@@ -72,6 +71,8 @@ class Client:
     """The demo's HTTP calls, each checked; a failure names the step."""
 
     def __init__(self, base: str) -> None:
+        import httpx  # here, not at the top: `corridor --help` must not wait for it
+
         self.http = httpx.Client(base_url=base, timeout=120)
         self.tokens: dict[str, str] = {}
 

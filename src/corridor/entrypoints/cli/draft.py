@@ -10,9 +10,6 @@ from pathlib import Path
 
 import typer
 
-from corridor.domain.placeholders import placeholders
-from corridor.tlog.keys import read_verifier
-
 
 def draft_command(
     scenario: Path = typer.Argument(..., help="Scenario YAML file (docs/scenario.md)."),
@@ -27,8 +24,10 @@ def draft_command(
     ),
 ) -> None:
     """Write a first proposal from a scenario; FILL IN placeholders mark what to negotiate."""
+    from corridor.domain.placeholders import placeholders
     from corridor.entrypoints.cli.scenario_view import prepare, write_json
     from corridor.services.proposal_draft import draft_proposal
+    from corridor.tlog.keys import read_verifier
 
     keys = {
         role: read_verifier(str(path)).text() if path else None

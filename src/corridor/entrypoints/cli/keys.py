@@ -12,11 +12,10 @@ from pathlib import Path
 
 import typer
 
-from corridor.entrypoints.cli.log import ServerLogOption, TokenOption
-from corridor.entrypoints.cli.session import KeyOption, LogKeyOption, opened, report
+from corridor.entrypoints.cli.agreement import read_signer
+from corridor.entrypoints.cli.options import KeyOption, LogKeyOption, ServerLogOption, TokenOption
+from corridor.entrypoints.cli.session import opened, report
 from corridor.errors import InputError
-from corridor.tlog.keys import SignerKey, read_signer, read_verifier, write_key_pair
-from corridor.tlog.witness import state_path_for
 
 RoleOption = typer.Option(..., "--role", help="party_a or party_b.")
 CorridorArgument = typer.Argument(..., help="Corridor identifier.")
@@ -34,6 +33,7 @@ def keys_new(
 ) -> None:
     """Make a key pair: NAME.key (private, mode 0600) and NAME.pub (verifier key)."""
     from corridor.domain.keyring import fingerprint
+    from corridor.tlog.keys import SignerKey, write_key_pair
 
     private, public = write_key_pair(SignerKey.generate(name), out)
     text = public.read_text().strip()
@@ -47,6 +47,7 @@ def show(
 ) -> None:
     """A key's verifier key, its C2SP cosigner key (as a witness) and its fingerprint."""
     from corridor.domain.keyring import fingerprint
+    from corridor.tlog.keys import read_verifier
 
     verifier = read_verifier(key, cosigner=True)
     typer.echo(f"verifier key: {verifier.text()}")
@@ -99,6 +100,8 @@ def rotate(
     log_key: str | None = LogKeyOption,
 ) -> None:
     """Replace your confirmed key with a new one (both sign it)."""
+    from corridor.tlog.witness import state_path_for
+
     with opened(log, token, log_key=log_key, key=key) as service:
         report(service.rotate_key(corridor, read_signer(key), read_signer(new_key)))
     old_state, new_state = state_path_for(key), state_path_for(new_key)
@@ -119,6 +122,8 @@ def revoke(
     log_key: str | None = LogKeyOption,
 ) -> None:
     """Revoke a party's key: by that key itself, or by the intermediary if it was lost."""
+    from corridor.tlog.keys import read_verifier
+
     text = read_verifier(revoked).text()
     with opened(log, token, log_key=log_key, key=key) as service:
         report(service.revoke_key(corridor, _role(role), text, read_signer(key), reason))

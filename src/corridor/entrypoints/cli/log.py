@@ -10,36 +10,29 @@ It exits non-zero naming the first problem.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from corridor.adapters.log_store import LogStore
-from corridor.adapters.remote_log import DEFAULT_LOG, RemoteLog, open_log
-from corridor.entrypoints.cli.clock import cli_clock
+from corridor.entrypoints.cli.options import LOG_ENV, LOG_HELP, ServerLogOption, TokenOption
 from corridor.errors import InputError
-from corridor.services.agreement import check_entries
-from corridor.tlog.keys import read_signer, read_verifier
-from corridor.tlog.note import Checkpoint
-from corridor.tlog.tiles import export_tiles
-from corridor.tlog.verify import VerifyResult, verify_directory
-from corridor.tlog.witness import Witness, state_path_for
 
-#: ``$CORRIDOR_LOG``, or the old name ``$CORRIDOR_LEDGER`` (kept for one release).
-LOG_ENV = ["CORRIDOR_LOG", "CORRIDOR_LEDGER"]
-LOG_HELP = (
-    "The log: a SQLite file path, a database URL (postgresql+psycopg://...), or the URL of a "
-    "coordination server (https://...; give --token)."
-)
-ServerLogOption = typer.Option(DEFAULT_LOG, "--log", envvar=LOG_ENV, help=LOG_HELP)
-TokenOption = typer.Option(
-    None, "--token", envvar="CORRIDOR_TOKEN", help="Your access token, when --log is a server."
-)
+if TYPE_CHECKING:
+    from corridor.adapters.log_store import LogStore
+    from corridor.adapters.remote_log import RemoteLog
+    from corridor.tlog.verify import VerifyResult
+
+__all__ = ["LOG_ENV", "LOG_HELP", "ServerLogOption", "TokenOption"]
 
 
 def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> None:
     """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
+    from corridor.entrypoints.cli.clock import cli_clock
+    from corridor.tlog.keys import read_signer, read_verifier
+    from corridor.tlog.note import Checkpoint
+    from corridor.tlog.witness import Witness, state_path_for
+
     note = store.latest_checkpoint()
     if note is None:
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
@@ -53,6 +46,8 @@ def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> 
 
 
 def export_log(store: LogStore | RemoteLog, directory: Path) -> int:
+    from corridor.tlog.tiles import export_tiles
+
     note = store.latest_checkpoint()
     if note is None:
         raise InputError("--log", "the log has no checkpoint yet: run 'corridor log checkpoint'")
@@ -69,6 +64,12 @@ def export_log(store: LogStore | RemoteLog, directory: Path) -> int:
 def verify_export(
     directory: Path, log_key: str, witnesses: list[str], previous: Path | None
 ) -> VerifyResult:
+    import functools
+
+    from corridor.services.agreement import check_entries
+    from corridor.tlog.keys import read_verifier
+    from corridor.tlog.verify import verify_directory
+
     previous_note = None
     if previous is not None:
         try:
@@ -121,6 +122,9 @@ def register(app: typer.Typer) -> None:
         token: str | None = TokenOption,
     ) -> None:
         """Sign a C2SP checkpoint of the log as it is now (a server signs its own)."""
+        from corridor.adapters.remote_log import RemoteLog, open_log
+        from corridor.tlog.keys import read_signer
+
         with open_log(log, token) as store:
             if isinstance(store, RemoteLog):
                 if key is not None:
@@ -140,6 +144,8 @@ def register(app: typer.Typer) -> None:
         token: str | None = TokenOption,
     ) -> None:
         """Cosign the latest checkpoint, only if consistent with the last one you cosigned."""
+        from corridor.adapters.remote_log import open_log
+
         with open_log(log, token) as store:
             cosign_latest(store, key, log_key)
 
@@ -150,6 +156,8 @@ def register(app: typer.Typer) -> None:
         token: str | None = TokenOption,
     ) -> None:
         """Write the latest checkpoint, its tiles and entry bundles (C2SP tlog-tiles)."""
+        from corridor.adapters.remote_log import open_log
+
         with open_log(log, token, create=False) as store:
             export_log(store, directory)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from corridor.entrypoints.cli import (
+    after_action,
     agreement,
     compile,
     demo,
@@ -33,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 for module in (
@@ -48,10 +49,9 @@ for module in (
     registry,
     demo,
     public,
+    after_action,
 ):
     module.register(app)
-
-_err = Console(stderr=True)
 
 
 def run() -> None:
@@ -59,5 +59,7 @@ def run() -> None:
     try:
         app()
     except CorridorError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from corridor.entrypoints.cli import plan_robust
+from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import InputError
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from corridor.planning.solver import Progress as SolveProgress
     from corridor.planning.solver import SolveParams, SolveResult
 
-_out = Console()
+_out = lazy_console()
 
 
 def plan(
@@ -114,6 +113,9 @@ def plan(
 
 def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResult:
     """Solve with a progress bar on stderr (phase, best score, bound, elapsed time)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from corridor.planning.solver import solve
 
     bar = Progress(

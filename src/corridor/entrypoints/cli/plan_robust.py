@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
+from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import CorridorError, InputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from corridor.planning.instance import Instance
     from corridor.simulation.robust import Candidate, RobustResult
 
-_out = Console()
+_out = lazy_console()
 
 RobustOpt = Annotated[
     bool, typer.Option("--robust", help="keep a margin: simulate plans until --target holds")
@@ -75,6 +75,9 @@ def check_options(o: Options, keep: Path | None) -> None:
 
 
 def trade_off_table(result: RobustResult) -> Table:
+    from rich import box
+    from rich.table import Table
+
     t = Table(
         title="Plans tried, each simulated on the real instance",
         title_justify="left",
@@ -122,10 +125,10 @@ def run(
     try:
         call.params(seed)
     except SolveParamsError as exc:  # name the option the user gave, not the field
-        option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
-        raise InputError(option.get(exc.where, exc.where), exc.problem) from None
+        given = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+        raise InputError(given.get(exc.where, exc.where), exc.problem) from None
     seeds = list(range(seed, seed + o.portfolio))
-    err = Console(stderr=True)
+    err = lazy_console(stderr=True)
 
     def step(c: Candidate) -> None:
         if not o.quiet:

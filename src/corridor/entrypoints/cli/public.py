@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from corridor.entrypoints.cli.serve import DataDirOpt, DbOpt, settings_for
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
 
 ScenarioOpt = Annotated[
     int | None, typer.Option("--scenario", help="scenario id [default: the newest]", min=1)

@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from corridor.bootstrap import bootstrap
 from corridor.entrypoints.cli import registry_import
-from corridor.entrypoints.cli.serve import DataDirOpt, DbOpt, settings_for
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
 from corridor.errors import InputError
-from corridor.services import registry as registry_service
 
 registry = typer.Typer(help="The evacuee registry's personal data.", no_args_is_help=True)
 
@@ -25,6 +23,9 @@ def purge(
     db: DbOpt = None,
 ) -> None:
     """Erase every personal field past its expiry; records with none left become anonymous."""
+    from corridor.bootstrap import bootstrap
+    from corridor.services import registry as registry_service
+
     when = None
     if as_of is not None:
         try:
@@ -47,6 +48,8 @@ def purge(
 @registry.command("policy")
 def policy() -> None:
     """Each personal field: purpose, owner role, retention."""
+    from corridor.services import registry as registry_service
+
     for f in registry_service.fields_policy():
         typer.echo(f"{f['field']}\t{f['owner']}\t{f['retention_days']} days\t{f['purpose']}")
 

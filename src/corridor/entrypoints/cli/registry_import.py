@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.entrypoints.cli.serve import DataDirOpt, DbOpt, settings_for
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
 from corridor.errors import CorridorError, InputError, InputErrors
 from corridor.registration.problems import shorten
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from corridor.planning.check import CheckResult, check_routes, load_json, load_plan
-from corridor.planning.instance import parse_instance
-from corridor.reporting.times import hhmm
+if TYPE_CHECKING:
+    from corridor.planning.check import CheckResult
 
 InstanceArg = Annotated[Path, typer.Argument(help="CEP instance (JSON, format cep/1)")]
 PlanArg = Annotated[Path, typer.Argument(help="CEP plan (JSON, format cep-plan/1)")]
 
 
 def _human(name: str, fleet: int, r: CheckResult) -> str:
+    from corridor.reporting.times import hhmm
+
     lines = [f"CEP plan for {name}: {'FEASIBLE' if r.feasible else 'INFEASIBLE'}"]
     shown: Counter[str] = Counter()
     for v in r.violations:
@@ -50,6 +50,9 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Check a plan against the thirteen rules of the CEP format and score it."""
+    from corridor.planning.check import check_routes, load_json, load_plan
+    from corridor.planning.instance import parse_instance
+
     inst = parse_instance(load_json(instance, "instance"), str(instance))
     result = check_routes(inst, load_plan(plan, inst)[1])
     if as_json:
@@ -75,7 +78,11 @@ def report(
 ) -> None:
     """Write summary.md, trip sheets (Markdown, HTML, PDF), trips.csv and gantt.png; print a
     summary."""
+    from rich.console import Console
+
     from corridor.adapters.report_files import write_report
+    from corridor.planning.check import load_json, load_plan
+    from corridor.planning.instance import parse_instance
     from corridor.reporting.summary_text import summary_renderable
 
     inst = parse_instance(load_json(instance, "instance"), str(instance))

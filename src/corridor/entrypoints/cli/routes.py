@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from corridor.entrypoints.cli.scenario_view import (
     STRICT_HELP,
@@ -61,6 +60,8 @@ def routes_command(
 
 
 def _candidates_table(net: Network, cands: list[Corridor]) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Corridor candidates ({len(cands)})", title_justify="left")
     cols = ("checkpoint", "reception", "rank", "minutes", "km", "exposure min", "near", "types")
     for col in cols:
@@ -83,6 +84,8 @@ def _candidates_table(net: Network, cands: list[Corridor]) -> None:
 
 def _types_table(net: Network, cands: list[Corridor]) -> None:
     """Per checkpoint and reception centre, each fleet type's quickest corridor (minutes)."""
+    from rich.table import Table
+
     pairs = [(cp.id, rc.id) for cp in net.of_kind("checkpoint") for rc in net.of_kind("reception")]
     table = Table(title="Which corridors each vehicle type may use (minutes)", title_justify="left")
     table.add_column("checkpoint → reception")

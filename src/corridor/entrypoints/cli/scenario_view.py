@@ -9,9 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
+from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import InputError
 
 if TYPE_CHECKING:
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
     from corridor.services.network import Network
     from corridor.services.scenario_check import ScenarioCheck
 
-out = Console()
+out = lazy_console()
 STRICT_HELP = "Treat every warning (a place cut off, too little capacity, ...) as an error."
 STATUS = {"ok": "yes", "cut": "[bold red]NO[/]", "partial": "[yellow]not for all[/]"}
 
@@ -62,6 +60,8 @@ def prepare(scenario_path: Path) -> tuple[Scenario, Network]:
 def print_check(check: ScenarioCheck, label: str, strict: bool) -> None:
     """The reachability table, the warnings, the legs with no road; with ``strict`` the
     warnings end the command with exit code 2."""
+    from rich.table import Table
+
     table = Table(title="Where each place meets the roads", title_justify="left")
     for col in ("place", "kind", "name", "snapped to (OSM road)", "m", "connects"):
         table.add_column(col, justify="right" if col == "m" else "left")

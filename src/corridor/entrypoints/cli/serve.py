@@ -4,37 +4,35 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from corridor.bootstrap import Service, bootstrap
-from corridor.domain.access import Role
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
 from corridor.errors import InputError
-from corridor.services import accounts
-from corridor.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from corridor.bootstrap import Service
+    from corridor.settings import Settings
+
+__all__ = ["DataDirOpt", "DbOpt", "settings_for"]
 
 HostOpt = Annotated[str, typer.Option(help="Interface to listen on")]
 PortOpt = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
-DataDirOpt = Annotated[
+
+TlsCertOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where SQLite and keys live [default: ./corridor-data]"),
-]
-DbOpt = Annotated[
-    str | None,
     typer.Option(
-        "--db",
-        help="Database URL, e.g. postgresql+psycopg://user@host/db [default: SQLite in --data-dir]",
+        "--tls-cert",
+        help="PEM certificate (chain) to serve HTTPS; browsers sign on the liaison desk only "
+        "over HTTPS off localhost",
     ),
 ]
+TlsKeyOpt = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert")]
 
 admin = typer.Typer(
     help="Accounts, from a shell on the server (no token needed).", no_args_is_help=True
 )
-
-
-def settings_for(data_dir: Path | None, db: str | None) -> Settings:
-    return load_settings(data_dir=data_dir, database_url=db)
 
 
 def export_env(settings: Settings) -> None:
@@ -45,10 +43,29 @@ def export_env(settings: Settings) -> None:
 
 
 def print_bootstrap(service: Service) -> None:
+    from corridor.services import accounts
+
     issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     if issued is not None:
         typer.echo("First run: the admin token, shown this once (store it safely):")
         typer.echo(f"  CORRIDOR_ADMIN_TOKEN={issued.token}")
+
+
+def tls_options(cert: Path | None, key: Path | None) -> dict[str, str]:
+    """uvicorn's ssl options, or none; both files or neither, each readable PEM."""
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        given, missing = ("--tls-cert", "--tls-key") if key is None else ("--tls-key", "--tls-cert")
+        raise InputError(missing, f"is needed with {given} (HTTPS takes a certificate and its key)")
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            head = path.read_bytes()[:4096]
+        except OSError as exc:
+            raise InputError(option, f"{str(path)!r} cannot be read: {exc.strerror}") from exc
+        if b"-----BEGIN " not in head:
+            raise InputError(option, f"{str(path)!r} is not a PEM file")
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
 
 
 def serve(
@@ -57,10 +74,15 @@ def serve(
     data_dir: DataDirOpt = None,
     db: DbOpt = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes", min=1, max=64)] = 1,
+    tls_cert: TlsCertOpt = None,
+    tls_key: TlsKeyOpt = None,
 ) -> None:
     """Run the coordination service (migrations are applied on start)."""
     import uvicorn
 
+    from corridor.bootstrap import bootstrap
+
+    tls = tls_options(tls_cert, tls_key)
     settings = settings_for(data_dir, db)
     service = bootstrap(settings)
     if workers > 1 and service.dialect == "sqlite":
@@ -71,7 +93,10 @@ def serve(
     print_bootstrap(service)
     service.close()
     export_env(settings)
-    typer.echo(f"corridor serving {service.dialect} on http://{host}:{port}/ ({workers} worker(s))")
+    scheme = "https" if tls else "http"
+    typer.echo(
+        f"corridor serving {service.dialect} on {scheme}://{host}:{port}/ ({workers} worker(s))"
+    )
     uvicorn.run(
         "corridor.entrypoints.http.main:create_from_env",
         factory=True,
@@ -80,12 +105,16 @@ def serve(
         workers=workers,
         log_level="warning",
         timeout_graceful_shutdown=5,
+        **tls,
     )
 
 
 @admin.command("bootstrap")
 def admin_bootstrap(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     """Migrate the database and print the first admin token if there is no admin yet."""
+    from corridor.bootstrap import bootstrap
+    from corridor.services import accounts
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
@@ -105,6 +134,9 @@ def admin_token(
     db: DbOpt = None,
 ) -> None:
     """Issue a new token for a user (for a lost admin token): printed once."""
+    from corridor.bootstrap import bootstrap
+    from corridor.services import accounts
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         with service.uow() as uow:
@@ -124,6 +156,9 @@ def admin_token(
 @admin.command("users")
 def admin_users(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     """List users: id, role, vehicle, name."""
+    from corridor.bootstrap import bootstrap
+    from corridor.domain.access import Role
+
     service = bootstrap(settings_for(data_dir, db))
     try:
         with service.uow() as uow:

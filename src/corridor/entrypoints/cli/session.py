@@ -14,27 +14,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from corridor.adapters.remote_log import RemoteLog, open_log
-from corridor.entrypoints.cli.clock import cli_clock
+from corridor.entrypoints.cli.options import KeyOption, LogKeyOption
 from corridor.errors import InputError
-from corridor.services.agreement import AgreementService, SubmitResult
-from corridor.tlog.keys import VerifierKey, read_signer, read_verifier
-from corridor.tlog.witness import Witness, state_path_for
 
-KeyOption = typer.Option(
-    ..., "--key", help="Your private key file (NAME.key), kept on this machine."
-)
-LogKeyOption = typer.Option(
-    None,
-    "--log-key",
-    envvar="CORRIDOR_LOG_KEY",
-    help="With a server: the log's verifier key (.pub); the entries are then checked against "
-    "its signed checkpoint (and your last cosigned one) before anything is signed. Default: "
-    "the log key you cosigned with --key before.",
-)
+if TYPE_CHECKING:
+    from corridor.adapters.remote_log import RemoteLog
+    from corridor.services.agreement import AgreementService, SubmitResult
+    from corridor.tlog.keys import VerifierKey
+
+__all__ = ["KeyOption", "LogKeyOption", "opened", "report"]
 
 
 @contextlib.contextmanager
@@ -47,6 +39,11 @@ def opened(
 ) -> Iterator[AgreementService]:
     """The log at a path or database URL, or a server's log: its entries are downloaded and
     every one is checked here before anything is signed; the server checks what is sent."""
+    from corridor.adapters.remote_log import RemoteLog, open_log
+    from corridor.entrypoints.cli.clock import cli_clock
+    from corridor.services.agreement import AgreementService
+    from corridor.tlog.keys import read_verifier
+
     with open_log(log, token, create) as store:
         service = AgreementService(store, cli_clock())
         if isinstance(store, RemoteLog):
@@ -64,6 +61,9 @@ def opened(
 
 def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
     """The log key this party cosigned with before (its witness state), if any."""
+    from corridor.tlog.keys import read_signer, read_verifier
+    from corridor.tlog.witness import Witness, state_path_for
+
     if key is None or not state_path_for(key).exists():
         return None
     pins = Witness(read_signer(key), state_path_for(key)).pinned_log_keys()
@@ -85,6 +85,9 @@ def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
 def _check_complete(
     service: AgreementService, store: RemoteLog, verifier: VerifierKey, key: Path | None
 ) -> None:
+    from corridor.tlog.keys import read_signer
+    from corridor.tlog.witness import Witness, state_path_for
+
     cosigned = None
     if key is not None and state_path_for(key).exists():
         cosigned = Witness(read_signer(key), state_path_for(key)).last_cosigned(verifier.name)

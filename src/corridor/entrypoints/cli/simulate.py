@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import InputError
 
 if TYPE_CHECKING:
     from corridor.simulation.params import NoiseParams
 
-_out = Console()
+_out = lazy_console()
 
 
 def _noise(
@@ -83,6 +83,7 @@ def simulate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Simulate a plan many times: people out, vehicles inside after the close, weak points."""
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

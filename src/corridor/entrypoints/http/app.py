@@ -15,6 +15,7 @@ from corridor.entrypoints.http import problems
 from corridor.entrypoints.http.limits import BodySizeLimit
 from corridor.entrypoints.http.routers import (
     accounts,
+    after_action,
     agreement,
     drafts,
     events,
@@ -47,6 +48,7 @@ ROUTERS = [
     public,
     notices,
     i18n,
+    after_action,
 ]
 
 

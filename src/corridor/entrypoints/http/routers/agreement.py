@@ -22,7 +22,7 @@ from corridor.entrypoints.http.deps import ServiceDep, Who, guard
 from corridor.entrypoints.http.problems import Problem, problem_response
 from corridor.entrypoints.http.responses import CorridorListed, CorridorOut, DiffOut
 from corridor.entrypoints.http.schemas import IdPath
-from corridor.services.corridor_view import describe_corridor, version_diff
+from corridor.services.corridor_view import check_draft, describe_corridor, version_diff
 from corridor.services.log import LogUnavailable
 
 router = APIRouter(prefix="/v1", tags=["agreement"])
@@ -127,6 +127,34 @@ def corridor_diff(
     """What changed between two versions, one sentence per term."""
     lines = service.log.corridor(corridor, lambda state: version_diff(state, first, second))
     return {"corridor": corridor, "from": first, "to": second, "changes": lines}
+
+
+class DraftIn(BaseModel):
+    document: Annotated[dict[str, Any], Field(description="the terms of the next version")]
+
+
+class DraftProblem(BaseModel):
+    field: str
+    problem: str
+
+
+class DraftOut(BaseModel):
+    corridor: str | None = None
+    version: int | None = None
+    supersedes: str | None = None
+    problems: list[DraftProblem]
+    changes: list[str] = []
+
+
+@router.post(
+    "/corridors/{corridor}/drafts/check", response_model=DraftOut, **guard("agreement.read")
+)
+def check_corridor_draft(corridor: str, body: DraftIn, service: ServiceDep) -> dict[str, Any]:
+    """Check a draft next version as the CLI would, and what it changes; nothing is stored.
+
+    The same checks as ``corridor agreement propose``/``counter`` (each problem names its field
+    and value); the liaison's desk shows this before the officer signs."""
+    return service.log.corridor(corridor, lambda state: check_draft(state, body.document))
 
 
 @router.post(

@@ -1,0 +1,75 @@
+"""The after-action report as one HTML page (text only; the adapter writes the files).
+
+No inline script and no inline style: the page links its stylesheet (``css``) and its two
+pictures (``images``: the map and the planned-against-actual chart, as file names or ``data:``
+addresses), so that it reads the same under a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from corridor.reporting.after_action import AfterActionReport, Table
+
+#: The stylesheet of the page, written next to it (and served at /css/after-action.css).
+STYLESHEET = """\
+body { font-family: "DejaVu Sans", system-ui, sans-serif; color: #111; max-width: 62rem;
+       margin: 1.5rem auto; padding: 0 1rem; line-height: 1.4; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+.sub { color: #4a4a4a; margin-top: 0; }
+ul.headline { font-size: 1.05rem; padding-left: 1.2rem; }
+table { border-collapse: collapse; width: 100%; margin: 0.4rem 0 0.3rem; font-size: 0.92rem; }
+th, td { border-bottom: 1px solid #c9c9c9; padding: 0.3rem 0.45rem; text-align: left;
+         vertical-align: top; }
+th { background: #f1f1ee; }
+p.note { color: #4a4a4a; font-style: italic; margin-top: 0.2rem; }
+figure { margin: 1rem 0; }
+figure img { width: 100%; border: 1px solid #c9c9c9; }
+figcaption { color: #4a4a4a; font-size: 0.9rem; }
+section { margin-top: 1.4rem; }
+@media print { body { max-width: none; } section { break-inside: avoid; } }
+"""
+
+
+def _table(t: Table) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in t.header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in t.rows
+    )
+    note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if t.rows else ""
+    return f"<section><h2>{escape(t.title)}</h2>{table}{note}</section>"
+
+
+def report_html(report: AfterActionReport, css: str, images: dict[str, str]) -> str:
+    """The page; ``images`` maps ``map`` and ``chart`` to their addresses (missing: left out)."""
+    figures = {
+        "chart": "Planned (light bars) against reported (dark bars) per vehicle; boarding, "
+        "arrival and incident marks; the window's edges in red, suspensions shaded.",
+        "map": "Planned routes (dashed) and reported positions (solid) on the roads; "
+        "incidents marked.",
+    }
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(report.title)}</title>",
+        f'<link rel="stylesheet" href="{escape(css)}">',
+        "</head><body>",
+        f"<h1>{escape(report.title)}</h1>",
+        f'<p class="sub">{escape(report.subtitle)}</p>',
+        '<ul class="headline">'
+        + "".join(f"<li>{escape(h)}</li>" for h in report.headline)
+        + "</ul>",
+    ]
+    tables = list(report.tables)
+    parts += [_table(t) for t in tables[:3]]
+    for key in ("chart", "map"):
+        if key in images:
+            parts.append(
+                f'<figure><img src="{escape(images[key])}" alt="{escape(figures[key])}">'
+                f"<figcaption>{escape(figures[key])}</figcaption></figure>"
+            )
+    parts += [_table(t) for t in tables[3:]]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

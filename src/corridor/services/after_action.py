@@ -1,0 +1,247 @@
+"""Use case: the after-action report of an operation, from the log and the operation records.
+
+:func:`gather` reads, for the corridor of the latest published plan (or the one named): the
+agreed window and vehicles and the signed ceasefire, suspension and resumption messages from the
+log; the plan; every position report, check-in, incident, notification with its
+acknowledgements; and, where the service keeps them, the alerts and the reconciliation. It
+returns plain :class:`~corridor.reporting.after_action.OperationRecords`. :func:`report_map`
+draws nothing: it builds the map scene (roads, zone, hazards, places, the planned routes on
+their roads, the reported tracks, the incidents) for the map adapter.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corridor.reporting.after_action import LogEntry, OperationRecords
+from corridor.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from corridor.bootstrap import Service
+    from corridor.reporting.after_action import AfterActionReport
+    from corridor.reporting.map_scene import MapScene
+    from corridor.services.network import Network
+
+LOG_KINDS = {"ceasefire-start", "suspension", "resumption", "incident", "withdrawal", "acceptance"}
+PAGE = 1000  # rows per read of a table that may be long
+
+
+def _log_entries(service: Service, corridor: str) -> list[LogEntry]:
+    """The counted messages of ``corridor`` the report names, in log order."""
+    from corridor.tlog import dsse
+
+    size, refused = service.log.read(lambda s: (s.size, {i for i, _ in s.refused}))
+    out: list[LogEntry] = []
+    for start in range(0, size, PAGE):
+        for offset, text in enumerate(service.log.entries(start, min(size, start + PAGE))):
+            index = start + offset
+            if index in refused:
+                continue
+            envelope = dsse.parse(base64.b64decode(text))
+            statement = json.loads(envelope.payload)
+            predicate = statement.get("predicate", {})
+            kind = str(statement.get("predicateType", "")).split(":")[2:3]
+            if not kind or kind[0] not in LOG_KINDS or predicate.get("corridor") != corridor:
+                continue
+            at = dt.datetime.fromisoformat(predicate["at"])
+            detail = predicate.get("reason") or predicate.get("description") or ""
+            out.append(LogEntry(index, kind[0], str(predicate["author"]), at, str(detail)))
+    return out
+
+
+def _all_positions(uow: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        rows = list(uow.positions.list(None, after, 5000))
+        out += [
+            {"vehicle": r["vehicle"], "at": r["at"], "lat": r["lat"], "lon": r["lon"]} for r in rows
+        ]
+        if len(rows) < 5000:
+            return out
+        after = rows[-1]["id"]
+
+
+def _all_incidents(uow: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        rows = list(uow.incidents.list(after, PAGE))
+        out += rows
+        if len(rows) < PAGE:
+            return out
+        after = rows[-1]["id"]
+
+
+def gather(
+    service: Service, corridor: str | None = None
+) -> tuple[OperationRecords, dict[str, Any] | None]:
+    """The records of the operation and the latest published plan's row (None: no plan).
+
+    ``corridor`` defaults to the corridor the latest published plan was made for; NotFound if
+    there is neither.
+    """
+    uow = service.uow()
+    with uow:
+        plan = uow.plans.latest_done()
+        scenario = uow.scenarios.get(plan["scenario_id"]) if plan else None
+        positions = _all_positions(uow)
+        checkins = [
+            {"kind": c.kind, "vehicle": c.vehicle, "place": c.place, "at": c.at, "people": c.people}
+            for c in uow.checkins.list(None)
+        ]
+        incidents = _all_incidents(uow)
+        notifications = list(uow.notifications.list(None))
+        users = {u["id"]: u for u in uow.accounts.list_users()}
+        alerts = list(uow.alerts.list()) if hasattr(uow, "alerts") else []
+    for i in incidents:
+        who = users.get(i.get("user_id"))
+        i["reported_by"] = f"{who['role']} ({who['name']})" if who else None
+    corridor = corridor or ((plan or {}).get("params") or {}).get("corridor")
+    if not corridor:
+        raise NotFound("corridor of a published plan", "latest")
+
+    def terms(state: Any) -> tuple[Any, int | None, str]:
+        window = state.window
+        latest = state.latest.document if state.latest else {}
+        vehicles = (latest.get("vehicles") or {}) if isinstance(latest, dict) else {}
+        agreed = vehicles.get("max_count") if isinstance(vehicles, dict) else None
+        zone = str(window[0].tzinfo) if window else "UTC"
+        return window, agreed if isinstance(agreed, int) else None, zone
+
+    window, agreed, zone = service.log.corridor(corridor, terms)
+    origin = (
+        dt.datetime.fromisoformat(scenario["origin"])
+        if scenario and scenario.get("origin")
+        else None
+    )
+    records = OperationRecords(
+        corridor=corridor,
+        generated_at=service.clock(),
+        time_zone=zone,
+        window=window,
+        agreed_vehicles=agreed,
+        log=_log_entries(service, corridor),
+        plan_id=plan["id"] if plan else None,
+        origin=origin,
+        plan_routes=list((plan.get("plan") or {}).get("routes", [])) if plan else [],
+        positions=positions,
+        checkins=checkins,
+        incidents=incidents,
+        notifications=notifications,
+        alerts=alerts,
+    )
+    return records, (dict(plan, scenario=scenario) if plan else None)
+
+
+def scenario_network(service: Service, scenario: dict[str, Any]) -> Network | None:
+    """The road network of a stored scenario (None when its folder is gone)."""
+    from corridor.scenario import load_scenario
+    from corridor.services.network import prepare_network
+
+    folder = Path(scenario.get("base_dir") or "")
+    if not (folder / "scenario.yaml").exists():
+        return None
+    return prepare_network(
+        load_scenario(folder / "scenario.yaml"), cache_dir=service.settings.data_dir / "cache"
+    )
+
+
+def planned_geometry(
+    net: Network, instance: dict[str, Any], route: dict[str, Any]
+) -> list[tuple[float, float]]:
+    """(lon, lat) along the roads of one planned route, stop to stop (straight where a leg has
+    no road)."""
+    from corridor.planning.instance import parse_instance
+    from corridor.services.trip_directions import leg_route
+
+    types = {v.name: v.type for v in parse_instance(instance).vehicles}
+    vtype = types.get(route["vehicle"], "")
+    g = net.graph
+    out: list[tuple[float, float]] = []
+    inside = False
+    stops = route["stops"]
+    for a, b in itertools.pairwise(stops):
+        side = "inside" if inside else "outside"
+        if "dir" in b:
+            inside = b["dir"] == "in"
+        if a["at"] not in net.places or b["at"] not in net.places:
+            continue
+        leg = leg_route(net, a["at"], b["at"], side, vtype)
+        if leg is None or len(leg.nodes) < 2:
+            pa, pb = net.places[a["at"]], net.places[b["at"]]
+            out += [(pa.lon, pa.lat), (pb.lon, pb.lat)]
+        else:
+            nodes = np.asarray(leg.nodes)
+            out += [
+                (float(lon), float(lat))
+                for lon, lat in zip(g.lon[nodes].tolist(), g.lat[nodes].tolist(), strict=True)
+            ]
+    return out
+
+
+def report_map(
+    net: Network, instance: dict[str, Any], records: OperationRecords, report: AfterActionReport
+) -> MapScene:
+    """The map: roads, zone, hazards and places as on the routes map, the planned routes on
+    their roads (dashed), the reported tracks (solid) and the incidents."""
+    from corridor.reporting.map_scene import Line, MapScene, Marker, Panel, box_around
+    from corridor.services.route_map import ATTRIBUTION, _areas, _markers, _roads
+
+    proj = net.graph.projection
+    lines = []
+    for r in records.plan_routes:
+        if len(r.get("stops", [])) < 2:
+            continue
+        pts = planned_geometry(net, instance, r)
+        if len(pts) > 1:
+            x, y = proj.forward([p[0] for p in pts], [p[1] for p in pts])
+            lines.append(Line(np.stack([x, y], 1), "alternative", "Planned route", "#2166ac"))
+    tracks: dict[str, list[tuple[dt.datetime, float, float]]] = {}
+    for p in records.positions:
+        at = (
+            p["at"] if isinstance(p["at"], dt.datetime) else dt.datetime.fromisoformat(str(p["at"]))
+        )
+        tracks.setdefault(p["vehicle"], []).append((at, p["lon"], p["lat"]))
+    for track in tracks.values():
+        track.sort()
+        if len(track) > 1:
+            x, y = proj.forward([t[1] for t in track], [t[2] for t in track])
+            lines.append(Line(np.stack([x, y], 1), "best", "Reported positions", "#d7301f"))
+    markers = _markers(net, set())
+    for label, lon, lat in report.incidents_at:
+        x, y = proj.forward(lon, lat)
+        markers.append(Marker(label, float(x), float(y), "incident", label))
+    extent = [ln.xy for ln in lines] + [np.array([[m.x, m.y] for m in markers])]
+    box = box_around(np.concatenate(extent))
+    main = Panel(box, "", _roads(net.graph, box), _areas(net), lines, markers)
+    return MapScene(
+        title=f"{records.corridor}: planned routes and what the vehicles reported",
+        main=main,
+        close_up=None,
+        footer=ATTRIBUTION,
+    )
+
+
+def build_report(
+    service: Service, corridor: str | None = None
+) -> tuple[AfterActionReport, MapScene | None]:
+    """The report and its map scene (None when the plan's scenario or roads are gone)."""
+    from corridor.reporting.after_action import after_action
+
+    records, plan = gather(service, corridor)
+    report = after_action(records)
+    scenario = (plan or {}).get("scenario")
+    if not scenario or not scenario.get("instance"):
+        return report, None
+    net = scenario_network(service, scenario)
+    if net is None:
+        return report, None
+    return report, report_map(net, scenario["instance"], records, report)
