@@ -350,7 +350,4 @@ def trip_sheets(
         pub = uow.publications.current()
         if pub is None:
             return []
-        return [
-            {k: v for k, v in s.items() if k != "leg_starts"} | {"leg_starts": s["leg_starts"]}
-            for s in uow.publications.sheets(pub["id"], vehicle)
-        ]
+        return list(uow.publications.sheets(pub["id"], vehicle))
