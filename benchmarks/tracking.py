@@ -193,6 +193,9 @@ def run(writer: PositionWriter, lines: dict[str, np.ndarray], clock: Clock, seco
     }
 
 
+CREATED: list[str] = []
+
+
 def database(kind: str, folder: Path, name: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{folder / (name + '.sqlite')}"
@@ -201,7 +204,19 @@ def database(kind: str, folder: Path, name: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{db}"'))
     admin.dispose()
+    CREATED.append(db)
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+
+
+def drop_created() -> None:
+    """Drop the PostgreSQL databases this run made."""
+    if not CREATED:
+        return
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for db in CREATED:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def main() -> None:
@@ -238,4 +253,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        drop_created()

@@ -139,6 +139,7 @@ def test_injected_faults_raise_exactly_their_alerts_once(live_api: Api, clock: F
     # changes, neither the latest positions nor anyone's status; both are kept.
     latest = api.get("coordinator", "/v1/positions/latest").json()
     tracking = api.get("coordinator", "/v1/tracking").json()
+    before = alerts(api)
     ahead = clock() + dt.timedelta(days=36525)
     body = {"client_id": "century", "vehicle": late_one, "at": ahead.isoformat(),
             "lat": 42.5, "lon": 1.5}  # fmt: skip
@@ -166,5 +167,8 @@ def test_injected_faults_raise_exactly_their_alerts_once(live_api: Api, clock: F
     assert {p["id"]: p["status"] for p in after["persons"]} == {
         p["id"]: p["status"] for p in rec["persons"]
     }
+    assert after["vehicles"] == rec["vehicles"]
+    assert api.post("coordinator", "/v1/tracking/sweep").status_code == 200
+    assert alerts(api) == before, told(api)
     assert run["end"] > 0
     assert clock() > PUBLISH_AT

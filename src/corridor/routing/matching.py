@@ -47,6 +47,16 @@ class RouteLine:
     out_at: FloatArray = field(default_factory=lambda: np.zeros(0))
     out_end: FloatArray = field(default_factory=lambda: np.zeros(0))
 
+    def __post_init__(self) -> None:
+        # Each segment's vector and length, once: every report is matched against them.
+        object.__setattr__(self, "dx", np.diff(self.x))
+        object.__setattr__(self, "dy", np.diff(self.y))
+        object.__setattr__(self, "seg", np.diff(self.along))
+
+    dx: FloatArray = field(init=False, repr=False)
+    dy: FloatArray = field(init=False, repr=False)
+    seg: FloatArray = field(init=False, repr=False)
+
     @property
     def length_m(self) -> float:
         return float(self.along[-1]) if len(self.along) else 0.0
@@ -136,54 +146,68 @@ class Match:
 BACK_M = 30.0
 
 
+#: Two points of the route this close in distance to a report are equally good matches.
+TIE_M = 25.0
+
+#: How far ahead of the last match a report is looked for first, metres (then everywhere).
+AHEAD_M = 6000.0
+
+
 def match(route: RouteLine, lon: float, lat: float, since_m: float, near_m: float) -> Match:
     """Match one position, never going back along the route by more than :data:`BACK_M` from
     ``since_m`` (a route that comes back along the same road, or leaves a stop the way it came,
     is matched in order): the nearest point of the route from there on; of the points within
-    ``near_m``, the first stretch of them."""
+    ``near_m`` and about as near as the nearest, the first stretch of them. The segments up
+    to :data:`AHEAD_M` ahead are searched first (a report a minute or two after the last), the
+    whole rest only when none of them is within ``near_m``."""
     px, py = route.project(lon, lat)
-    x0, y0, x1, y1 = route.x[:-1], route.y[:-1], route.x[1:], route.y[1:]
-    dx, dy = x1 - x0, y1 - y0
-    ll = dx * dx + dy * dy
-    t = np.clip(((px - x0) * dx + (py - y0) * dy) / np.where(ll > 0, ll, 1.0), 0.0, 1.0)
-    d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
-    along = route.along[:-1] + t * np.sqrt(ll)
-    ahead = along >= since_m - BACK_M
-    behind = ~ahead & (route.along[1:] >= since_m - BACK_M)
-    if behind.any():
-        # A segment the vehicle is partly past: the point of it not behind the last match.
-        t = np.where(
-            behind,
-            np.maximum(
-                t, (since_m - BACK_M - route.along[:-1]) / np.where(ll > 0, np.sqrt(ll), 1.0)
-            ),
-            t,
-        )
-        t = np.clip(t, 0.0, 1.0)
-        d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
-        along = route.along[:-1] + t * np.sqrt(ll)
-        ahead = ahead | behind
-    if not ahead.any():
-        ahead[:] = True
-    near = ahead & (d <= near_m)
-    if near.any():
-        i = int(np.flatnonzero(near)[0])
-        # Of the consecutive segments within reach, the nearest (a bend is several segments).
-        j = i
-        while j + 1 < len(d) and near[j + 1]:
-            j += 1
-        i = i + int(np.argmin(d[i : j + 1]))
-    else:
-        i = int(np.flatnonzero(ahead)[np.argmin(d[ahead])])
-    a = float(along[i])
-    planned = float(route.leave[i] + t[i] * (route.arrive[i + 1] - route.leave[i]))
+    lo = max(int(np.searchsorted(route.along, since_m - BACK_M, side="right")) - 1, 0)
+    hi = int(np.searchsorted(route.along, since_m + AHEAD_M, side="right"))
+    n = len(route.x) - 1
+    found = _nearest(route, px, py, since_m, near_m, lo, min(max(hi, lo + 1), n))
+    if found is None or found[1] > near_m:
+        found = _nearest(route, px, py, since_m, near_m, lo, n) or found
+    assert found is not None
+    i, dist, a, t = found
+    planned = float(route.leave[i] + t * (route.arrive[i + 1] - route.leave[i]))
     at_stop = None
     gap = np.abs(route.stop_at - a)
     s = int(np.argmin(gap))
-    if gap[s] <= near_m and float(d[i]) <= near_m:
+    if gap[s] <= near_m and dist <= near_m:
         at_stop = s
         planned = float(route.stop_leave[s]) if a >= route.stop_at[s] - near_m else planned
-    return Match(float(d[i]), a, int(route.leg[i]), planned, at_stop)
+    return Match(dist, a, int(route.leg[i]), planned, at_stop)
+
+
+def _nearest(
+    route: RouteLine, px: float, py: float, since_m: float, near_m: float, lo: int, hi: int
+) -> tuple[int, float, float, float] | None:
+    """(segment, distance, metres along, fraction) of the match among segments lo..hi-1."""
+    if hi <= lo:
+        return None
+    x0, y0 = route.x[lo:hi], route.y[lo:hi]
+    dx, dy, seg = route.dx[lo:hi], route.dy[lo:hi], route.seg[lo:hi]
+    start = route.along[lo:hi]
+    ll = seg * seg
+    t = ((px - x0) * dx + (py - y0) * dy) / np.where(ll > 0, ll, 1.0)
+    # Never a point behind the last match (by more than the noise allowed).
+    floor = (since_m - BACK_M - start) / np.where(seg > 0, seg, 1.0)
+    t = np.clip(np.maximum(t, floor), 0.0, 1.0)
+    d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+    near = d <= near_m
+    if near.any():
+        # The first stretch of the route about as near as the nearest point: the way out
+        # before the way back along the same road, but never a worse stretch before.
+        near &= d <= float(d[near].min()) + TIE_M
+        i = int(np.argmax(near))
+        j = i
+        while j + 1 < len(d) and near[j + 1]:
+            j += 1
+        # Of the consecutive segments within reach, the nearest (a bend is several segments).
+        i = i + int(np.argmin(d[i : j + 1]))
+    else:
+        i = int(np.argmin(d))
+    return lo + i, float(d[i]), float(start[i] + t[i] * seg[i]), float(t[i])
 
 
 def advance(

@@ -119,14 +119,20 @@ def _geometry(
                 for x, y in zip(lon.tolist(), lat.tolist(), strict=True)
             ]
         else:
+            # No road for this leg: a straight line between where the two places meet the
+            # roads (else the places themselves), so that the legs still join up.
             on_roads = False
-            coordinates += [
-                [ra["lon"] or 0.0, ra["lat"] or 0.0],
-                [rb["lon"] or 0.0, rb["lat"] or 0.0],
-            ]
+            coordinates += [_on_road(net, a["at"], ra), _on_road(net, b["at"], rb)]
         if "dir" in b:
             inside = b["dir"] == "in"
     return coordinates, leg_starts, on_roads
+
+
+def _on_road(net: Network | None, place: str, row: dict[str, Any]) -> list[float]:
+    if net is not None and place in net.places:
+        node = net.places[place].node
+        return [round(float(net.graph.lon[node]), 6), round(float(net.graph.lat[node]), 6)]
+    return [float(row["lon"] or 0.0), float(row["lat"] or 0.0)]
 
 
 def movements(sheets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -302,6 +308,9 @@ def publish(
                     )
                 )
         uow.tracks.clear()  # progress is measured along the new routes from the next report
+        from corridor.services.tracking import forget
+
+        forget(uow)
         # The new version answers the incidents near the old routes: their alerts end here.
         from corridor.services import alerts
 
@@ -338,7 +347,4 @@ def trip_sheets(
         pub = uow.publications.current()
         if pub is None:
             return []
-        return [
-            {k: v for k, v in s.items() if k != "leg_starts"} | {"leg_starts": s["leg_starts"]}
-            for s in uow.publications.sheets(pub["id"], vehicle)
-        ]
+        return list(uow.publications.sheets(pub["id"], vehicle))

@@ -50,6 +50,8 @@ class VehicleTally:
     arrived: Counter[str] = field(default_factory=Counter)
     arrivals: list[CheckIn] = field(default_factory=list)
     boardings: list[CheckIn] = field(default_factory=list)
+    #: (time, people counted) of each boarding: a late retry counts nobody again.
+    boarded_when: list[tuple[dt.datetime, int]] = field(default_factory=list)
 
 
 def replay(
@@ -63,9 +65,18 @@ def replay(
     vehicles: dict[str, VehicleTally] = {}
     for c in checkins:
         v = vehicles.setdefault(c.vehicle, VehicleTally(c.vehicle))
-        (v.boarded if c.kind == "boarding" else v.arrived).update(c.people)
-        (v.boardings if c.kind == "boarding" else v.arrivals).append(c)
         proposed = "boarded" if c.kind == "boarding" else "arrived"
+        # A named person the check-in cannot move forward (already there: a late retry) is
+        # not counted again in the vehicle's tally.
+        counted = Counter(c.people)
+        for pid in c.evacuees:
+            p = people.get(int(pid))
+            if p is not None and not forward(p.status, proposed):
+                counted[p.people_class] = max(0, counted[p.people_class] - 1)
+        (v.boarded if c.kind == "boarding" else v.arrived).update(counted)
+        (v.boardings if c.kind == "boarding" else v.arrivals).append(c)
+        if c.kind == "boarding":
+            v.boarded_when.append((c.at, sum(counted.values())))
         for pid in c.evacuees:
             p = people.get(int(pid))
             if p is None:
@@ -156,7 +167,7 @@ def evaluate(uow: UnitOfWork) -> int:
         if not v.arrivals:
             continue
         last = max(c.at for c in v.arrivals)
-        boarded = sum(sum(c.people.values()) for c in v.boardings if c.at <= last)
+        boarded = sum(n for at, n in v.boarded_when if at <= last)
         arrived = sum(v.arrived.values())
         short = boarded > arrived and _trip_done(sheets.get(v.vehicle), v.arrivals)
         judged.append(

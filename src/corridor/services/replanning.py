@@ -117,6 +117,8 @@ def replan(
                 raise NotFound("incident", incident_id)
         live = tracking.plan_in_force(uow)
         tracks = {r["vehicle"]: r for r in uow.tracks.all()}
+        if live is not None:
+            tracking._overlay(uow, live.id, tracks)
         checkins = list(uow.checkins.list(None))
         now = uow.clock()
     assert live is not None

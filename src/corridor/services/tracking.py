@@ -43,8 +43,14 @@ class Plan:
     stops: dict[str, list[dict[str, Any]]]
 
 
-_plans: dict[int, Plan] = {}
+# Caches of this process, by database (tests and tools run several services in one process).
+_plans: dict[tuple[str, int], Plan] = {}
 _lock = threading.Lock()
+
+
+def _db(uow: UnitOfWork) -> str:
+    conn = uow.connection
+    return "" if conn is None else str(conn.engine.url)
 
 
 def plan_in_force(uow: UnitOfWork) -> Plan | None:
@@ -53,8 +59,9 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
     if pub is None:
         return None
     ident = int(pub["id"])
+    key = (_db(uow), ident)
     with _lock:
-        hit = _plans.get(ident)
+        hit = _plans.get(key)
     if hit is not None:
         return hit
     from corridor.routing.matching import route_line
@@ -73,7 +80,7 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
         stops[sheet["vehicle"]] = sheet["stops"]
     plan = Plan(ident, str(pub["origin"]), float(pub["window_close"]), routes, starts, stops)
     with _lock:
-        _plans[ident] = plan
+        _plans[key] = plan
     return plan
 
 
@@ -134,7 +141,8 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
             by_vehicle.setdefault(r.vehicle, []).append(r)
     if not by_vehicle:
         return
-    rows = uow.tracks.get_many(by_vehicle)
+    db = _db(uow)
+    rows = _cached_rows(uow, db, plan.id, by_vehicle)
     open_alerts = uow.alerts.open()
     now = uow.clock()
     now_min = minute_of(plan.origin, now)
@@ -152,31 +160,31 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
             last = {"at": r.at, "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh}
         if state is None or last is None or last is row:
             continue
-        changed.append(
-            {
-                "vehicle": vehicle,
-                "publication_id": plan.id,
-                "at": last["at"],
-                "received_at": now,
-                "lat": state.lat,
-                "lon": state.lon,
-                "speed_kmh": state.speed_kmh,
-                "progress_m": state.along_m,
-                "off_route_m": state.off_route_m,
-                "leg": state.leg,
-                "late_min": state.late_min,
-                "stopped_since": None
-                if state.stopped_since_min is None
-                else dt.datetime.fromisoformat(plan.origin)
-                + dt.timedelta(minutes=state.stopped_since_min),
-                "finished": state.finished,
-            }
-        )
+        fresh = {
+            "vehicle": vehicle,
+            "publication_id": plan.id,
+            "at": last["at"],
+            "received_at": now,
+            "lat": state.lat,
+            "lon": state.lon,
+            "speed_kmh": state.speed_kmh,
+            "progress_m": state.along_m,
+            "off_route_m": state.off_route_m,
+            "leg": state.leg,
+            "late_min": state.late_min,
+            "stopped_since": None
+            if state.stopped_since_min is None
+            else dt.datetime.fromisoformat(plan.origin)
+            + dt.timedelta(minutes=state.stopped_since_min),
+            "finished": state.finished,
+        }
         exit_min = last_exit(route, state.along_m, params.stop_radius_m)
         was_late = f"late|{vehicle}||" in open_alerts
         conditions = vehicle_conditions(
             vehicle, state, exit_min, now_min, plan.close_min, params, was_late
         )
+        if _worth_storing(db, plan.id, fresh, row, {c.kind for c in conditions if c.active}):
+            changed.append(fresh)
         for c in conditions:
             judged.append(alerts.Judged(c, vehicle))
         judged.append(
@@ -192,6 +200,73 @@ def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
         alerts.apply(uow, judged, plan.id, open_alerts)
 
 
+#: A vehicle's tracked state is written at least this often (seconds of its reports' time),
+#: and whenever its leg, its stop, its alerts or whether it has finished change; in between,
+#: this process keeps it in memory (the positions themselves are always stored).
+STORE_EVERY_S = 30.0
+
+# (database, vehicle) -> (publication, latest row, what was last stored: (at, leg, stopped,
+# finished, alert kinds))
+_tracks: dict[tuple[str, str], tuple[int, dict[str, Any], tuple[Any, ...]]] = {}
+
+
+def _cached_rows(
+    uow: UnitOfWork, db: str, plan_id: int, vehicles: Any
+) -> dict[str, dict[str, Any]]:
+    """The vehicles' latest states: from this process's memory, else from the database."""
+    out = {}
+    with _lock:
+        for v in vehicles:
+            hit = _tracks.get((db, v))
+            if hit is not None and hit[0] == plan_id:
+                out[v] = hit[1]
+    missing = [v for v in vehicles if v not in out]
+    if missing:
+        for v, row in uow.tracks.get_many(missing).items():
+            if row["publication_id"] == plan_id:
+                out[v] = row
+                with _lock:
+                    _tracks[(db, v)] = (plan_id, row, _mark(row, set()))
+    return out
+
+
+def _mark(row: dict[str, Any], kinds: set[str]) -> tuple[Any, ...]:
+    return (row["at"], row["leg"], row["stopped_since"] is None, row["finished"], frozenset(kinds))
+
+
+def _worth_storing(
+    db: str, plan_id: int, row: dict[str, Any], before: dict[str, Any] | None, kinds: set[str]
+) -> bool:
+    """Keep the new state in memory; whether it must be written now."""
+    mark = _mark(row, kinds)
+    key = (db, str(row["vehicle"]))
+    with _lock:
+        old = _tracks.get(key)
+        stored = old[2] if old is not None and old[0] == plan_id and before is not None else None
+        due = (
+            stored is None
+            or mark[1:] != stored[1:]
+            or (mark[0] - stored[0]).total_seconds() >= STORE_EVERY_S
+        )
+        _tracks[key] = (plan_id, row, mark if due or stored is None else stored)
+    return due
+
+
+def forget(uow: UnitOfWork) -> None:
+    """Drop the states this process keeps for the database (a new version was published)."""
+    db = _db(uow)
+    with _lock:
+        for key in [k for k in _tracks if k[0] == db]:
+            del _tracks[key]
+
+
+def _overlay(uow: UnitOfWork, plan_id: int, rows: dict[str, dict[str, Any]]) -> None:
+    """The states kept in memory over those read from the database."""
+    db = _db(uow)
+    with _lock:
+        rows.update({k[1]: t[1] for k, t in _tracks.items() if k[0] == db and t[0] == plan_id})
+
+
 def sweep(uow: UnitOfWork) -> int:
     """Time-based alerts at the clock's now: vehicles gone silent, people missing. Returns
     how many alerts changed; commits."""
@@ -204,6 +279,7 @@ def sweep(uow: UnitOfWork) -> int:
             params = params_of(uow)
             now_min = minute_of(plan.origin, uow.clock())
             rows = {r["vehicle"]: r for r in uow.tracks.all()}
+            _overlay(uow, plan.id, rows)
             judged = []
             for vehicle, start in plan.start_min.items():
                 row = rows.get(vehicle)
@@ -228,6 +304,7 @@ def status(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
         if plan is None:
             return []
         rows = {r["vehicle"]: r for r in uow.tracks.all()}
+        _overlay(uow, plan.id, rows)
         now = uow.clock()
         params = params_of(uow)
     now_min = minute_of(plan.origin, now)

@@ -243,8 +243,14 @@ async def osmand_get(key: DeviceKey, request: Request, service: ServiceDep) -> d
 async def _osmand(key: str, request: Request, service: Any) -> dict[str, Any]:
     params = dict(request.query_params)
     if request.method == "POST":
-        form = await request.form()
-        params.update({k: str(v) for k, v in form.items()})
+        # Traccar Client puts the fields in the query; a form body is read too (no files).
+        body = await request.body()
+        if body and request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            from urllib.parse import parse_qsl
+
+            params.update(parse_qsl(body.decode("utf-8", "replace"))[:50])
     now = service.clock()
 
     def lookup() -> dict[str, Any] | None:

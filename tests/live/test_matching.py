@@ -1,0 +1,55 @@
+"""Matching positions to a planned route (routing/matching.py), on small named routes."""
+
+from __future__ import annotations
+
+from corridor.domain.tracking import LiveParams
+from corridor.routing.matching import advance, distance_to, match, route_line
+
+PARAMS = LiveParams()
+K = 111_320.0
+
+
+def out_and_back() -> tuple[list[list[float]], list[int], list[dict[str, float]]]:
+    """A 2 km road east to a gathering point and back the same way: the return passes every
+    point of the way out, so only the order of reports tells which leg a vehicle is on."""
+    east = [[i * 100 / K, 0.0] for i in range(21)]
+    coords = east + east[::-1]
+    legs = [0] * 21 + [1] * 21
+    stops = [
+        {"arrive_min": 0.0, "leave_min": 0.0},
+        {"arrive_min": 10.0, "leave_min": 30.0},
+        {"arrive_min": 40.0, "leave_min": 40.0},
+    ]
+    return coords, legs, stops
+
+
+def test_the_way_back_is_matched_after_the_way_out() -> None:
+    route = route_line(*out_and_back())
+    assert abs(route.length_m - 4000) < 5
+    state = None
+    for minute, x in ((2, 400), (6, 1200), (20, 2000), (34, 1200), (38, 400)):
+        state = advance(route, state, minute, x / K, 0.0, None, PARAMS)
+    assert state is not None
+    assert state.leg == 1
+    assert abs(state.along_m - 3600) < 5
+    assert abs(state.late_min) < 0.1
+
+
+def test_waiting_at_a_stop_is_planned_and_leaving_late_is_late() -> None:
+    route = route_line(*out_and_back())
+    m = match(route, 2000 / K, 0.0, 1900, 250)
+    assert m.at_stop == 1
+    assert m.planned_min == 30.0  # at the stop, the plan has it leave at 30
+    state = advance(route, None, 25, 2000 / K, 0.0, None, PARAMS)
+    assert state.late_min < 0
+    later = advance(route, state, 47, 1200 / K, 0.0, None, PARAMS)
+    assert abs(later.late_min - 13) < 0.1
+
+
+def test_off_the_route_keeps_the_progress_and_says_how_far() -> None:
+    route = route_line(*out_and_back())
+    state = advance(route, None, 5, 1000 / K, 0.0, None, PARAMS)
+    off = advance(route, state, 6, 1100 / K, 600 / K, None, PARAMS)
+    assert abs(off.off_route_m - 600) < 2
+    assert off.along_m == state.along_m
+    assert abs(distance_to(route, 1100 / K, 600 / K) - 600) < 2
