@@ -123,8 +123,11 @@ def test_reports_made_offline_reach_the_service_once(phone: Phone, server: Serve
 
     phone.context.set_offline(True)
     phone.page.wait_for_selector("#link[data-online='false']")
-    for lat, lon in ROAD[1:]:  # each point is more than 200 m on: one report each
+    # Each point is more than 200 m on: one report each. The browser delivers only the latest
+    # fix to the page, so the next move waits until the last one is queued.
+    for queued, (lat, lon) in enumerate(ROAD[1:], start=1):
         phone.move_to(lat, lon)
+        phone.waiting(queued)
     phone.waiting(3)
     text = f"Crater across the road {uuid.uuid4().hex[:6]}"
     phone.page.click("#btn-incident")
