@@ -56,7 +56,7 @@ def plan_for(name: str, workdir: Path) -> Path:
 
 
 def model_for(name: str, workdir: Path) -> SimModel:
-    from corridor.planning.instance import load_instance
+    from corridor.adapters.cep_files import load_instance
     from corridor.simulation.model import build_model
 
     inst = load_instance(ROOT / "data" / "cep" / f"{name}.json")

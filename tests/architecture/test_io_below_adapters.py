@@ -27,7 +27,6 @@ PATH_FILE_CALLS = {
 
 NOT_YET = "to move behind a port in adapters (issue 12, not done this session)"
 FILE_EXCEPTIONS = {
-    "planning/instance.py": "load_json reads instance and plan files: " + NOT_YET,
     "planning/highs.py": "opens os.devnull to silence the HiGHS library's own output",
     "scenario/loader.py": "reads the scenario and its GeoJSON: " + NOT_YET,
     "i18n/__init__.py": "reads the compiled catalogues shipped inside the package",

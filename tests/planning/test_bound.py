@@ -18,9 +18,10 @@ from conftest import ROOT, run_referee
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from corridor.adapters.cep_files import load_instance
 from corridor.planning.bound import cargo_bound, quickest_minutes, upper_bound
 from corridor.planning.exact import solve_exact
-from corridor.planning.instance import load_instance, parse_instance
+from corridor.planning.instance import parse_instance
 
 DATA = ROOT / "data" / "cep"
 FIXTURES = Path(__file__).parent / "fixtures"

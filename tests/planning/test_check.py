@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from conftest import run_referee
 
+from corridor.adapters.cep_files import check_files
 from corridor.errors import InputError
-from corridor.planning.check import RULES, check_files, check_plan
+from corridor.planning.check import RULES, check_plan
 from corridor.planning.instance import Instance, parse_instance
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cep"

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bound import generate, referee_bound, referee_score
 
+from corridor.adapters.cep_files import load_instance
 from corridor.planning.bound import upper_bound
 from corridor.planning.exact import ExactResult, max_trips, model_is_complete, solve_exact
-from corridor.planning.instance import load_instance, parse_instance
+from corridor.planning.instance import parse_instance
 
 DATA = ROOT / "data" / "cep"
 

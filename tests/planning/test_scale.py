@@ -15,8 +15,8 @@ from conftest import REFEREE, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corridor.adapters.cep_files import load_instance
 from corridor.planning import travel
-from corridor.planning.instance import load_instance
 from corridor.planning.lanes import LaneTimeline
 from corridor.planning.solver import SolveParams, solve
 

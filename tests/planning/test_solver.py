@@ -20,10 +20,11 @@ from conftest import REFEREE, ROOT, run_referee
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corridor.adapters.cep_files import load_instance
 from corridor.errors import InputError
 from corridor.planning.construct import ConstructionParams, construct
 from corridor.planning.improve import first_plan, search
-from corridor.planning.instance import load_instance, parse_instance
+from corridor.planning.instance import parse_instance
 from corridor.planning.lanes import LaneTimeline
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from corridor.planning.instance import Instance, load_instance
+from corridor.adapters.cep_files import load_instance
+from corridor.planning.instance import Instance
 from corridor.simulation.model import SimModel, build_model
 
 ROOT = Path(__file__).resolve().parents[2]

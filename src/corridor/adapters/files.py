@@ -1,7 +1,11 @@
-"""Writing a file so that a crash or a full disk never leaves half of it: the one atomic write.
+"""The files a person names: the one atomic write and the one strict JSON read.
+
+Writing: a crash or a full disk never leaves half of a file.
 
 The bytes go to a temporary file in the same folder, are flushed to the disk, and replace the
 target in one rename; on any failure the temporary file is removed and the old file stays.
+Reading: :func:`read_json_file` reads the bytes and hands them to
+:func:`~corridor.domain.json_text.parse_strict_json`.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from corridor.domain.json_text import parse_strict_json
 from corridor.errors import InputError
 
 
@@ -44,3 +49,16 @@ def write_json_file(path: Path, doc: Any, *, indent: int = 1) -> Path:
     if not folder.is_dir():
         raise InputError(str(path), f"folder {folder} does not exist")
     return write_atomic(target, json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
+
+
+def read_json_file(path: str | Path, what: str = "file") -> Any:
+    """Read a JSON file a person named, strictly (no NaN/Infinity, no repeated key, UTF-8
+    only): a missing or unreadable file, or bad JSON, is an :class:`InputError` naming it."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(p), f"no such {what}") from None
+    except OSError as exc:
+        raise InputError(str(p), f"cannot be read: {exc}") from None
+    return parse_strict_json(data, str(p))

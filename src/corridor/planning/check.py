@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
-from corridor.planning.instance import Instance, TypeTravel, load_json, parse_instance
-from corridor.planning.plan_format import PlanRoute, PlanStop, load_plan, parse_plan
+from corridor.planning.instance import Instance, TypeTravel, parse_instance
+from corridor.planning.plan_format import PlanRoute, PlanStop, parse_plan
 from corridor.planning.verdict import RULES, TOL, CheckResult, Violation
 
 __all__ = [
@@ -37,11 +36,8 @@ __all__ = [
     "PlanRoute",
     "PlanStop",
     "Violation",
-    "check_files",
     "check_plan",
     "check_routes",
-    "load_json",
-    "load_plan",
     "parse_plan",
 ]
 
@@ -392,9 +388,3 @@ def check_plan(instance_raw: dict[str, Any] | Instance, plan_raw: dict[str, Any]
     Raises :class:`InputError` naming the field when either cannot be checked at all."""
     inst = instance_raw if isinstance(instance_raw, Instance) else parse_instance(instance_raw)
     return check_routes(inst, parse_plan(plan_raw, inst))
-
-
-def check_files(instance_path: str | Path, plan_path: str | Path) -> CheckResult:
-    """Read and check a plan file against an instance file."""
-    inst = parse_instance(load_json(instance_path, "instance"), str(instance_path))
-    return check_routes(inst, load_plan(plan_path, inst)[1])

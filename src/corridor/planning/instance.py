@@ -3,14 +3,14 @@
 
 :func:`parse_instance` checks a decoded JSON object field by field and raises
 :class:`~corridor.errors.InputError` naming ``source: field.path`` and the value;
-:func:`load_instance` reads a file first. The dataclasses are importable from here too.
+:func:`corridor.adapters.cep_files.load_instance` reads a file first (strict JSON). The
+dataclasses are importable from here too.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,8 +42,6 @@ __all__ = [
     "TypeTravel",
     "Vehicle",
     "VehicleType",
-    "load_instance",
-    "load_json",
     "parse_instance",
 ]
 
@@ -323,36 +321,3 @@ class _InstanceReader(_Reader):
                 sides.append(own[np.ix_(order, order)])
             out[t] = TypeTravel(sides[0], sides[1])
         return out
-
-
-def load_instance(path: str | Path) -> Instance:
-    """Read and check a CEP instance file; a missing or non-JSON file is an :class:`InputError`."""
-    return parse_instance(load_json(path), str(path))
-
-
-def load_json(path: str | Path, what: str = "file") -> Any:
-    """Read a JSON file, refusing a repeated key; errors are :class:`InputError`."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(p), f"no such {what}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"cannot be read: {exc}") from None
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            str(p), f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(str(p), str(exc)) from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"the key {k!r} appears twice in one object")
-        out[k] = v
-    return out

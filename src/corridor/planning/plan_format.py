@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from corridor.errors import InputError
-from corridor.planning.instance import Instance, load_json
+from corridor.planning.instance import Instance
 
 
 @dataclass(frozen=True)
@@ -173,13 +172,3 @@ def _parse_stop(
     if "dir" in raw:
         raise _fail(f"{path}.dir", f"only a checkpoint crossing has a direction, not {at!r}")
     return PlanStop(depart=_number(raw, "depart", path), **common)
-
-
-def load_plan(path: str | Path, inst: Instance) -> tuple[dict[str, Any], list[PlanRoute]]:
-    """Read a plan file for ``inst``: (decoded JSON, routes); errors name the file and field."""
-    raw = load_json(path, "plan")
-    try:
-        return raw, parse_plan(raw, inst)
-    except InputError as exc:
-        where = exc.where.removeprefix("plan: ")
-        raise InputError(f"{path}: {where}", exc.problem) from None

@@ -14,7 +14,7 @@ as it is and the rest is planned again (:mod:`corridor.planning.replan`).
 
 Example
 -------
->>> from corridor.planning.instance import load_instance
+>>> from corridor.adapters.cep_files import load_instance
 >>> res = solve(load_instance("data/cep/tiny.json"), SolveParams(time_limit=2, seed=1))
 >>> res.status in ("optimal", "feasible") and res.score <= res.upper_bound
 True

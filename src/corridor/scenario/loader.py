@@ -6,7 +6,6 @@ Every failure is an :class:`~corridor.errors.InputError` whose ``where`` is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import shapely
 import yaml
 from pydantic import ValidationError
 
+from corridor.domain.json_text import parse_strict_json
 from corridor.errors import InputError
 from corridor.scenario.messages import Loc, did_you_mean, first_error, show, source_texts
 from corridor.scenario.model import Hazard, Place, Scenario
@@ -151,9 +151,11 @@ def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
     if not p.is_file():
         raise InputError(f"{where}.file", f"{name!r} not found beside the scenario file")
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{where}.file", f"{name!r} is not valid GeoJSON ({exc})") from None
+        doc = parse_strict_json(p.read_bytes(), name)
+    except InputError as exc:
+        raise InputError(
+            f"{where}.file", f"{name!r} is not valid GeoJSON ({exc.problem})"
+        ) from None
     want = ref.get("id")
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         feats = doc.get("features")

@@ -7,7 +7,6 @@ log given by a SQLite path or a database URL (``--log``, or ``$CORRIDOR_LOG``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +41,9 @@ WitnessKeyOption = typer.Option(
 
 
 def _read_document(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise InputError(str(path), f"is not JSON: {exc}") from exc
+    from corridor.adapters.files import read_json_file
+
+    data = read_json_file(path, "proposal")
     if not isinstance(data, dict):
         raise InputError(str(path), "must hold one JSON object, the proposal")
     return data

@@ -76,7 +76,8 @@ def plan(
     if iterations is not None and iterations < 0:
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
     # numpy, scipy and HiGHS load here, not when the CLI starts
-    from corridor.planning.instance import load_instance, load_json
+    from corridor.adapters.cep_files import load_instance
+    from corridor.adapters.files import read_json_file
     from corridor.planning.solver import SolveParams, SolveParamsError
 
     inst = load_instance(instance)
@@ -86,7 +87,7 @@ def plan(
                                   quiet, *chosen)  # fmt: skip
         plan_robust.run(inst, output, keep, time_limit, seed, iterations, how)
         return
-    kept = load_json(keep, "plan") if keep is not None else None
+    kept = read_json_file(keep, "plan") if keep is not None else None
     if kept is not None and not isinstance(kept, dict):
         raise InputError(str(keep), "expected a CEP plan (a JSON object)")
     try:

@@ -50,10 +50,10 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Check a plan against the thirteen rules of the CEP format and score it."""
-    from corridor.planning.check import check_routes, load_json, load_plan
-    from corridor.planning.instance import parse_instance
+    from corridor.adapters.cep_files import load_instance, load_plan
+    from corridor.planning.check import check_routes
 
-    inst = parse_instance(load_json(instance, "instance"), str(instance))
+    inst = load_instance(instance)
     result = check_routes(inst, load_plan(plan, inst)[1])
     if as_json:
         typer.echo(json.dumps(result.to_json()))
@@ -80,17 +80,17 @@ def report(
     summary."""
     from rich.console import Console
 
+    from corridor.adapters.cep_files import load_instance, load_plan
+    from corridor.adapters.files import read_json_file
     from corridor.adapters.report_files import write_report
-    from corridor.planning.check import load_json, load_plan
-    from corridor.planning.instance import parse_instance
     from corridor.reporting.summary_text import summary_renderable
 
-    inst = parse_instance(load_json(instance, "instance"), str(instance))
+    inst = load_instance(instance)
     raw_plan = load_plan(plan, inst)[0]
     places, directions = None, None
     if scenario is not None:
         places, directions = _scenario_directions(
-            scenario, load_json(instance, "instance"), raw_plan
+            scenario, read_json_file(instance, "instance"), raw_plan
         )
     summary, files = write_report(inst, raw_plan, out, places, directions)
     console = Console()

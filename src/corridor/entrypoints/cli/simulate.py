@@ -93,9 +93,9 @@ def simulate(
         TimeRemainingColumn,
     )
 
+    from corridor.adapters.cep_files import load_instance
     from corridor.adapters.dask_cluster import executor
-    from corridor.planning.check import load_json
-    from corridor.planning.instance import parse_instance
+    from corridor.adapters.files import read_json_file
     from corridor.services.simulations import check_runs, prepare, simulate_plan
 
     check_runs(runs, seed)
@@ -105,9 +105,9 @@ def simulate(
         raise InputError("--workers", f"must be at least 1, got {workers}")
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "exists and is not a folder")
-    inst = parse_instance(load_json(instance, "instance"), str(instance))
+    inst = load_instance(instance)
     params = _noise(inst.raw, str(instance), noise, settings or [], no_noise)
-    model = prepare(inst, load_json(plan, "plan"), str(plan))
+    model = prepare(inst, read_json_file(plan, "plan"), str(plan))
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

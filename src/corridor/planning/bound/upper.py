@@ -89,7 +89,7 @@ def upper_bound(
     lower; None does so only where that model is small (a few vehicles and trips).
     ``vehicles`` ((depot, type) pairs) bounds plans that use only those (default: the fleet).
 
-    >>> from corridor.planning.instance import load_instance
+    >>> from corridor.adapters.cep_files import load_instance
     >>> b = upper_bound(load_instance("data/cep/tiny.json"))
     >>> 181 <= b.value <= 205
     True

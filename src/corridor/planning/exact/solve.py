@@ -61,7 +61,7 @@ def solve_exact(
     (default: the whole fleet; ``pinned`` ones take their places under ``max_vehicles``
     first) and at most ``max_trips`` trips per vehicle (default: the proven limit).
 
-    >>> from corridor.planning.instance import load_instance
+    >>> from corridor.adapters.cep_files import load_instance
     >>> r = solve_exact(load_instance("data/cep/tiny.json"), 60)
     >>> r.optimal and r.score >= 181
     True
