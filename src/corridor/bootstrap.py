@@ -110,10 +110,11 @@ class Service:
         """The agreement log over this service's database, with the log operator's key."""
         if self._log is None:
             from corridor.adapters.log_store import LogStore
+            from corridor.adapters.tile_files import TileFolder
             from corridor.services.log import LogService, load_or_create_log_key
 
             key = load_or_create_log_key(self.settings.log_key_file)
-            store, folder = LogStore(self.engine), self.settings.data_dir / "log"
+            store, folder = LogStore(self.engine), TileFolder(self.settings.data_dir / "log")
             self._log = LogService(
                 store, key, folder, self.clock, self._record_submissions, self._organisations
             )

@@ -13,6 +13,7 @@ import pytest
 from conftest import EXAMPLE_START, ceremony, fixed_clock
 
 from corridor.adapters.log_store import LogStore, LogWriter, StorageError
+from corridor.adapters.tile_files import TileFolder
 from corridor.domain.agreement import Follows, Kind, LogState, statement
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.errors import CorridorError, InputError
@@ -174,7 +175,10 @@ def test_concurrent_submitters_each_get_their_own_outcome(tmp_path: Path) -> Non
     service, cid, digest = agreed(tmp_path / "log.db")
     service.store.close()
     log = LogService(
-        LogStore.open(str(tmp_path / "log.db")), KEYS["intermediary"], tmp_path, fixed_clock()
+        LogStore.open(str(tmp_path / "log.db")),
+        KEYS["intermediary"],
+        TileFolder(tmp_path),
+        fixed_clock(),
     )
     before = log.store.size
     envelopes = mixed(cid, digest, 400, seed=7)
@@ -257,7 +261,7 @@ def test_readers_see_neither_a_group_being_checked_nor_one_that_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service, cid, digest = agreed(tmp_path / "log.db")
-    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock())  # type: ignore[arg-type]
+    log = LogService(service.store, KEYS["intermediary"], TileFolder(tmp_path), fixed_clock())  # type: ignore[arg-type]
 
     def count(state: LogState) -> int:
         return len(state.corridors[cid].incidents)
@@ -328,7 +332,9 @@ def test_entries_are_stored_with_their_records_or_not_at_all(tmp_path: Path) -> 
         calls.append("record")
         raise RuntimeError("the audit table is gone")
 
-    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock(), broken)  # type: ignore[arg-type]
+    log = LogService(
+        service.store, KEYS["intermediary"], TileFolder(tmp_path), fixed_clock(), broken
+    )  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="audit table"):
         log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert calls == ["record"]
@@ -343,7 +349,9 @@ def test_entries_are_stored_with_their_records_or_not_at_all(tmp_path: Path) -> 
             conn.exec_driver_sql("INSERT INTO seen VALUES (?)", (result.index,))
         return lambda: published.extend(r.index for _, r, _ in entries)
 
-    log = LogService(service.store, KEYS["intermediary"], tmp_path, fixed_clock(), recording)  # type: ignore[arg-type]
+    log = LogService(
+        service.store, KEYS["intermediary"], TileFolder(tmp_path), fixed_clock(), recording
+    )  # type: ignore[arg-type]
     result, _ = log.submit(incident(cid, digest, 1, KEYS["party_a"]))
     assert result.index == size
     assert published == [size]

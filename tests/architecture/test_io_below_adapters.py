@@ -31,11 +31,8 @@ FILE_EXCEPTIONS = {
     "scenario/loader.py": "reads the scenario and its GeoJSON: " + NOT_YET,
     "i18n/__init__.py": "reads the compiled catalogues shipped inside the package",
     "i18n/browser.py": "reads the compiled catalogues shipped inside the package",
-    "services/log.py": "reads the log operator's key file: " + NOT_YET,
     "services/scenarios.py": "stores uploaded OSM extracts (issue 13 this session): " + NOT_YET,
     "tlog/keys.py": "reads and writes key files: " + NOT_YET,
-    "tlog/tiles.py": "writes and reads the exported tiles: " + NOT_YET,
-    "tlog/verify.py": "reads an exported log folder: " + NOT_YET,
 }
 
 

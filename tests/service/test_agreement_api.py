@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conftest import CEREMONY, EXAMPLE_START, T0
 
+from corridor.adapters.tile_files import verify_directory
 from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.agreement import Follows, Kind
 from corridor.domain.proposal import ROLES, example_documents
@@ -16,7 +17,6 @@ from corridor.services import negotiation
 from corridor.services.agreement import check_entries
 from corridor.tlog.keys import SignerKey
 from corridor.tlog.note import Checkpoint, parse_note
-from corridor.tlog.verify import verify_directory
 from corridor.tlog.witness import Witness
 
 from .conftest import Api, log_head, open_over_http

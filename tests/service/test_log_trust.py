@@ -19,6 +19,7 @@ from conftest import CEREMONY, T0
 
 from corridor.adapters.log_store import LogStore
 from corridor.adapters.log_tables import LogBusy
+from corridor.adapters.tile_files import read_exported_entries, verify_directory
 from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.agreement import Kind
 from corridor.domain.keyring import fingerprint
@@ -26,8 +27,6 @@ from corridor.services import negotiation
 from corridor.tlog import dsse
 from corridor.tlog.keys import SignerKey, VerifierKey
 from corridor.tlog.note import Checkpoint, parse_note, verify_cosignature
-from corridor.tlog.tiles import read_entries
-from corridor.tlog.verify import verify_directory
 from corridor.tlog.witness import Witness
 
 from .conftest import ORGANISATION, Api
@@ -255,7 +254,7 @@ def test_finding_8_faults_of_the_log_are_503_never_refusals(
     assert served == first.content
     n = Checkpoint.parse(parse_note(served).text).size
     assert n == CEREMONY + 7
-    assert len(list(read_entries(export, n))) == n  # the served checkpoint has its tiles
+    assert len(list(read_exported_entries(export, n))) == n  # the served checkpoint has its tiles
     blocked.rmdir()
     again = api.client.post("/v1/log/checkpoint", headers=api.h("coordinator"))
     assert again.status_code == 200

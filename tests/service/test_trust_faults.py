@@ -21,11 +21,11 @@ from conftest import T0
 from sqlalchemy import event
 
 from corridor.adapters import storage_health
+from corridor.adapters import tile_files as tiles
+from corridor.adapters.tile_files import read_exported_entries
 from corridor.domain.agreement import Kind
 from corridor.services import negotiation
-from corridor.tlog import tiles
 from corridor.tlog.note import Checkpoint, parse_note
-from corridor.tlog.tiles import read_entries
 
 from .conftest import Api
 from .test_agreement_api import head, negotiate
@@ -82,7 +82,7 @@ def served_matches_tiles(api: Api) -> int:
     served = api.get("observer", "/v1/log/checkpoint")
     assert served.status_code == 200, served.text
     n = Checkpoint.parse(parse_note(served.content).text).size
-    assert len(list(read_entries(api.service.settings.data_dir / "log", n))) == n
+    assert len(list(read_exported_entries(api.service.settings.data_dir / "log", n))) == n
     return n
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridor.adapters.log_store import LogStore
+from corridor.adapters.tile_files import export_tiles, verify_directory
 from corridor.adapters.witness_state import WitnessStateFile
 from corridor.domain.proposal import ROLES, example_documents
 from corridor.services.agreement import AgreementService, check_entries
@@ -18,8 +19,7 @@ from corridor.tlog.errors import VerificationError, WitnessRefused
 from corridor.tlog.keys import SignerKey
 from corridor.tlog.merkle import MemoryTree, leaf_hash
 from corridor.tlog.note import Checkpoint, add_signature, cosign, parse_note, sign_note
-from corridor.tlog.tiles import export_tiles
-from corridor.tlog.verify import verify_directory, verify_log
+from corridor.tlog.verify import verify_log
 from corridor.tlog.witness import Witness
 
 LOG_KEY = SignerKey.from_seed("log.example", bytes(range(32)))

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from corridor.adapters.tile_files import export_tiles, verify_directory
 from corridor.tlog.errors import VerificationError
 from corridor.tlog.keys import SignerKey
 from corridor.tlog.merkle import MemoryTree
 from corridor.tlog.note import Checkpoint, sign_note
-from corridor.tlog.tiles import export_tiles, index_path
-from corridor.tlog.verify import verify_directory
+from corridor.tlog.tiles import index_path
 
 KEY = SignerKey.from_seed("log.example", bytes(32))
 

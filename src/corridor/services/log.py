@@ -27,12 +27,11 @@ from corridor.errors import CorridorError, InputError
 from corridor.services.agreement import AgreementService, SubmitResult, Submitter
 from corridor.services.corridor_view import describe_corridor, version_diff
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.ports import Clock, LogStore
+from corridor.services.ports import Clock, LogStore, TileExport
 from corridor.tlog import merkle
 from corridor.tlog.errors import KeyFormatError, VerificationError
 from corridor.tlog.keys import SignerKey, VerifierKey, read_signer, write_key_pair
 from corridor.tlog.note import Checkpoint, parse_note
-from corridor.tlog.tiles import export_tiles
 
 LOG_KEY_NAME = "corridor-log"
 #: The participant each role speaks for in the log (per-party submission).
@@ -114,7 +113,7 @@ class LogService:
         self,
         store: LogStore,
         key: SignerKey,
-        export_dir: Path,
+        tiles: TileExport,
         clock: Clock,
         record: Recorder | None = None,
         organisations: Callable[[], dict[int, str]] | None = None,
@@ -128,7 +127,7 @@ class LogService:
         self.clock = clock
         self.agreement = AgreementService(store, clock, parallel=True)
         self.key = key
-        self.export_dir = export_dir
+        self.tiles = tiles
         self._export_lock = threading.Lock()
         self._append_lock = threading.Lock()  # the store keeps its frontier per instance
         self._queue_lock = threading.Lock()
@@ -318,7 +317,7 @@ class LogService:
         cosigned = {k: n for k, (_, n) in self.store.witness_checkpoints().items()}
         try:
             with self._export_lock:
-                export_tiles(self.export_dir, self.store.entries(0, size), note, cosigned)
+                self.tiles.export(self.store.entries(0, size), note, cosigned)
         except OSError as exc:
             log.exception("the log's tiles could not be written")
             raise LogUnavailable(
@@ -427,11 +426,10 @@ class LogService:
 
     def tile(self, path: str) -> bytes:
         """A file of the exported tlog-tiles layout (``tile/...`` or ``checkpoint``)."""
-        root = self.export_dir.resolve()
-        target = (root / path).resolve()
-        if root not in target.parents or not target.is_file():
+        data = self.tiles.served(path)
+        if data is None:
             raise NotFound("tile", path)
-        return target.read_bytes()
+        return data
 
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +40,18 @@ class Executor(Protocol):
     def __call__(
         self, scheduler: str | None, workers: int | None, here: bool = False
     ) -> contextlib.AbstractContextManager[tuple[Callable[..., Any], int, str]]: ...
+
+
+class TileExport(Protocol):
+    """Where the log service exports its tlog-tiles layout (``adapters.tile_files.TileFolder``)."""
+
+    def export(
+        self, entries: Iterable[bytes], checkpoint_note: bytes, cosigned: dict[str, bytes]
+    ) -> int: ...
+
+    def served(self, rel: str) -> bytes | None:
+        """One exported file by its relative path; None when there is no such file."""
+        ...
 
 
 class LogPort(Protocol):

@@ -7,10 +7,8 @@ entry bundle holds up to 256 entries, each a big-endian uint16 length then the e
 
 from __future__ import annotations
 
-import os
 import struct
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 
 from corridor.tlog.errors import VerificationError
 from corridor.tlog.merkle import MemoryTree, leaf_hash
@@ -68,30 +66,22 @@ def decode_bundle(data: bytes, width: int, what: str) -> list[bytes]:
     return entries
 
 
-def _write(root: Path, rel: str, data: bytes) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 COSIGNED = "cosigned"
 """``cosigned/<key ID>``: the newest checkpoint each witness cosigned (log signature and that
 witness's cosignature), by the hex of its C2SP cosigner key ID, so that a verifier can check
 that the log grew from what each witness saw."""
 
 
-def export_tiles(
-    directory: Path,
+def tile_files(
     entries: Iterable[bytes],
     checkpoint_note: bytes,
     cosigned: dict[str, bytes] | None = None,
-) -> int:
-    """Write the whole layout for the entries (in log order); returns the number written.
+) -> Iterator[tuple[str, bytes]]:
+    """The whole layout for the entries (in log order), as (relative path, bytes) to write in
+    this order (the files themselves are written by ``adapters.tile_files``).
 
     The caller passes exactly the entries the checkpoint covers, and ``cosigned``: each
-    witness's newest cosigned checkpoint by its key ID (hex). The checkpoint is written last,
+    witness's newest cosigned checkpoint by its key ID (hex). The checkpoint comes last,
     once every tile it needs is in place.
     """
     tree = MemoryTree()
@@ -101,43 +91,44 @@ def export_tiles(
         bundle.append(entry)
         tree.append_leaf_hash(leaf_hash(entry))
         if len(bundle) == TILE_WIDTH:
-            _write(
-                directory, tile_path("entries", n // TILE_WIDTH, TILE_WIDTH), encode_bundle(bundle)
-            )
+            yield tile_path("entries", n // TILE_WIDTH, TILE_WIDTH), encode_bundle(bundle)
             bundle = []
         n += 1
     if bundle:
-        _write(directory, tile_path("entries", n // TILE_WIDTH, len(bundle)), encode_bundle(bundle))
+        yield tile_path("entries", n // TILE_WIDTH, len(bundle)), encode_bundle(bundle)
     for tile_level in range(0, len(tree.levels), TILE_HEIGHT):
         hashes = tree.levels[tile_level]
         for index, width in tile_counts(len(hashes)):
             start = index * TILE_WIDTH
             data = b"".join(hashes[start : start + width])
-            _write(directory, tile_path(tile_level // TILE_HEIGHT, index, width), data)
+            yield tile_path(tile_level // TILE_HEIGHT, index, width), data
     for key_id, note in (cosigned or {}).items():
-        _write(directory, f"{COSIGNED}/{key_id}", note)
-    _write(directory, "checkpoint", checkpoint_note)
-    return n
+        yield f"{COSIGNED}/{key_id}", note
+    yield "checkpoint", checkpoint_note
 
 
-def read_entries(directory: Path, size: int) -> Iterator[bytes]:
+TileReader = Callable[[str], bytes]
+"""Reads one file of an exported layout by its relative path; OSError when it is missing."""
+
+
+def read_entries(read: TileReader, size: int) -> Iterator[bytes]:
     for index, width in tile_counts(size):
         rel = tile_path("entries", index, width)
         try:
-            data = (directory / rel).read_bytes()
+            data = read(rel)
         except OSError as exc:
             raise VerificationError(rel, "is missing") from exc
         yield from decode_bundle(data, width, rel)
 
 
-def check_hash_tiles(directory: Path, tree: MemoryTree) -> None:
+def check_hash_tiles(read: TileReader, tree: MemoryTree) -> None:
     """Every hash tile the tree's size needs must hold exactly the recomputed hashes."""
     for tile_level in range(0, len(tree.levels), TILE_HEIGHT):
         hashes = tree.levels[tile_level]
         for index, width in tile_counts(len(hashes)):
             rel = tile_path(tile_level // TILE_HEIGHT, index, width)
             try:
-                data = (directory / rel).read_bytes()
+                data = read(rel)
             except OSError as exc:
                 raise VerificationError(rel, "is missing") from exc
             start = index * TILE_WIDTH

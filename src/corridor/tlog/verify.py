@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from corridor.tlog.errors import VerificationError
 from corridor.tlog.keys import VerifierKey
 from corridor.tlog.merkle import MemoryTree, leaf_hash, verify_consistency
 from corridor.tlog.note import Checkpoint, Note, open_checkpoint, verify_cosignature
-from corridor.tlog.tiles import COSIGNED, check_hash_tiles, read_entries
+from corridor.tlog.tiles import TileReader, check_hash_tiles, read_entries
 
 EntryChecker = Callable[[Sequence[bytes]], None]
 """Checks the entries themselves (signatures, authorship); raises on the first bad one."""
@@ -118,26 +117,25 @@ def verify_log(
     return VerifyResult(checkpoint, list(entries), seen)
 
 
-def verify_directory(
-    directory: Path,
+def verify_tiles(
+    read: TileReader,
+    cosigned: dict[str, bytes],
     log_key: VerifierKey,
     witnesses: Sequence[VerifierKey] = (),
     previous_checkpoint: bytes | None = None,
     check_entries: EntryChecker | None = None,
 ) -> VerifyResult:
+    """Verify an exported layout through ``read`` (relative path -> bytes, OSError when
+    missing) and its ``cosigned/`` files by name; ``adapters.tile_files`` reads a folder."""
     try:
-        checkpoint_note = (directory / "checkpoint").read_bytes()
+        checkpoint_note = read("checkpoint")
     except OSError as exc:
-        raise VerificationError(str(directory / "checkpoint"), "is missing") from exc
+        raise VerificationError("checkpoint", "is missing") from exc
     _, checkpoint = open_checkpoint(checkpoint_note, log_key)
-    entries = list(read_entries(directory, checkpoint.size))
+    entries = list(read_entries(read, checkpoint.size))
     tree = MemoryTree()
     for entry in entries:
         tree.append_leaf_hash(leaf_hash(entry))
-    folder = directory / COSIGNED
-    cosigned = (
-        {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file()} if folder.is_dir() else {}
-    )
     result = verify_log(
         checkpoint_note,
         entries,
@@ -148,5 +146,5 @@ def verify_directory(
         tree,
         cosigned,
     )
-    check_hash_tiles(directory, tree)
+    check_hash_tiles(read, tree)
     return result

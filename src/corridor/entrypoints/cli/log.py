@@ -47,7 +47,7 @@ def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> 
 
 
 def export_log(store: LogStore | RemoteLog, directory: Path) -> int:
-    from corridor.tlog.tiles import export_tiles
+    from corridor.adapters.tile_files import export_tiles
 
     note = store.latest_checkpoint()
     if note is None:
@@ -67,9 +67,9 @@ def verify_export(
 ) -> VerifyResult:
     import functools
 
+    from corridor.adapters.tile_files import verify_directory
     from corridor.services.agreement import check_entries
     from corridor.tlog.keys import read_verifier
-    from corridor.tlog.verify import verify_directory
 
     previous_note = None
     if previous is not None:
