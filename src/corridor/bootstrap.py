@@ -109,9 +109,10 @@ class Service:
     def log(self) -> LogService:
         """The agreement log over this service's database, with the log operator's key."""
         if self._log is None:
+            from corridor.adapters.key_files import load_or_create_log_key
             from corridor.adapters.log_store import LogStore
             from corridor.adapters.tile_files import TileFolder
-            from corridor.services.log import LogService, load_or_create_log_key
+            from corridor.services.log import LogService
 
             key = load_or_create_log_key(self.settings.log_key_file)
             store, folder = LogStore(self.engine), TileFolder(self.settings.data_dir / "log")
@@ -178,7 +179,7 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
         upgrade(engine)
-        from corridor.services.log import load_or_create_log_key
+        from corridor.adapters.key_files import load_or_create_log_key
 
         load_or_create_log_key(settings.log_key_file)  # before workers race to make one
         _fail_interrupted_plans(engine, clock)

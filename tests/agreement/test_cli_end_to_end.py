@@ -14,12 +14,12 @@ import pytest
 from conftest import EXAMPLE_START, ceremony, fixed_clock
 from typer.testing import CliRunner
 
+from corridor.adapters.key_files import read_signer
 from corridor.adapters.log_store import LogStore
 from corridor.domain.proposal import example_documents
 from corridor.entrypoints.cli.main import app
 from corridor.errors import CorridorError
 from corridor.services.agreement import AgreementService
-from corridor.tlog.keys import read_signer
 
 
 def corridor(*args: str | Path, cwd: Path, real: bool = False) -> subprocess.CompletedProcess[str]:

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from conftest import EXAMPLE_START, fixed_clock, run_cli
 
+from corridor.adapters.key_files import read_signer
 from corridor.adapters.remote_log import RemoteLog
 from corridor.domain.agreement import Follows, Kind, statement
 from corridor.domain.proposal import example_documents
 from corridor.errors import MessageRefused
 from corridor.services import negotiation
 from corridor.services.agreement import AgreementService, sign_statement
-from corridor.tlog.keys import read_signer
 
 from .live import LiveServer
 

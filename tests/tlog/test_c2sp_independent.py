@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import T0
 
-from corridor.tlog.keys import read_verifier
+from corridor.adapters.key_files import read_verifier
 
 HERE = Path(__file__).resolve().parent
 X_MOD = Path("/usr/share/gocode/src/golang.org/x/mod")

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_START, T0
 
+from corridor.adapters.key_files import read_signer, write_key_pair
 from corridor.domain.agreement import Kind
 from corridor.domain.example import example_documents
 from corridor.domain.proposal import ROLES
 from corridor.services import negotiation
-from corridor.tlog.keys import SignerKey, read_signer, write_key_pair
+from corridor.tlog.keys import SignerKey
 from corridor.tlog.merkle import MemoryTree
 from corridor.tlog.note import Checkpoint, sign_note
 

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_START, T0
 
+from corridor.adapters.key_files import write_key_pair
 from corridor.domain.agreement import Kind
 from corridor.domain.example import example_documents
 from corridor.domain.proposal import ROLES
 from corridor.services import negotiation
-from corridor.tlog.keys import SignerKey, write_key_pair
+from corridor.tlog.keys import SignerKey
 
 from .conftest import Server, log_head, open_corridor, post_envelope
 from .desk import Desk

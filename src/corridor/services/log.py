@@ -16,7 +16,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from corridor.domain.access import Principal, Role
@@ -30,10 +29,9 @@ from corridor.services.errors import Conflict, NotFound
 from corridor.services.ports import Clock, LogStore, TileExport
 from corridor.tlog import merkle
 from corridor.tlog.errors import KeyFormatError, VerificationError
-from corridor.tlog.keys import SignerKey, VerifierKey, read_signer, write_key_pair
+from corridor.tlog.keys import SignerKey, VerifierKey
 from corridor.tlog.note import Checkpoint, parse_note
 
-LOG_KEY_NAME = "corridor-log"
 #: The participant each role speaks for in the log (per-party submission).
 SPEAKS_FOR = {
     Role.COORDINATOR: "intermediary",
@@ -75,13 +73,6 @@ class _Organisations:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def load_or_create_log_key(path: Path) -> SignerKey:
-    if path.exists():
-        return read_signer(path)
-    write_key_pair(SignerKey.generate(path.stem or LOG_KEY_NAME), path.parent)
-    return read_signer(path)
 
 
 Recorder = Callable[[Any, list[tuple[Principal | None, SubmitResult, Event]]], Callable[[], None]]
@@ -437,6 +428,5 @@ __all__ = [
     "LogService",
     "LogUnavailable",
     "describe_corridor",
-    "load_or_create_log_key",
     "version_diff",
 ]

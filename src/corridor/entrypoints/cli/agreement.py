@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def read_signer(path: Path) -> SignerKey:
     """The private key at ``path`` (cryptography is read only when a command signs)."""
-    from corridor.tlog.keys import read_signer as read
+    from corridor.adapters.key_files import read_signer as read
 
     return read(path)
 
@@ -336,6 +336,7 @@ def _corridor_state_from(corridors: dict[str, CorridorState], corridor: str) -> 
 
 def run_example(out: Path) -> None:
     """The worked example: the same steps as tests/agreement/test_cli_end_to_end.py."""
+    from corridor.adapters.key_files import write_key_pair
     from corridor.adapters.log_store import LogStore
     from corridor.domain.proposal import (
         EXAMPLE_ORGANISATIONS,
@@ -347,7 +348,7 @@ def run_example(out: Path) -> None:
     from corridor.entrypoints.cli.log import cosign_latest, export_log, verify_export
     from corridor.services.agreement import AgreementService
     from corridor.services.signing import key_ceremony
-    from corridor.tlog.keys import SignerKey, write_key_pair
+    from corridor.tlog.keys import SignerKey
 
     if (out / "log.db").exists() or (out / "log").exists():
         raise InputError(str(out), "holds an example already; choose an empty folder")

@@ -24,8 +24,9 @@ class Negotiation:
     def __init__(
         self, c: Any, keys_dir: Path, clock: Callable[[], dt.datetime], say: Callable[[str], None]
     ) -> None:
+        from corridor.adapters.key_files import write_key_pair
         from corridor.domain.proposal import ROLES
-        from corridor.tlog.keys import SignerKey, write_key_pair
+        from corridor.tlog.keys import SignerKey
 
         self.c, self.keys_dir, self.clock, self.say = c, keys_dir, clock, say
         self.signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}

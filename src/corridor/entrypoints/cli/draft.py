@@ -24,10 +24,10 @@ def draft_command(
     ),
 ) -> None:
     """Write a first proposal from a scenario; FILL IN placeholders mark what to negotiate."""
+    from corridor.adapters.key_files import read_verifier
     from corridor.domain.placeholders import placeholders
     from corridor.entrypoints.cli.scenario_view import prepare, write_json
     from corridor.services.proposal_draft import draft_proposal
-    from corridor.tlog.keys import read_verifier
 
     keys = {
         role: read_verifier(str(path)).text() if path else None

@@ -32,8 +32,9 @@ def keys_new(
     out: Path = typer.Option(..., "-o", "--out", help="Folder for NAME.key and NAME.pub."),
 ) -> None:
     """Make a key pair: NAME.key (private, mode 0600) and NAME.pub (verifier key)."""
+    from corridor.adapters.key_files import write_key_pair
     from corridor.domain.keyring import fingerprint
-    from corridor.tlog.keys import SignerKey, write_key_pair
+    from corridor.tlog.keys import SignerKey
 
     private, public = write_key_pair(SignerKey.generate(name), out)
     text = public.read_text().strip()
@@ -46,8 +47,8 @@ def show(
     key: str = typer.Argument(..., help="A verifier key (.pub file, or its text)."),
 ) -> None:
     """A key's verifier key, its C2SP cosigner key (as a witness) and its fingerprint."""
+    from corridor.adapters.key_files import read_verifier
     from corridor.domain.keyring import fingerprint
-    from corridor.tlog.keys import read_verifier
 
     verifier = read_verifier(key, cosigner=True)
     typer.echo(f"verifier key: {verifier.text()}")
@@ -122,7 +123,7 @@ def revoke(
     log_key: str | None = LogKeyOption,
 ) -> None:
     """Revoke a party's key: by that key itself, or by the intermediary if it was lost."""
-    from corridor.tlog.keys import read_verifier
+    from corridor.adapters.key_files import read_verifier
 
     text = read_verifier(revoked).text()
     with opened(log, token, log_key=log_key, key=key) as service:

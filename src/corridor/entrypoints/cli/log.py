@@ -28,9 +28,9 @@ __all__ = ["LOG_ENV", "LOG_HELP", "ServerLogOption", "TokenOption"]
 
 def cosign_latest(store: LogStore | RemoteLog, key_path: Path, log_key: str) -> None:
     """Cosign the log's latest checkpoint as a witness, if it is consistent with the last one."""
+    from corridor.adapters.key_files import read_signer, read_verifier
     from corridor.adapters.witness_state import WitnessStateFile
     from corridor.entrypoints.cli.clock import cli_clock
-    from corridor.tlog.keys import read_signer, read_verifier
     from corridor.tlog.note import Checkpoint
     from corridor.tlog.witness import Witness, state_path_for
 
@@ -67,9 +67,9 @@ def verify_export(
 ) -> VerifyResult:
     import functools
 
+    from corridor.adapters.key_files import read_verifier
     from corridor.adapters.tile_files import verify_directory
     from corridor.services.agreement import check_entries
-    from corridor.tlog.keys import read_verifier
 
     previous_note = None
     if previous is not None:
@@ -123,8 +123,8 @@ def register(app: typer.Typer) -> None:
         token: str | None = TokenOption,
     ) -> None:
         """Sign a C2SP checkpoint of the log as it is now (a server signs its own)."""
+        from corridor.adapters.key_files import read_signer
         from corridor.adapters.remote_log import RemoteLog, open_log
-        from corridor.tlog.keys import read_signer
 
         with open_log(log, token) as store:
             if isinstance(store, RemoteLog):

@@ -39,10 +39,10 @@ def opened(
 ) -> Iterator[AgreementService]:
     """The log at a path or database URL, or a server's log: its entries are downloaded and
     every one is checked here before anything is signed; the server checks what is sent."""
+    from corridor.adapters.key_files import read_verifier
     from corridor.adapters.remote_log import RemoteLog, open_log
     from corridor.entrypoints.cli.clock import cli_clock
     from corridor.services.agreement import AgreementService
-    from corridor.tlog.keys import read_verifier
 
     with open_log(log, token, create) as store:
         service = AgreementService(store, cli_clock())
@@ -61,8 +61,8 @@ def opened(
 
 def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
     """The log key this party cosigned with before (its witness state), if any."""
+    from corridor.adapters.key_files import read_signer, read_verifier
     from corridor.adapters.witness_state import WitnessStateFile
-    from corridor.tlog.keys import read_signer, read_verifier
     from corridor.tlog.witness import Witness, state_path_for
 
     if key is None or not state_path_for(key).exists():
@@ -86,8 +86,8 @@ def _pinned(store: RemoteLog, key: Path | None) -> VerifierKey | None:
 def _check_complete(
     service: AgreementService, store: RemoteLog, verifier: VerifierKey, key: Path | None
 ) -> None:
+    from corridor.adapters.key_files import read_signer
     from corridor.adapters.witness_state import WitnessStateFile
-    from corridor.tlog.keys import read_signer
     from corridor.tlog.witness import Witness, state_path_for
 
     cosigned = None
