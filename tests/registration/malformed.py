@@ -228,6 +228,16 @@ CASES = [
         ("data.json", None, "", None, "is not valid JSON (line 1, column 32"),
     ),
     Case(
+        "JSON with NaN",
+        lambda: [("data.json", b'{"results": [{"consent": NaN}]}')],
+        ("data.json", None, "", None, "is not valid JSON (NaN is not a JSON number)"),
+    ),
+    Case(
+        "JSON with a repeated key",
+        lambda: [("data.json", b'{"results": [{"consent": "yes", "consent": "no"}]}')],
+        ("data.json", None, "", None, "is not valid JSON (the key 'consent' appears twice"),
+    ),
+    Case(
         "a submission id with spaces",
         kobo_json(_set(2, uuid="not an id")),
         ("data.json", 3, "meta/rootUuid", "not an id", "is not a submission id"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from corridor.errors import InputError
 
-__all__ = ["parse_strict_json"]
+__all__ = ["parse_strict_json", "strict_loads"]
 
 
 class _Refused(ValueError):
@@ -33,6 +33,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def strict_loads(text: str) -> Any:
+    """``json.loads`` that refuses NaN, Infinity and a repeated key: a ``ValueError`` (a
+    ``json.JSONDecodeError`` for bad syntax), for a caller with its own error form."""
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
 def parse_strict_json(data: bytes | str, source: str) -> Any:
     """Decode ``data`` (UTF-8 bytes or text) as strict JSON; errors name ``source``."""
     if isinstance(data, bytes):
@@ -43,7 +49,7 @@ def parse_strict_json(data: bytes | str, source: str) -> Any:
     else:
         text = data
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        return strict_loads(text)
     except _Refused as exc:
         raise InputError(source, str(exc)) from None
     except json.JSONDecodeError as exc:

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from corridor.domain.json_text import strict_loads
 from corridor.registration import columns as cols
 from corridor.registration import form
 from corridor.registration.problems import Row, RowProblem, at
@@ -55,10 +56,12 @@ HOUSEHOLD_KEYS = (form.CONSENT, *form.HOUSEHOLD_FIELDS)
 def from_json(name: str, text: str) -> tuple[list[RawSubmission], list[RowProblem]]:
     """The submissions of a data API answer (or of a plain list of submissions)."""
     try:
-        data = json.loads(text)
+        data = strict_loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         return [], [RowProblem(name, None, "", None, f"is not valid JSON ({where}: {exc.msg})")]
+    except ValueError as exc:  # NaN, Infinity, a repeated key
+        return [], [RowProblem(name, None, "", None, f"is not valid JSON ({exc})")]
     results = data.get("results") if isinstance(data, dict) else data
     if not isinstance(results, list):
         return [], [
