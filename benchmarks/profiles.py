@@ -15,9 +15,12 @@ import statistics
 import time
 from pathlib import Path
 
+from corridor.bootstrap import wire_ports
 from corridor.scenario import Scenario, load_scenario
 from corridor.services.compile_scenario import type_matrices
 from corridor.services.network import Network, TypeRoads, prepare_network
+
+wire_ports()  # the road graphs come from adapters.osm
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "andorra" / "scenario.yaml"
 TYPES = {

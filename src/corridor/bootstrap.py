@@ -16,8 +16,10 @@ from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
+from corridor.adapters.osm_source import osm_road_graph
 from corridor.adapters.private_files import private_dir, private_sqlite
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
+from corridor.services.ports import use_road_graph_source
 from corridor.services.position_writer import PositionWriter
 
 if TYPE_CHECKING:
@@ -166,6 +168,12 @@ class Service:
         self.engine.dispose()
 
 
+def wire_ports() -> None:
+    """Wire the ports that are the process's rather than a Service's: the road graph is read
+    from OSM extracts by ``adapters.osm`` (the service, the CLI and the tests call this)."""
+    use_road_graph_source(osm_road_graph)
+
+
 def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Service:
     """Connect, migrate (unless told not to) and wire the service for ``settings``.
 
@@ -174,6 +182,7 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
     """
     if clock is None:
         clock = clock_from(settings.clock)
+    wire_ports()
     private_dir(settings.data_dir)  # owner-only: the database and the log's key live in it
     private_sqlite(settings.db_url)
     engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from corridor.adapters.osm import load_road_graph
 from corridor.errors import InputError
 from corridor.routing.graph import BoolArray, FloatArray, IntArray, RoadGraph
 from corridor.routing.hazards import (
@@ -32,6 +31,7 @@ from corridor.routing.profiles import VehicleProfile, profile_groups
 from corridor.routing.snap import snap
 from corridor.scenario.loader import to_metres
 from corridor.scenario.model import Scenario
+from corridor.services.ports import road_graph_source
 
 NO_ROAD = "no_road"
 NO_CROSSING = "no_crossing"
@@ -276,7 +276,7 @@ def _road_graph(path: Path, mtime_ns: int, size: int, cache_dir: Path | None) ->
     """One graph object per extract and process, so that its spatial index and CSR index are
     built once for every request of a long-running service (a changed file is a new key)."""
     del mtime_ns, size  # part of the cache key only
-    return load_road_graph(path, cache_dir)
+    return road_graph_source()(path, cache_dir)
 
 
 def _buffered(g: shapely.Geometry, metres: float) -> shapely.Geometry:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from corridor.publishing.facts import PublicFacts
     from corridor.publishing.notices import Notice
+    from corridor.routing.graph import RoadGraph
     from corridor.tlog.keys import SignerKey, VerifierKey
 
 Clock = Callable[[], dt.datetime]
@@ -40,6 +41,29 @@ class Executor(Protocol):
     def __call__(
         self, scheduler: str | None, workers: int | None, here: bool = False
     ) -> contextlib.AbstractContextManager[tuple[Callable[..., Any], int, str]]: ...
+
+
+class RoadGraphSource(Protocol):
+    """Reads the drivable road graph of an OSM extract (``adapters.osm.load_road_graph``);
+    ``cache_dir``: where a parsed graph may be kept. InputError when it is not an extract."""
+
+    def __call__(self, path: Path, cache_dir: Path | None) -> RoadGraph: ...
+
+
+_road_graphs: RoadGraphSource | None = None
+
+
+def use_road_graph_source(source: RoadGraphSource) -> None:
+    """Wire the process's road-graph source (``bootstrap.wire_ports``: the service and the CLI)."""
+    global _road_graphs
+    _road_graphs = source
+
+
+def road_graph_source() -> RoadGraphSource:
+    """The wired road-graph source; a process that never wired one is a programming error."""
+    if _road_graphs is None:
+        raise RuntimeError("no road-graph source is wired: call corridor.bootstrap.wire_ports()")
+    return _road_graphs
 
 
 class TileExport(Protocol):

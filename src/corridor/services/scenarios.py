@@ -25,6 +25,7 @@ from corridor.domain.operations import Event
 from corridor.errors import InputError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
+from corridor.services.ports import road_graph_source
 
 if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
@@ -70,8 +71,6 @@ def store_extract(
     The same bytes again are fine; other bytes under a name in use are a conflict (scenarios
     compiled from it must keep meaning what they meant).
     """
-    from corridor.adapters.osm import load_road_graph
-
     require(who, "scenarios.write")
     if not OSM_FILE.match(name):
         raise InputError(
@@ -87,7 +86,7 @@ def store_extract(
     try:
         tmp.write_bytes(data)
         try:
-            graph = load_road_graph(tmp, cache_dir)
+            graph = road_graph_source()(tmp, cache_dir)
         except InputError as exc:
             raise InputError("body", f"{name!r}: {_scrub(exc.problem)}") from None
         os.replace(tmp, target)

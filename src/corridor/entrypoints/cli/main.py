@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from corridor.adapters.osm_source import osm_road_graph
 from corridor.entrypoints.cli import (
     after_action,
     agreement,
@@ -26,6 +27,7 @@ from corridor.entrypoints.cli import (
     simulate,
 )
 from corridor.errors import CorridorError
+from corridor.services.ports import use_road_graph_source
 
 app = typer.Typer(
     name="corridor",
@@ -35,6 +37,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+
+use_road_graph_source(osm_road_graph)  # the road-graph port (bootstrap wires the service's)
 
 for module in (
     compile,
