@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from corridor.adapters.clock import FixedClock
-from corridor.adapters.osm_source import osm_road_graph
+from corridor.adapters.osm import load_road_graph
 from corridor.domain.proposal import example_window_start
 from corridor.services.ports import use_road_graph_source
 
 # The services read road graphs through a port; bootstrap and the CLI wire it, and so do the
 # tests that call the services directly.
-use_road_graph_source(osm_road_graph)
+use_road_graph_source(load_road_graph)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

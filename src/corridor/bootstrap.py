@@ -16,7 +16,7 @@ from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
-from corridor.adapters.osm_source import osm_road_graph
+from corridor.adapters.osm import load_road_graph
 from corridor.adapters.private_files import private_dir, private_sqlite
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
 from corridor.services.ports import use_road_graph_source
@@ -170,8 +170,9 @@ class Service:
 
 def wire_ports() -> None:
     """Wire the ports that are the process's rather than a Service's: the road graph is read
-    from OSM extracts by ``adapters.osm`` (the service, the CLI and the tests call this)."""
-    use_road_graph_source(osm_road_graph)
+    from OSM extracts by ``adapters.osm`` (imported with the service, as ``services.network``
+    did before the port: a first graph read in a request does not pay for it)."""
+    use_road_graph_source(load_road_graph)
 
 
 def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Service:
