@@ -16,7 +16,6 @@ MAX_FUNCTION_LINES = 80
 REWRITTEN = "being rewritten in issue 13/14 this session"
 #: Modules whose size is not checked yet, with the reason.
 FILE_EXCEPTIONS = {
-    "reporting/after_action.py": REWRITTEN,
     "entrypoints/cli/demo.py": REWRITTEN,
 }
 #: Modules whose functions are not measured yet (other sessions are rewriting them).

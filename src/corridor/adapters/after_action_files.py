@@ -29,7 +29,7 @@ from corridor.reporting.after_action_html import STYLESHEET, report_html
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from corridor.reporting.after_action import AfterActionReport, PlannedActualChart, Table
+    from corridor.reporting.after_action_model import AfterActionReport, PlannedActualChart, Table
     from corridor.reporting.map_scene import MapScene
 
 PLANNED = {"drive": "#c6dbef", "stop": "#9ecae1"}
