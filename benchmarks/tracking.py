@@ -41,12 +41,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from corridor.adapters.crypto_fields import FieldCipher  # noqa: E402
 from corridor.adapters.events import LocalBus  # noqa: E402
 from corridor.adapters.sql_engine import make_engine, upgrade  # noqa: E402
+from corridor.adapters.sql_unit_of_work import SqlUnitOfWork  # noqa: E402
 from corridor.domain.access import Principal, Role  # noqa: E402
 from corridor.domain.operations import PositionReport  # noqa: E402
 from corridor.domain.tracking import LiveParams  # noqa: E402
 from corridor.services import tracking  # noqa: E402
 from corridor.services.position_writer import PositionWriter  # noqa: E402
-from corridor.services.unit_of_work import SqlUnitOfWork  # noqa: E402
 
 VEHICLES = 300
 VERTICES = 2000
