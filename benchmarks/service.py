@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from _http import RawClient  # noqa: E402
 
-from corridor.adapters.db import make_engine  # noqa: E402
+from corridor.adapters.sql_engine import make_engine  # noqa: E402
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork  # noqa: E402
 from corridor.domain.operations import PositionReport  # noqa: E402
 from corridor.testing.live_server import LiveServer  # noqa: E402

@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from corridor.adapters.crypto_fields import FieldCipher  # noqa: E402
-from corridor.adapters.db import make_engine, upgrade  # noqa: E402
 from corridor.adapters.events import LocalBus  # noqa: E402
+from corridor.adapters.sql_engine import make_engine, upgrade  # noqa: E402
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork  # noqa: E402
 from corridor.domain.access import Principal, Role  # noqa: E402
 from corridor.domain.operations import PositionReport  # noqa: E402

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
-from corridor.adapters.db import SqlAudit, SqlEvents, SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.events import LocalBus, PostgresBus
 from corridor.adapters.osm import load_road_graph
 from corridor.adapters.private_files import private_dir, private_sqlite
+from corridor.adapters.repositories.accounts import SqlAudit
+from corridor.adapters.repositories.events import SqlEvents
+from corridor.adapters.sql_engine import SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
 from corridor.services.ports import use_road_graph_source
 from corridor.services.position_writer import PositionWriter

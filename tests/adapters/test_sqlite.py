@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from corridor.adapters.db import make_engine
 from corridor.adapters.log_tables import engine_for
+from corridor.adapters.sql_engine import make_engine
 
 
 def _pragmas(engine: Engine) -> dict[str, object]:

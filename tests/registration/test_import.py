@@ -171,24 +171,24 @@ def test_one_transaction_a_failure_midway_leaves_nobody(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database fails on the fourth person: the three before it are not kept either."""
-    from corridor.adapters import db
+    from corridor.adapters.repositories import registry
 
     andorra_scenario(api)
-    real = db.SqlEvacuees.add
+    real = registry.SqlEvacuees.add
     calls = {"n": 0}
 
-    def failing(self: db.SqlEvacuees, record: dict[str, Any]) -> tuple[int, bool]:
+    def failing(self: registry.SqlEvacuees, record: dict[str, Any]) -> tuple[int, bool]:
         calls["n"] += 1
         if calls["n"] == 4:
             raise OSError("disk full")
         return real(self, record)
 
-    monkeypatch.setattr(db.SqlEvacuees, "add", failing)
+    monkeypatch.setattr(registry.SqlEvacuees, "add", failing)
     who = Principal(api.user_ids["registrar"], "registrar", Role.REGISTRAR, 1)
     files = [ExportFile("data.json", ex.kobo_json(SUBS))]
     with pytest.raises(OSError, match="disk full"):
         registry_import.import_export(api.service.uow(), who, files)
-    monkeypatch.setattr(db.SqlEvacuees, "add", real)
+    monkeypatch.setattr(registry.SqlEvacuees, "add", real)
     assert api.get("observer", "/v1/registry/summary").json()["total"] == 0
     assert registry_import.import_export(api.service.uow(), who, files)["added"] == 6
 

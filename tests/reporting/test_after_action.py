@@ -20,8 +20,9 @@ import pytest
 from conftest import T0
 
 from corridor.adapters.after_action_files import write_after_action
-from corridor.reporting.after_action import LogEntry, OperationRecords, Table, after_action
+from corridor.reporting.after_action import after_action
 from corridor.reporting.after_action_html import STYLESHEET
+from corridor.reporting.after_action_model import LogEntry, OperationRecords, Table
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cep"
 STATIC = Path(__file__).resolve().parents[2] / "src" / "corridor" / "entrypoints" / "web" / "static"

@@ -10,7 +10,8 @@ import pytest
 from conftest import fixed_clock
 from sqlalchemy import Engine, text
 
-from corridor.adapters.db import SqlEvents, make_engine, upgrade
+from corridor.adapters.repositories.events import SqlEvents
+from corridor.adapters.sql_engine import make_engine, upgrade
 from corridor.domain.operations import Event
 
 

@@ -27,7 +27,9 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from corridor.reporting.after_action_html import STYLESHEET, report_html
 
 if TYPE_CHECKING:
-    from corridor.reporting.after_action import AfterActionReport, PlannedActualChart, Table
+    from matplotlib.axes import Axes
+
+    from corridor.reporting.after_action_model import AfterActionReport, PlannedActualChart, Table
     from corridor.reporting.map_scene import MapScene
 
 PLANNED = {"drive": "#c6dbef", "stop": "#9ecae1"}
@@ -52,6 +54,20 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
     it, check-ins and incidents as marks; the window's edges and suspensions."""
     n = max(len(chart.rows), 1)
     fig, ax = plt.subplots(figsize=(11, 1.9 + 0.3 * n))
+    _draw_rows(ax, chart)
+    _draw_moments(ax, chart)
+    _draw_axes(ax, chart, n)
+    _draw_legend(ax, chart)
+    ax.set_title("Planned against actual", loc="left", fontsize=11, pad=40)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _draw_rows(ax: Axes, chart: PlannedActualChart) -> None:
+    """Per vehicle: the plan as a light band, the reported tracking as a dark band inside it,
+    check-ins and incidents as marks."""
     for y, row in enumerate(chart.rows):
         for what in ("drive", "stop"):
             spans = [(a, b - a) for a, b, w in row.planned if w == what]
@@ -72,6 +88,10 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
                 linestyle="none",
                 zorder=5,
             )
+
+
+def _draw_moments(ax: Axes, chart: PlannedActualChart) -> None:
+    """The suspensions, the moment the report was written, the window's edges."""
     for a, b in chart.suspended:  # over the bars: a suspension stops every vehicle
         ax.axvspan(a, b, facecolor="#d7301f", alpha=0.22, hatch="//", edgecolor="#d7301f",
                    linewidth=0, zorder=4)  # fmt: skip
@@ -91,6 +111,10 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
                 fontsize=8,
                 color="#c0392b",
             )
+
+
+def _draw_axes(ax: Axes, chart: PlannedActualChart, n: int) -> None:
+    """Clock times in the scenario's zone along x, one vehicle per row along y."""
     origin = chart.origin
 
     def clock(x: float, _pos: int | None = None) -> str:
@@ -108,6 +132,9 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
     ax.set_ylim(n - 0.5, -0.5)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
+
+
+def _draw_legend(ax: Axes, chart: PlannedActualChart) -> None:
     handles: list[Patch | Line2D] = [
         Patch(color=PLANNED["drive"], label="planned: driving"),
         Patch(color=PLANNED["stop"], label="planned: at a stop"),
@@ -129,11 +156,6 @@ def draw_planned_actual(chart: PlannedActualChart, path: Path) -> Path:
         fontsize=8,
         frameon=False,
     )
-    ax.set_title("Planned against actual", loc="left", fontsize=11, pad=40)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
 
 
 def _pdf(report: AfterActionReport, pictures: dict[str, Path], path: Path) -> Path:

@@ -8,10 +8,10 @@ from sqlalchemy import func, insert, select
 
 from corridor.adapters import orm
 from corridor.adapters.cap_schema import validate
-from corridor.adapters.db import _Repo, _row
+from corridor.adapters.repositories.base import SqlRepo, row_dict
 
 
-class SqlAnnouncements(_Repo):
+class SqlAnnouncements(SqlRepo):
     def add(self, values: dict[str, Any]) -> int:
         """Store one message; a message the CAP 1.2 schema refuses is never stored
         (:class:`~corridor.adapters.cap_schema.InvalidCap`)."""
@@ -30,12 +30,12 @@ class SqlAnnouncements(_Repo):
         q = select(a)
         if corridor is not None:
             q = q.where(a.c.corridor == corridor)
-        return [_row(r) for r in self.conn.execute(q.order_by(a.c.id).limit(limit))]
+        return [row_dict(r) for r in self.conn.execute(q.order_by(a.c.id).limit(limit))]
 
     def get(self, identifier: str) -> dict[str, Any] | None:
         a = orm.announcements
         row = self.conn.execute(select(a).where(a.c.identifier == identifier)).first()
-        return None if row is None else _row(row)
+        return None if row is None else row_dict(row)
 
     def last_index(self, corridor: str) -> int:
         """The log index of the newest published change of ``corridor`` (-1: none)."""

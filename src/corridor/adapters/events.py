@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, make_url, text
 
-from corridor.adapters.db import SqlEvents, notify_payload
+from corridor.adapters.repositories.events import SqlEvents, notify_payload
 from corridor.domain.operations import Event
 
 if TYPE_CHECKING:

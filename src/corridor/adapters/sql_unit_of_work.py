@@ -9,8 +9,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from corridor.adapters import db
 from corridor.adapters.announcement_store import SqlAnnouncements
+from corridor.adapters.repositories import accounts, coordination, events, live, plans, registry
 from corridor.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -46,23 +46,23 @@ class SqlUnitOfWork(UnitOfWork):
         conn = self._engine.connect()
         conn.begin()
         self._conn = self.connection = conn
-        self.accounts = db.SqlAccounts(conn, self.clock)
-        self.audit = db.SqlAudit(conn, self.clock)
-        self.events = db.SqlEvents(conn, self.clock)
-        self.positions = db.SqlPositions(conn, self.clock)
-        self.checkins = db.SqlCheckIns(conn, self.clock)
-        self.incidents = db.SqlIncidents(conn, self.clock)
-        self.notifications = db.SqlNotifications(conn, self.clock)
-        self.evacuees = db.SqlEvacuees(conn, self.clock)
-        self.scenarios = db.SqlScenarios(conn, self.clock)
-        self.plans = db.SqlPlans(conn, self.clock)
-        self.simulations = db.SqlSimulations(conn, self.clock)
-        self.drafts = db.SqlDrafts(conn, self.clock)
+        self.accounts = accounts.SqlAccounts(conn, self.clock)
+        self.audit = accounts.SqlAudit(conn, self.clock)
+        self.events = events.SqlEvents(conn, self.clock)
+        self.positions = live.SqlPositions(conn, self.clock)
+        self.checkins = live.SqlCheckIns(conn, self.clock)
+        self.incidents = live.SqlIncidents(conn, self.clock)
+        self.notifications = coordination.SqlNotifications(conn, self.clock)
+        self.evacuees = registry.SqlEvacuees(conn, self.clock)
+        self.scenarios = plans.SqlScenarios(conn, self.clock)
+        self.plans = plans.SqlPlans(conn, self.clock)
+        self.simulations = plans.SqlSimulations(conn, self.clock)
+        self.drafts = coordination.SqlDrafts(conn, self.clock)
         self.announcements = SqlAnnouncements(conn, self.clock)
-        self.publications = db.SqlPublications(conn, self.clock)
-        self.tracks = db.SqlTracks(conn, self.clock)
-        self.alerts = db.SqlAlerts(conn, self.clock)
-        self.devices = db.SqlDevices(conn, self.clock)
+        self.publications = plans.SqlPublications(conn, self.clock)
+        self.tracks = live.SqlTracks(conn, self.clock)
+        self.alerts = live.SqlAlerts(conn, self.clock)
+        self.devices = live.SqlDevices(conn, self.clock)
         return self
 
     def __exit__(

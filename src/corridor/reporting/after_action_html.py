@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from corridor.reporting.after_action import AfterActionReport, Table
+from corridor.reporting.after_action_model import AfterActionReport, Table
 
 #: The stylesheet of the page, written next to it (and served at /css/after-action.css).
 STYLESHEET = """\

@@ -4,7 +4,7 @@
 agreed window and vehicles and the signed ceasefire, suspension and resumption messages from the
 log; the plan; every position report, check-in, incident, notification with its
 acknowledgements; and, where the service keeps them, the alerts and the reconciliation. It
-returns plain :class:`~corridor.reporting.after_action.OperationRecords`. :func:`report_map`
+returns plain :class:`~corridor.reporting.after_action_model.OperationRecords`. :func:`report_map`
 draws nothing: it builds the map scene (roads, zone, hazards, places, the planned routes on
 their roads, the reported tracks, the incidents) for the map adapter.
 """
@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridor.domain.access import Principal, Role
-from corridor.reporting.after_action import LogEntry, OperationRecords
+from corridor.reporting.after_action_model import LogEntry, OperationRecords
 from corridor.services.alerts import public as public_alert
 from corridor.services.errors import NotFound
 from corridor.services.reconciliation import view as reconciliation_view
 
 if TYPE_CHECKING:
     from corridor.bootstrap import Service
-    from corridor.reporting.after_action import AfterActionReport
+    from corridor.reporting.after_action_model import AfterActionReport
     from corridor.reporting.map_scene import MapScene
     from corridor.services.network import Network
 

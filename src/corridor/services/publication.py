@@ -224,22 +224,7 @@ def publish(
 ) -> dict[str, Any]:
     """Publish plan ``plan_id`` (done, checked, compliant) as the next version in force."""
     require(who, "plans.write")
-    with uow:
-        plan = uow.plans.get(plan_id)
-        if plan is None:
-            raise NotFound("plan", plan_id)
-        scenario = uow.scenarios.get(plan["scenario_id"])
-        previous = uow.publications.current()
-        old_sheets = (
-            {s["vehicle"]: s for s in uow.publications.sheets(previous["id"])} if previous else {}
-        )
-    report = plan.get("report") or {}
-    if plan["status"] != "done" or not report.get("agreement", {}).get("complies"):
-        raise Conflict(
-            f"plans/{plan_id}",
-            f"is {plan['status']}: only a finished plan that passed its check and complies "
-            "with the agreement is published",
-        )
+    plan, scenario, previous, old_sheets = _publishable(uow, plan_id)
     corridor = str(plan["params"].get("corridor"))
     document = agreed(corridor)
     if document is None:
@@ -265,18 +250,8 @@ def publish(
         scenario["origin"],
         net,
     )
-    now = uow.clock()
-    old_moves = movements(old_sheets)
-    moves = [m for m in movements(sheets) if not any(_same(m, o) for o in old_moves)]
-    for m in moves:
-        starts_in = float(m["enters_min"]) - minute_of(scenario["origin"], now)
-        # A movement under way cannot be announced ahead: it is notified as it changes.
-        if 0 <= starts_in < lead:
-            raise InputError(
-                f"plans/{plan_id}: {m['vehicle']} trip {m['trip']}",
-                f"enters the zone at {m['enters_at']} at {m['enters']}, {starts_in:.0f} min "
-                f"from now; the agreement's notification lead time is {lead:g} min",
-            )
+    moves = _new_movements(old_sheets, sheets, scenario["origin"], uow.clock(), lead, plan_id)
+    changed = differences(old_sheets, sheets) if previous else []
     with uow:
         ident = uow.publications.add(
             {
@@ -289,34 +264,17 @@ def publish(
                 "lead_minutes": lead,
                 "replaces": previous["id"] if previous else None,
                 "reason": reason,
-                "differences": differences(old_sheets, sheets) if previous else [],
+                "differences": changed,
                 "user_id": who.user_id,
             },
             sheets,
         )
-        sent = []
-        for m in moves:
-            body = {**m, "plan_version": ident, "lead_minutes": lead}
-            nid = int(uow.notifications.add("movement", "AB", _subject(m), body, who.user_id))
-            sent.append(nid)
-            for party in "AB":
-                uow.emit(
-                    Event(
-                        "notifications",
-                        {"id": nid, "kind": "movement", "subject": _subject(m)},
-                        party=party,
-                    )
-                )
+        sent = _notify_movements(uow, moves, ident, lead, who.user_id)
         uow.tracks.clear()  # progress is measured along the new routes from the next report
         from corridor.services.tracking import forget
 
         forget(uow)
-        # The new version answers the incidents near the old routes: their alerts end here.
-        from corridor.services import alerts
-
-        for key, row in uow.alerts.open().items():
-            if row["kind"] == "incident_near_route":
-                alerts.apply(uow, [alerts.Judged(_ended(row), row["vehicle"])], ident, {key: row})
+        _end_incident_alerts(uow, ident)
         uow.emit(Event("plans", {"id": plan_id, "published": ident}))
         uow.commit()
     return {
@@ -324,8 +282,85 @@ def publish(
         "plan": plan_id,
         "vehicles": sorted(sheets),
         "notifications": sent,
-        "differences": differences(old_sheets, sheets) if previous else [],
+        "differences": changed,
     }
+
+
+def _publishable(
+    uow: UnitOfWork, plan_id: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    """The plan, its scenario, the version in force and its sheets; refuses a plan that is not
+    done, checked and compliant."""
+    with uow:
+        plan = uow.plans.get(plan_id)
+        if plan is None:
+            raise NotFound("plan", plan_id)
+        scenario = uow.scenarios.get(plan["scenario_id"])
+        previous = uow.publications.current()
+        old_sheets = (
+            {s["vehicle"]: s for s in uow.publications.sheets(previous["id"])} if previous else {}
+        )
+    report = plan.get("report") or {}
+    if plan["status"] != "done" or not report.get("agreement", {}).get("complies"):
+        raise Conflict(
+            f"plans/{plan_id}",
+            f"is {plan['status']}: only a finished plan that passed its check and complies "
+            "with the agreement is published",
+        )
+    return plan, scenario, previous, old_sheets
+
+
+def _new_movements(
+    old_sheets: dict[str, dict[str, Any]],
+    sheets: dict[str, dict[str, Any]],
+    origin: str,
+    now: dt.datetime,
+    lead: float,
+    plan_id: int,
+) -> list[dict[str, Any]]:
+    """The movements of ``sheets`` not announced before; refuses one that enters the zone
+    sooner than the agreement's notification lead time."""
+    old_moves = movements(old_sheets)
+    moves = [m for m in movements(sheets) if not any(_same(m, o) for o in old_moves)]
+    for m in moves:
+        starts_in = float(m["enters_min"]) - minute_of(origin, now)
+        # A movement under way cannot be announced ahead: it is notified as it changes.
+        if 0 <= starts_in < lead:
+            raise InputError(
+                f"plans/{plan_id}: {m['vehicle']} trip {m['trip']}",
+                f"enters the zone at {m['enters_at']} at {m['enters']}, {starts_in:.0f} min "
+                f"from now; the agreement's notification lead time is {lead:g} min",
+            )
+    return moves
+
+
+def _notify_movements(
+    uow: UnitOfWork, moves: list[dict[str, Any]], ident: int, lead: float, user_id: int
+) -> list[int]:
+    """One notification to both parties per new movement; returns their ids."""
+    sent = []
+    for m in moves:
+        body = {**m, "plan_version": ident, "lead_minutes": lead}
+        nid = int(uow.notifications.add("movement", "AB", _subject(m), body, user_id))
+        sent.append(nid)
+        for party in "AB":
+            uow.emit(
+                Event(
+                    "notifications",
+                    {"id": nid, "kind": "movement", "subject": _subject(m)},
+                    party=party,
+                )
+            )
+    return sent
+
+
+def _end_incident_alerts(uow: UnitOfWork, ident: int) -> None:
+    """The new version answers the incidents near the old routes: their alerts end here."""
+    from corridor.services import alerts
+
+    for key, row in uow.alerts.open().items():
+        if row["kind"] == "incident_near_route":
+            alerts.apply(uow, [alerts.Judged(_ended(row), row["vehicle"])], ident, {key: row})
 
 
 def current(uow: UnitOfWork, who: Principal) -> dict[str, Any] | None:

@@ -108,13 +108,7 @@ def replan(
             raise Conflict("replan", "no plan is in force: publish one first")
         base = uow.plans.get(pub["plan_id"])
         scenario = uow.scenarios.get(pub["scenario_id"])
-        incident = None
-        if incident_id is not None:
-            incident = next(
-                (i for i in uow.incidents.list(incident_id - 1, 1) if i["id"] == incident_id), None
-            )
-            if incident is None:
-                raise NotFound("incident", incident_id)
+        incident = None if incident_id is None else _incident(uow, incident_id)
         live = tracking.plan_in_force(uow)
         tracks = {r["vehicle"]: r for r in uow.tracks.all()}
         if live is not None:
@@ -123,33 +117,14 @@ def replan(
         now = uow.clock()
     assert live is not None
     now_min = minute_of(pub["origin"], now)
-    # How far each vehicle has really got: tracked progress, or a check-in at a later stop.
-    reached: dict[str, int] = {}
-    for vehicle, route in live.routes.items():
-        row = tracks.get(vehicle)
-        n = 0 if row is None else int((route.stop_at <= float(row["progress_m"]) + 1.0).sum())
-        places = [s["place"] for s in live.stops[vehicle]]
-        k = 0
-        for c in checkins:
-            if c.vehicle == vehicle:
-                k = next(
-                    (i + 1 for i in range(max(k - 1, 0), len(places)) if places[i] == c.place), k
-                )
-        reached[vehicle] = max(n, k)
-    boarded: dict[tuple[str, str], dict[str, int]] = {}
-    for c in checkins:
-        if c.kind == "boarding":
-            got = boarded.setdefault((c.vehicle, c.place), {})
-            for k, v in c.people.items():
-                got[k] = got.get(k, 0) + int(v)
-    keep = live_keep(base["plan"], reached, boarded)
+    reached = _reached(live, tracks, checkins)
+    keep = live_keep(base["plan"], reached, _boarded(checkins))
     hazards = [] if incident is None or incident["lat"] is None else [hazard_of(incident, radius_m)]
     document = agreed(str(pub["corridor"]))
     if document is None:
         raise Conflict("replan", f"corridor {pub['corridor']!r} is no longer agreed")
-    from corridor.planning.check import check_plan
     from corridor.services.compile_scenario import compile_instance
-    from corridor.services.plans import _report, terms_for, vehicle_kinds
+    from corridor.services.plans import terms_for, vehicle_kinds
 
     model, net = network_with(scenario, data_dir, hazards)
     instance = compile_instance(model, net)
@@ -176,13 +151,78 @@ def replan(
     try:
         result, held = _solve_with_notice(narrowed, keep, now_min, lead, time_limit, seed)
     except CorridorError as exc:
-        with uow:
-            uow.plans.set_fields(
-                plan_id, status="failed", error=str(exc), finished_at=uow.clock(), instance=instance
-            )
-            uow.emit(Event("plans", {"id": plan_id, "status": "failed", "error": str(exc)}))
-            uow.commit()
-        return {"id": plan_id, "status": "failed", "error": str(exc)}
+        return _store_failure(uow, plan_id, instance, exc)
+    status, error = _store_checked(uow, plan_id, instance, terms, result)
+    from corridor.planning.replan import kept_stops
+
+    kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
+    return {
+        "id": plan_id,
+        "status": status,
+        "error": error,
+        "reached": reached,
+        "kept": kept,
+        "held": held,
+    }
+
+
+def _incident(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
+    rows = uow.incidents.list(incident_id - 1, 1)
+    found: dict[str, Any] | None = next((i for i in rows if i["id"] == incident_id), None)
+    if found is None:
+        raise NotFound("incident", incident_id)
+    return found
+
+
+def _reached(live: Any, tracks: dict[str, dict[str, Any]], checkins: list[Any]) -> dict[str, int]:
+    """How many of its stops each vehicle has really reached: its tracked progress, or a
+    check-in at a later stop."""
+    reached: dict[str, int] = {}
+    for vehicle, route in live.routes.items():
+        row = tracks.get(vehicle)
+        n = 0 if row is None else int((route.stop_at <= float(row["progress_m"]) + 1.0).sum())
+        places = [s["place"] for s in live.stops[vehicle]]
+        k = 0
+        for c in checkins:
+            if c.vehicle == vehicle:
+                k = next(
+                    (i + 1 for i in range(max(k - 1, 0), len(places)) if places[i] == c.place), k
+                )
+        reached[vehicle] = max(n, k)
+    return reached
+
+
+def _boarded(checkins: list[Any]) -> dict[tuple[str, str], dict[str, int]]:
+    """The people the boarding check-ins counted, by (vehicle, place)."""
+    boarded: dict[tuple[str, str], dict[str, int]] = {}
+    for c in checkins:
+        if c.kind == "boarding":
+            got = boarded.setdefault((c.vehicle, c.place), {})
+            for k, v in c.people.items():
+                got[k] = got.get(k, 0) + int(v)
+    return boarded
+
+
+def _store_failure(
+    uow: UnitOfWork, plan_id: int, instance: dict[str, Any], exc: CorridorError
+) -> dict[str, Any]:
+    with uow:
+        uow.plans.set_fields(
+            plan_id, status="failed", error=str(exc), finished_at=uow.clock(), instance=instance
+        )
+        uow.emit(Event("plans", {"id": plan_id, "status": "failed", "error": str(exc)}))
+        uow.commit()
+    return {"id": plan_id, "status": "failed", "error": str(exc)}
+
+
+def _store_checked(
+    uow: UnitOfWork, plan_id: int, instance: dict[str, Any], terms: Any, result: Any
+) -> tuple[str, str | None]:
+    """Check the new plan against the new instance and the agreement and store it: ``done``,
+    or ``rejected`` with the first three reasons. Returns (status, error)."""
+    from corridor.planning.check import check_plan
+    from corridor.services.plans import _report
+
     check = check_plan(instance, result.plan)
     problems = plan_compliance(result.plan, terms)
     status = "done" if check.feasible and not problems else "rejected"
@@ -206,17 +246,7 @@ def replan(
         )
         uow.emit(Event("plans", {"id": plan_id, "status": status, "score": result.score}))
         uow.commit()
-    from corridor.planning.replan import kept_stops
-
-    kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
-    return {
-        "id": plan_id,
-        "status": status,
-        "error": error,
-        "reached": reached,
-        "kept": kept,
-        "held": held,
-    }
+    return status, error
 
 
 def _solve_with_notice(

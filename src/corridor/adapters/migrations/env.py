@@ -1,4 +1,4 @@
-"""Alembic environment: always run with a connection handed over by corridor.adapters.db."""
+"""Alembic environment: always run with a connection handed over by corridor.adapters.sql_engine."""
 
 from __future__ import annotations
 

@@ -1,0 +1,195 @@
+"""The after-action report's data: the operation's records going in, the report coming out
+(tables, the planned-against-actual chart), and the helpers that write its times and counts in
+the corridor's own zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A vehicle is "tracked" between two reports at most this far apart; a longer gap is silence.
+TRACK_GAP_MIN = 10.0
+#: A boarding counted this much later than planned is late in the stops table.
+LATE_MIN = 10.0
+#: Notifications listed one by one (beyond them, only those not acknowledged).
+NOTIFICATIONS_LISTED = 15
+#: While an operation is under way, its chart shows this much of the plan ahead of "now".
+CHART_AHEAD_MIN = 90.0
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One counted message of the agreement log, as the report names it."""
+
+    index: int
+    kind: str
+    author: str
+    at: dt.datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OperationRecords:
+    """Everything the report reads, as plain values (times are aware datetimes).
+
+    ``plan_routes`` are the CEP plan's routes (stops with minutes since ``origin``); positions,
+    check-ins, incidents, notifications and alerts are the service's rows as its API shows them.
+    """
+
+    corridor: str
+    generated_at: dt.datetime
+    time_zone: str
+    window: tuple[dt.datetime, dt.datetime] | None
+    agreed_vehicles: int | None
+    log: list[LogEntry]
+    plan_id: int | None
+    origin: dt.datetime | None
+    plan_routes: list[dict[str, Any]]
+    positions: list[dict[str, Any]]
+    checkins: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    reconciliation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: a header and rows of text; ``note`` says what it shows or why empty."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedActualRow:
+    """One vehicle: its planned bars, its reported bars, and marks (check-ins, incidents)."""
+
+    vehicle: str
+    planned: list[tuple[float, float, str]]
+    actual: list[tuple[float, float, str]]
+    marks: list[tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class PlannedActualChart:
+    """Rows per vehicle on one time axis (minutes since ``origin``), the window's edges, and the
+    suspensions as spans."""
+
+    origin: dt.datetime
+    open: float | None
+    close: float | None
+    rows: list[PlannedActualRow]
+    suspended: list[tuple[float, float]]
+    lo: float
+    hi: float
+    now: float | None = None
+    """When the report was written, where it falls within the chart (an operation under way)."""
+
+
+@dataclass(frozen=True)
+class AfterActionReport:
+    title: str
+    subtitle: str
+    headline: list[str]
+    tables: list[Table]
+    chart: PlannedActualChart | None
+    incidents_at: list[tuple[str, float, float]] = field(default_factory=list)
+    """(label, lon, lat) of each incident with a place, for the map."""
+
+
+def natural_key(name: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
+def as_utc(value: Any) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        at = value
+    else:
+        try:
+            at = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+class ReportClock:
+    """Times written in the corridor's own zone, and minutes on the plan's axis."""
+
+    def __init__(self, zone: str, origin: dt.datetime | None) -> None:
+        from zoneinfo import ZoneInfo
+
+        try:
+            self.zone: dt.tzinfo = ZoneInfo(zone)
+        except (KeyError, ValueError):
+            self.zone = dt.UTC
+        self.origin = origin
+
+    def hhmm(self, at: dt.datetime | None) -> str:
+        return "–" if at is None else at.astimezone(self.zone).strftime("%H:%M")
+
+    def day_hhmm(self, at: dt.datetime | None) -> str:
+        return "–" if at is None else at.astimezone(self.zone).strftime("%d %b %H:%M")
+
+    def minute(self, at: dt.datetime) -> float:
+        assert self.origin is not None
+        return (at - self.origin).total_seconds() / 60.0
+
+    def at(self, minute: float) -> dt.datetime | None:
+        return None if self.origin is None else self.origin + dt.timedelta(minutes=minute)
+
+
+def minutes_text(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "–"
+    m = delta.total_seconds() / 60.0
+    return f"{m:.0f} min" if abs(m) >= 1 else f"{delta.total_seconds():.0f} s"
+
+
+def counts_text(by_class: dict[str, int]) -> str:
+    shown = [f"{c} {n}" for c, n in sorted(by_class.items()) if n]
+    return ", ".join(shown) or "–"
+
+
+def planned_people(routes: list[dict[str, Any]]) -> Counter[str]:
+    """People by class the plan takes out (boarded at gathering points)."""
+    out: Counter[str] = Counter()
+    for r in routes:
+        for s in r.get("stops", []):
+            out.update(s.get("board") or {})
+    return out
+
+
+def window_text(rec: OperationRecords, clock: ReportClock) -> str:
+    if rec.window is None:
+        return "none (the agreement names no complete window)"
+    a, b = rec.window
+    return f"{clock.day_hhmm(a)}–{clock.hhmm(b)}"
+
+
+def suspension_spans(
+    log: list[LogEntry], until: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """(suspended at, resumed at or None) from the log's suspension and resumption messages;
+    a corridor resumes with the second party's resumption."""
+    spans: list[tuple[dt.datetime, dt.datetime | None]] = []
+    start: dt.datetime | None = None
+    resumed: set[str] = set()
+    for e in sorted(log, key=lambda e: e.index):
+        if e.kind == "suspension" and start is None:
+            start, resumed = e.at, set()
+        elif e.kind == "resumption" and start is not None:
+            resumed.add(e.author)
+            if len(resumed) >= 2:
+                spans.append((start, e.at))
+                start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
