@@ -71,9 +71,13 @@ def agree(
     return corridor, signers, digest
 
 
-def planned(api: Api, time_limit: float = 3, seed: int = 7) -> dict[str, Any]:
+def planned(
+    api: Api, time_limit: float = 120, seed: int = 7, iterations: int = 20
+) -> dict[str, Any]:
     """Andorra uploaded, agreed (window 07:00-16:00, at most 8 vehicles) and planned; the
-    plan row with ``scenario``, ``signers`` and ``digest`` added."""
+    plan row with ``scenario``, ``signers`` and ``digest`` added. The iteration cap (reached
+    long before the time limit) makes it the same plan on any machine, however busy, so the
+    replays below see the same trips every run."""
     sid = upload_andorra(api)
     scenario = scenario_view(api, sid)
     window = scenario["instance"]["window"]
@@ -83,7 +87,13 @@ def planned(api: Api, time_limit: float = 3, seed: int = 7) -> dict[str, Any]:
     r = api.post(
         "coordinator",
         "/v1/plans",
-        {"scenario_id": sid, "corridor": corridor, "time_limit": time_limit, "seed": seed},
+        {
+            "scenario_id": sid,
+            "corridor": corridor,
+            "time_limit": time_limit,
+            "seed": seed,
+            "iterations": iterations,
+        },
     )
     assert r.status_code == 202, r.text
     plan = wait_plan(api, r.json()["id"])

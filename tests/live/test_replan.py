@@ -111,7 +111,8 @@ def test_incident_suspension_replan_from_the_live_state(
     assert state["suspension"] is not None
     # The coordinator replans from the live state.
     checkins = api.get("coordinator", "/v1/checkins").json()
-    body = {"incident": incident_id, "radius_m": radius, "time_limit": 5, "seed": 3}
+    body = {"incident": incident_id, "radius_m": radius, "time_limit": 120, "seed": 3,
+            "iterations": 10}  # fmt: skip
     r = api.post("coordinator", "/v1/replan", body)
     assert r.status_code == 201, r.text
     new = r.json()

@@ -107,6 +107,7 @@ class PlanJobs:
         seed: int,
         pinned: tuple[str, ...] = (),
         excluded: tuple[str, ...] = (),
+        iterations: int | None = None,
     ) -> int:
         """Queue a plan of ``scenario_id`` within the terms of ``corridor`` (NotFound if the
         log has no such corridor; InputError unless both parties accepted its latest version);
@@ -119,6 +120,8 @@ class PlanJobs:
             )
         uow = self._uow()
         params: dict[str, Any] = {"time_limit": time_limit, "seed": seed, "corridor": corridor}
+        if iterations is not None:
+            params["iterations"] = iterations
         if pinned or excluded:
             params.update(pinned=sorted(pinned), excluded=sorted(excluded))
         with uow:
@@ -234,6 +237,7 @@ class PlanJobs:
         return SolveParams(
             time_limit=float(params["time_limit"]),
             seed=int(params["seed"]),
+            iterations=params.get("iterations"),
             on_progress=on_progress,
             **fleet,
         )

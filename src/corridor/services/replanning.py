@@ -97,8 +97,10 @@ def replan(
     radius_m: float,
     time_limit: float,
     seed: int,
+    iterations: int | None = None,
 ) -> dict[str, Any]:
-    """Plan again from now; returns the new plan's row (done or rejected, with why)."""
+    """Plan again from now; returns the new plan's row (done or rejected, with why).
+    ``iterations`` caps each round's improvement iterations (the same replan on any machine)."""
     require(who, "plans.write")
     from corridor.services import tracking
 
@@ -149,7 +151,9 @@ def replan(
         plan_id = int(uow.plans.add(pub["scenario_id"], params, who.user_id))
         uow.commit()
     try:
-        result, held = _solve_with_notice(narrowed, keep, now_min, lead, time_limit, seed)
+        result, held = _solve_with_notice(
+            narrowed, keep, now_min, lead, time_limit, seed, iterations
+        )
     except CorridorError as exc:
         return _store_failure(uow, plan_id, instance, exc)
     status, error = _store_checked(uow, plan_id, instance, terms, result)
@@ -256,6 +260,7 @@ def _solve_with_notice(
     lead: float,
     time_limit: float,
     seed: int,
+    iterations: int | None = None,
 ) -> tuple[Any, list[str]]:
     """Solve from ``now_min``; a vehicle the plan sends into the zone on a new trip sooner
     than the notification lead time is held to the trip it is on, and the rest planned
@@ -270,6 +275,7 @@ def _solve_with_notice(
         params = SolveParams(
             time_limit=time_limit / 3,
             seed=seed,
+            iterations=iterations,
             keep=keep,
             now=now_min,
             excluded_vehicles=frozenset(held),

@@ -51,6 +51,9 @@ class ReplanIn(BaseModel):
     radius_m: float = Field(default=500.0, gt=0, le=20_000, description="roads closed around it")
     time_limit: float = Field(default=10.0, gt=0, le=600)
     seed: int = Field(default=0, ge=0, le=2**31)
+    iterations: int | None = Field(
+        default=None, ge=0, le=100_000, description="a cap on each round's improvement iterations"
+    )
 
 
 @router.post("/replan", status_code=201, **guard("plans.write"))
@@ -69,6 +72,7 @@ async def replan(body: ReplanIn, who: Who, uow: UowDep, service: ServiceDep) -> 
         body.radius_m,
         body.time_limit,
         body.seed,
+        body.iterations,
     )
 
 

@@ -149,6 +149,7 @@ def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
         body.seed,
         tuple(body.pinned_vehicles),
         tuple(body.excluded_vehicles),
+        iterations=body.iterations,
     )
     return Accepted(id=ident, status="queued")
 
