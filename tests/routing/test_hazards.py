@@ -16,7 +16,9 @@ SPAN = 2900.0
 
 
 def closed_shapes() -> st.SearchStrategy[shapely.Geometry]:
-    coord = st.floats(-100, SPAN + 100, allow_nan=False)
+    # Metres to the millimetre: a coordinate such as 1.7e-239 is no place on a map, and GEOS
+    # divides by zero on it while the test forms the union of the shapes.
+    coord = st.floats(-100, SPAN + 100, allow_nan=False).map(lambda x: round(x, 3))
     box = st.tuples(coord, coord, st.floats(50, 900), st.floats(50, 900)).map(
         lambda t: shapely.box(t[0], t[1], t[0] + t[2], t[1] + t[3])
     )
