@@ -159,7 +159,7 @@ class PlanIn(Strict):
     ]
     time_limit: Annotated[float, Field(gt=0, le=600)] = 10.0
     seed: Annotated[int, Field(ge=0, le=2**31)] = 1
-    iterations: Annotated[int | None, Field(ge=0, le=100_000)] = Field(
+    iterations: Annotated[int | None, Field(ge=0, le=100_000, strict=True)] = Field(
         default=None,
         description="a cap on the improvement iterations: with the seed, the same plan on any "
         "machine, as long as the cap is reached within the time limit",

@@ -52,7 +52,11 @@ class ReplanIn(BaseModel):
     time_limit: float = Field(default=10.0, gt=0, le=600)
     seed: int = Field(default=0, ge=0, le=2**31)
     iterations: int | None = Field(
-        default=None, ge=0, le=100_000, description="a cap on each round's improvement iterations"
+        default=None,
+        ge=0,
+        le=100_000,
+        strict=True,
+        description="a cap on each round's improvement iterations",
     )
 
 
