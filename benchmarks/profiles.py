@@ -15,8 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.bootstrap import wire_ports
-from corridor.scenario import Scenario, load_scenario
+from corridor.scenario import Scenario
 from corridor.services.compile_scenario import type_matrices
 from corridor.services.network import Network, TypeRoads, prepare_network
 

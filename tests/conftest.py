@@ -12,12 +12,14 @@ import pytest
 
 from corridor.adapters.clock import FixedClock
 from corridor.adapters.osm import load_road_graph
+from corridor.adapters.scenario_files import FileScenarios
 from corridor.domain.proposal import example_window_start
-from corridor.services.ports import use_road_graph_source
+from corridor.services.ports import use_road_graph_source, use_scenario_source
 
-# The services read road graphs through a port; bootstrap and the CLI wire it, and so do the
-# tests that call the services directly.
+# The services read road graphs and scenario files through ports; bootstrap and the CLI wire
+# them, and so do the tests that call the services directly.
 use_road_graph_source(load_road_graph)
+use_scenario_source(FileScenarios())
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

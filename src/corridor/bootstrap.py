@@ -15,17 +15,20 @@ from typing import TYPE_CHECKING
 from corridor.adapters.clock import clock_from
 from corridor.adapters.crypto_fields import FieldCipher
 from corridor.adapters.events import LocalBus, PostgresBus
+from corridor.adapters.extract_files import ExtractFolder
 from corridor.adapters.osm import load_road_graph
 from corridor.adapters.private_files import private_dir, private_sqlite
 from corridor.adapters.repositories.accounts import SqlAudit
 from corridor.adapters.repositories.events import SqlEvents
+from corridor.adapters.scenario_files import FileScenarios, ScenarioFolders
 from corridor.adapters.sql_engine import SqliteCheckpointer, make_engine, upgrade
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
-from corridor.services.ports import use_road_graph_source
+from corridor.services.ports import use_road_graph_source, use_scenario_source
 from corridor.services.position_writer import PositionWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from sqlalchemy import Connection, Engine
 
@@ -154,6 +157,21 @@ class Service:
         )
 
     @property
+    def cache_dir(self) -> Path:
+        """Where parsed road graphs are kept."""
+        return self.settings.data_dir / "cache"
+
+    @property
+    def scenario_folders(self) -> ScenarioFolders:
+        """Uploaded scenarios, a folder each under the data directory's ``scenarios/``."""
+        return ScenarioFolders(self.settings.data_dir / "scenarios")
+
+    @property
+    def extracts(self) -> ExtractFolder:
+        """OSM extracts: uploaded ones (the data directory's ``osm/``), then the bundled ones."""
+        return ExtractFolder(self.settings.data_dir / "osm")
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
@@ -173,8 +191,10 @@ class Service:
 def wire_ports() -> None:
     """Wire the ports that are the process's rather than a Service's: the road graph is read
     from OSM extracts by ``adapters.osm`` (imported with the service, as ``services.network``
-    did before the port: a first graph read in a request does not pay for it)."""
+    did before the port: a first graph read in a request does not pay for it), scenarios from
+    their files by ``adapters.scenario_files``."""
     use_road_graph_source(load_road_graph)
+    use_scenario_source(FileScenarios())
 
 
 def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Service:

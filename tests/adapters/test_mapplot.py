@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corridor.adapters.mapplot import MapDrawing, draw_map
-from corridor.scenario import load_scenario
+from corridor.adapters.scenario_files import load_scenario
 from corridor.services.network import prepare_network
 from corridor.services.route_map import routes_scene
 from corridor.services.routes import corridor_candidates

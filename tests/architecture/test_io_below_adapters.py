@@ -25,13 +25,10 @@ PATH_FILE_CALLS = {
     "rmdir", "iterdir", "glob", "rglob",
 }  # fmt: skip
 
-NOT_YET = "to move behind a port in adapters (issue 12, not done yet)"
 FILE_EXCEPTIONS = {
     "planning/highs.py": "opens os.devnull to silence the HiGHS library's own output",
-    "scenario/loader.py": "reads the scenario and its GeoJSON: " + NOT_YET,
     "i18n/__init__.py": "reads the compiled catalogues shipped inside the package",
     "i18n/browser.py": "reads the compiled catalogues shipped inside the package",
-    "services/scenarios.py": "stores uploaded OSM extracts (issue 13): " + NOT_YET,
 }
 
 

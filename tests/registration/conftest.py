@@ -22,7 +22,7 @@ def andorra_scenario(app: Api) -> int:
 
 
 def store_andorra(service: Service, user_id: int) -> int:
-    from corridor.scenario import load_scenario
+    from corridor.adapters.scenario_files import load_scenario
 
     scenario = load_scenario(ANDORRA)
     instance = {

@@ -67,7 +67,7 @@ def _choices(xform: etree._Element, name: str) -> list[str]:
 
 
 def test_the_choices_are_the_scenario_s_and_the_importer_s(xform: etree._Element) -> None:
-    from corridor.scenario import load_scenario
+    from corridor.adapters.scenario_files import load_scenario
 
     andorra = load_scenario(ROOT / "examples" / "andorra" / "scenario.yaml")
     assert _choices(xform, "gathering") == [g.id for g in andorra.gathering] + [form.OTHER]

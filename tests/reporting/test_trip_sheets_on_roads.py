@@ -12,10 +12,10 @@ import pytest
 from conftest import run_cli
 from pypdf import PdfReader
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.planning.instance import parse_instance
 from corridor.planning.solver import SolveParams, solve
 from corridor.reporting.trip_sheets import trip_sheets
-from corridor.scenario import load_scenario
 from corridor.services.compile_scenario import compile_instance
 from corridor.services.network import prepare_network
 from corridor.services.trip_directions import place_infos, plan_directions

@@ -10,8 +10,9 @@ import pytest
 import shapely
 from conftest import run_cli, run_referee
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.routing.paths import route_matrix
-from corridor.scenario import Scenario, load_scenario
+from corridor.scenario import Scenario
 from corridor.services.compile_scenario import compile_instance
 from corridor.services.network import Network, prepare_network
 from corridor.services.routes import corridor_candidates, corridor_routes, scenario_layers

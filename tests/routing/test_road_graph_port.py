@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.errors import InputError
-from corridor.scenario import load_scenario
 from corridor.services import network, ports
 from corridor.services.network import prepare_network
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.errors import InputError
-from corridor.scenario import load_scenario, parse_scenario
+from corridor.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "andorra" / "scenario.yaml"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from conftest import run_cli
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.errors import InputError
-from corridor.scenario import load_scenario
 from corridor.services.compile_scenario import compile_instance
 from corridor.services.network import prepare_network
 from corridor.services.scenario_check import ScenarioCheck, check_scenario

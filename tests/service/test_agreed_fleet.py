@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from conftest import run_referee
 
+from corridor.adapters.scenario_files import load_scenario
 from corridor.domain.operations import (
     AgreedTerms,
     agreed_directions,
@@ -23,7 +24,6 @@ from corridor.domain.operations import (
 from corridor.planning.check import check_plan
 from corridor.planning.instance import parse_instance
 from corridor.planning.solver import SolveParams, solve
-from corridor.scenario import load_scenario
 from corridor.services.compile_scenario import compile_instance
 from corridor.services.network import prepare_network
 

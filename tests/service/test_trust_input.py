@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import T0
 
-from corridor.services.scenarios import BUNDLED_OSM
+from corridor.adapters.extract_files import BUNDLED_OSM
 
 from .conftest import Api
 

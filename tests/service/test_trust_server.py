@@ -18,10 +18,10 @@ import pytest
 from conftest import T0
 
 from corridor.adapters import log_scrub
+from corridor.adapters.scenario_files import load_scenario
 from corridor.bootstrap import bootstrap
 from corridor.domain.access import Principal, Role
 from corridor.errors import InputError
-from corridor.scenario import load_scenario
 from corridor.services import registry
 from corridor.settings import load_settings
 

@@ -3,7 +3,7 @@ people, window), validated with pydantic; see ``docs/scenario.md``."""
 
 from __future__ import annotations
 
-from corridor.scenario.loader import load_scenario, parse_scenario
+from corridor.scenario.loader import parse_scenario, read_scenario
 from corridor.scenario.model import Scenario
 
-__all__ = ["Scenario", "load_scenario", "parse_scenario"]
+__all__ = ["Scenario", "parse_scenario", "read_scenario"]

@@ -1,13 +1,16 @@
-"""Read a scenario file: YAML, side GeoJSON files, pydantic validation, cross-checks.
+"""Check a scenario given as text: YAML, side GeoJSON files, pydantic validation, cross-checks.
 
-Every failure is an :class:`~corridor.errors.InputError` whose ``where`` is
-``file: field.path`` and whose ``problem`` names the value; nothing is returned half-loaded.
+The files themselves are read by the adapters (``adapters/scenario_files.py``: the scenario
+file and the side files beside it); this module parses the bytes it is given and asks its
+:data:`SideFiles` reader for each side file the YAML names. Every failure is an
+:class:`~corridor.errors.InputError` whose ``where`` is ``file: field.path`` and whose
+``problem`` names the value; nothing is returned half-loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePath
 from typing import Any
 
 import shapely
@@ -21,15 +24,25 @@ from corridor.scenario.model import Hazard, Place, Scenario
 
 MAX_BYTES = 50 * 1024 * 1024
 
+SideFiles = Callable[[str], bytes]
+"""The bytes of a side file named (relative, no ``..``) by the scenario; raises
+:class:`SideFileRefused` when there is no such file or it may not be read."""
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and check the scenario at ``path``; raises InputError naming file, field and value."""
-    p = Path(path)
-    label = p.name or str(p)
-    raw, written = _read_yaml(p, label)
-    raw = _resolve_side_files(raw, p.parent, label)
+
+class SideFileRefused(Exception):
+    """A side file its reader cannot or will not give; the message names the file and why."""
+
+
+def read_scenario(
+    data: bytes, label: str, side_files: SideFiles, source: Path | None = None
+) -> Scenario:
+    """Check the scenario whose YAML is ``data`` (``label``: its file name in messages), its
+    side files given by ``side_files``; ``source`` is the file it came from (its folder holds a
+    relative ``osm``). Raises InputError naming file, field and value."""
+    raw, written = _parse_yaml(data, label)
+    raw = _resolve_side_files(raw, side_files, label)
     scenario = parse_scenario(raw, label, written)
-    scenario._source = p.resolve()
+    scenario._source = source
     return scenario
 
 
@@ -58,12 +71,7 @@ def _kind(v: Any) -> str:
     return f"{type(v).__name__} {show(v)}"
 
 
-def _read_yaml(p: Path, label: str) -> tuple[Any, dict[Loc, str]]:
-    if not p.exists():
-        raise InputError(str(p), "scenario file not found")
-    if not p.is_file():
-        raise InputError(str(p), "is not a file")
-    data = p.read_bytes()
+def _parse_yaml(data: bytes, label: str) -> tuple[Any, dict[Loc, str]]:
     if len(data) > MAX_BYTES:
         raise InputError(label, f"is {len(data)} bytes, more than the {MAX_BYTES} allowed")
     try:
@@ -102,13 +110,13 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _resolve_side_files(raw: Any, base: Path, label: str) -> Any:
+def _resolve_side_files(raw: Any, side_files: SideFiles, label: str) -> Any:
     """Replace ``{file: x.geojson[, id: ...]}`` geometries by the geometry they point to."""
     if not isinstance(raw, dict):
         return raw
     out = dict(raw)
     if _is_ref(out.get("zone")):
-        out["zone"] = _side_geometry(out["zone"], base, f"{label}: zone")
+        out["zone"] = _side_geometry(out["zone"], side_files, f"{label}: zone")
     hazards = out.get("hazards")
     if isinstance(hazards, list):
         new = []
@@ -117,7 +125,7 @@ def _resolve_side_files(raw: Any, base: Path, label: str) -> Any:
                 h = {
                     **h,
                     "geometry": _side_geometry(
-                        h["geometry"], base, f"{label}: hazards[{i}].geometry"
+                        h["geometry"], side_files, f"{label}: hazards[{i}].geometry"
                     ),
                 }
             new.append(h)
@@ -129,7 +137,7 @@ def _is_ref(v: Any) -> bool:
     return isinstance(v, dict) and "file" in v and "type" not in v
 
 
-def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
+def _side_geometry(ref: dict[str, Any], side_files: SideFiles, where: str) -> Any:
     extra = set(ref) - {"file", "id"}
     if extra:
         raise InputError(where, f"unknown field {sorted(extra)[0]!r} beside file")
@@ -137,21 +145,18 @@ def _side_geometry(ref: dict[str, Any], base: Path, where: str) -> Any:
     if not isinstance(name, str) or not name:
         raise InputError(f"{where}.file", f"{show(name)} is not a file name")
     # A side file lives in the scenario's folder (or below it): never an absolute path, a
-    # ``..`` or a link out of it, so that a scenario (an uploaded one above all) cannot make
-    # the loader read other files of the machine.
-    if Path(name).is_absolute() or ".." in Path(name).parts:
+    # ``..`` or a link out of it (the reader's check), so that a scenario (an uploaded one above
+    # all) cannot make the loader read other files of the machine.
+    if PurePath(name).is_absolute() or ".." in PurePath(name).parts:
         raise InputError(
             f"{where}.file",
             f"{name!r}: a side file is named relative to the scenario's folder, inside it",
             name,
         )
-    p = base / name
-    if not p.resolve().is_relative_to(base.resolve()):
-        raise InputError(f"{where}.file", f"{name!r} leads out of the scenario's folder", name)
-    if not p.is_file():
-        raise InputError(f"{where}.file", f"{name!r} not found beside the scenario file")
     try:
-        doc = parse_strict_json(p.read_bytes(), name)
+        doc = parse_strict_json(side_files(name), name)
+    except SideFileRefused as exc:
+        raise InputError(f"{where}.file", str(exc), name) from None
     except InputError as exc:
         raise InputError(
             f"{where}.file", f"{name!r} is not valid GeoJSON ({exc.problem})"

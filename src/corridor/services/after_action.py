@@ -15,8 +15,9 @@ import base64
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -24,13 +25,45 @@ from corridor.domain.access import Principal, Role
 from corridor.reporting.after_action_model import LogEntry, OperationRecords
 from corridor.services.alerts import public as public_alert
 from corridor.services.errors import NotFound
+from corridor.services.ports import scenario_source
 from corridor.services.reconciliation import view as reconciliation_view
 
 if TYPE_CHECKING:
-    from corridor.bootstrap import Service
     from corridor.reporting.after_action_model import AfterActionReport
     from corridor.reporting.map_scene import MapScene
     from corridor.services.network import Network
+    from corridor.services.ports import Clock
+    from corridor.services.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+
+class ReportLog(Protocol):
+    """What the report reads of the agreement log (``services.log.LogService``)."""
+
+    def read(self, what: Callable[[Any], T]) -> T: ...
+
+    def corridor(self, corridor: str, what: Callable[[Any], T]) -> T: ...
+
+    def entries(self, start: int, end: int) -> list[str]: ...
+
+
+class ReportSources(Protocol):
+    """What the after-action report reads, and no more: the operation's records through units
+    of work, the log, the clock, and where parsed road graphs are kept (``bootstrap.Service``
+    provides them)."""
+
+    @property
+    def log(self) -> ReportLog: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def cache_dir(self) -> Path: ...
+
+    def uow(self) -> UnitOfWork: ...
+
 
 #: Who the report reads the reconciliation as: a role that gets counts, never names.
 REPORT_READER = Principal(0, "after-action report", Role.OBSERVER, 0)
@@ -38,7 +71,7 @@ LOG_KINDS = {"ceasefire-start", "suspension", "resumption", "incident", "withdra
 PAGE = 1000  # rows per read of a table that may be long
 
 
-def _log_entries(service: Service, corridor: str) -> list[LogEntry]:
+def _log_entries(service: ReportSources, corridor: str) -> list[LogEntry]:
     """The counted messages of ``corridor`` the report names, in log order."""
     from corridor.tlog import dsse
 
@@ -86,7 +119,7 @@ def _all_incidents(uow: Any) -> list[dict[str, Any]]:
 
 
 def gather(
-    service: Service, corridor: str | None = None
+    service: ReportSources, corridor: str | None = None
 ) -> tuple[OperationRecords, dict[str, Any] | None]:
     """The records of the operation and the latest published plan's row (None: no plan).
 
@@ -148,17 +181,15 @@ def gather(
     return records, (dict(plan, scenario=scenario) if plan else None)
 
 
-def scenario_network(service: Service, scenario: dict[str, Any]) -> Network | None:
+def scenario_network(service: ReportSources, scenario: dict[str, Any]) -> Network | None:
     """The road network of a stored scenario (None when its folder is gone)."""
-    from corridor.scenario import load_scenario
     from corridor.services.network import prepare_network
 
-    folder = Path(scenario.get("base_dir") or "")
-    if not (folder / "scenario.yaml").exists():
+    base_dir = scenario.get("base_dir")
+    kept = scenario_source().kept(Path(base_dir)) if base_dir else None
+    if kept is None:
         return None
-    return prepare_network(
-        load_scenario(folder / "scenario.yaml"), cache_dir=service.settings.data_dir / "cache"
-    )
+    return prepare_network(kept, cache_dir=service.cache_dir)
 
 
 def leg_geometries(
@@ -248,7 +279,7 @@ def report_map(
 
 
 def build_report(
-    service: Service, corridor: str | None = None
+    service: ReportSources, corridor: str | None = None
 ) -> tuple[AfterActionReport, MapScene | None]:
     """The report and its map scene (None when the plan's scenario or roads are gone)."""
     from corridor.reporting.after_action import after_action

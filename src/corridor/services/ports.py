@@ -6,14 +6,16 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from corridor.publishing.facts import PublicFacts
     from corridor.publishing.notices import Notice
     from corridor.routing.graph import RoadGraph
+    from corridor.scenario.model import Scenario
     from corridor.tlog.keys import SignerKey, VerifierKey
 
+P = TypeVar("P")
 Clock = Callable[[], dt.datetime]
 """Now, as an aware UTC datetime. The only way any layer learns the time."""
 
@@ -61,9 +63,62 @@ def use_road_graph_source(source: RoadGraphSource) -> None:
 
 def road_graph_source() -> RoadGraphSource:
     """The wired road-graph source; a process that never wired one is a programming error."""
-    if _road_graphs is None:
-        raise RuntimeError("no road-graph source is wired: call corridor.bootstrap.wire_ports()")
-    return _road_graphs
+    return _wired(_road_graphs, "road-graph source")
+
+
+class ScenarioSource(Protocol):
+    """Reads a scenario file and the side files beside it
+    (``adapters.scenario_files.FileScenarios``); InputError naming file, field and value."""
+
+    def load(self, path: Path) -> Scenario: ...
+
+    def kept(self, folder: Path) -> Scenario | None:
+        """The scenario kept in ``folder`` (an uploaded one); None when the folder is gone."""
+        ...
+
+
+_scenarios: ScenarioSource | None = None
+
+
+def use_scenario_source(source: ScenarioSource) -> None:
+    """Wire the process's scenario source (``bootstrap.wire_ports``: the service and the CLI)."""
+    global _scenarios
+    _scenarios = source
+
+
+def scenario_source() -> ScenarioSource:
+    """The wired scenario source; a process that never wired one is a programming error."""
+    return _wired(_scenarios, "scenario source")
+
+
+def _wired(port: P | None, what: str) -> P:
+    if port is None:
+        raise RuntimeError(f"no {what} is wired: call corridor.bootstrap.wire_ports()")
+    return port
+
+
+class ScenarioStore(Protocol):
+    """Where uploaded scenarios are kept, a folder each (``adapters.scenario_files
+    .ScenarioFolders``): staged while they are checked, then kept under their id."""
+
+    def stage(self, key: str, yaml_text: str, side_files: dict[str, str]) -> Path: ...
+
+    def keep(self, staging: Path, ident: int) -> Path: ...
+
+    def discard(self, folder: Path) -> None: ...
+
+
+class ExtractStore(Protocol):
+    """The OSM extracts a scenario may name, uploaded and bundled
+    (``adapters.extract_files.ExtractFolder``)."""
+
+    def find(self, name: str) -> Path | None: ...
+
+    def listing(self, matches: Callable[[str], bool]) -> list[tuple[str, int, str]]: ...
+
+    def uploaded_digest(self, name: str) -> str | None: ...
+
+    def put(self, name: str, data: bytes, check: Callable[[Path], Any]) -> Any: ...
 
 
 class TileExport(Protocol):

@@ -49,11 +49,11 @@ def hazard_of(incident: dict[str, Any], radius_m: float) -> dict[str, Any]:
 def _network(scenario_file: str, cache_dir: str, hazards: tuple[str, ...]) -> tuple[Any, Network]:
     import json
 
-    from corridor.scenario import load_scenario
     from corridor.scenario.model import Hazard
     from corridor.services.network import prepare_network
+    from corridor.services.ports import scenario_source
 
-    scenario = load_scenario(Path(scenario_file))
+    scenario = scenario_source().load(Path(scenario_file))
     extra = [Hazard.model_validate(json.loads(h)) for h in hazards]
     if extra:
         scenario = scenario.model_copy(update={"hazards": [*scenario.hazards, *extra]})

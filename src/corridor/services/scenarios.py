@@ -1,20 +1,19 @@
 """Scenarios on the server: upload (YAML and its side files), validate, compile, map layers.
 
-Compiling is issue 2's work (``load_scenario``, ``compile_instance``, ``corridor_routes``,
-``scenario_layers``); this module gives it files on disk and keeps the results, with the
+Compiling is issue 2's work (``compile_instance``, ``corridor_routes``, ``scenario_layers``);
+this module has the scenario kept by a :class:`~corridor.services.ports.ScenarioStore`, read back
+through the :class:`~corridor.services.ports.ScenarioSource`, and keeps the results, with the
 reachability report and the warnings (:mod:`corridor.services.scenario_check`). The scenario
 names its OSM extract by file name: one uploaded with ``PUT /v1/osm/{name}``
-(:func:`store_extract`, kept in the data directory's ``osm/`` folder) or one bundled with the
-project (``data/osm/``). Messages name extracts and fields, never a path on the server.
+(:func:`store_extract`) or one bundled with the project, both in the
+:class:`~corridor.services.ports.ExtractStore`. Messages name extracts and fields, never a path
+on the server.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,46 +24,40 @@ from corridor.domain.operations import Event
 from corridor.errors import InputError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.ports import road_graph_source
+from corridor.services.ports import road_graph_source, scenario_source
 
 if TYPE_CHECKING:
+    from corridor.scenario.model import Scenario
+    from corridor.services.ports import ExtractStore, ScenarioStore
     from corridor.services.unit_of_work import UnitOfWork
 
-BUNDLED_OSM = Path(__file__).resolve().parents[3] / "data" / "osm"
 SIDE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(geojson|json)$")
 OSM_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(osm\.pbf|osm|osm\.bz2)$")
 
 
-def osm_dirs(data_dir: Path) -> list[Path]:
-    return [data_dir / "osm", BUNDLED_OSM]
-
-
-def _find_osm(name: str, data_dir: Path) -> Path:
+def _find_osm(name: str, extracts: ExtractStore) -> Path:
     base = Path(name).name
-    for folder in osm_dirs(data_dir):
-        if (folder / base).is_file():
-            return (folder / base).resolve()
-    raise InputError(
-        "source.osm",
-        f"{name!r}: this server has no extract named {base!r}; upload it with "
-        f"PUT /v1/osm/{base} (GET /v1/osm lists those it has)",
-    )
+    found = extracts.find(base) if OSM_FILE.match(base) else None
+    if found is None:
+        raise InputError(
+            "source.osm",
+            f"{name!r}: this server has no extract named {base!r}; upload it with "
+            f"PUT /v1/osm/{base} (GET /v1/osm lists those it has)",
+        )
+    return found
 
 
-def list_extracts(who: Principal, data_dir: Path) -> list[dict[str, Any]]:
+def list_extracts(who: Principal, extracts: ExtractStore) -> list[dict[str, Any]]:
     """The OSM extracts a scenario may name: uploaded ones first, then the bundled ones."""
     require(who, "scenarios.read")
-    out: dict[str, dict[str, Any]] = {}
-    for origin, folder in zip(("uploaded", "bundled"), osm_dirs(data_dir), strict=True):
-        if folder.is_dir():
-            for p in sorted(folder.iterdir()):
-                if OSM_FILE.match(p.name) and p.name not in out:
-                    out[p.name] = {"name": p.name, "bytes": p.stat().st_size, "origin": origin}
-    return list(out.values())
+    return [
+        {"name": name, "bytes": size, "origin": origin}
+        for name, size, origin in extracts.listing(lambda n: bool(OSM_FILE.match(n)))
+    ]
 
 
 def store_extract(
-    who: Principal, data_dir: Path, cache_dir: Path, name: str, data: bytes
+    who: Principal, extracts: ExtractStore, cache_dir: Path, name: str, data: bytes
 ) -> dict[str, Any]:
     """Keep an uploaded OSM extract under ``name`` once it reads as a road network.
 
@@ -77,21 +70,17 @@ def store_extract(
             "name", f"{name!r} is not an extract file name (x.osm.pbf, .osm, .osm.bz2)"
         )
     digest = hashlib.sha256(data).hexdigest()
-    folder = data_dir / "osm"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+    held = extracts.uploaded_digest(name)
+    if held is not None and held != digest:
         raise Conflict(f"osm/{name}", "holds another extract; upload this one under another name")
-    tmp = folder / f".upload-{uuid.uuid4().hex}-{name}"
-    try:
-        tmp.write_bytes(data)
+
+    def check(path: Path) -> Any:
         try:
-            graph = road_graph_source()(tmp, cache_dir)
+            return road_graph_source()(path, cache_dir)
         except InputError as exc:
             raise InputError("body", f"{name!r}: {_scrub(exc.problem)}") from None
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    graph = extracts.put(name, data, check)
     return {
         "name": name,
         "bytes": len(data),
@@ -130,15 +119,14 @@ def _confine_side_files(raw: dict[str, Any], files: dict[str, str]) -> None:
             raise InputError(where, f"{name!r} is not among the uploaded files", name)
 
 
-def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
-    """Load, check and compile the scenario in ``folder``; raises InputError naming the field."""
-    from corridor.scenario import load_scenario
+def compile_scenario(scenario: Scenario, cache_dir: Path) -> dict[str, Any]:
+    """Compile a checked scenario: instance, routes, map layers; raises InputError naming the
+    field."""
     from corridor.services.compile_scenario import compile_instance
     from corridor.services.network import prepare_network
     from corridor.services.routes import corridor_routes, scenario_layers
     from corridor.services.scenario_check import check_scenario
 
-    scenario = load_scenario(folder / "scenario.yaml")
     net = prepare_network(scenario, cache_dir=cache_dir)
     instance = compile_instance(scenario, net)
     check = check_scenario(net, instance)
@@ -161,12 +149,14 @@ def compile_files(folder: Path, cache_dir: Path) -> dict[str, Any]:
 def upload(
     uow: UnitOfWork,
     who: Principal,
-    data_dir: Path,
+    stores: tuple[ScenarioStore, ExtractStore],
+    cache_dir: Path,
     source: str,
     files: dict[str, str],
 ) -> int:
     """Store a scenario and its compiled instance, routes and layers; nothing if it fails."""
     require(who, "scenarios.write")
+    folders, extracts = stores
     try:
         raw = yaml.safe_load(source)
     except yaml.YAMLError as exc:
@@ -179,43 +169,42 @@ def upload(
     for name in files:
         if not SIDE_FILE.match(name):
             raise InputError(f"files.{name}", "a side file is a plain .geojson or .json file name")
-    staging = data_dir / "scenarios" / f"upload-{who.user_id}-{id(files)}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    raw["osm"] = str(_find_osm(osm, extracts))
+    _confine_side_files(raw, files)
+    text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+    staging = folders.stage(f"{who.user_id}-{id(files)}", text, files)
     try:
-        raw["osm"] = str(_find_osm(osm, data_dir))
-        _confine_side_files(raw, files)
-        (staging / "scenario.yaml").write_text(
-            yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
-        )
-        for name, text in files.items():
-            (staging / name).write_text(text)
         try:
-            compiled = compile_files(staging, data_dir / "cache")
+            compiled = compile_scenario(
+                scenario_source().load(staging / "scenario.yaml"), cache_dir
+            )
         except InputError as exc:
             raise InputError(_scrub(exc.where), _scrub(exc.problem)) from None
-        with uow:
-            ident = int(uow.scenarios.add(compiled["name"], source, str(staging), who.user_id))
-            uow.scenarios.set_fields(
-                ident,
-                instance=compiled["instance"],
-                routes=compiled["routes"],
-                layers=compiled["layers"],
-                origin=compiled["origin"],
-                places=compiled["places"],
-            )
-            uow.emit(Event("scenarios", {"id": ident, "name": compiled["name"]}))
-            uow.commit()
+        ident = _keep_compiled(uow, who, source, str(staging), compiled)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        folders.discard(staging)
         raise
-    final = data_dir / "scenarios" / str(ident)
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
+    final = folders.keep(staging, ident)
     with uow:
         uow.scenarios.set_fields(ident, base_dir=str(final))
+        uow.commit()
+    return ident
+
+
+def _keep_compiled(
+    uow: UnitOfWork, who: Principal, source: str, base_dir: str, compiled: dict[str, Any]
+) -> int:
+    with uow:
+        ident = int(uow.scenarios.add(compiled["name"], source, base_dir, who.user_id))
+        uow.scenarios.set_fields(
+            ident,
+            instance=compiled["instance"],
+            routes=compiled["routes"],
+            layers=compiled["layers"],
+            origin=compiled["origin"],
+            places=compiled["places"],
+        )
+        uow.emit(Event("scenarios", {"id": ident, "name": compiled["name"]}))
         uow.commit()
     return ident
 

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from corridor.adapters.osm_source import osm_road_graph
+from corridor.adapters.scenario_files import FileScenarios
 from corridor.entrypoints.cli import (
     after_action,
     agreement,
@@ -27,7 +28,7 @@ from corridor.entrypoints.cli import (
     simulate,
 )
 from corridor.errors import CorridorError
-from corridor.services.ports import use_road_graph_source
+from corridor.services.ports import use_road_graph_source, use_scenario_source
 
 app = typer.Typer(
     name="corridor",
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 
 use_road_graph_source(osm_road_graph)  # the road-graph port (bootstrap wires the service's)
+use_scenario_source(FileScenarios())  # and the scenario files' (corridor.scenario at first read)
 
 for module in (
     compile,

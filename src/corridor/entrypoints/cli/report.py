@@ -106,11 +106,11 @@ def report(
 
 
 def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[str, Any]) -> Any:
-    from corridor.scenario import load_scenario
     from corridor.services.network import prepare_network
+    from corridor.services.ports import scenario_source
     from corridor.services.trip_directions import place_infos, plan_directions
 
-    net = prepare_network(load_scenario(scenario))
+    net = prepare_network(scenario_source().load(scenario))
     return place_infos(net), plan_directions(net, instance, plan)
 
 

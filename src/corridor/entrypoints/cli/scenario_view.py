@@ -27,11 +27,11 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
 
 def prepare(scenario_path: Path) -> tuple[Scenario, Network]:
     """Load the scenario and its roads; print what the network is."""
-    from corridor.scenario import load_scenario
     from corridor.services.network import prepare_network
+    from corridor.services.ports import scenario_source
 
     with out.status("Reading the scenario and the road network…"):
-        scenario = load_scenario(scenario_path)
+        scenario = scenario_source().load(scenario_path)
         net = prepare_network(scenario)
     g = net.graph
     out.print(

@@ -50,8 +50,9 @@ async def upload_scenario(
     body: ScenarioUpload, who: Who, uow: UowDep, service: ServiceDep
 ) -> dict[str, Any]:
     """Upload a scenario: validated and compiled (instance, routes, layers), then stored."""
+    stores = (service.scenario_folders, service.extracts)
     ident = await run_in_threadpool(
-        scenarios.upload, uow, who, service.settings.data_dir, body.source, dict(body.files)
+        scenarios.upload, uow, who, stores, service.cache_dir, body.source, dict(body.files)
     )
     row = scenarios.get(service.uow(), who, ident)
     check = scenarios.scenario_check(row)
@@ -72,16 +73,15 @@ async def upload_extract(
     The body is the .osm.pbf, .osm or .osm.bz2 file as it is; the same bytes again are
     accepted, others under a name in use are refused (409)."""
     data = await request.body()
-    settings = service.settings
     return await run_in_threadpool(
-        scenarios.store_extract, who, settings.data_dir, settings.data_dir / "cache", name, data
+        scenarios.store_extract, who, service.extracts, service.cache_dir, name, data
     )
 
 
 @router.get("/osm", **guard("scenarios.read"))
 def list_extracts(who: Who, service: ServiceDep) -> list[dict[str, Any]]:
     """The OSM extracts a scenario may name: uploaded ones, then those bundled with the server."""
-    return scenarios.list_extracts(who, service.settings.data_dir)
+    return scenarios.list_extracts(who, service.extracts)
 
 
 @router.get("/scenarios", response_model=list[ScenarioListed], **guard("scenarios.read"))
