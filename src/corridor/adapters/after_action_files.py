@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from corridor.reporting.after_action_html import STYLESHEET, report_html
+from corridor.reporting.after_action_html import report_html
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,6 +40,13 @@ MARKS = {
     "arrival": ("^", "#762a83", "arrival counted"),
     "incident": ("X", "#d7301f", "incident reported"),
 }
+
+
+def stylesheet() -> str:
+    """The page's stylesheet: the one the dashboard serves at /css/after-action.css, read from
+    the package (the same file, whether the page is served or written to a folder)."""
+    sheet = resources.files("corridor") / "entrypoints/web/static/css/after-action.css"
+    return sheet.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -219,7 +227,7 @@ def write_after_action(
     """Write the page, its stylesheet, the PDF and the pictures into folder ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     pictures = _pictures(report, scene, out)
-    (out / "after-action.css").write_text(STYLESHEET, encoding="utf-8")
+    (out / "after-action.css").write_text(stylesheet(), encoding="utf-8")
     html = report_html(report, "after-action.css", {k: p.name for k, p in pictures.items()})
     page = out / "after-action.html"
     page.write_text(html, encoding="utf-8")

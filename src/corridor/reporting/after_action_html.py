@@ -1,6 +1,7 @@
 """The after-action report as one HTML page (text only; the adapter writes the files).
 
-No inline script and no inline style: the page links its stylesheet (``css``) and its two
+No inline script and no inline style: the page links its stylesheet (``css``: the dashboard's
+``static/css/after-action.css``, which the adapter writes next to the page) and its two
 pictures (``images``: the map and the planned-against-actual chart, as file names or ``data:``
 addresses), so that it reads the same under a strict Content-Security-Policy.
 """
@@ -10,25 +11,6 @@ from __future__ import annotations
 from html import escape
 
 from corridor.reporting.after_action_model import AfterActionReport, Table
-
-#: The stylesheet of the page, written next to it (and served at /css/after-action.css).
-STYLESHEET = """\
-body { font-family: "DejaVu Sans", system-ui, sans-serif; color: #111; max-width: 62rem;
-       margin: 1.5rem auto; padding: 0 1rem; line-height: 1.4; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-.sub { color: #4a4a4a; margin-top: 0; }
-ul.headline { font-size: 1.05rem; padding-left: 1.2rem; }
-table { border-collapse: collapse; width: 100%; margin: 0.4rem 0 0.3rem; font-size: 0.92rem; }
-th, td { border-bottom: 1px solid #c9c9c9; padding: 0.3rem 0.45rem; text-align: left;
-         vertical-align: top; }
-th { background: #f1f1ee; }
-p.note { color: #4a4a4a; font-style: italic; margin-top: 0.2rem; }
-figure { margin: 1rem 0; }
-figure img { width: 100%; border: 1px solid #c9c9c9; }
-figcaption { color: #4a4a4a; font-size: 0.9rem; }
-section { margin-top: 1.4rem; }
-@media print { body { max-width: none; } section { break-inside: avoid; } }
-"""
 
 
 def _table(t: Table) -> str:

@@ -9,7 +9,7 @@ file and the side files beside it); this module parses the bytes it is given and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -206,35 +206,34 @@ def check_consistency(s: Scenario, label: str) -> None:
                     f"{label}: {here}", f"{item.id!r} is already the id of {seen[item.id]}"
                 )
             seen[item.id] = here.removesuffix(".id")
+    classes, types = (
+        ("a class", "classes", s.classes),
+        ("a vehicle type", "vehicle_types", s.vehicle_types),
+    )
     for i, g in enumerate(s.gathering):
         for cls in g.people:
-            if cls not in s.classes:
-                raise InputError(
-                    f"{label}: gathering[{i}].people.{cls}",
-                    f"{cls!r} is not a class in classes ({', '.join(s.classes)})"
-                    + did_you_mean(cls, s.classes),
-                )
+            _declared(cls, classes, f"{label}: gathering[{i}].people.{cls}")
     for i, d in enumerate(s.depots):
         for t in d.fleet:
-            if t not in s.vehicle_types:
-                raise InputError(
-                    f"{label}: depots[{i}].fleet.{t}",
-                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})"
-                    + did_you_mean(t, s.vehicle_types),
-                )
+            _declared(t, types, f"{label}: depots[{i}].fleet.{t}")
     for i, h in enumerate(s.hazards):
         for j, t in enumerate(h.closed_for):
-            if t not in s.vehicle_types:
-                raise InputError(
-                    f"{label}: hazards[{i}].closed_for[{j}]",
-                    f"{t!r} is not a vehicle type in vehicle_types ({', '.join(s.vehicle_types)})"
-                    + did_you_mean(t, s.vehicle_types),
-                )
+            _declared(t, types, f"{label}: hazards[{i}].closed_for[{j}]")
     if not s.classes:
         raise InputError(f"{label}: classes", "is empty (name at least one class of people)")
     if not s.vehicle_types:
         raise InputError(f"{label}: vehicle_types", "is empty (name at least one vehicle type)")
     _check_sides(s, label)
+
+
+def _declared(name: str, among: tuple[str, str, Collection[str]], where: str) -> None:
+    """InputError at ``where`` unless ``name`` is declared in the field ``among`` names."""
+    what, field, names = among
+    if name not in names:
+        raise InputError(
+            where,
+            f"{name!r} is not {what} in {field} ({', '.join(names)})" + did_you_mean(name, names),
+        )
 
 
 def _check_sides(s: Scenario, label: str) -> None:

@@ -16,6 +16,7 @@ import yaml
 from corridor.errors import InputError
 from corridor.publishing.facts import Crossing, Place, PublicFacts
 from corridor.services.errors import Conflict, NotFound
+from corridor.services.scenarios import compiled_row
 
 if TYPE_CHECKING:
     from corridor.domain.agreement import CorridorState
@@ -30,12 +31,7 @@ def scenario_row(uow: UnitOfWork, scenario_id: int | None) -> dict[str, Any]:
         if not listed:
             raise NotFound("scenario", "newest (none uploaded)")
         scenario_id = int(listed[-1]["id"])
-    row = uow.scenarios.get(scenario_id)
-    if row is None:
-        raise NotFound("scenario", scenario_id)
-    if row["instance"] is None:
-        raise Conflict(f"scenarios/{scenario_id}", "is not compiled")
-    return dict(row)
+    return compiled_row(uow.scenarios.get(scenario_id), scenario_id)
 
 
 def public_info(row: dict[str, Any]) -> PublicInfo:

@@ -212,7 +212,12 @@ def _keep_compiled(
 def get(uow: UnitOfWork, who: Principal, scenario_id: int) -> dict[str, Any]:
     require(who, "scenarios.read")
     with uow:
-        row = uow.scenarios.get(scenario_id)
+        return compiled_row(uow.scenarios.get(scenario_id), scenario_id)
+
+
+def compiled_row(row: dict[str, Any] | None, scenario_id: int) -> dict[str, Any]:
+    """The row of scenario ``scenario_id``: NotFound when there is none, Conflict when it is not
+    compiled."""
     if row is None:
         raise NotFound("scenario", scenario_id)
     if row["instance"] is None:

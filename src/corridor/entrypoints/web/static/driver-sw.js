@@ -14,6 +14,7 @@ const SHELL = [
   "/driver-icon-192.png",
   "/driver-icon-512.png",
   "/favicon.svg",
+  "/css/base.css",
   "/css/driver.css",
   "/vendor/leaflet/leaflet.css",
   "/vendor/leaflet/leaflet.js",
