@@ -38,7 +38,7 @@ def retention_days() -> dict[str, int]:
 
 def scenario_choices(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     """The scenario's gathering points (id, name) and people classes, checked by the loader."""
-    from corridor.scenario import load_scenario
+    from corridor.adapters.scenario_files import load_scenario
 
     scenario = load_scenario(path)
     return [(g.id, g.name or g.id) for g in scenario.gathering], list(scenario.classes)
