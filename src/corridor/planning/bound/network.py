@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corridor.planning.bound.geometry import SLACK, TypeGeometry, cells
+from corridor.planning.bound.points import bands
 from corridor.planning.highs import SparseLP
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class TypeArcs:
     final: list[IntArray] = field(default_factory=list)
     returns: list[IntArray] = field(default_factory=list)
     to_rec: list[list[IntArray]] = field(default_factory=list)
+    # per pair (a, b) with point bands: (least trip of the band, its loaded arcs), by band
+    bands: dict[tuple[int, int], list[tuple[float, IntArray]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,8 +136,10 @@ def add_type_arcs(
     geo: TypeGeometry,
     depots: dict[str, int],
     lanes: LaneUse,
+    banded: bool = False,
 ) -> TypeArcs:
-    """The flow network of one vehicle type (``depots``: its vehicles per depot)."""
+    """The flow network of one vehicle type (``depots``: its vehicles per depot); ``banded``:
+    loaded arcs in bands by how far the farthest boarding point is (:mod:`.points`)."""
     cps, kk, n_recs, n = (
         instance.checkpoints,
         len(instance.checkpoints),
@@ -172,14 +177,14 @@ def add_type_arcs(
         nodes.arc(nodes.o[a, n - 1 : n], None, 1)
     for b in range(kk):
         nodes.arc(nodes.p[b, n - 1 : n], None, 1)
-    _add_crossings(instance, grid, geo, nodes, out, lanes)
+    _add_crossings(instance, grid, geo, nodes, out, lanes, banded)
     _add_alighting(instance, grid, geo, nodes, out)
     return out
 
 
 def _add_crossings(
     instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
-    lanes: LaneUse,
+    lanes: LaneUse, banded: bool,
 ) -> None:  # fmt: skip
     """In-crossings (loaded visits and transits) O[a][i] -> Q[b][i + len], and out-crossings
     Q[b][i] -> P[b][i + service]."""
@@ -189,7 +194,9 @@ def _add_crossings(
         if cps[a].inward.lanes == 0 or last_in[a] < 0:
             continue
         for b in range(kk):
-            for kind, dur in (("loaded", geo.loaded[a, b]), ("transit", geo.transit[a, b])):
+            trips = bands(geo, a, b, grid.delta) if banded else [float(geo.loaded[a, b])]
+            kinds = [("loaded", t) for t in trips] + [("transit", float(geo.transit[a, b]))]
+            for kind, dur in kinds:
                 step = cells(float(dur), grid.delta)
                 if step < 0:
                     continue
@@ -203,6 +210,8 @@ def _add_crossings(
                 out.in_arcs.append(cols)
                 if kind == "loaded":
                     out.loaded.append(cols)
+                    if banded:
+                        out.bands.setdefault((a, b), []).append((dur, cols))
     for b in range(kk):
         if grid.last_out[b] < 0:
             continue

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from corridor.planning.bound.geometry import TypeGeometry, loads_per_vehicle
+from corridor.planning.bound.points import add_point_rows
 
 if TYPE_CHECKING:
     from corridor.planning.bound.network import Grid, TypeArcs
@@ -60,6 +61,11 @@ def add_people_rows(
         if zr:
             lp.add_row(math.floor(rec.capacity + 1e-9), zr, family=f"reception {rec.id}")
     used = _vehicle_limit(lp, types, cap)
+    add_point_rows(lp, instance, [
+        (tf.vtype.name, tf.vtype.seats + tf.vtype.stretchers, tf.geo, tf.arcs.bands,
+         [col for key, col in z.items() if key[0] == tf.vtype.name])
+        for tf in types
+    ])  # fmt: skip
     for tf in types:
         mine = {key: col for key, col in z.items() if key[0] == tf.vtype.name}
         _fleet_rows(lp, instance, grid, tf, mine, used.get(tf.vtype.name))
