@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 IntArray = npt.NDArray[np.int64]
 INF = math.inf
+LOAD_SIZES = 3
 
 
 @dataclass(frozen=True)
@@ -79,20 +80,42 @@ class Grid:
         ]
 
 
+@dataclass(frozen=True)
+class LoadedArcs:
+    """Loaded visits of one size: the most people each carries, the boarding minutes their
+    duration already includes (:func:`load_sizes`)."""
+
+    cols: IntArray
+    room: float
+    paid: float
+
+
+def load_sizes(room: int, per_person: float) -> list[tuple[float, float]]:
+    """(boarding minutes paid in the duration, most people) per size of load.
+
+    A visit that boards ``n`` people lasts ``per_person × n`` longer than its trip; with loads
+    cut into thirds of the room, one that carries more than ``q`` (a third or two) lasts at
+    least ``per_person × q`` longer, so its arc does, and carries at most the next third."""
+    if per_person <= 0 or room <= 1:
+        return [(0.0, float(room))]
+    q = [room * i / LOAD_SIZES for i in range(LOAD_SIZES + 1)]
+    return [(per_person * q[i], q[i + 1]) for i in range(LOAD_SIZES)]
+
+
 @dataclass
 class TypeArcs:
     """The columns of one vehicle type that the lane and people rows refer to."""
 
     sources: list[IntArray] = field(default_factory=list)
-    loaded: list[IntArray] = field(default_factory=list)
+    loaded: list[LoadedArcs] = field(default_factory=list)
     in_arcs: list[IntArray] = field(default_factory=list)
     wait_q: list[IntArray] = field(default_factory=list)
     wait_pr: list[IntArray] = field(default_factory=list)
     final: list[IntArray] = field(default_factory=list)
     returns: list[IntArray] = field(default_factory=list)
     to_rec: list[list[IntArray]] = field(default_factory=list)
-    # per pair (a, b) with point bands: (least trip of the band, its loaded arcs), by band
-    bands: dict[tuple[int, int], list[tuple[float, IntArray]]] = field(default_factory=dict)
+    # per pair (a, b) with point bands: (least trip of the band, its loaded arcs, their room)
+    bands: dict[tuple[int, int], list[tuple[float, IntArray, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,17 +200,20 @@ def add_type_arcs(
         nodes.arc(nodes.o[a, n - 1 : n], None, 1)
     for b in range(kk):
         nodes.arc(nodes.p[b, n - 1 : n], None, 1)
-    _add_crossings(instance, grid, geo, nodes, out, lanes, banded)
+    vt = instance.vehicle_types[name]
+    sizes = load_sizes(vt.seats + vt.stretchers, instance.stop_per_person)
+    _add_crossings(instance, grid, geo, nodes, out, lanes, banded, sizes)
     _add_alighting(instance, grid, geo, nodes, out)
     return out
 
 
 def _add_crossings(
     instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
-    lanes: LaneUse, banded: bool,
+    lanes: LaneUse, banded: bool, sizes: list[tuple[float, float]],
 ) -> None:  # fmt: skip
     """In-crossings (loaded visits and transits) O[a][i] -> Q[b][i + len], and out-crossings
-    Q[b][i] -> P[b][i + service]."""
+    Q[b][i] -> P[b][i + service]; a loaded visit for each size of load (``sizes``: boarding
+    minutes it pays in its duration, most people it carries)."""
     cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
     last_in = grid.last_in(grid.latest_in(instance, geo))
     for a in range(kk):
@@ -195,8 +221,9 @@ def _add_crossings(
             continue
         for b in range(kk):
             trips = bands(geo, a, b, grid.delta) if banded else [float(geo.loaded[a, b])]
-            kinds = [("loaded", t) for t in trips] + [("transit", float(geo.transit[a, b]))]
-            for kind, dur in kinds:
+            kinds = [(t + paid, t, cap, paid) for t in trips for paid, cap in sizes]
+            kinds.append((float(geo.transit[a, b]), -1.0, 0.0, 0.0))  # transit: no stop
+            for dur, trip, cap, paid in kinds:
                 step = cells(float(dur), grid.delta)
                 if step < 0:
                     continue
@@ -204,14 +231,14 @@ def _add_crossings(
                 if top < 0:
                     continue
                 src = cells_[: top + 1]
-                heads = (nodes.q if kind == "loaded" else nodes.qt)[b, src + step]
+                heads = (nodes.q if trip >= 0 else nodes.qt)[b, src + step]
                 cols = nodes.arc(nodes.o[a, src], heads, top + 1)
                 lanes.add(a, "in", src, cols)
                 out.in_arcs.append(cols)
-                if kind == "loaded":
-                    out.loaded.append(cols)
+                if trip >= 0:
+                    out.loaded.append(LoadedArcs(cols, cap, paid))
                     if banded:
-                        out.bands.setdefault((a, b), []).append((dur, cols))
+                        out.bands.setdefault((a, b), []).append((trip, cols, cap))
     for b in range(kk):
         if grid.last_out[b] < 0:
             continue

@@ -62,7 +62,7 @@ def add_people_rows(
             lp.add_row(math.floor(rec.capacity + 1e-9), zr, family=f"reception {rec.id}")
     used = _vehicle_limit(lp, types, cap)
     add_point_rows(lp, instance, [
-        (tf.vtype.name, tf.vtype.seats + tf.vtype.stretchers, tf.geo, tf.arcs.bands,
+        (tf.vtype.name, tf.geo, tf.arcs.bands,
          [col for key, col in z.items() if key[0] == tf.vtype.name])
         for tf in types
     ])  # fmt: skip
@@ -146,7 +146,13 @@ def _room_rows(
             _bounded_by_arcs(lp, zr, legs, float(room), fam)
         zt = [col for key, col in mine.items() if key[1] in sel]
         if zt:
-            _bounded_by_arcs(lp, zt, tf.arcs.loaded, float(room), fam)
+            _bounded_by_arcs(lp, zt, [a.cols for a in tf.arcs.loaded], float(room), fam)
+    # Every load was boarded in a visit that stopped, which carries at most its size.
+    zt = list(mine.values())
+    if zt:
+        row = lp.add_row(0.0, zt, family=fam)
+        for arcs in tf.arcs.loaded:
+            lp.entries([row] * len(arcs.cols), arcs.cols, -arcs.room)
     # A load that alights at several centres is split among their legs in proportion to who
     # alights where (each part's times hold: see docs/planning-bound.md), so the people a
     # centre takes fit the legs to that centre.
@@ -182,6 +188,9 @@ def _time_rows(
     row = lp.add_row(0.0, everyone, pp, f"boarding time {name}")
     for arcs in (*info.wait_q, *info.in_arcs):
         lp.entries([row] * len(arcs), arcs, -grid.delta)
+    for loaded in info.loaded:  # the minutes a visit's duration already includes
+        if loaded.paid > 0:
+            lp.entries([row] * len(loaded.cols), loaded.cols, -loaded.paid)
     z_fin = lp.add_cols(1, float(sum(avail.values())))
     row = lp.add_row(0.0, [*everyone, int(z_fin[0])], [pp] * len(everyone) + [-pp],
                      f"alighting time {name}")  # fmt: skip

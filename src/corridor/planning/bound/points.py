@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from corridor.planning.highs import IntArray, SparseLP
     from corridor.planning.instance import Instance
 
-#: Per pair of checkpoints (in, out): (the least trip of the band, its loaded arcs), by band.
-Bands = dict[tuple[int, int], list[tuple[float, "IntArray"]]]
+#: Per pair of checkpoints (in, out): (the least trip of a band, loaded arcs of it, their room).
+Bands = dict[tuple[int, int], list[tuple[float, "IntArray", float]]]
 
 MAX_BANDS = 8
 MAX_COLUMNS = 1_000  # point columns (types x pairs x points) beyond which no bands are made
@@ -56,14 +56,14 @@ def bands(geo: TypeGeometry, a: int, b: int, delta: float) -> list[float]:
 def add_point_rows(
     lp: SparseLP,
     instance: Instance,
-    types: list[tuple[str, int, TypeGeometry, Bands, list[int]]],
+    types: list[tuple[str, TypeGeometry, Bands, list[int]]],
 ) -> None:
-    """Per type (name, room, geometry, loaded arcs by pair and band, its people columns):
+    """Per type (name, geometry, loaded arcs by pair and band, its people columns):
     columns ``u[pair, point]`` of the people it boards there; its people fit them, each
     point's people fit what waits there, and the people of points at least ``T_j`` away fit
     the room on bands ``≥ j``."""
     at_point: dict[int, list[int]] = {}
-    for name, room, geo, by_pair, mine in types:
+    for name, geo, by_pair, mine in types:
         if not by_pair or not mine:
             continue
         fam = f"boarding points {name}"
@@ -78,13 +78,14 @@ def add_point_rows(
             everyone.extend(int(c) for c in u)
             for col, i in zip(u, ok, strict=True):
                 at_point.setdefault(geo.points[i], []).append(int(col))
-            for j, (least, _) in enumerate(band_arcs):
+            for least in sorted({t for t, _, _ in band_arcs}):
                 far_cols = [int(c) for c, i in zip(u, ok, strict=True) if trip[i] >= least]
                 if not far_cols:
                     continue
                 row = lp.add_row(0.0, far_cols, family=fam)
-                for _, cols in band_arcs[j:]:
-                    lp.entries(np.full(len(cols), row), cols, -float(room))
+                for t, cols, cap in band_arcs:
+                    if t >= least:
+                        lp.entries(np.full(len(cols), row), cols, -cap)
         # everyone this type carries boarded at some point, in a segment of some pair
         lp.add_row(0.0, [*mine, *everyone], [1.0] * len(mine) + [-1.0] * len(everyone), fam)
     for p, at_p in at_point.items():
