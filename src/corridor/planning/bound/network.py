@@ -113,7 +113,8 @@ class TypeArcs:
     wait_pr: list[IntArray] = field(default_factory=list)
     final: list[IntArray] = field(default_factory=list)
     returns: list[IntArray] = field(default_factory=list)
-    to_rec: list[list[IntArray]] = field(default_factory=list)
+    to_rec: list[list[LoadedArcs]] = field(default_factory=list)  # legs to each centre
+    alight_paid: list[LoadedArcs] = field(default_factory=list)  # legs that come back
     # per pair (a, b) with point bands: (least trip of the band, its loaded arcs, their room)
     bands: dict[tuple[int, int], list[tuple[float, IntArray, float]]] = field(default_factory=dict)
 
@@ -203,7 +204,7 @@ def add_type_arcs(
     vt = instance.vehicle_types[name]
     sizes = load_sizes(vt.seats + vt.stretchers, instance.stop_per_person)
     _add_crossings(instance, grid, geo, nodes, out, lanes, banded, sizes)
-    _add_alighting(instance, grid, geo, nodes, out)
+    _add_alighting(instance, grid, geo, nodes, out, sizes)
     return out
 
 
@@ -254,10 +255,12 @@ def _add_crossings(
 
 
 def _add_alighting(
-    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs
-) -> None:
+    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
+    sizes: list[tuple[float, float]],
+) -> None:  # fmt: skip
     """Alighting legs P[b][i] -> R[r][i + len] (or the end, if past the grid) with people
-    aboard, and the drives back R[r][i] -> O[a][i + len]."""
+    aboard, one per size of load (its alighting minutes paid in its duration, as for
+    boarding), and the drives back R[r][i] -> O[a][i + len]."""
     cps, kk, n_recs, cells_ = (
         instance.checkpoints,
         len(instance.checkpoints),
@@ -265,9 +268,9 @@ def _add_alighting(
         grid.cells,
     )
     last_in = grid.last_in(grid.latest_in(instance, geo))
-    for b in range(kk):
-        for r in range(n_recs):
-            step = cells(float(geo.alight[b, r]), grid.delta)
+    for b, r in ((b, r) for b in range(kk) for r in range(n_recs)):
+        for paid, room in sizes:
+            step = cells(float(geo.alight[b, r]) + paid, grid.delta)
             if step < 0:
                 continue
             head = cells_ + step
@@ -276,10 +279,11 @@ def _add_alighting(
                 cols = nodes.arc(
                     nodes.p[b, cells_[inside]], nodes.r[r, head[inside]], int(inside.sum())
                 )
-                out.to_rec[r].append(cols)
+                out.to_rec[r].append(LoadedArcs(cols, room, paid))
+                out.alight_paid.append(LoadedArcs(cols, room, paid))
             if (~inside).any():
                 cols = nodes.arc(nodes.p[b, cells_[~inside]], None, int((~inside).sum()))
-                out.to_rec[r].append(cols)
+                out.to_rec[r].append(LoadedArcs(cols, room, paid))
                 out.final.append(cols)
     for r in range(n_recs):
         out.final.append(nodes.arc(nodes.r[r, :], None, grid.n))  # the vehicle's last alighting

@@ -141,7 +141,7 @@ def _room_rows(
                 leg
                 for r, rec in enumerate(instance.receptions)
                 if rec.medical or not only_medical
-                for leg in tf.arcs.to_rec[r]
+                for leg in (a.cols for a in tf.arcs.to_rec[r])
             ]
             _bounded_by_arcs(lp, zr, legs, float(room), fam)
         zt = [col for key, col in mine.items() if key[1] in sel]
@@ -156,10 +156,13 @@ def _room_rows(
     # A load that alights at several centres is split among their legs in proportion to who
     # alights where (each part's times hold: see docs/planning-bound.md), so the people a
     # centre takes fit the legs to that centre.
+    # (each leg at the room of its size of load)
     for r in range(len(instance.receptions)):
         zr = [col for key, col in mine.items() if key[2] == r]
         if zr:
-            _bounded_by_arcs(lp, zr, tf.arcs.to_rec[r], float(t.seats + t.stretchers), fam)
+            row = lp.add_row(0.0, zr, family=fam)
+            for leg in tf.arcs.to_rec[r]:
+                lp.entries([row] * len(leg.cols), leg.cols, -leg.room)
 
 
 def _bounded_by_arcs(
@@ -196,6 +199,9 @@ def _time_rows(
                      f"alighting time {name}")  # fmt: skip
     for arcs in (*info.wait_pr, *info.returns):
         lp.entries([row] * len(arcs), arcs, -grid.delta)
+    for leg in info.alight_paid:  # the minutes a leg's duration already includes
+        if leg.paid > 0:
+            lp.entries([row] * len(leg.cols), leg.cols, -leg.paid)
     row = lp.add_row(0.0, z_fin, family=f"alighting time {name}")
     for arcs in info.final:
         lp.entries([row] * len(arcs), arcs, -float(tf.vtype.seats + tf.vtype.stretchers))

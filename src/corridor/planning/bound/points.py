@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 Bands = dict[tuple[int, int], list[tuple[float, "IntArray", float]]]
 
 MAX_BANDS = 8
-MAX_COLUMNS = 1_000  # point columns (types x pairs x points) beyond which no bands are made
+MAX_COLUMNS = 100  # point columns (types x pairs x points) beyond which no bands are made
 
 
 def use_bands(geos: list[TypeGeometry]) -> bool:
     """Whether the point rows are small enough to add (else one band: the nearest point).
 
-    The bands copy the loaded arcs up to MAX_BANDS times: on gen-250 (18,000 point columns)
-    the LP took five times as long for the same value, where the lanes, not the fleet, bind."""
+    The bands copy the loaded arcs (of every size of load) up to MAX_BANDS times: on gen-20
+    (160 point columns) they take the bound from 8,084.3 to 8,041.3 but the LP from 5 to
+    15-20 s on a loaded machine, beside a 30-s search; on gen-250 they took five times as
+    long for the same value. So only the smallest instances get them."""
     total = sum(int(np.isfinite(g.by_point).sum()) for g in geos)
     return total <= MAX_COLUMNS
 
