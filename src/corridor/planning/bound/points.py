@@ -5,8 +5,9 @@ A segment (first in-crossing at ``a``, last out-crossing at ``b``) that boards a
 drives obey the triangle inequality), so at least the largest of those. The loaded arcs of a
 pair ``(a, b)`` come in *bands*: band ``j`` lasts ``T_j`` (``T_0`` the nearest point), and a
 segment goes on the highest band whose ``T_j`` is at most its farthest point's. The people a
-type boards at points whose trip is at least ``T_j`` then fit ``room ×`` the flow on the bands
-``≥ j`` of that pair (docs/planning-bound.md, "Where people board").
+type boards at points whose trip is at least ``T_j`` then fit the flow on the bands ``≥ j`` of
+that pair, each arc at the room of its size of load (docs/planning-bound.md, "Where people
+board").
 """
 
 from __future__ import annotations
