@@ -17,17 +17,16 @@ of the project's ideas), with the same reading of the instance as the PyVRP peer
 - first solution by the cheapest arc, then guided local search until the time limit.
 
 Like PyVRP, OR-Tools cannot see the checkpoint lanes shared by all vehicles nor the reception
-capacities: its routes are replayed through the checkpoints first-come-first-served by the PyVRP
-peer's replay (trips that cannot clear the checkpoints before the close are dropped, a full
-centre sends the vehicle to the nearest one with room), so the plan is one the referee accepts.
+capacities: its routes are replayed through the checkpoints first-come-first-served by the
+replay both peers share (``benchmarks/peer_replay.py``: trips that cannot clear the checkpoints
+before the close are dropped, a full centre sends the vehicle to the nearest one with room), so
+the plan is one the referee accepts.
 
     python3 benchmarks/peer_ortools.py data/cep/small.json -o /tmp/small.ortools.json --seconds 30
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import sys
 import time
@@ -37,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from peer_pyvrp import Chunk, PeerModel, Trip, _round_times, replay
+from peer_replay import Chunk, PeerRoads, Trip, finish, main
 
 from corridor.planning.instance import Instance, parse_instance
 
@@ -52,7 +51,7 @@ FAR = 10**7  # a leg that cannot be driven
 class OrToolsModel:
     """Nodes: depots, one end node, pickup chunks, reload copies of each centre."""
 
-    def __init__(self, inst: Instance, peer: PeerModel) -> None:
+    def __init__(self, inst: Instance, peer: PeerRoads) -> None:
         self.inst, self.peer = inst, peer
         self.chunks = [ch for ch in peer.chunks() if self._fetchable(ch)]
         self.depots = [d.id for d in inst.depots]
@@ -300,7 +299,7 @@ def peer_plan(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Solve the OR-Tools model for ``seconds`` and replay it; (plan, facts about the run)."""
     inst = parse_instance(instance_raw)
-    peer = PeerModel(inst)
+    peer = PeerRoads(inst)
     t0 = time.perf_counter()
     model = OrToolsModel(inst, peer)
     if model.n > MAX_NODES:
@@ -309,26 +308,8 @@ def peer_plan(
         return plan, {"trips_planned": 0, "trips_kept": 0, "solve_seconds": 0.0,
                       "nodes": model.n, "not_run": why}  # fmt: skip
     trips = model.solve(seconds, seed)
-    solved = time.perf_counter() - t0
-    plan = _round_times(replay(inst, peer, trips))
-    kept = sum(1 for r in plan["routes"] for s in r["stops"] if s.get("dir") == "in")
-    info = {"trips_planned": len(trips), "trips_kept": kept, "solve_seconds": solved,
-            "nodes": model.n}  # fmt: skip
-    return plan, info
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("instance")
-    ap.add_argument("-o", "--out", required=True)
-    ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
-    plan, info = peer_plan(json.loads(Path(args.instance).read_text()), args.seconds, args.seed)
-    Path(args.out).write_text(json.dumps(plan, indent=1))
-    print(json.dumps(info))
-    return 0
+    return finish(inst, peer, trips, {"solve_seconds": time.perf_counter() - t0, "nodes": model.n})
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__.splitlines()[0], peer_plan))

@@ -139,17 +139,28 @@ def assign_trips(
     heapq.heapify(heap)
     # How far out of order trips may be committed: a trade of speed against lane gaps.
     slack = params.slack * float(np.min(d.svc_out, initial=INF)) if len(d.svc_out) else 0.0
+    # Fresh vehicles alike (type, depot, cargo, runner or not) for which nothing fitted: as
+    # lanes, people and beds only get scarcer, nothing fits the next one either (on a city,
+    # where the lanes bind, most of the fleet would otherwise be tried in vain, one by one).
+    idle: set[tuple[object, ...]] = set()
     while heap:
         if deadline is not None and monotonic() > deadline:
             raise OutOfTime
         _, rank, vi = heapq.heappop(heap)
-        if plan.fleet[vi].fresh and not plan.may_start(vi):
-            plan.fleet[vi].done = True  # the vehicle cap is reached: it stays at its depot
+        v = plan.fleet[vi]
+        if v.fresh and not plan.may_start(vi):
+            v.done = True  # the vehicle cap is reached: it stays at its depot
+            continue
+        alike = (d.vehicles[vi].type, v.place, v.ready, v.cargo, params.runner(vi))
+        if (v.fresh and alike in idle) or not _may_get_out(plan, vi):
+            v.done = True
             continue
         trip = best_trip(plan, vi, params, rng)
         if trip is None:
             # Nothing fits now, and lanes, people and beds only get scarcer: retire it.
-            plan.fleet[vi].done = True
+            v.done = True
+            if v.fresh:
+                idle.add(alike)
             continue
         if trip.value <= max(rho * float(d.svc_out[trip.k_out]), 0.0):
             continue
@@ -158,3 +169,21 @@ def assign_trips(
             continue
         plan.commit(vi, trip)
         heapq.heappush(heap, (plan.fleet[vi].ready, rank, vi))
+
+
+def _may_get_out(plan: PartialPlan, vi: int) -> bool:
+    """False when no out-lane can take vehicle ``vi`` before the close any more: its next
+    out-crossing ends no earlier than its drive to the nearest checkpoint and the shortest
+    zone visit (out-service included) after it is ready, and every lane is booked from then
+    on. Such a vehicle has no trip left (the test costs far less than looking for one)."""
+    d, v = plan.data, plan.fleet[vi]
+    rd = d.roads[vi]
+    earliest_end = v.ready + float(np.min(rd.to_k[v.place], initial=INF)) + rd.min_visit
+    if not math.isfinite(earliest_end):
+        return True  # not started yet, or no bound: look for a trip
+    close = d.inst.close
+    for lanes, service in zip(plan.lanes_out, d.svc_out_l, strict=True):
+        start, _ = lanes.earliest(earliest_end - service)
+        if start + service <= close + 1e-9:
+            return True
+    return False

@@ -102,6 +102,8 @@ class TypeGeometry:
     reach: list[bool]
     visit_min: float
     turn_min: float
+    by_point: FloatArray  # loaded[a, b] through one point: (checkpoints, checkpoints, points)
+    points: list[int]  # the gathering points (indices) of by_point's last axis
 
 
 Minutes = tuple[dict[str, int], dict[str, int], FloatArray]
@@ -150,6 +152,10 @@ def type_geometry(instance: Instance, minutes: Minutes, depots: list[str]) -> Ty
         and any(d[ii[g.id], oi[r.id]] < INF for r in recs)
         for g in instance.gathering
     ]
+    points = [
+        i for i, g in enumerate(instance.gathering) if reach[i] and sum(g.people.values()) > 0
+    ]
+    by_point = _through_points(instance, minutes, [instance.gathering[i].id for i in points])
     visit_min = min((loaded[a, b] + svc_out[b] for a in range(kk) for b in range(kk)), default=INF)
     turn_min = min(
         (alight[b, r] + back[r, a] for b in range(kk) for r in range(len(recs)) for a in range(kk)),
@@ -164,7 +170,27 @@ def type_geometry(instance: Instance, minutes: Minutes, depots: list[str]) -> Ty
         reach=reach,
         visit_min=float(visit_min),
         turn_min=float(turn_min),
+        by_point=by_point,
+        points=points,
     )
+
+
+def _through_points(instance: Instance, minutes: Minutes, points: list[str]) -> FloatArray:
+    """[a, b, p]: in-service at checkpoint ``a``, to point ``p``, one stop, on to checkpoint
+    ``b``; infinite where ``a`` is closed inward or ``b`` outward."""
+    _, ii, d = minutes
+    cps = instance.checkpoints
+    ks = [ii[k.id] for k in cps]
+    ps = [ii[g] for g in points]
+    to = d[np.ix_(ks, ps)]  # (checkpoints, points)
+    back = d[np.ix_(ps, ks)].T  # (checkpoints, points)
+    svc = np.array([k.inward.service for k in cps], dtype=float)
+    out: FloatArray = svc[:, None, None] + to[:, None, :] + back[None, :, :] + instance.stop_fixed
+    closed_in = np.array([k.inward.lanes == 0 for k in cps])
+    closed_out = np.array([k.outward.lanes == 0 for k in cps])
+    out[closed_in, :, :] = INF
+    out[:, closed_out, :] = INF
+    return out
 
 
 def evacuable(instance: Instance, reach: list[bool]) -> dict[str, float]:

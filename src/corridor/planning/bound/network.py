@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corridor.planning.bound.geometry import SLACK, TypeGeometry, cells
+from corridor.planning.bound.points import bands
 from corridor.planning.highs import SparseLP
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 IntArray = npt.NDArray[np.int64]
 INF = math.inf
+LOAD_SIZES = 3
 
 
 @dataclass(frozen=True)
@@ -78,18 +80,43 @@ class Grid:
         ]
 
 
+@dataclass(frozen=True)
+class LoadedArcs:
+    """Loaded visits of one size: the most people each carries, the boarding minutes their
+    duration already includes (:func:`load_sizes`)."""
+
+    cols: IntArray
+    room: float
+    paid: float
+
+
+def load_sizes(room: int, per_person: float) -> list[tuple[float, float]]:
+    """(boarding minutes paid in the duration, most people) per size of load.
+
+    A visit that boards ``n`` people lasts ``per_person × n`` longer than its trip; with loads
+    cut into thirds of the room, one that carries more than ``q`` (a third or two) lasts at
+    least ``per_person × q`` longer, so its arc does, and carries at most the next third."""
+    if per_person <= 0 or room <= 1:
+        return [(0.0, float(room))]
+    q = [room * i / LOAD_SIZES for i in range(LOAD_SIZES + 1)]
+    return [(per_person * q[i], q[i + 1]) for i in range(LOAD_SIZES)]
+
+
 @dataclass
 class TypeArcs:
     """The columns of one vehicle type that the lane and people rows refer to."""
 
     sources: list[IntArray] = field(default_factory=list)
-    loaded: list[IntArray] = field(default_factory=list)
+    loaded: list[LoadedArcs] = field(default_factory=list)
     in_arcs: list[IntArray] = field(default_factory=list)
     wait_q: list[IntArray] = field(default_factory=list)
     wait_pr: list[IntArray] = field(default_factory=list)
     final: list[IntArray] = field(default_factory=list)
     returns: list[IntArray] = field(default_factory=list)
-    to_rec: list[list[IntArray]] = field(default_factory=list)
+    to_rec: list[list[LoadedArcs]] = field(default_factory=list)  # legs to each centre
+    alight_paid: list[LoadedArcs] = field(default_factory=list)  # legs that come back
+    # per pair (a, b) with point bands: (least trip of the band, its loaded arcs, their room)
+    bands: dict[tuple[int, int], list[tuple[float, IntArray, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,8 +160,10 @@ def add_type_arcs(
     geo: TypeGeometry,
     depots: dict[str, int],
     lanes: LaneUse,
+    banded: bool = False,
 ) -> TypeArcs:
-    """The flow network of one vehicle type (``depots``: its vehicles per depot)."""
+    """The flow network of one vehicle type (``depots``: its vehicles per depot); ``banded``:
+    loaded arcs in bands by how far the farthest boarding point is (:mod:`.points`)."""
     cps, kk, n_recs, n = (
         instance.checkpoints,
         len(instance.checkpoints),
@@ -172,24 +201,30 @@ def add_type_arcs(
         nodes.arc(nodes.o[a, n - 1 : n], None, 1)
     for b in range(kk):
         nodes.arc(nodes.p[b, n - 1 : n], None, 1)
-    _add_crossings(instance, grid, geo, nodes, out, lanes)
-    _add_alighting(instance, grid, geo, nodes, out)
+    vt = instance.vehicle_types[name]
+    sizes = load_sizes(vt.seats + vt.stretchers, instance.stop_per_person)
+    _add_crossings(instance, grid, geo, nodes, out, lanes, banded, sizes)
+    _add_alighting(instance, grid, geo, nodes, out, sizes)
     return out
 
 
 def _add_crossings(
     instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
-    lanes: LaneUse,
+    lanes: LaneUse, banded: bool, sizes: list[tuple[float, float]],
 ) -> None:  # fmt: skip
     """In-crossings (loaded visits and transits) O[a][i] -> Q[b][i + len], and out-crossings
-    Q[b][i] -> P[b][i + service]."""
+    Q[b][i] -> P[b][i + service]; a loaded visit for each size of load (``sizes``: boarding
+    minutes it pays in its duration, most people it carries)."""
     cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
     last_in = grid.last_in(grid.latest_in(instance, geo))
     for a in range(kk):
         if cps[a].inward.lanes == 0 or last_in[a] < 0:
             continue
         for b in range(kk):
-            for kind, dur in (("loaded", geo.loaded[a, b]), ("transit", geo.transit[a, b])):
+            trips = bands(geo, a, b, grid.delta) if banded else [float(geo.loaded[a, b])]
+            kinds = [(t + paid, t, cap, paid) for t in trips for paid, cap in sizes]
+            kinds.append((float(geo.transit[a, b]), -1.0, 0.0, 0.0))  # transit: no stop
+            for dur, trip, cap, paid in kinds:
                 step = cells(float(dur), grid.delta)
                 if step < 0:
                     continue
@@ -197,12 +232,14 @@ def _add_crossings(
                 if top < 0:
                     continue
                 src = cells_[: top + 1]
-                heads = (nodes.q if kind == "loaded" else nodes.qt)[b, src + step]
+                heads = (nodes.q if trip >= 0 else nodes.qt)[b, src + step]
                 cols = nodes.arc(nodes.o[a, src], heads, top + 1)
                 lanes.add(a, "in", src, cols)
                 out.in_arcs.append(cols)
-                if kind == "loaded":
-                    out.loaded.append(cols)
+                if trip >= 0:
+                    out.loaded.append(LoadedArcs(cols, cap, paid))
+                    if banded:
+                        out.bands.setdefault((a, b), []).append((trip, cols, cap))
     for b in range(kk):
         if grid.last_out[b] < 0:
             continue
@@ -218,10 +255,12 @@ def _add_crossings(
 
 
 def _add_alighting(
-    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs
-) -> None:
+    instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
+    sizes: list[tuple[float, float]],
+) -> None:  # fmt: skip
     """Alighting legs P[b][i] -> R[r][i + len] (or the end, if past the grid) with people
-    aboard, and the drives back R[r][i] -> O[a][i + len]."""
+    aboard, one per size of load (its alighting minutes paid in its duration, as for
+    boarding), and the drives back R[r][i] -> O[a][i + len]."""
     cps, kk, n_recs, cells_ = (
         instance.checkpoints,
         len(instance.checkpoints),
@@ -229,9 +268,9 @@ def _add_alighting(
         grid.cells,
     )
     last_in = grid.last_in(grid.latest_in(instance, geo))
-    for b in range(kk):
-        for r in range(n_recs):
-            step = cells(float(geo.alight[b, r]), grid.delta)
+    for b, r in ((b, r) for b in range(kk) for r in range(n_recs)):
+        for paid, room in sizes:
+            step = cells(float(geo.alight[b, r]) + paid, grid.delta)
             if step < 0:
                 continue
             head = cells_ + step
@@ -240,10 +279,11 @@ def _add_alighting(
                 cols = nodes.arc(
                     nodes.p[b, cells_[inside]], nodes.r[r, head[inside]], int(inside.sum())
                 )
-                out.to_rec[r].append(cols)
+                out.to_rec[r].append(LoadedArcs(cols, room, paid))
+                out.alight_paid.append(LoadedArcs(cols, room, paid))
             if (~inside).any():
                 cols = nodes.arc(nodes.p[b, cells_[~inside]], None, int((~inside).sum()))
-                out.to_rec[r].append(cols)
+                out.to_rec[r].append(LoadedArcs(cols, room, paid))
                 out.final.append(cols)
     for r in range(n_recs):
         out.final.append(nodes.arc(nodes.r[r, :], None, grid.n))  # the vehicle's last alighting

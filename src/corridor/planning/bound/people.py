@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from corridor.planning.bound.geometry import TypeGeometry, loads_per_vehicle
+from corridor.planning.bound.points import add_point_rows
 
 if TYPE_CHECKING:
     from corridor.planning.bound.network import Grid, TypeArcs
@@ -60,6 +61,11 @@ def add_people_rows(
         if zr:
             lp.add_row(math.floor(rec.capacity + 1e-9), zr, family=f"reception {rec.id}")
     used = _vehicle_limit(lp, types, cap)
+    add_point_rows(lp, instance, [
+        (tf.vtype.name, tf.geo, tf.arcs.bands,
+         [col for key, col in z.items() if key[0] == tf.vtype.name])
+        for tf in types
+    ])  # fmt: skip
     for tf in types:
         mine = {key: col for key, col in z.items() if key[0] == tf.vtype.name}
         _fleet_rows(lp, instance, grid, tf, mine, used.get(tf.vtype.name))
@@ -135,19 +141,28 @@ def _room_rows(
                 leg
                 for r, rec in enumerate(instance.receptions)
                 if rec.medical or not only_medical
-                for leg in tf.arcs.to_rec[r]
+                for leg in (a.cols for a in tf.arcs.to_rec[r])
             ]
             _bounded_by_arcs(lp, zr, legs, float(room), fam)
         zt = [col for key, col in mine.items() if key[1] in sel]
         if zt:
-            _bounded_by_arcs(lp, zt, tf.arcs.loaded, float(room), fam)
+            _bounded_by_arcs(lp, zt, [a.cols for a in tf.arcs.loaded], float(room), fam)
+    # Every load was boarded in a visit that stopped, which carries at most its size.
+    zt = list(mine.values())
+    if zt:
+        row = lp.add_row(0.0, zt, family=fam)
+        for arcs in tf.arcs.loaded:
+            lp.entries([row] * len(arcs.cols), arcs.cols, -arcs.room)
     # A load that alights at several centres is split among their legs in proportion to who
     # alights where (each part's times hold: see docs/planning-bound.md), so the people a
     # centre takes fit the legs to that centre.
+    # (each leg at the room of its size of load)
     for r in range(len(instance.receptions)):
         zr = [col for key, col in mine.items() if key[2] == r]
         if zr:
-            _bounded_by_arcs(lp, zr, tf.arcs.to_rec[r], float(t.seats + t.stretchers), fam)
+            row = lp.add_row(0.0, zr, family=fam)
+            for leg in tf.arcs.to_rec[r]:
+                lp.entries([row] * len(leg.cols), leg.cols, -leg.room)
 
 
 def _bounded_by_arcs(
@@ -176,11 +191,17 @@ def _time_rows(
     row = lp.add_row(0.0, everyone, pp, f"boarding time {name}")
     for arcs in (*info.wait_q, *info.in_arcs):
         lp.entries([row] * len(arcs), arcs, -grid.delta)
+    for loaded in info.loaded:  # the minutes a visit's duration already includes
+        if loaded.paid > 0:
+            lp.entries([row] * len(loaded.cols), loaded.cols, -loaded.paid)
     z_fin = lp.add_cols(1, float(sum(avail.values())))
     row = lp.add_row(0.0, [*everyone, int(z_fin[0])], [pp] * len(everyone) + [-pp],
                      f"alighting time {name}")  # fmt: skip
     for arcs in (*info.wait_pr, *info.returns):
         lp.entries([row] * len(arcs), arcs, -grid.delta)
+    for leg in info.alight_paid:  # the minutes a leg's duration already includes
+        if leg.paid > 0:
+            lp.entries([row] * len(leg.cols), leg.cols, -leg.paid)
     row = lp.add_row(0.0, z_fin, family=f"alighting time {name}")
     for arcs in info.final:
         lp.entries([row] * len(arcs), arcs, -float(tf.vtype.seats + tf.vtype.stretchers))

@@ -25,6 +25,7 @@ from corridor.planning.bound.geometry import (
 from corridor.planning.bound.lanes import add_lane_rows
 from corridor.planning.bound.network import Grid, LaneUse, add_type_arcs
 from corridor.planning.bound.people import TypeFleet, add_people_rows
+from corridor.planning.bound.points import use_bands
 from corridor.planning.highs import NoBound, SparseLP, solve_certified
 
 if TYPE_CHECKING:
@@ -220,12 +221,13 @@ def build_relaxation(
         return None
     lp = SparseLP()
     use = LaneUse()
+    banded = use_bands(list(geos.values()))
     types = [
         TypeFleet(
             instance.vehicle_types[t],
             sum(deps.values()),
             geos[t],
-            add_type_arcs(lp, instance, grid, t, geos[t], deps, use),
+            add_type_arcs(lp, instance, grid, t, geos[t], deps, use, banded),
             avail_by_type[t],
         )
         for t, deps in fleet.items()

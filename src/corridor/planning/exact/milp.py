@@ -159,9 +159,10 @@ class TripMILP:
         stretch = sum(var for (_, _, c), var in tr.n.items() if classes[c].stretcher)
         h.addConstr(seated <= vt.seats * tr.u)
         h.addConstr(stretch <= vt.stretchers * tr.u)
-        medical = sum(var for (_, _, c), var in tr.n.items() if classes[c].medical)
-        med_room = vt.seats + vt.stretchers
-        h.addConstr(medical <= med_room * sum(tr.rr[r.id] for r in recs if r.medical))
+        medical = [var for (_, _, c), var in tr.n.items() if classes[c].medical]
+        if medical:  # (nobody of a medical class waiting: no row, not a constant "0 <= 0")
+            med_room = vt.seats + vt.stretchers
+            h.addConstr(sum(medical) <= med_room * sum(tr.rr[r.id] for r in recs if r.medical))
         cap = vt.seats + vt.stretchers
         alight = {}
         for r in recs:

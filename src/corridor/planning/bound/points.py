@@ -1,0 +1,96 @@
+"""Where people board: a loaded visit lasts at least its trip through its farthest point.
+
+A segment (first in-crossing at ``a``, last out-crossing at ``b``) that boards at the points
+``S`` lasts at least ``svc_in(a) + d(a, g) + fixed + d(g, b)`` for every ``g`` in ``S`` (quickest
+drives obey the triangle inequality), so at least the largest of those. The loaded arcs of a
+pair ``(a, b)`` come in *bands*: band ``j`` lasts ``T_j`` (``T_0`` the nearest point), and a
+segment goes on the highest band whose ``T_j`` is at most its farthest point's. The people a
+type boards at points whose trip is at least ``T_j`` then fit the flow on the bands ``≥ j`` of
+that pair, each arc at the room of its size of load (docs/planning-bound.md, "Where people
+board").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corridor.planning.bound.geometry import TypeGeometry, cells
+
+if TYPE_CHECKING:
+    from corridor.planning.highs import IntArray, SparseLP
+    from corridor.planning.instance import Instance
+
+#: Per pair of checkpoints (in, out): (the least trip of a band, loaded arcs of it, their room).
+Bands = dict[tuple[int, int], list[tuple[float, "IntArray", float]]]
+
+MAX_BANDS = 8
+MAX_COLUMNS = 100  # point columns (types x pairs x points) beyond which no bands are made
+
+
+def use_bands(geos: list[TypeGeometry]) -> bool:
+    """Whether the point rows are small enough to add (else one band: the nearest point).
+
+    The bands copy the loaded arcs (of every size of load) up to MAX_BANDS times: on gen-20
+    (160 point columns) they take the bound from 8,084.3 to 8,041.3 but the LP from 5 to
+    15-20 s on a loaded machine, beside a 30-s search; on gen-250 they took five times as
+    long for the same value. So only the smallest instances get them."""
+    total = sum(int(np.isfinite(g.by_point).sum()) for g in geos)
+    return total <= MAX_COLUMNS
+
+
+def bands(geo: TypeGeometry, a: int, b: int, delta: float) -> list[float]:
+    """The durations of the loaded arcs of pair ``(a, b)``: the nearest point's trip first,
+    then at most MAX_BANDS - 1 longer ones, each the trip of some point, distinct in cells."""
+    first = float(geo.loaded[a, b])
+    vals = np.sort(geo.by_point[a, b][np.isfinite(geo.by_point[a, b])])
+    by_step: dict[int, float] = {cells(first, delta): first}
+    for v in vals:
+        by_step.setdefault(cells(float(v), delta), float(v))
+    steps = sorted(by_step)
+    if len(steps) > MAX_BANDS:
+        pick = np.unique(np.linspace(0, len(steps) - 1, MAX_BANDS).round().astype(int))
+        steps = [steps[i] for i in pick]
+    return [by_step[s] for s in steps]
+
+
+def add_point_rows(
+    lp: SparseLP,
+    instance: Instance,
+    types: list[tuple[str, TypeGeometry, Bands, list[int]]],
+) -> None:
+    """Per type (name, geometry, loaded arcs by pair and band, its people columns):
+    columns ``u[pair, point]`` of the people it boards there; its people fit them, each
+    point's people fit what waits there, and the people of points at least ``T_j`` away fit
+    the room on bands ``≥ j``."""
+    at_point: dict[int, list[int]] = {}
+    for name, geo, by_pair, mine in types:
+        if not by_pair or not mine:
+            continue
+        fam = f"boarding points {name}"
+        people = [float(sum(instance.gathering[p].people.values())) for p in geo.points]
+        everyone: list[int] = []
+        for (a, b), band_arcs in by_pair.items():
+            trip = geo.by_point[a, b]
+            ok = [i for i in range(len(geo.points)) if math.isfinite(trip[i])]
+            if not ok:
+                continue
+            u = lp.add_cols(len(ok), np.array([people[i] for i in ok]))
+            everyone.extend(int(c) for c in u)
+            for col, i in zip(u, ok, strict=True):
+                at_point.setdefault(geo.points[i], []).append(int(col))
+            for least in sorted({t for t, _, _ in band_arcs}):
+                far_cols = [int(c) for c, i in zip(u, ok, strict=True) if trip[i] >= least]
+                if not far_cols:
+                    continue
+                row = lp.add_row(0.0, far_cols, family=fam)
+                for t, cols, cap in band_arcs:
+                    if t >= least:
+                        lp.entries(np.full(len(cols), row), cols, -cap)
+        # everyone this type carries boarded at some point, in a segment of some pair
+        lp.add_row(0.0, [*mine, *everyone], [1.0] * len(mine) + [-1.0] * len(everyone), fam)
+    for p, at_p in at_point.items():
+        lp.add_row(float(sum(instance.gathering[p].people.values())), at_p,
+                   family=f"people at {instance.gathering[p].id}")  # fmt: skip
