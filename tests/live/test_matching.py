@@ -95,3 +95,37 @@ def test_a_detour_to_the_side_of_the_way_back_is_not_matched_to_the_way_back() -
     assert off_changes[2][0] == 7.0  # 207 m away, back on the way out
     assert state is not None
     assert abs(state.late_min) < 0.5  # at the gathering point, in time
+
+
+def loop_back_a_kilometre_north() -> tuple[list[list[float]], list[int], list[dict[str, float]]]:
+    """3 km east to a gathering point (10 min, waiting 20), then 1 km north and 3 km back west
+    (15 min): the way back runs 1 km north of the way out, 30 to 40 minutes later in the
+    plan."""
+    out = [[i * 100 / K, 0.0] for i in range(31)]
+    north = [[3000 / K, j * 100 / K] for j in range(1, 11)]
+    back = [[i * 100 / K, 1000 / K] for i in range(29, -1, -1)]
+    stops = [
+        {"arrive_min": 0.0, "leave_min": 0.0},
+        {"arrive_min": 10.0, "leave_min": 30.0},
+        {"arrive_min": 45.0, "leave_min": 45.0},
+    ]
+    return out + north + back, [0] * 31 + [1] * 40, stops
+
+
+def test_a_detour_across_a_later_part_of_the_route_is_off_the_route() -> None:
+    """Leaving the way out for 6 minutes, the vehicle drives onto the road of its way back
+    (1 km to the north, where the plan has it half an hour later): it is off its route all
+    the same, once, and its progress stays where it left the road."""
+    route = route_line(*loop_back_a_kilometre_north())
+    state = None
+    off_changes = []
+    for step in range(1, 19):
+        minute = step / 2
+        x = min(300.0 * minute, 3000.0)
+        y = 1000.0 * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
+        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
+        off = state.off_route_m > PARAMS.off_route_m
+        if not off_changes or off_changes[-1][1] != off:
+            off_changes.append((minute, off))
+        assert state.along_m <= x + 50, (minute, state.along_m)
+    assert [off for _, off in off_changes] == [False, True, False], off_changes

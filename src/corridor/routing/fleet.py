@@ -41,6 +41,9 @@ TIE_M = 25.0
 AHEAD_M = 6000.0
 #: Metres of distance a minute of inconsistency with the vehicle's lateness weighs.
 TIME_M_PER_MIN = 100.0
+#: A point of the route the plan has the vehicle at this much later (minutes) than it would be
+#: there keeping its lateness is not taken for where it is.
+JUMP_MIN = 20.0
 #: A match in that window this far (minutes) from the expected plan's time is doubted:
 #: the whole rest of the route is searched too.
 CONSISTENT_MIN = 15.0
@@ -257,10 +260,20 @@ def _choose(
     floor = (since[rep] - BACK_M - f.along[idx]) / np.where(seg > 0, seg, 1.0)
     t = np.clip(np.maximum(t, floor), 0.0, 1.0)
     d = np.hypot(x0 + t * dx - qx, y0 + t * dy - qy)
+    near = d <= near_m
+    if near.any():
+        # A point the plan has the vehicle at much later than it would be there is not where
+        # it is (a detour passing by a later part of its route): not within reach.
+        k = np.flatnonzero(near)
+        i, tt, e = idx[k], t[k], expect[rep[k]]
+        early = np.where(tt <= 0.0, f.arrive[i], f.leave[i] + tt * (f.arrive_next[i] - f.leave[i]))
+        jump = k[early - e > JUMP_MIN]  # (NaN: no state yet, never a jump)
+        if len(jump):
+            near[jump] = False
+            d[jump] = np.maximum(d[jump], np.nextafter(near_m, np.inf))
     # Nothing within reach: the nearest point (the first of equals).
     pair = _first_where(d == np.minimum.reduceat(d, first)[rep], rep, len(lo))
     doubt = np.ones(len(lo), dtype=bool)
-    near = d <= near_m
     if near.any():
         chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, tolerance)
         has = chosen >= 0
