@@ -1,26 +1,28 @@
 """Position ingest with route matching and alert evaluation, against ingest without them.
 
-Both runs go through the service's own path, in the same process and on the same database:
+Both runs go through the service's own path, in the same run, each on a fresh database:
 the group-committing :class:`PositionWriter`, one transaction per group, the reports stored,
 then (with a plan in force) matched to each vehicle's planned route, the vehicles' states
 stored and the alerts raised or cleared in that same transaction. The peer is the same ingest
 with no plan in force (nothing to match), measured in the same run.
 
 The fleet is 300 vehicles, each with a planned route of about 2,000 road vertices (40 km)
-over a 30 km square, the size of the large example's city (Helsinki): a vehicle's report is
-matched against its whole route. Reports follow each vehicle along its route, on time, so the
-alerts evaluated are the real ones and none fires.
+over a 30 km square, the size of the large example's city (Helsinki): a vehicle's report may
+be matched anywhere along its whole route (it is looked for just ahead of its progress
+first). Reports follow each vehicle along its route, on time, so the alerts evaluated are
+the real ones and none fires.
 
 Two loads: *saturated*, 50 clients each sending its next batch of 20 reports as soon as the
 last is stored (reports/s, the most the service takes); *paced*, 50 clients each sending a
 batch of 20 every second (1,000 reports/s), their sends spread evenly over the second (client
 k sends at k/50 s past each second: vehicles do not all report in the same millisecond), with
-the latency of each batch (p50, p99). The clients are threads of this process: they share its
-interpreter with the writer, the same in both runs. The cost of ingest is also measured
-without them: the writer thread's own CPU time per report stored (``thread_time``), the
-figure the +30% is about.
+the latency of each batch (p50, p99). The clients are threads of another process (the load
+generator), each batch sent through a pipe to a thread of this one that hands it to the
+writer and answers once it is stored. The cost of ingest is also measured without them: the
+writer thread's own CPU time per report stored (``thread_time``), and this process's. The two
+ingests take turns (``--rounds``) and the medians are compared.
 
-    .venv/bin/python benchmarks/tracking.py [--seconds 10] [--db sqlite|postgres]
+    .venv/bin/python benchmarks/tracking.py [--seconds 10] [--rounds 3] [--db sqlite|postgres]
 """
 
 from __future__ import annotations
