@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from corridor.domain.tracking import LiveParams
 from corridor.routing.matching import advance, distance_to, match, route_line
 
@@ -53,3 +55,77 @@ def test_off_the_route_keeps_the_progress_and_says_how_far() -> None:
     assert abs(off.off_route_m - 600) < 2
     assert off.along_m == state.along_m
     assert abs(distance_to(route, 1100 / K, 600 / K) - 600) < 2
+
+
+def shuttle_with_parallel_return() -> tuple[list[list[float]], list[int], list[dict[str, float]]]:
+    """3 km east to a gathering point (10 min, waiting 5), then back on the other carriageway
+    40 m to the north (10 min): every point of the way out has a point of the way back, 15
+    minutes later in the plan, 40 m away."""
+    out = [[i * 100 / K, 0.0] for i in range(31)]
+    back = [[i * 100 / K, 40 / K] for i in range(30, -1, -1)]
+    stops = [
+        {"arrive_min": 0.0, "leave_min": 0.0},
+        {"arrive_min": 10.0, "leave_min": 15.0},
+        {"arrive_min": 25.0, "leave_min": 25.0},
+    ]
+    return out + back, [0] * 31 + [1] * 31, stops
+
+
+def test_a_detour_to_the_side_of_the_way_back_is_not_matched_to_the_way_back() -> None:
+    """The vehicle keeps its plan but leaves the road between minutes 1.5 and 7.5, up to
+    800 m to the north: as it leaves and as it comes back it is nearer the way back (40 m to
+    the north) than the way out. It is on the way out all the same (the plan has it there
+    now, and on the way back 15 min later): off_route is raised once and cleared once, and
+    its progress never jumps to the way back."""
+    route = route_line(*shuttle_with_parallel_return())
+    state = None
+    off_changes = []
+    for step in range(1, 19):  # every half minute of the way out and the wait
+        minute = step / 2
+        x = min(300.0 * minute, 3000.0)
+        y = 800.0 * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
+        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
+        off = state.off_route_m > PARAMS.off_route_m
+        if not off_changes or off_changes[-1][1] != off:
+            off_changes.append((minute, off))
+        assert state.along_m <= x + 50, (minute, state.along_m)
+        assert state.leg == 0 or minute >= 10
+    assert [off for _, off in off_changes] == [False, True, False]
+    assert off_changes[1][0] == 2.5  # 400 m away
+    assert off_changes[2][0] == 7.0  # 207 m away, back on the way out
+    assert state is not None
+    assert abs(state.late_min) < 0.5  # at the gathering point, in time
+
+
+def loop_back_a_kilometre_north() -> tuple[list[list[float]], list[int], list[dict[str, float]]]:
+    """3 km east to a gathering point (10 min, waiting 20), then 1 km north and 3 km back west
+    (15 min): the way back runs 1 km north of the way out, 30 to 40 minutes later in the
+    plan."""
+    out = [[i * 100 / K, 0.0] for i in range(31)]
+    north = [[3000 / K, j * 100 / K] for j in range(1, 11)]
+    back = [[i * 100 / K, 1000 / K] for i in range(29, -1, -1)]
+    stops = [
+        {"arrive_min": 0.0, "leave_min": 0.0},
+        {"arrive_min": 10.0, "leave_min": 30.0},
+        {"arrive_min": 45.0, "leave_min": 45.0},
+    ]
+    return out + north + back, [0] * 31 + [1] * 40, stops
+
+
+def test_a_detour_across_a_later_part_of_the_route_is_off_the_route() -> None:
+    """Leaving the way out for 6 minutes, the vehicle drives onto the road of its way back
+    (1 km to the north, where the plan has it half an hour later): it is off its route all
+    the same, once, and its progress stays where it left the road."""
+    route = route_line(*loop_back_a_kilometre_north())
+    state = None
+    off_changes = []
+    for step in range(1, 19):
+        minute = step / 2
+        x = min(300.0 * minute, 3000.0)
+        y = 1000.0 * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
+        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
+        off = state.off_route_m > PARAMS.off_route_m
+        if not off_changes or off_changes[-1][1] != off:
+            off_changes.append((minute, off))
+        assert state.along_m <= x + 50, (minute, state.along_m)
+    assert [off for _, off in off_changes] == [False, True, False], off_changes

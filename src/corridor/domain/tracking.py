@@ -85,15 +85,29 @@ class Condition:
     subject: str = ""
 
 
-def vehicle_conditions(
-    vehicle: str,
+@dataclass(frozen=True)
+class Judgement:
+    """What a vehicle's latest state says against its plan (see :func:`judge`)."""
+
+    late: bool
+    off_route: bool
+    stopped: bool
+    inside_after_close: bool
+    stopped_for: float
+    projected_exit: float | None
+
+    #: The kinds of alert whose condition holds.
+    kinds: frozenset[str]
+
+
+def judge(
     state: TrackState,
     last_exit_min: float | None,
     now_min: float,
     close_min: float,
     params: LiveParams,
     was_late: bool = False,
-) -> list[Condition]:
+) -> Judgement:
     """Late, off route, stopped and inside-after-close, judged on the vehicle's latest state.
 
     ``last_exit_min`` is the planned end of the vehicle's last outbound crossing still ahead
@@ -115,32 +129,49 @@ def vehicle_conditions(
     # winding road), not a projection.
     lateness = state.late_min if state.late_min >= params.late_min / 2 else 0.0
     projected = None if last_exit_min is None else last_exit_min + lateness
-    after = 0.0 if projected is None else projected - close_min
     inside = projected is not None and projected > close_min + 1e-6 and not state.finished
+    flags = (("late", late), ("off_route", off), ("stopped", stopped))
+    kinds = frozenset(k for k, on in (*flags, ("inside_after_close", inside)) if on)
+    return Judgement(late, off, stopped, inside, stopped_for, projected, kinds)
+
+
+def vehicle_conditions(
+    vehicle: str,
+    state: TrackState,
+    last_exit_min: float | None,
+    now_min: float,
+    close_min: float,
+    params: LiveParams,
+    was_late: bool = False,
+    judged: Judgement | None = None,
+) -> list[Condition]:
+    """The conditions of :func:`judge` (``judged``, when the caller has it), in words."""
+    j = judged or judge(state, last_exit_min, now_min, close_min, params, was_late)
+    after = 0.0 if j.projected_exit is None else j.projected_exit - close_min
     return [
         Condition(
             "late",
-            late,
+            j.late,
             f"{vehicle} is {state.late_min:.0f} min behind its plan on leg {state.leg + 1}",
             {"late_min": round(state.late_min, 1), "leg": state.leg},
         ),
         Condition(
             "off_route",
-            off,
+            j.off_route,
             f"{vehicle} is {state.off_route_m:.0f} m off its agreed route on leg {state.leg + 1}",
             {"off_route_m": round(state.off_route_m), "leg": state.leg},
         ),
         Condition(
             "stopped",
-            stopped,
-            f"{vehicle} has not moved for {stopped_for:.0f} min away from any planned stop",
-            {"stopped_min": round(stopped_for, 1)},
+            j.stopped,
+            f"{vehicle} has not moved for {j.stopped_for:.0f} min away from any planned stop",
+            {"stopped_min": round(j.stopped_for, 1)},
         ),
         Condition(
             "inside_after_close",
-            inside,
+            j.inside_after_close,
             f"{vehicle} is projected to leave the zone {after:.0f} min after the window closes",
-            {"projected_exit_min": projected, "close_min": close_min},
+            {"projected_exit_min": j.projected_exit, "close_min": close_min},
         ),
     ]
 

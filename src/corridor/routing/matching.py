@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from corridor.domain.tracking import LiveParams, TrackState
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-EARTH_M_PER_DEG = 111_320.0
+from corridor.routing.fleet import (
+    EARTH_M_PER_DEG,
+    Fleet,
+    FloatArray,
+    IntArray,
+    Reports,
+    States,
+    Thresholds,
+    advance_many,
+    fleet,
+    match_many,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,72 +148,33 @@ class Match:
     at_stop: int | None
 
 
-#: How far back along the route a match may go from the last one (position noise), metres.
-BACK_M = 30.0
+def _one(route: RouteLine) -> Fleet:
+    """The route as a fleet of one (built once per route)."""
+    own = route.__dict__.get("_fleet")
+    if own is None:
+        own = fleet([route])
+        object.__setattr__(route, "_fleet", own)
+    return own
 
 
-#: Two points of the route this close in distance to a report are equally good matches.
-TIE_M = 25.0
-
-#: How far ahead of the last match a report is looked for first, metres (then everywhere).
-AHEAD_M = 6000.0
-
-
-def match(route: RouteLine, lon: float, lat: float, since_m: float, near_m: float) -> Match:
-    """Match one position, never going back along the route by more than :data:`BACK_M` from
-    ``since_m`` (a route that comes back along the same road, or leaves a stop the way it came,
-    is matched in order): the nearest point of the route from there on; of the points within
-    ``near_m`` and about as near as the nearest, the first stretch of them. The segments up
-    to :data:`AHEAD_M` ahead are searched first (a report a minute or two after the last), the
-    whole rest only when none of them is within ``near_m``."""
-    px, py = route.project(lon, lat)
-    lo = max(int(np.searchsorted(route.along, since_m - BACK_M, side="right")) - 1, 0)
-    hi = int(np.searchsorted(route.along, since_m + AHEAD_M, side="right"))
-    n = len(route.x) - 1
-    found = _nearest(route, px, py, since_m, near_m, lo, min(max(hi, lo + 1), n))
-    if found is None or found[1] > near_m:
-        found = _nearest(route, px, py, since_m, near_m, lo, n) or found
-    assert found is not None
-    i, dist, a, t = found
-    planned = float(route.leave[i] + t * (route.arrive[i + 1] - route.leave[i]))
-    at_stop = None
-    gap = np.abs(route.stop_at - a)
-    s = int(np.argmin(gap))
-    if gap[s] <= near_m and dist <= near_m:
-        at_stop = s
-        planned = float(route.stop_leave[s]) if a >= route.stop_at[s] - near_m else planned
-    return Match(dist, a, int(route.leg[i]), planned, at_stop)
-
-
-def _nearest(
-    route: RouteLine, px: float, py: float, since_m: float, near_m: float, lo: int, hi: int
-) -> tuple[int, float, float, float] | None:
-    """(segment, distance, metres along, fraction) of the match among segments lo..hi-1."""
-    if hi <= lo:
-        return None
-    x0, y0 = route.x[lo:hi], route.y[lo:hi]
-    dx, dy, seg = route.dx[lo:hi], route.dy[lo:hi], route.seg[lo:hi]
-    start = route.along[lo:hi]
-    ll = seg * seg
-    t = ((px - x0) * dx + (py - y0) * dy) / np.where(ll > 0, ll, 1.0)
-    # Never a point behind the last match (by more than the noise allowed).
-    floor = (since_m - BACK_M - start) / np.where(seg > 0, seg, 1.0)
-    t = np.clip(np.maximum(t, floor), 0.0, 1.0)
-    d = np.hypot(x0 + t * dx - px, y0 + t * dy - py)
-    near = d <= near_m
-    if near.any():
-        # The first stretch of the route about as near as the nearest point: the way out
-        # before the way back along the same road, but never a worse stretch before.
-        near &= d <= float(d[near].min()) + TIE_M
-        i = int(np.argmax(near))
-        j = i
-        while j + 1 < len(d) and near[j + 1]:
-            j += 1
-        # Of the consecutive segments within reach, the nearest (a bend is several segments).
-        i = i + int(np.argmin(d[i : j + 1]))
-    else:
-        i = int(np.argmin(d))
-    return lo + i, float(d[i]), float(start[i] + t[i] * seg[i]), float(t[i])
+def match(
+    route: RouteLine, lon: float, lat: float, since_m: float, near_m: float,
+    expect_min: float | None = None,
+) -> Match:  # fmt: skip
+    """Match one position, never going back along the route by more than ``BACK_M`` (of
+    :mod:`corridor.routing.fleet`) from ``since_m`` (a route that comes back along the same
+    road, or leaves a stop the way it came, is matched in order); ``expect_min``: the plan's
+    minute the vehicle would be at keeping its lateness (None: no state
+    yet). :func:`corridor.routing.fleet.match_many` says how."""
+    m = match_many(
+        _one(route), np.zeros(1, dtype=np.int64), np.array([lon]), np.array([lat]),
+        np.array([since_m]), np.array([np.nan if expect_min is None else expect_min]), near_m,
+    )  # fmt: skip
+    stop = int(m.at_stop[0])
+    return Match(
+        float(m.off_route_m[0]), float(m.along_m[0]), int(m.leg[0]), float(m.planned_min[0]),
+        None if stop < 0 else stop,
+    )  # fmt: skip
 
 
 def advance(
@@ -220,40 +187,56 @@ def advance(
     params: LiveParams,
 ) -> TrackState:
     """The state after one report (the caller gives reports in their own time order)."""
-    since = prev.along_m if prev is not None else 0.0
-    m = match(route, lon, lat, since, max(params.off_route_m, params.stop_radius_m))
-    along = max(m.along_m, since - BACK_M) if m.off_route_m <= params.off_route_m else since
-    moved = True
-    if prev is not None:
-        # As the crow flies, or along the route where the road doubles back.
-        dist = max(
-            math.hypot(*np.subtract(route.project(lon, lat), route.project(prev.lon, prev.lat))),
-            abs(along - prev.along_m),
-        )
-        minutes = max(at_min - prev.at_min, 1e-6)
-        kmh = speed_kmh if speed_kmh is not None else dist / 1000 / (minutes / 60)
-        moved = kmh >= params.moving_kmh and dist >= 10.0
-    stopped_since = None
-    if not moved:
-        stopped_since = (
-            prev.stopped_since_min
-            if prev and prev.stopped_since_min is not None
-            else (prev.at_min if prev is not None else at_min)
-        )
-    late = (
-        at_min - m.planned_min
-        if m.off_route_m <= params.off_route_m
-        else (prev.late_min if prev is not None else 0.0)
-    )
-    finished = along >= route.length_m - params.stop_radius_m
+    before = states_of([prev])
+    after = advance_many(
+        _one(route),
+        before,
+        Reports(
+            np.zeros(1, dtype=np.int64), np.array([at_min]), np.array([lon]), np.array([lat]),
+            np.array([np.nan if speed_kmh is None else speed_kmh]),
+        ),
+        thresholds(params),
+    )  # fmt: skip
+    return state_at(after, 0, speed_kmh)
+
+
+def thresholds(params: LiveParams) -> Thresholds:
+    return Thresholds(params.off_route_m, params.stop_radius_m, params.moving_kmh)
+
+
+def states_of(states: list[TrackState | None]) -> States:
+    """Vehicles' states as arrays (None: no state yet)."""
+
+    def col(name: str, none: float = 0.0) -> FloatArray:
+        return np.array([none if s is None else getattr(s, name) for s in states], dtype=float)
+
+    stopped = [np.nan if s is None or s.stopped_since_min is None else s.stopped_since_min
+               for s in states]  # fmt: skip
+    stops = [-1 if s is None or s.at_stop is None else s.at_stop for s in states]
+    return States(
+        np.array([s is not None for s in states], dtype=bool),
+        col("at_min"), col("lon"), col("lat"), col("along_m"), col("late_min"),
+        np.array(stopped, dtype=float), col("off_route_m"),
+        col("leg").astype(np.int64), col("finished").astype(bool),
+        np.array(stops, dtype=np.int64),
+    )  # fmt: skip
+
+
+def state_at(s: States, k: int, speed_kmh: float | None) -> TrackState:
+    """Vehicle ``k``'s state of an :func:`advance_many` result."""
+    stopped, stop = float(s.stopped_since_min[k]), int(s.at_stop[k])
     return TrackState(
-        at_min, lon, lat, along, m.off_route_m, m.leg, late, stopped_since, finished,
-        m.at_stop, speed_kmh,
+        float(s.at_min[k]), float(s.lon[k]), float(s.lat[k]), float(s.along_m[k]),
+        float(s.off_route_m[k]), int(s.leg[k]), float(s.late_min[k]),
+        None if math.isnan(stopped) else stopped, bool(s.finished[k]),
+        None if stop < 0 else stop, speed_kmh,
     )  # fmt: skip
 
 
 def last_exit(route: RouteLine, along_m: float, near_m: float) -> float | None:
     """The planned end of the last outbound crossing at or ahead of ``along_m`` (None: none)."""
+    if not len(route.out_at):
+        return None
     ahead = route.out_end[route.out_at >= along_m - near_m]
     return float(ahead[-1]) if len(ahead) else None
 

@@ -48,7 +48,10 @@ def check_positions(who: Principal, reports: list[PositionReport], max_batch: in
 
 
 def store_positions(
-    uow: UnitOfWork, who: Principal, reports: list[PositionReport]
+    uow: UnitOfWork,
+    who: Principal,
+    reports: list[PositionReport],
+    defer: list[PositionReport] | None = None,
 ) -> PositionsResult:
     """Insert a checked batch into the open unit of work, match the new trusted reports to
     their vehicles' planned routes (alerts raised or cleared in the same transaction), and
@@ -57,7 +60,8 @@ def store_positions(
 
     A report whose (vehicle, client id) is stored already is a retry when it says the same;
     saying something else under that id is a :class:`Conflict` naming the id (nothing of the
-    batch is stored)."""
+    batch is stored). With ``defer``, the new trusted reports are added to it instead of
+    being matched: the caller matches the reports of many batches at once."""
     suspect: dict[tuple[str, str], str] = {}
     if uow.publications is not None:
         suspect = tracking.flags(uow, reports)
@@ -77,14 +81,15 @@ def store_positions(
                     "a retry must send the same report, a new report a new client id",
                     r.client_id,
                 )
-    tracking.track(
-        uow,
-        [
-            r
-            for r in reports
-            if (r.vehicle, r.client_id) in stored and (r.vehicle, r.client_id) not in suspect
-        ],
-    )
+    trusted = [
+        r
+        for r in reports
+        if (r.vehicle, r.client_id) in stored and (r.vehicle, r.client_id) not in suspect
+    ]
+    if defer is None:
+        tracking.track(uow, trusted)
+    else:
+        defer.extend(trusted)
     by_vehicle: dict[str, list[dict[str, Any]]] = {}
     for r in reports:
         if (r.vehicle, r.client_id) in stored:

@@ -16,24 +16,29 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
 from corridor.domain.tracking import (
+    Condition,
+    Judgement,
     LiveParams,
     TrackState,
+    judge,
     minute_of,
     silent_condition,
     vehicle_conditions,
 )
-from corridor.services import alerts
+from corridor.services import alerts, tracked
 from corridor.services.accounts import require
 
 if TYPE_CHECKING:
     from corridor.domain.operations import PositionReport
+    from corridor.routing.fleet import Fleet
     from corridor.routing.matching import RouteLine
     from corridor.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The plan in force as tracking needs it: routes in metres, times, the window."""
+    """The plan in force as tracking needs it: routes in metres, times, the window; the
+    routes laid end to end (``fleet``, route ``index[vehicle]``) to match many reports at once."""
 
     id: int
     origin: str
@@ -41,16 +46,17 @@ class Plan:
     routes: dict[str, RouteLine]
     start_min: dict[str, float]
     stops: dict[str, list[dict[str, Any]]]
+    fleet: Fleet
+    index: dict[str, int]
+    origin_at: dt.datetime
 
 
-# Caches of this process, by database (tests and tools run several services in one process).
+# Plans of this process, by database (tests and tools run several services in one process).
 _plans: dict[tuple[str, int], Plan] = {}
 _lock = threading.Lock()
-
-
-def _db(uow: UnitOfWork) -> str:
-    conn = uow.connection
-    return "" if conn is None else str(conn.engine.url)
+_db = tracked.db_of
+_overlay = tracked.overlay
+forget = tracked.forget
 
 
 def plan_in_force(uow: UnitOfWork) -> Plan | None:
@@ -64,6 +70,7 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
         hit = _plans.get(key)
     if hit is not None:
         return hit
+    from corridor.routing.fleet import fleet
     from corridor.routing.matching import route_line
 
     routes, starts, stops = {}, {}, {}
@@ -78,7 +85,12 @@ def plan_in_force(uow: UnitOfWork) -> Plan | None:
         routes[sheet["vehicle"]] = route_line(coords, vertex_leg, sheet["stops"])
         starts[sheet["vehicle"]] = float(sheet["stops"][0]["leave_min"])
         stops[sheet["vehicle"]] = sheet["stops"]
-    plan = Plan(ident, str(pub["origin"]), float(pub["window_close"]), routes, starts, stops)
+    names = list(routes)
+    plan = Plan(
+        ident, str(pub["origin"]), float(pub["window_close"]), routes, starts, stops,
+        fleet([routes[v] for v in names]), {v: i for i, v in enumerate(names)},
+        dt.datetime.fromisoformat(str(pub["origin"])),
+    )  # fmt: skip
     with _lock:
         _plans[key] = plan
     return plan
@@ -107,164 +119,112 @@ def flags(uow: UnitOfWork, reports: list[PositionReport]) -> dict[tuple[str, str
     return out
 
 
-def _state(row: dict[str, Any], origin: str) -> TrackState:
-    return TrackState(
-        at_min=minute_of(origin, row["at"]),
-        lon=float(row["lon"]),
-        lat=float(row["lat"]),
-        along_m=float(row["progress_m"]),
-        off_route_m=float(row["off_route_m"]),
-        leg=int(row["leg"]),
-        late_min=float(row["late_min"]),
-        stopped_since_min=None
-        if row["stopped_since"] is None
-        else minute_of(origin, row["stopped_since"]),
-        finished=bool(row["finished"]),
-        speed_kmh=row.get("speed_kmh"),
-    )
-
-
 def track(uow: UnitOfWork, reports: list[PositionReport]) -> None:
     """Match trusted reports to their vehicles' routes, store the new states and raise or
-    clear alerts, all in the caller's open transaction (no commit)."""
+    clear alerts, all in the caller's open transaction (no commit). The reports may be of
+    many requests (a group commit): they are matched together, and each vehicle's alerts
+    judged once, on its latest state."""
     if uow.publications is None or not reports:
         return
     plan = plan_in_force(uow)
     if plan is None:
         return
-    from corridor.routing.matching import advance, last_exit
+    mine = [r for r in reports if r.vehicle in plan.index]
+    if not mine:
+        return
+    from corridor.services.tracking_group import advance_group
 
     params = params_of(uow)
-    by_vehicle: dict[str, list[PositionReport]] = {}
-    for r in reports:
-        if r.vehicle in plan.routes:
-            by_vehicle.setdefault(r.vehicle, []).append(r)
-    if not by_vehicle:
-        return
     db = _db(uow)
-    rows = _cached_rows(uow, db, plan.id, by_vehicle)
+    before = tracked.latest(uow, db, plan.id, plan.origin_at, {r.vehicle for r in mine})
+    known = {v: k.state for v, k in before.items()}
+    after = advance_group(plan.fleet, plan.index, plan.origin_at, known, mine, params)
+    if not after:
+        return
     open_alerts = uow.alerts.open()
     now = uow.clock()
     now_min = minute_of(plan.origin, now)
+    opened = _open_kinds(open_alerts)
     changed, judged = [], []
-    for vehicle, batch in by_vehicle.items():
-        route = plan.routes[vehicle]
-        row = rows.get(vehicle)
-        state = _state(row, plan.origin) if row is not None else None
-        last = row
-        for r in sorted(batch, key=lambda r: r.at):
-            at_min = minute_of(plan.origin, r.at)
-            if state is not None and at_min < state.at_min:
-                continue  # older than what we know: kept in positions, changes nothing
-            state = advance(route, state, at_min, r.lon, r.lat, r.speed_kmh, params)
-            last = {"at": r.at, "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh}
-        if state is None or last is None or last is row:
-            continue
-        fresh = {
-            "vehicle": vehicle,
-            "publication_id": plan.id,
-            "at": last["at"],
-            "received_at": now,
-            "lat": state.lat,
-            "lon": state.lon,
-            "speed_kmh": state.speed_kmh,
-            "progress_m": state.along_m,
-            "off_route_m": state.off_route_m,
-            "leg": state.leg,
-            "late_min": state.late_min,
-            "stopped_since": None
-            if state.stopped_since_min is None
-            else dt.datetime.fromisoformat(plan.origin)
-            + dt.timedelta(minutes=state.stopped_since_min),
-            "finished": state.finished,
-        }
-        exit_min = last_exit(route, state.along_m, params.stop_radius_m)
-        was_late = f"late|{vehicle}||" in open_alerts
-        conditions = vehicle_conditions(
-            vehicle, state, exit_min, now_min, plan.close_min, params, was_late
-        )
-        if _worth_storing(db, plan.id, fresh, row, {c.kind for c in conditions if c.active}):
-            changed.append(fresh)
-        for c in conditions:
-            judged.append(alerts.Judged(c, vehicle))
-        judged.append(
-            alerts.Judged(
-                silent_condition(
-                    vehicle, now_min, plan.start_min[vehicle], now_min, state.finished, params
-                ),
-                vehicle,
-            )
-        )
+    for vehicle, (state, last) in after.items():
+        row = _row(plan, vehicle, state, last, now)
+        j = _judge(plan, vehicle, state, now_min, params, open_alerts)
+        if tracked.keep(db, plan.id, row, state, before.get(vehicle), j.kinds):
+            changed.append(row)
+        # Only a condition that changed raises or clears an alert: only then is it put in
+        # words (and a vehicle just heard from is not silent).
+        if opened.get(vehicle, frozenset()) != j.kinds:
+            judged += [
+                alerts.Judged(c, vehicle)
+                for c in _conditions(plan, vehicle, state, now_min, params, j)
+                if c.active != (f"{c.kind}|{vehicle}||" in open_alerts)
+            ]
     uow.tracks.put_many(changed)
     if judged:
         alerts.apply(uow, judged, plan.id, open_alerts)
 
 
-#: A vehicle's tracked state is written at least this often (seconds of its reports' time),
-#: and whenever its leg, its stop, its alerts or whether it has finished change; in between,
-#: this process keeps it in memory (the positions themselves are always stored).
-STORE_EVERY_S = 30.0
-
-# (database, vehicle) -> (publication, latest row, what was last stored: (at, leg, stopped,
-# finished, alert kinds))
-_tracks: dict[tuple[str, str], tuple[int, dict[str, Any], tuple[Any, ...]]] = {}
-
-
-def _cached_rows(
-    uow: UnitOfWork, db: str, plan_id: int, vehicles: Any
-) -> dict[str, dict[str, Any]]:
-    """The vehicles' latest states: from this process's memory, else from the database."""
-    out = {}
-    with _lock:
-        for v in vehicles:
-            hit = _tracks.get((db, v))
-            if hit is not None and hit[0] == plan_id:
-                out[v] = hit[1]
-    missing = [v for v in vehicles if v not in out]
-    if missing:
-        for v, row in uow.tracks.get_many(missing).items():
-            if row["publication_id"] == plan_id:
-                out[v] = row
-                with _lock:
-                    _tracks[(db, v)] = (plan_id, row, _mark(row, set()))
-    return out
+def _row(
+    plan: Plan, vehicle: str, state: TrackState, last: PositionReport, now: dt.datetime
+) -> dict[str, Any]:
+    """A vehicle's state as stored."""
+    return {
+        "vehicle": vehicle,
+        "publication_id": plan.id,
+        "at": last.at,
+        "received_at": now,
+        "lat": state.lat,
+        "lon": state.lon,
+        "speed_kmh": state.speed_kmh,
+        "progress_m": state.along_m,
+        "off_route_m": state.off_route_m,
+        "leg": state.leg,
+        "late_min": state.late_min,
+        "stopped_since": None
+        if state.stopped_since_min is None
+        else plan.origin_at + dt.timedelta(minutes=state.stopped_since_min),
+        "finished": state.finished,
+    }
 
 
-def _mark(row: dict[str, Any], kinds: set[str]) -> tuple[Any, ...]:
-    return (row["at"], row["leg"], row["stopped_since"] is None, row["finished"], frozenset(kinds))
+#: The kinds of alert a vehicle's report may raise or clear.
+VEHICLE_KINDS = frozenset({"late", "off_route", "stopped", "inside_after_close", "silent"})
 
 
-def _worth_storing(
-    db: str, plan_id: int, row: dict[str, Any], before: dict[str, Any] | None, kinds: set[str]
-) -> bool:
-    """Keep the new state in memory; whether it must be written now."""
-    mark = _mark(row, kinds)
-    key = (db, str(row["vehicle"]))
-    with _lock:
-        old = _tracks.get(key)
-        stored = old[2] if old is not None and old[0] == plan_id and before is not None else None
-        due = (
-            stored is None
-            or mark[1:] != stored[1:]
-            or (mark[0] - stored[0]).total_seconds() >= STORE_EVERY_S
-        )
-        _tracks[key] = (plan_id, row, mark if due or stored is None else stored)
-    return due
+def _open_kinds(open_alerts: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """By vehicle, the kinds of its open alerts a report may raise or clear."""
+    out: dict[str, set[str]] = {}
+    for key in open_alerts:
+        kind, vehicle, person, subject = key.split("|", 3)
+        if kind in VEHICLE_KINDS and vehicle and not person and not subject:
+            out.setdefault(vehicle, set()).add(kind)
+    return {v: frozenset(k) for v, k in out.items()}
 
 
-def forget(uow: UnitOfWork) -> None:
-    """Drop the states this process keeps for the database (a new version was published)."""
-    db = _db(uow)
-    with _lock:
-        for key in [k for k in _tracks if k[0] == db]:
-            del _tracks[key]
+def _judge(
+    plan: Plan, vehicle: str, state: TrackState, now_min: float, params: LiveParams,
+    open_alerts: dict[str, Any],
+) -> Judgement:  # fmt: skip
+    """A vehicle's conditions after its report: late, off route, stopped, inside after the
+    window closes."""
+    from corridor.routing.matching import last_exit
+
+    exit_min = last_exit(plan.routes[vehicle], state.along_m, params.stop_radius_m)
+    was_late = f"late|{vehicle}||" in open_alerts
+    return judge(state, exit_min, now_min, plan.close_min, params, was_late)
 
 
-def _overlay(uow: UnitOfWork, plan_id: int, rows: dict[str, dict[str, Any]]) -> None:
-    """The states kept in memory over those read from the database."""
-    db = _db(uow)
-    with _lock:
-        rows.update({k[1]: t[1] for k, t in _tracks.items() if k[0] == db and t[0] == plan_id})
+def _conditions(
+    plan: Plan, vehicle: str, state: TrackState, now_min: float, params: LiveParams,
+    judged: Judgement,
+) -> list[Condition]:  # fmt: skip
+    """The conditions of ``judged`` in words, and not silent (it has just reported)."""
+    exit_min, close = judged.projected_exit, plan.close_min
+    conditions = vehicle_conditions(vehicle, state, exit_min, now_min, close, params, judged=judged)
+    silent = silent_condition(
+        vehicle, now_min, plan.start_min[vehicle], now_min, state.finished, params
+    )
+    return [*conditions, silent]
 
 
 def sweep(uow: UnitOfWork) -> int:
@@ -333,7 +293,7 @@ def status(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
                 }
             )
             continue
-        state = _state(row, plan.origin)
+        state = tracked.state_of(row, plan.origin_at)
         conditions = vehicle_conditions(
             vehicle,
             state,
