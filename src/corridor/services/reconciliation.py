@@ -25,6 +25,7 @@ from corridor.domain.access import HUMANITARIAN, Principal, Role
 from corridor.domain.tracking import Condition, forward
 from corridor.services import alerts
 from corridor.services.accounts import require
+from corridor.services.live_plan import params_of, plan_in_force
 
 if TYPE_CHECKING:
     from corridor.domain.operations import CheckIn
@@ -145,8 +146,6 @@ def _state(uow: UnitOfWork) -> tuple[dict[int, Person], dict[str, VehicleTally],
     people, vehicles = replay(checkins, evacuees)
     sheets: dict[str, Any] = {}
     if uow.publications is not None:
-        from corridor.services.tracking import plan_in_force
-
         plan = plan_in_force(uow)
         if plan is not None:
             sheets = {v: {"stops": stops} for v, stops in plan.stops.items()}
@@ -157,8 +156,6 @@ def evaluate(uow: UnitOfWork) -> int:
     """Raise or clear the reconciliation alerts in the open transaction (no commit)."""
     if uow.alerts is None:
         return 0
-    from corridor.services.tracking import params_of
-
     params = params_of(uow)
     now = uow.clock()
     people, vehicles, sheets = _state(uow)
