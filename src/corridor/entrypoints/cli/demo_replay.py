@@ -341,6 +341,11 @@ def _replan(ctx: Any, m: float, incident: int) -> None:
             f"({h['reason']}): held there, a 'stranded' alert tells the coordinator"
         )
     row = ctx.c.call("replan", "coordinator", "GET", f"/v1/plans/{new['id']}")
+    evacuated = ((row.get("report") or {}).get("check") or {}).get("evacuated") or {}
+    _say(
+        f"   version 2 takes {sum(evacuated.values())} people out in all, those already out "
+        "included (what the closed roads still allow)"
+    )
     routes = [r for r in row["plan"]["routes"] if len(r["stops"]) > 1]
     ctx.tracks.update(sheet_tracks(ctx, routes))
     later = checkins_due(routes, m, ctx.t1, {})
