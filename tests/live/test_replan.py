@@ -37,6 +37,23 @@ def sign(api: Api, plan: dict[str, Any], who: str, role: str, kind: Kind, clock:
     post_envelope(api, who, envelope)
 
 
+def in_force(api: Api) -> tuple[dict[str, Any], list[dict[str, Any]], Any, float]:
+    """The plan published, its trip sheets, the people registered, the first departure."""
+    plan = planned(api)
+    assert api.post("coordinator", f"/v1/plans/{plan['id']}/publish", {}).status_code == 201
+    sheets = api.get("coordinator", "/v1/trip-sheets").json()
+    return plan, sheets, register(api, sheets), min(s["stops"][0]["leave_min"] for s in sheets)
+
+
+def shelling(api: Api, clock: FixedClock, cid: str, text: str, lon: float, lat: float) -> int:
+    """A critical shelling reported by party B's liaison now at (lon, lat); its id."""
+    incident = {"client_id": cid, "kind": "shelling", "severity": "critical",
+                "description": text, "at": clock().isoformat(), "lat": lat, "lon": lon}  # fmt: skip
+    r = api.post("liaison-b", "/v1/incidents", incident)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     k = 111_320.0
     return math.hypot((a[0] - b[0]) * k * math.cos(math.radians(a[1])), (a[1] - b[1]) * k)
@@ -76,11 +93,7 @@ def test_incident_suspension_replan_from_the_live_state(
     live_api: Api, clock: FixedClock, referee: Path, tmp_path: Path
 ) -> None:
     api = live_api
-    plan = planned(api)
-    assert api.post("coordinator", f"/v1/plans/{plan['id']}/publish", {}).status_code == 201
-    sheets = api.get("coordinator", "/v1/trip-sheets").json()
-    people = register(api, sheets)
-    first = min(s["stops"][0]["leave_min"] for s in sheets)
+    plan, sheets, people, first = in_force(api)
     run = replay(api, clock, Faults(), people, until=first + 90)
     # The ceasefire started: both parties confirmed it.
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
@@ -91,14 +104,7 @@ def test_incident_suspension_replan_from_the_live_state(
         tuple(f["geometry"]["coordinates"]) for f in features if f["geometry"]["type"] == "Point"
     ]
     vehicle, lon, lat, radius = spot_ahead(sheets, places, now)
-    incident = {
-        "client_id": "shelling-1", "kind": "shelling", "severity": "critical",
-        "description": "shelling reported beside the road", "at": clock().isoformat(),
-        "lat": lat, "lon": lon,
-    }  # fmt: skip
-    r = api.post("liaison-b", "/v1/incidents", incident)
-    assert r.status_code == 201, r.text
-    incident_id = r.json()["id"]
+    incident_id = shelling(api, clock, "shelling-1", "shelling reported beside the road", lon, lat)
     near = [
         a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "incident_near_route"
     ]
@@ -157,3 +163,75 @@ def test_incident_suspension_replan_from_the_live_state(
         sign(api, plan, who, role, Kind.RESUMPTION, clock)
     assert api.get("coordinator", f"/v1/corridors/{plan['corridor']}").json()["suspension"] is None
     assert run["end"] == now
+
+
+def lonlat_of(sheet: dict[str, Any], index: int) -> tuple[float, float]:
+    """Where stop ``index`` of a trip sheet is: the start of its leg on the road."""
+    coords = sheet["route"]["coordinates"]
+    at = sheet["leg_starts"][index] if index < len(sheet["leg_starts"]) else len(coords) - 1
+    return float(coords[at][0]), float(coords[at][1])
+
+
+def test_a_vehicle_trapped_by_the_hazard_is_held_and_the_rest_replanned(
+    live_api: Api, clock: FixedClock, referee: Path, tmp_path: Path
+) -> None:
+    """A shelling closes every road around a gathering point while a vehicle is boarding
+    there: the replan succeeds, holds that vehicle where it is with its people (listed apart
+    from the routes, nothing new for it), raises one ``stranded`` alert with the number on
+    board, plans everything else, passes the referee, and the new version says so."""
+    api = live_api
+    _, sheets, people, first = in_force(api)
+    sheet, index = next(
+        (s, i)
+        for s in sorted(sheets, key=lambda s: s["vehicle"])
+        for i, st in enumerate(s["stops"])
+        if st.get("board")
+        and st["arrive_min"] >= first + 60
+        and st["leave_min"] - st["arrive_min"] >= 6
+        and not st.get("dir")
+    )
+    vehicle, stop = sheet["vehicle"], sheet["stops"][index]
+    now = float(stop["arrive_min"]) + 4.0  # boarding there
+    replay(api, clock, Faults(), people, until=now)
+    lon, lat = lonlat_of(sheet, index)
+    incident_id = shelling(api, clock, "shelling-trap", "shelling at the gathering point", lon, lat)
+    body = {"incident": incident_id, "radius_m": 400, "time_limit": 120, "seed": 3,
+            "iterations": 10}  # fmt: skip
+    r = api.post("coordinator", "/v1/replan", body)
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["status"] == "done", new["error"]
+    stranded = {h["vehicle"]: h for h in new["stranded"]}
+    assert vehicle in stranded, (new["stranded"], new["reached"], new["kept"], index)
+    assert stranded[vehicle]["at"] == stop["place"]
+    assert stranded[vehicle]["on_board"] == sum(stop["board"].values())
+    row = api.get("coordinator", f"/v1/plans/{new['id']}").json()
+    held = {h["vehicle"]: h for h in row["plan"]["held"]}
+    assert set(held) == set(stranded)
+    routes = {route["vehicle"]: route["stops"] for route in row["plan"]["routes"]}
+    assert not set(held) & set(routes)
+    assert held[vehicle]["stops"][-1]["board"] == stop["board"]
+    instance = api.get("coordinator", f"/v1/plans/{new['id']}/instance").json()
+    (tmp_path / "i.json").write_text(json.dumps(instance))
+    (tmp_path / "p.json").write_text(json.dumps(row["plan"]))
+    verdict = run_referee(referee, tmp_path / "i.json", tmp_path / "p.json", "--json")
+    assert verdict.returncode == 0, verdict.stdout
+    # Every boarded person of a vehicle that can move is set down at a reception centre.
+    for v, stops in routes.items():
+        boarded = sum(sum(s.get("board", {}).values()) for s in stops)
+        assert sum(sum(s.get("alight", {}).values()) for s in stops) == boarded, v
+    # The others keep moving people after now.
+    assert any(s.get("alight") and s["arrive"] > now for st in routes.values() for s in st)
+    alerts = [a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "stranded"]
+    assert [(a["vehicle"], a["state"]) for a in alerts if a["vehicle"] == vehicle] == [
+        (vehicle, "raised")
+    ]
+    mine = next(a for a in alerts if a["vehicle"] == vehicle)
+    assert mine["data"]["on_board"] == stranded[vehicle]["on_board"]
+    assert mine["data"]["at"] == stop["place"]
+    r = api.post("coordinator", f"/v1/plans/{new['id']}/publish", {"reason": "shelling"})
+    assert r.status_code == 201, r.text
+    said = [d for d in r.json()["differences"] if d.startswith(f"{vehicle}: ")]
+    assert len(said) == 1, said
+    assert "held at" in said[0], said
+    assert "stranded" in said[0], said

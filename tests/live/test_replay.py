@@ -136,7 +136,7 @@ def test_injected_faults_raise_exactly_their_alerts_once(live_api: Api, clock: F
     assert "persons" not in counts
     assert "unaccounted" not in counts
     # A device a century ahead, and a boarding check-in delivered after the arrival: nothing
-    # changes, neither the latest positions nor anyone's status; both are kept.
+    # changes, neither the latest positions nor anyone's status nor any count; both are kept.
     latest = api.get("coordinator", "/v1/positions/latest").json()
     tracking = api.get("coordinator", "/v1/tracking").json()
     before = alerts(api)
@@ -158,7 +158,16 @@ def test_injected_faults_raise_exactly_their_alerts_once(live_api: Api, clock: F
         "people": {arrived["class"]: 1},
         "evacuees": [arrived["id"]],
     }
+    counts = {
+        path: api.get("coordinator", path)
+        for path in ("/v1/manifests", "/v1/progress", "/v1/after-action.html")
+    }
     assert api.post("coordinator", "/v1/checkins", retry).status_code == 201
+    # Nor is it counted anywhere: manifests, progress, the after-action report.
+    for path, was in counts.items():
+        now_says = api.get("coordinator", path)
+        assert now_says.status_code == was.status_code == 200, (path, now_says.text[:300])
+        assert now_says.content == was.content, path
     after = api.get("coordinator", "/v1/reconciliation").json()
     again = next(p for p in after["persons"] if p["id"] == arrived["id"])
     assert again["status"] == "arrived"

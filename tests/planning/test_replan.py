@@ -125,3 +125,60 @@ def test_a_vehicle_that_cannot_get_out_is_named(
         )
     assert err.value.vehicle in kept
     assert err.value.exit_code == 2
+
+
+def test_a_vehicle_with_no_road_out_is_held_and_the_rest_replanned(
+    small_plan: tuple[dict[str, Any], dict[str, Any]], referee: Path, tmp_path: Path
+) -> None:
+    """A hazard closes every road out of a gathering point while a vehicle is there with
+    people aboard: the replan holds that vehicle where it is (its people stay aboard, nothing
+    new for it, listed under ``held`` apart from the routes) and plans everything else; the
+    plan passes the referee and every other started stop is kept."""
+    raw, plan = small_plan
+    inside_ids = raw["travel"]["inside"]["ids"]
+
+    def candidates() -> Any:
+        """(now, vehicle, its kept stops) with the vehicle boarding at a gathering point that
+        no kept stop leaves (the referee checks the history's legs too)."""
+        for delta in range(20, 400, 5):
+            now = raw["window"]["open"] + delta
+            kept = started(plan, now)
+            for v, st in kept.items():
+                place = st[-1]["at"]
+                boarding = place in inside_ids and "dir" not in st[-1] and st[-1].get("board")
+                left = any(a["at"] == place for other in kept.values() for a in other[:-1])
+                if boarding and not left:
+                    yield now, v, st, kept
+
+    found = next(candidates(), None)
+    assert found, "the fixture should have a vehicle boarding inside the zone at some time"
+    now, vehicle, stops, kept = found
+    place = stops[-1]["at"]
+    edited = copy.deepcopy(raw)
+    row = inside_ids.index(place)
+    edited["travel"]["inside"]["minutes"][row] = [
+        0 if j == row else None for j in range(len(inside_ids))
+    ]
+    res = solve(
+        parse_instance(edited), SolveParams(time_limit=3, seed=1, keep=plan, now=now, iterations=2)
+    )
+    assert [h["vehicle"] for h in res.plan["held"]] == [vehicle]
+    held = res.plan["held"][0]
+    aboard: dict[str, int] = {}
+    for s in stops:
+        for c, n in s.get("board", {}).items():
+            aboard[c] = aboard.get(c, 0) + n
+    assert held["at"] == place
+    assert held["aboard"] == aboard
+    assert sum(aboard.values()) > 0
+    assert held["stops"] == stops
+    assert "no road" in held["reason"]
+    routes = {r["vehicle"]: r["stops"] for r in res.plan["routes"]}
+    assert vehicle not in routes
+    for other, st in kept.items():
+        if other != vehicle:
+            assert routes[other][: len(st)] == st, other
+    verdict = judge(referee, tmp_path, edited, res.plan)
+    assert verdict["feasible"], verdict["violations"][:3]
+    # The other vehicles still work: people are evacuated after now.
+    assert any(s.get("alight") and s["arrive"] > now for st in routes.values() for s in st)

@@ -45,6 +45,12 @@ class FakeCheckIns:
     def list(self, vehicle: str | None = None) -> list[CheckIn]:
         return [c for c in self.rows.values() if vehicle in (None, c.vehicle)]
 
+    def since(self, after_id: int) -> list[tuple[int, CheckIn]]:
+        return [(i, c) for i, c in enumerate(self.rows.values(), 1) if i > after_id]
+
+    def count_upto(self, last_id: int) -> int:
+        return min(last_id, len(self.rows))
+
 
 class FakeEvacuees:
     def __init__(self) -> None:
@@ -63,6 +69,16 @@ class FakeEvacuees:
 
     def list(self, vehicle: str | None = None) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows.values() if vehicle in (None, r["vehicle"])]
+
+    def classes_since(self, after_id: int) -> list[dict[str, Any]]:
+        return [
+            {k: r[k] for k in ("id", "household", "people_class")}
+            for i, r in sorted(self.rows.items())
+            if i > after_id
+        ]
+
+    def count_upto(self, last_id: int) -> int:
+        return sum(1 for i in self.rows if i <= last_id)
 
     def set_fields(self, evacuee_id: int, **values: Any) -> None:
         self.rows[evacuee_id].update(values)

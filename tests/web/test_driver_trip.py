@@ -1,6 +1,7 @@
 """The driver's page with a published trip sheet: the next stop and its time, the route on its
-roads, stops done one after the other, and a boarding count made offline that reaches the
-service once when the connection returns. (The service and the published Andorra plan are those
+roads, stops done one after the other, a boarding count made offline that reaches the
+service once when the connection returns, and the count of the people getting off at the
+reception centre, by class like boarding. (The service and the published Andorra plan are those
 of the alert panel's tests, in a service of this module's own.)"""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .test_driver_page import Phone
 pytestmark = pytest.mark.browser
 
 
-def test_the_trip_sheet_leads_to_a_boarding_counted_offline_and_stored_once(
+def test_the_trip_sheet_leads_to_boarding_and_arrival_counts_stored_once(
     browser: Any,
     server: Server,  # noqa: F811
     published: dict[str, Any],  # noqa: F811
@@ -79,6 +80,37 @@ def test_the_trip_sheet_leads_to_a_boarding_counted_offline_and_stored_once(
         assert mine[0]["people"] == {c: n for c, n in counted.items() if n}
         # The gathering point is done; the next stop comes after it.
         assert page.locator("#next-place").inner_text() != gathering["place"]
+
+        # Arrived at the reception centre: the people getting off are counted by class, as
+        # at boarding, and the count is stored (once).
+        seqs = [s["seq"] for s in sheet["stops"]]
+        reception = next(
+            s
+            for s in sheet["stops"][seqs.index(gathering["seq"]) + 1 :]
+            if s["kind"] == "reception" and s["deliver"]
+        )
+        while page.locator("#next-place").inner_text() != reception["place"]:
+            page.click("#btn-arrive")
+            assert page.locator("#arrival-form").count() == 0  # nobody gets off there
+        page.click("#btn-arrive")
+        delivered = reception["deliver"]
+        for c, n in delivered.items():
+            assert page.input_value(f"#arrive-{c}") == str(n)
+        most = max(delivered, key=lambda c: delivered[c])
+        page.fill(f"#arrive-{most}", str(delivered[most] - 1))  # one got off on the way
+        phone.shot("driver-arrival-form")
+        page.click("#arrival-form button[type='submit']")
+        phone.waiting(0)
+        arrivals = [
+            c
+            for c in server.ok("GET", "/v1/checkins", "coordinator", params={"vehicle": vehicle})
+            if c["kind"] == "arrival"
+        ]
+        assert len(arrivals) == 1
+        assert arrivals[0]["place"] == reception["place"]
+        got_off = {**delivered, most: delivered[most] - 1}
+        assert arrivals[0]["people"] == {c: n for c, n in got_off.items() if n}
+        assert page.locator("#next-place").inner_text() != reception["place"]
         assert not phone.errors, phone.errors
         assert not phone.outside, phone.outside
     finally:

@@ -94,7 +94,8 @@ SCOPED: dict[str, str] = {
     "positions.write": "a driver reports only for its own vehicle",
     "checkins.read": "a driver sees only its own vehicle's check-ins",
     "checkins.write": "a driver records boarding on its own vehicle, by name only people on its "
-    "manifest (walk-ins are counted by class); reception records arrivals",
+    "manifest (walk-ins are counted by class), and counts the people it sets down by class; "
+    "reception records arrivals by name",
     "manifests.read": "a driver sees only its own vehicle's manifest",
     "notifications.ack": "a liaison acknowledges for its own party only",
     "events.read": "each topic reaches exactly the roles, vehicles and parties its REST read "

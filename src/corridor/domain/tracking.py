@@ -23,6 +23,7 @@ ALERT_KINDS = (
     "short_arrival",
     "incident_near_route",
     "household_split",
+    "stranded",
 )
 ALERT_STATES = ("raised", "acknowledged", "cleared")
 

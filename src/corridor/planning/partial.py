@@ -37,6 +37,7 @@ class VehicleState:
     stops: list[dict[str, Any]] = field(default_factory=list)
     fresh: bool = True  # nothing emitted yet: its first stop (the depot) is still to be written
     done: bool = False
+    held: dict[str, Any] | None = None  # a replan holds it inside the zone (no road out)
 
 
 class PartialPlan:
@@ -74,7 +75,7 @@ class PartialPlan:
         other.lanes_in = [t.copy() for t in self.lanes_in]
         other.lanes_out = [t.copy() for t in self.lanes_out]
         other.fleet = [
-            VehicleState(v.place, v.ready, v.cargo, list(v.stops), v.fresh, v.done)
+            VehicleState(v.place, v.ready, v.cargo, list(v.stops), v.fresh, v.done, v.held)
             for v in self.fleet
         ]
         other.n_used = self.n_used
@@ -82,7 +83,8 @@ class PartialPlan:
         return other
 
     def routes(self) -> list[dict[str, Any]]:
-        """The routes as plan JSON (plain floats), vehicles that never moved left out."""
+        """The routes as plan JSON (plain floats), vehicles that never moved or are held
+        (:meth:`held_vehicles`) left out."""
         for v in self.fleet:
             for stop in v.stops:
                 for key, val in stop.items():
@@ -91,8 +93,12 @@ class PartialPlan:
         return [
             {"vehicle": v.name, "stops": s.stops}
             for v, s in zip(self.data.vehicles, self.fleet, strict=True)
-            if len(s.stops) > 1
+            if len(s.stops) > 1 and s.held is None
         ]
+
+    def held_vehicles(self) -> list[dict[str, Any]]:
+        """The vehicles a replan holds where they are (see :mod:`corridor.planning.replan`)."""
+        return [v.held for v in self.fleet if v.held is not None]
 
     def score(self) -> float:
         """The score of everything done so far, by the format's formula."""

@@ -106,3 +106,5 @@ class ProblemData:
         self.v_index = {v.name: i for i, v in enumerate(self.vehicles)}
         self.pinned = frozenset(i for i, v in enumerate(self.vehicles) if v.name in pinned)
         self.excluded = frozenset(i for i, v in enumerate(self.vehicles) if v.name in excluded)
+        # A replan: no new inbound crossing starts before this minute (the notification lead).
+        self.enter_from: float | None = None

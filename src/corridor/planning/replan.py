@@ -4,7 +4,10 @@
 continues from: people who boarded are gone from their gathering point, cargo loaded or
 unloaded is off the books, beds are taken and the crossings hold their lanes. A vehicle caught
 in the middle of a trip (inside the zone, or outside with people aboard) is first brought out
-and to a reception centre, taking more people on the way if it has room and time.
+and to a reception centre, taking more people on the way if it has room and time. A vehicle
+inside with no road out at all (a new hazard closed every road to the checkpoints) is held
+where it is, its people aboard, and nothing new is planned for it: the plan lists it under
+``held``, apart from the routes, and everything that can still move is planned.
 
 The improvement search uses the same function to keep the first part of a good plan and rebuild
 the rest (``now=None``: vehicles that had not started may still start whenever they like).
@@ -105,6 +108,8 @@ def partial_from_routes(
         else:
             plan.fleet[vi].place, plan.fleet[vi].ready = data.inst.outside_index[last["at"]], leave
     _hold_lanes(plan, crossings)
+    if now is not None and data.enter_from is not None:
+        _no_entry(plan, now, data.enter_from)
     if data.cap is not None and plan.n_used > data.cap:
         raise ReplanError(
             "keep",
@@ -177,6 +182,19 @@ def _hold_lanes(plan: PartialPlan, crossings: list[tuple[float, float, str, str,
             )
 
 
+def _no_entry(plan: PartialPlan, now: float, until: float) -> None:
+    """Take ``[now, until)`` off every inbound lane: no new trip enters the zone before
+    ``until`` (the parties are told of a movement the notification lead time ahead)."""
+    for timeline in plan.lanes_in:
+        for lane, (starts, ends) in enumerate(
+            zip(timeline.gap_starts, timeline.gap_ends, strict=True)
+        ):
+            taken = [(max(a, now), min(b, until)) for a, b in zip(starts, ends, strict=True)]
+            for lo, hi in taken:
+                if lo < hi:
+                    timeline.reserve(lane, lo, hi)
+
+
 def _finish(plan: PartialPlan, vi: int, aboard: IntArray, inside: bool, leave: float) -> None:
     """Bring a vehicle caught mid-trip out of the zone (if inside) and to a reception centre."""
     b = plan
@@ -189,6 +207,9 @@ def _finish(plan: PartialPlan, vi: int, aboard: IntArray, inside: bool, leave: f
     din = rd.drives.inside.minutes
     if inside:
         here = in_ix[last["at"]]
+        if not _road_out(b, vi, here):
+            _hold(b, vi, aboard, leave)
+            return
         # Room left: one more gathering point if it pays and still lets the vehicle out.
         seats = int(w.seats[vi] - aboard[~w.stretcher].sum())
         strs = int(w.stretchers[vi] - aboard[w.stretcher].sum())
@@ -220,6 +241,33 @@ def _finish(plan: PartialPlan, vi: int, aboard: IntArray, inside: bool, leave: f
     place = inst.outside_index[last["at"]]
     if not _to_reception(b, vi, aboard, place, leave):
         raise ReplanError(name, "has people aboard and no reception centre can take them")
+
+
+def _road_out(b: PartialPlan, vi: int, here: int) -> bool:
+    """Whether any road leads from inside place ``here`` to a checkpoint open outward."""
+    w, din = b.data, b.data.roads[vi].drives.inside.minutes
+    return any(
+        math.isfinite(float(din[here, w.k_in[k]])) and w.lanes_out[k] > 0
+        for k in range(len(w.k_ids))
+    )
+
+
+def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float) -> None:
+    """Hold a vehicle that has no road out where it is: its stops so far stay, the people
+    aboard stay on it (they are off their gathering point's books: nobody else is sent for
+    them), and nothing new is planned for it. It is left out of the routes and listed apart
+    (``PartialPlan.held_vehicles``), for the coordinator to act on."""
+    w, v = b.data, b.fleet[vi]
+    last = v.stops[-1]
+    v.done = True
+    v.held = {
+        "vehicle": w.vehicles[vi].name,
+        "at": last["at"],
+        "since": float(since),
+        "aboard": {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0},
+        "reason": f"no road leads out of the zone from {last['at']}",
+        "stops": list(v.stops),
+    }
 
 
 def _n_pass(side: Side, i: int, j: int) -> int:

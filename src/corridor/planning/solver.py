@@ -76,7 +76,10 @@ class SolveParams:
     the same seed gives the same plan on any machine. ``pinned_vehicles`` are always part of
     the fleet the plan may use (under the instance's ``max_vehicles`` they take their places
     first); ``excluded_vehicles`` get no trips (in a replan, no new ones). Both are vehicle
-    names (``depot/type/k``), given as any collection of strings.
+    names (``depot/type/k``), given as any collection of strings. ``plan_roads`` (a replan
+    after a hazard): the same instance with the roads the hazard closed closed for good; new
+    stops are planned on its roads, while the plan is checked against the instance, whose
+    roads still hold the legs driven before the hazard.
     """
 
     time_limit: float = 30.0
@@ -87,6 +90,8 @@ class SolveParams:
     iterations: int | None = None
     pinned_vehicles: frozenset[str] = frozenset()
     excluded_vehicles: frozenset[str] = frozenset()
+    plan_roads: Instance | None = field(default=None, compare=False)
+    enter_from: float | None = None  # a replan: no new inbound crossing starts before this
 
     def __post_init__(self) -> None:
         for name in ("pinned_vehicles", "excluded_vehicles"):
@@ -150,7 +155,12 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     """Plan ``instance`` (see the module docstring)."""
     run = _Run(params)
     _check_fleet_choice(instance, params)
-    data = ProblemData(instance, pinned=params.pinned_vehicles, excluded=params.excluded_vehicles)
+    data = ProblemData(
+        params.plan_roads or instance,
+        pinned=params.pinned_vehicles,
+        excluded=params.excluded_vehicles,
+    )
+    data.enter_from = params.enter_from
     base, base_routes = _starting_point(data, params)
     cpu, wall = thread_time(), monotonic()
     run.best = first_plan(base)
@@ -173,7 +183,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
         )
     if run.background is not None:
         run.take_background_bound(instance)
-    return _checked_result(run, instance)
+    return _checked_result(run, instance, base.held_vehicles())
 
 
 class _Run:
@@ -302,13 +312,16 @@ class _BoundInBackground:
         return not self._thread.is_alive()
 
 
-def _checked_result(run: _Run, instance: Instance) -> SolveResult:
-    """The best plan, checked by the project's own check of the rules, with its claims."""
+def _checked_result(run: _Run, instance: Instance, held: list[dict[str, Any]]) -> SolveResult:
+    """The best plan, checked by the project's own check of the rules, with its claims (and
+    the vehicles a replan holds where they are, outside the routes)."""
     plan: dict[str, Any] = {
         "format": "cep-plan/1",
         "instance": instance.name,
         "routes": run.best.routes,
     }
+    if held:
+        plan["held"] = held
     checked = check_plan(instance, plan)
     if not checked.feasible:
         raise PlanRejected([f"[{v.rule}] {v.detail}" for v in checked.violations])

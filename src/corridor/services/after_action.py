@@ -26,6 +26,7 @@ from corridor.reporting.after_action_model import LogEntry, OperationRecords
 from corridor.services.alerts import public as public_alert
 from corridor.services.errors import NotFound
 from corridor.services.ports import scenario_source
+from corridor.services.reconciliation import checkins_counted
 from corridor.services.reconciliation import view as reconciliation_view
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def gather(
         positions = _all_positions(uow)
         checkins = [
             {"kind": c.kind, "vehicle": c.vehicle, "place": c.place, "at": c.at, "people": c.people}
-            for c in uow.checkins.list(None)
+            for c in checkins_counted(uow)  # a late retry counts nobody (reconciliation)
         ]
         incidents = _all_incidents(uow)
         notifications = list(uow.notifications.list(None))

@@ -19,6 +19,7 @@ from corridor.publishing.hxl import (
 )
 from corridor.services.accounts import require
 from corridor.services.public_facts import places_of, scenario_row, signed_version
+from corridor.services.reconciliation import checkins_counted
 
 if TYPE_CHECKING:
     from corridor.domain.access import Principal
@@ -40,7 +41,7 @@ def tables(uow: UnitOfWork, who: Principal | None, scenario_id: int | None = Non
     with uow:
         row = scenario_row(uow, scenario_id)
         plan_row = uow.plans.latest_done()
-        checkins = list(uow.checkins.list())
+        checkins = checkins_counted(uow)  # a late retry counts nobody (reconciliation)
     instance = row["instance"]
     plan = plan_row["plan"] if plan_row and plan_row["scenario_id"] == row["id"] else None
     planned = {g["id"]: dict(g["people"]) for g in instance["gathering"]}

@@ -145,9 +145,12 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
     """Store a boarding or arrival check-in once; returns (id, created)."""
     require(who, "checkins.write")
     _own_vehicle(who, c.vehicle, "checkins.write")
-    if who.role is Role.DRIVER and c.kind != "boarding":
+    if who.role is Role.DRIVER and c.kind != "boarding" and c.evacuees:
+        # The driver counts the people it sets down by class; reception names them.
         raise Forbidden(
-            who.role.value, "checkins.write", "a driver records boarding; reception records arrival"
+            who.role.value,
+            "checkins.write",
+            "a driver counts arrivals by class; reception checks registered people in by name",
         )
     if who.role is Role.RECEPTION and c.kind != "arrival":
         raise Forbidden(
@@ -257,7 +260,10 @@ def manifests(uow: UnitOfWork, who: Principal, vehicle: str | None) -> dict[str,
     if vehicle is not None:
         _own_vehicle(who, vehicle, "manifests.read")
     with uow:
-        checkins = list(uow.checkins.list(vehicle_filter(who, "manifests.read", vehicle)))
+        # Counted as reconciliation counts: a late retry moves nobody and counts nobody.
+        checkins = reconciliation.checkins_counted(
+            uow, vehicle_filter(who, "manifests.read", vehicle)
+        )
     out = {}
     for v, m in sorted(reconcile(checkins).items()):
         out[v] = {

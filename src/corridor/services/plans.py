@@ -325,9 +325,11 @@ def progress(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
     require(who, "counts.read")
     from collections import Counter
 
+    from corridor.services.reconciliation import checkins_counted
+
     with uow:
         plan = uow.plans.latest_done()
-        checkins = list(uow.checkins.list(None))
+        checkins = checkins_counted(uow)  # a late retry counts nobody (reconciliation)
         scenario = uow.scenarios.get(plan["scenario_id"]) if plan else None
     boarded: Counter[str] = Counter()
     arrived: Counter[str] = Counter()

@@ -252,6 +252,10 @@ def publish(
     )
     moves = _new_movements(old_sheets, sheets, scenario["origin"], uow.clock(), lead, plan_id)
     changed = differences(old_sheets, sheets) if previous else []
+    if plan["plan"].get("held"):
+        from corridor.services.stranded import held_differences
+
+        changed = held_differences(changed, plan["plan"]["held"])
     with uow:
         ident = uow.publications.add(
             {

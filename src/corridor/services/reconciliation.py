@@ -16,15 +16,19 @@ Liaisons (and observers) get counts only.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import HUMANITARIAN, Principal, Role
 from corridor.domain.tracking import Condition, forward
 from corridor.services import alerts
 from corridor.services.accounts import require
+from corridor.services.live_plan import db_key, params_of, plan_in_force
 
 if TYPE_CHECKING:
     from corridor.domain.operations import CheckIn
@@ -50,59 +54,197 @@ class VehicleTally:
     arrived: Counter[str] = field(default_factory=Counter)
     arrivals: list[CheckIn] = field(default_factory=list)
     boardings: list[CheckIn] = field(default_factory=list)
-    #: (time, people counted) of each boarding: a late retry counts nobody again.
+    #: (time, people counted) of each boarding, in time order: a late retry counts nobody.
     boarded_when: list[tuple[dt.datetime, int]] = field(default_factory=list)
+    boarded_total: int = 0
+    arrival_times: list[dt.datetime] = field(default_factory=list)  # in time order
+    #: (arrivals judged, stops judged against, whether the trip was done) of _trip_done
+    trip_done: tuple[int, int, bool] | None = None
+
+    def copy(self) -> VehicleTally:
+        """A copy to take more check-ins into (the kept one may be read meanwhile)."""
+        return VehicleTally(
+            self.vehicle,
+            Counter(self.boarded),
+            Counter(self.arrived),
+            list(self.arrivals),
+            list(self.boardings),
+            list(self.boarded_when),
+            self.boarded_total,
+            list(self.arrival_times),
+            self.trip_done,
+        )
 
 
 def replay(
     checkins: list[CheckIn], evacuees: list[dict[str, Any]]
 ) -> tuple[dict[int, Person], dict[str, VehicleTally]]:
     """People and vehicles from the check-ins in stored order, statuses only forward."""
-    people = {
+    people = _people(evacuees)
+    vehicles: dict[str, VehicleTally] = {}
+    for c in checkins:
+        _take(c, people, vehicles)
+    return people, vehicles
+
+
+def _take(c: CheckIn, people: dict[int, Person], vehicles: dict[str, VehicleTally]) -> None:
+    """One more check-in into the replay."""
+    v = vehicles.setdefault(c.vehicle, VehicleTally(c.vehicle))
+    counted = _apply(c, people)
+    (v.boarded if c.kind == "boarding" else v.arrived).update(counted)
+    (v.boardings if c.kind == "boarding" else v.arrivals).append(c)
+    if c.kind == "boarding":
+        bisect.insort(v.boarded_when, (c.at, sum(counted.values())), key=lambda b: b[0])
+        v.boarded_total += sum(counted.values())
+    else:
+        bisect.insort(v.arrival_times, c.at)
+
+
+@dataclass
+class _Replayed:
+    """The replay of the stored check-ins up to id ``last_id`` (``count`` of them, the last
+    one ``last`` by vehicle and client id), kept by this process for its database."""
+
+    last_id: int = 0
+    count: int = 0
+    last: tuple[str, str] | None = None
+    last_person: int = 0  # the highest registry id taken in
+    people: dict[int, Person] = field(default_factory=dict)
+    vehicles: dict[str, VehicleTally] = field(default_factory=dict)
+
+    def shallow(self) -> _Replayed:
+        """A copy sharing every person and vehicle (copied in turn when a check-in changes
+        them: see :func:`_take_own`), so the kept one stays as it was while it is read."""
+        return _Replayed(
+            self.last_id,
+            self.count,
+            self.last,
+            self.last_person,
+            dict(self.people),
+            dict(self.vehicles),
+        )
+
+
+_replayed: dict[str, _Replayed] = {}
+_lock = threading.Lock()
+#: Each evaluation takes in only the check-ins stored since the last one (False: it replays
+#: the whole history every time, as it once did; benchmarks/reconciliation.py compares them).
+INCREMENTAL = True
+
+
+def replayed(uow: UnitOfWork) -> tuple[dict[int, Person], dict[str, VehicleTally]]:
+    """People and vehicles after every stored check-in (in the open transaction): the replay
+    this process keeps, with the check-ins stored since taken in. It starts again from the
+    first check-in when what it kept is no longer what is stored (a transaction that stored a
+    check-in was rolled back, another one committed an earlier id since, a person was purged):
+    the count of check-ins up to its last id and that last one's identity say so."""
+    if not INCREMENTAL:
+        return replay(list(uow.checkins.list(None)), list(uow.evacuees.list()))
+    # by database (an in-memory store without one: by its own object)
+    key = db_key(uow) or f"store-{id(uow.checkins)}"
+    with _lock:
+        hit = _replayed.get(key)
+    rows = None
+    if hit is not None and uow.checkins.count_upto(hit.last_id) == hit.count:
+        rows = uow.checkins.since(max(hit.last_id - 1, 0))
+        if hit.last_id:
+            first = rows.pop(0) if rows and rows[0][0] == hit.last_id else None
+            if first is None or (first[1].vehicle, first[1].client_id) != hit.last:
+                rows = None
+    if hit is None or rows is None or uow.evacuees.count_upto(hit.last_person) != len(hit.people):
+        hit, rows = _Replayed(), uow.checkins.since(0)
+    registered = uow.evacuees.classes_since(hit.last_person)
+    state = hit.shallow() if rows or registered else hit
+    for e in registered:  # registered since (a household and a class never change)
+        i = int(e["id"])
+        state.people[i] = Person(i, str(e["household"]), str(e["people_class"]))
+        state.last_person = max(state.last_person, i)
+    owned: set[int] = set()
+    for ident, c in rows:
+        _take_own(c, state, owned)
+        state.last_id, state.count, state.last = ident, state.count + 1, (c.vehicle, c.client_id)
+    with _lock:
+        _replayed[key] = state
+    return state.people, state.vehicles
+
+
+def _take_own(c: CheckIn, state: _Replayed, owned: set[int]) -> None:
+    """:func:`_take` on ``state``, first copying the persons and the vehicle it changes that
+    ``state`` still shares with the replay kept before (``owned``: those already copied)."""
+    for pid in c.evacuees:
+        p = state.people.get(int(pid))
+        if p is not None and id(p) not in owned:
+            p = state.people[int(pid)] = dc_replace(p, history=list(p.history))
+            owned.add(id(p))
+    v = state.vehicles.get(c.vehicle)
+    if v is not None and id(v) not in owned:
+        v = state.vehicles[c.vehicle] = v.copy()
+        owned.add(id(v))
+    _take(c, state.people, state.vehicles)
+    owned.add(id(state.vehicles[c.vehicle]))
+
+
+def counted(checkins: list[CheckIn], evacuees: list[dict[str, Any]]) -> list[CheckIn]:
+    """The check-ins as every count takes them (manifests, progress, reconciliation, the
+    after-action report): each one's people less the named persons it did not move forward
+    (a boarding retry delivered after the arrival, a second arrival); one that moves nobody
+    forward and counts nobody else is left out. The history keeps them all."""
+    people = _people(evacuees)
+    out = []
+    for c in checkins:
+        people_counted = _apply(c, people)
+        if sum(people_counted.values()) or not c.evacuees:
+            out.append(dc_replace(c, people={k: n for k, n in people_counted.items() if n}))
+    return out
+
+
+def _people(evacuees: list[dict[str, Any]]) -> dict[int, Person]:
+    return {
         int(e["id"]): Person(int(e["id"]), str(e["household"]), str(e["people_class"]))
         for e in evacuees
     }
-    vehicles: dict[str, VehicleTally] = {}
-    for c in checkins:
-        v = vehicles.setdefault(c.vehicle, VehicleTally(c.vehicle))
-        proposed = "boarded" if c.kind == "boarding" else "arrived"
-        # A named person the check-in cannot move forward (already there: a late retry) is
-        # not counted again in the vehicle's tally.
-        counted = Counter(c.people)
-        for pid in c.evacuees:
-            p = people.get(int(pid))
-            if p is not None and not forward(p.status, proposed):
-                counted[p.people_class] = max(0, counted[p.people_class] - 1)
-        (v.boarded if c.kind == "boarding" else v.arrived).update(counted)
-        (v.boardings if c.kind == "boarding" else v.arrivals).append(c)
-        if c.kind == "boarding":
-            v.boarded_when.append((c.at, sum(counted.values())))
-        for pid in c.evacuees:
-            p = people.get(int(pid))
-            if p is None:
-                continue
-            applied = forward(p.status, proposed)
-            p.history.append(
-                {
-                    "kind": c.kind,
-                    "vehicle": c.vehicle,
-                    "place": c.place,
-                    "at": c.at.isoformat(),
-                    "client_id": c.client_id,
-                    "applied": applied,
-                    "note": ""
-                    if applied
-                    else f"kept, not applied: the person is already {p.status}",
-                }
-            )
-            if applied:
-                p.status = proposed
-                if proposed == "boarded":
-                    p.vehicle, p.boarded_at = c.vehicle, c.at
-                else:
-                    p.vehicle = p.vehicle or c.vehicle
-                    p.arrived_at = c.at
-    return people, vehicles
+
+
+def _apply(c: CheckIn, people: dict[int, Person]) -> Counter[str]:
+    """Move the persons check-in ``c`` names forward (never back; kept in their history
+    either way); returns its people by class less those it did not move forward."""
+    proposed = "boarded" if c.kind == "boarding" else "arrived"
+    counted = Counter(c.people)
+    for pid in c.evacuees:
+        p = people.get(int(pid))
+        if p is None:
+            continue
+        applied = forward(p.status, proposed)
+        if not applied:
+            # already there (a late retry): not counted again
+            counted[p.people_class] = max(0, counted[p.people_class] - 1)
+        p.history.append(
+            {
+                "kind": c.kind,
+                "vehicle": c.vehicle,
+                "place": c.place,
+                "at": c.at.isoformat(),
+                "client_id": c.client_id,
+                "applied": applied,
+                "note": "" if applied else f"kept, not applied: the person is already {p.status}",
+            }
+        )
+        if applied:
+            p.status = proposed
+            if proposed == "boarded":
+                p.vehicle, p.boarded_at = c.vehicle, c.at
+            else:
+                p.vehicle = p.vehicle or c.vehicle
+                p.arrived_at = c.at
+    return counted
+
+
+def checkins_counted(uow: UnitOfWork, vehicle: str | None = None) -> list[CheckIn]:
+    """The stored check-ins (of ``vehicle``, or all) as the counts take them (:func:`counted`),
+    in the caller's open transaction."""
+    rows = list(uow.checkins.list(None))
+    kept = counted(rows, list(uow.evacuees.list()))
+    return kept if vehicle is None else [c for c in kept if c.vehicle == vehicle]
 
 
 def _trip_done(sheet: dict[str, Any] | None, arrivals: list[CheckIn]) -> bool:
@@ -132,21 +274,26 @@ def _trip_done(sheet: dict[str, Any] | None, arrivals: list[CheckIn]) -> bool:
     return True
 
 
+def _trip_done_of(v: VehicleTally, sheet: dict[str, Any] | None) -> bool:
+    """:func:`_trip_done`, judged again only when an arrival came or the sheet changed."""
+    mark = (len(v.arrivals), id(sheet["stops"]) if sheet else 0)
+    if v.trip_done is None or v.trip_done[:2] != mark:
+        v.trip_done = (*mark, _trip_done(sheet, v.arrivals))
+    return v.trip_done[2]
+
+
 def _arrival_after(tally: VehicleTally | None, boarded: dt.datetime | None) -> dt.datetime | None:
     """When the vehicle a person boarded first set people down after that boarding."""
     if tally is None or boarded is None:
         return None
-    return min((c.at for c in tally.arrivals if c.at >= boarded), default=None)
+    i = bisect.bisect_left(tally.arrival_times, boarded)
+    return tally.arrival_times[i] if i < len(tally.arrival_times) else None
 
 
 def _state(uow: UnitOfWork) -> tuple[dict[int, Person], dict[str, VehicleTally], dict[str, Any]]:
-    checkins = list(uow.checkins.list(None))
-    evacuees = list(uow.evacuees.list())
-    people, vehicles = replay(checkins, evacuees)
+    people, vehicles = replayed(uow)
     sheets: dict[str, Any] = {}
     if uow.publications is not None:
-        from corridor.services.tracking import plan_in_force
-
         plan = plan_in_force(uow)
         if plan is not None:
             sheets = {v: {"stops": stops} for v, stops in plan.stops.items()}
@@ -157,8 +304,6 @@ def evaluate(uow: UnitOfWork) -> int:
     """Raise or clear the reconciliation alerts in the open transaction (no commit)."""
     if uow.alerts is None:
         return 0
-    from corridor.services.tracking import params_of
-
     params = params_of(uow)
     now = uow.clock()
     people, vehicles, sheets = _state(uow)
@@ -166,10 +311,14 @@ def evaluate(uow: UnitOfWork) -> int:
     for v in vehicles.values():
         if not v.arrivals:
             continue
-        last = max(c.at for c in v.arrivals)
-        boarded = sum(n for at, n in v.boarded_when if at <= last)
+        last = v.arrival_times[-1]
+        boarded = v.boarded_total  # less the boardings after the last arrival (few)
+        for at, n in reversed(v.boarded_when):
+            if at <= last:
+                break
+            boarded -= n
         arrived = sum(v.arrived.values())
-        short = boarded > arrived and _trip_done(sheets.get(v.vehicle), v.arrivals)
+        short = boarded > arrived and _trip_done_of(v, sheets.get(v.vehicle))
         judged.append(
             alerts.Judged(
                 Condition(
@@ -181,13 +330,18 @@ def evaluate(uow: UnitOfWork) -> int:
                 v.vehicle,
             )
         )
+    # Only what can be active is judged, and what is open (to clear it): an arrived person
+    # is never missing; a household is split once two vehicles are named.
+    open_rows = uow.alerts.open()
+    watched = {r["person"] for r in open_rows.values() if r["kind"] == "missing_person"}
+    split = {r["subject"] for r in open_rows.values() if r["kind"] == "household_split"}
     households: dict[str, set[str]] = {}
     for p in people.values():
         if p.status == "registered":
             continue
         if p.vehicle is not None:
             households.setdefault(p.household, set()).add(p.vehicle)
-        if p.boarded_at is None:
+        if p.boarded_at is None or (p.status != "boarded" and p.id not in watched):
             continue
         arrival = _arrival_after(vehicles.get(p.vehicle or ""), p.boarded_at)
         waited = (now - arrival).total_seconds() / 60 if arrival is not None else 0.0
@@ -206,6 +360,8 @@ def evaluate(uow: UnitOfWork) -> int:
             )
         )
     for household, used in households.items():
+        if len(used) < 2 and household not in split:
+            continue
         judged.append(
             alerts.Judged(
                 Condition(
@@ -219,7 +375,7 @@ def evaluate(uow: UnitOfWork) -> int:
             )
         )
     pub = uow.publications.current() if uow.publications is not None else None
-    return len(alerts.apply(uow, judged, pub["id"] if pub else None))
+    return len(alerts.apply(uow, judged, pub["id"] if pub else None, open_rows))
 
 
 def view(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
@@ -236,7 +392,7 @@ def view(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
         if who.role is Role.DRIVER and name != who.vehicle:
             continue
         v = vehicles[name]
-        last = max((c.at for c in v.arrivals), default=None)
+        last = v.arrival_times[-1] if v.arrival_times else None
         unaccounted = {
             k: v.boarded[k] - v.arrived[k] for k in v.boarded if v.boarded[k] > v.arrived[k]
         }

@@ -5,10 +5,14 @@ progress along its route, or a check-in there), with the boarding counts the che
 are kept (``--keep`` semantics: a vehicle caught inside or with people aboard is first brought
 out and to a reception centre); the incident becomes a closed hazard of ``radius_m`` around it
 (the roads it touches are closed and the travel times compiled again); what remains of the
-agreed window is planned, and no new inbound crossing starts before the agreement's
-notification lead time from now. The new plan is checked against the new instance and against
-the agreement, stored as a plan like any other (``rejected`` with why when it fails), and
-published by the coordinator as the next version (``POST /v1/plans/{id}/publish``), which
+agreed window is planned, and no new movement reaches a checkpoint before the agreement's
+notification lead time (plus ``REVIEW_MIN`` for the coordinator to publish) from now. A vehicle
+inside with no road out is held where it is, its people aboard: the plan lists it under
+``held``, the answer under ``stranded``, and a ``stranded`` alert is raised. Legs driven before
+the hazard keep their times in the new instance (:func:`with_driven_legs`); new stops are planned
+on the roads as the hazard left them. The new plan is checked against the new instance and
+against the agreement, stored as a plan like any other (``rejected`` with why when it fails),
+and published by the coordinator as the next version (``POST /v1/plans/{id}/publish``), which
 lists its differences and notifies the new movements.
 """
 
@@ -25,12 +29,20 @@ from corridor.domain.tracking import minute_of
 from corridor.errors import CorridorError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
+from corridor.services.live_plan import plan_in_force
+from corridor.services.reconciliation import checkins_counted
+from corridor.services.stranded import raise_stranded
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from corridor.services.network import Network
     from corridor.services.unit_of_work import UnitOfWork
+
+
+#: Minutes a replan leaves the coordinator to look at it and publish it: its new trips enter
+#: the zone no sooner than the notification lead time plus this from the replan's now.
+REVIEW_MIN = 10.0
 
 
 def hazard_of(incident: dict[str, Any], radius_m: float) -> dict[str, Any]:
@@ -88,6 +100,46 @@ def live_keep(
     return keep
 
 
+def with_driven_legs(
+    instance: dict[str, Any], before: dict[str, Any] | None, keep: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """``instance`` with each leg already driven (between two stops kept at ``now``) that the
+    new hazard closed or lengthened given back the time it had in ``before``: it was driven
+    before the hazard. The planner plans new stops on the roads of ``instance`` as it was
+    (closed for good), so the legs given back serve only the plan's history and the referee's
+    check."""
+    from itertools import pairwise
+
+    from corridor.planning.replan import kept_stops
+
+    if before is None:
+        return instance
+    out = copy.deepcopy(instance)
+    tables = [("", out["travel"], before["travel"])]
+    tables += [
+        (t, sides, before["travel"].get("by_type", {}).get(t, before["travel"]))
+        for t, sides in out["travel"].get("by_type", {}).items()
+    ]
+    for stops in kept_stops(keep, now).values():
+        inside = False
+        for a, b in pairwise(stops):
+            inside = a["dir"] == "in" if "dir" in a else inside
+            side = "inside" if inside else "outside"
+            for _, sides, old in tables:
+                if side in sides and side in old:
+                    _give_back(sides[side], old[side], a["at"], b["at"])
+    return out
+
+
+def _give_back(matrix: dict[str, Any], old: dict[str, Any], a: str, b: str) -> None:
+    ids, was = matrix["ids"], old["ids"]
+    if a in ids and b in ids and a in was and b in was:
+        i, j = ids.index(a), ids.index(b)
+        then, now = old["minutes"][was.index(a)][was.index(b)], matrix["minutes"][i][j]
+        if then is not None and (now is None or now > then):
+            matrix["minutes"][i][j] = then
+
+
 def replan(
     uow: UnitOfWork,
     who: Principal,
@@ -111,11 +163,11 @@ def replan(
         base = uow.plans.get(pub["plan_id"])
         scenario = uow.scenarios.get(pub["scenario_id"])
         incident = None if incident_id is None else _incident(uow, incident_id)
-        live = tracking.plan_in_force(uow)
+        live = plan_in_force(uow)
         tracks = {r["vehicle"]: r for r in uow.tracks.all()}
         if live is not None:
             tracking._overlay(uow, live.id, tracks)
-        checkins = list(uow.checkins.list(None))
+        checkins = checkins_counted(uow)  # a late retry boards nobody again
         now = uow.clock()
     assert live is not None
     now_min = minute_of(pub["origin"], now)
@@ -125,16 +177,9 @@ def replan(
     document = agreed(str(pub["corridor"]))
     if document is None:
         raise Conflict("replan", f"corridor {pub['corridor']!r} is no longer agreed")
-    from corridor.services.compile_scenario import compile_instance
-    from corridor.services.plans import terms_for, vehicle_kinds
-
-    model, net = network_with(scenario, data_dir, hazards)
-    instance = compile_instance(model, net)
-    terms = terms_for(
-        document, pub["origin"], scenario["places"] or {}, vehicle_kinds(scenario.get("source"))
+    instance, narrowed, planned_on, terms = _instances(
+        scenario, data_dir, hazards, document, pub["origin"], base, keep, now_min
     )
-    assert terms is not None
-    narrowed = restrict_instance(instance, terms)
     lead = float(document.get("notification_lead_minutes") or 0)
     params = {
         "corridor": pub["corridor"],
@@ -152,7 +197,7 @@ def replan(
         uow.commit()
     try:
         result, held = _solve_with_notice(
-            narrowed, keep, now_min, lead, time_limit, seed, iterations
+            narrowed, keep, now_min, lead, time_limit, seed, iterations, planned_on
         )
     except CorridorError as exc:
         return _store_failure(uow, plan_id, instance, exc)
@@ -160,6 +205,7 @@ def replan(
     from corridor.planning.replan import kept_stops
 
     kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
+    stranded = raise_stranded(uow, live.routes, result.plan.get("held") or [], pub["id"])
     return {
         "id": plan_id,
         "status": status,
@@ -167,7 +213,40 @@ def replan(
         "reached": reached,
         "kept": kept,
         "held": held,
+        "stranded": stranded,
     }
+
+
+def _instances(
+    scenario: dict[str, Any],
+    data_dir: Path,
+    hazards: list[dict[str, Any]],
+    document: dict[str, Any],
+    origin: str,
+    base: dict[str, Any],
+    keep: dict[str, Any],
+    now_min: float,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Any]:
+    """The replan's instance (roads closed by the hazards, legs driven given back), the same
+    narrowed to the agreed terms, the narrowed one with the roads as the hazard left them (to
+    plan new stops on), and the terms."""
+    from corridor.services.compile_scenario import compile_instance
+    from corridor.services.plans import terms_for, vehicle_kinds
+
+    model, net = network_with(scenario, data_dir, hazards)
+    instance = compile_instance(model, net)
+    terms = terms_for(
+        document, origin, scenario["places"] or {}, vehicle_kinds(scenario.get("source"))
+    )
+    assert terms is not None
+    before = base.get("instance") or scenario.get("instance")
+    planned_on = restrict_instance(instance, terms)
+    return (
+        with_driven_legs(instance, before, keep, now_min),
+        with_driven_legs(planned_on, before, keep, now_min),
+        planned_on,
+        terms,
+    )
 
 
 def _incident(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
@@ -261,17 +340,24 @@ def _solve_with_notice(
     time_limit: float,
     seed: int,
     iterations: int | None = None,
+    roads: dict[str, Any] | None = None,
 ) -> tuple[Any, list[str]]:
     """Solve from ``now_min``; a vehicle the plan sends into the zone on a new trip sooner
     than the notification lead time is held to the trip it is on, and the rest planned
-    again (at most three rounds). Returns the result and the vehicles held."""
+    again, until no new trip enters too soon. Returns the result and the vehicles held."""
     from corridor.planning.instance import parse_instance
+    from corridor.planning.replan import kept_stops
     from corridor.planning.solver import SolveParams, solve
 
-    kept = {r["vehicle"]: len(r["stops"]) for r in keep["routes"]}
+    # The stops the solver keeps (started by now); a vehicle caught mid-trip is first brought
+    # out by new stops, which count as new here.
+    kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
     held: set[str] = set()
     parsed = parse_instance(instance)
-    for _ in range(3):
+    plan_roads = None if roads is None or roads == instance else parse_instance(roads)
+    # Each round holds at least one more vehicle, so this ends; once every vehicle is held
+    # nothing new enters the zone at all.
+    for _ in range(len(parsed.vehicles) + 1):
         params = SolveParams(
             time_limit=time_limit / 3,
             seed=seed,
@@ -279,15 +365,27 @@ def _solve_with_notice(
             keep=keep,
             now=now_min,
             excluded_vehicles=frozenset(held),
+            plan_roads=plan_roads,
+            enter_from=now_min + lead + REVIEW_MIN,
         )
         result = solve(parsed, params)
+        _wait_outside(result.plan, kept, now_min + lead + REVIEW_MIN)
         early = {
             route["vehicle"]
             for route in result.plan["routes"]
             for s in route["stops"][kept.get(route["vehicle"], 0) :]
-            if s.get("dir") == "in" and float(s["arrive"]) < now_min + lead
+            if s.get("dir") == "in" and float(s["arrive"]) < now_min + lead + REVIEW_MIN
         }
         if not early - held:
             return result, sorted(held)
         held |= early
     return result, sorted(held)
+
+
+def _wait_outside(plan: dict[str, Any], kept: dict[str, int], enter_from: float) -> None:
+    """A new trip whose crossing starts after ``enter_from`` but would reach the checkpoint
+    before it waits outside until then: its movement starts (and is notified) no sooner."""
+    for route in plan["routes"]:
+        for s in route["stops"][kept.get(route["vehicle"], 0) :]:
+            if s.get("dir") == "in" and float(s["arrive"]) < enter_from <= float(s["start"]):
+                s["arrive"] = enter_from

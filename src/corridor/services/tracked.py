@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.tracking import TrackState
+from corridor.services.live_plan import db_key
 
 if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
@@ -40,9 +41,7 @@ _kept: dict[tuple[str, str], Kept] = {}
 _lock = threading.Lock()
 
 
-def db_of(uow: UnitOfWork) -> str:
-    conn = uow.connection
-    return "" if conn is None else str(conn.engine.url)
+db_of = db_key
 
 
 def state_of(row: dict[str, Any], origin: dt.datetime) -> TrackState:

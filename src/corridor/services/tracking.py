@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role
@@ -27,77 +26,17 @@ from corridor.domain.tracking import (
 )
 from corridor.services import alerts, tracked
 from corridor.services.accounts import require
+from corridor.services.live_plan import Plan
+from corridor.services.live_plan import db_key as _db
+from corridor.services.live_plan import params_of as params_of  # re-exported for its callers
+from corridor.services.live_plan import plan_in_force as plan_in_force
 
 if TYPE_CHECKING:
     from corridor.domain.operations import PositionReport
-    from corridor.routing.fleet import Fleet
-    from corridor.routing.matching import RouteLine
     from corridor.services.unit_of_work import UnitOfWork
 
-
-@dataclass(frozen=True)
-class Plan:
-    """The plan in force as tracking needs it: routes in metres, times, the window; the
-    routes laid end to end (``fleet``, route ``index[vehicle]``) to match many reports at once."""
-
-    id: int
-    origin: str
-    close_min: float
-    routes: dict[str, RouteLine]
-    start_min: dict[str, float]
-    stops: dict[str, list[dict[str, Any]]]
-    fleet: Fleet
-    index: dict[str, int]
-    origin_at: dt.datetime
-
-
-# Plans of this process, by database (tests and tools run several services in one process).
-_plans: dict[tuple[str, int], Plan] = {}
-_lock = threading.Lock()
-_db = tracked.db_of
 _overlay = tracked.overlay
 forget = tracked.forget
-
-
-def plan_in_force(uow: UnitOfWork) -> Plan | None:
-    """The newest publication, its routes built once per process."""
-    pub = uow.publications.current()
-    if pub is None:
-        return None
-    ident = int(pub["id"])
-    key = (_db(uow), ident)
-    with _lock:
-        hit = _plans.get(key)
-    if hit is not None:
-        return hit
-    from corridor.routing.fleet import fleet
-    from corridor.routing.matching import route_line
-
-    routes, starts, stops = {}, {}, {}
-    for sheet in uow.publications.sheets(ident):
-        coords = sheet["route"]["coordinates"]
-        starts_at = [*list(sheet["leg_starts"]), len(coords)]
-        vertex_leg = [
-            leg
-            for leg in range(len(starts_at) - 1)
-            for _ in range(starts_at[leg], starts_at[leg + 1])
-        ]
-        routes[sheet["vehicle"]] = route_line(coords, vertex_leg, sheet["stops"])
-        starts[sheet["vehicle"]] = float(sheet["stops"][0]["leave_min"])
-        stops[sheet["vehicle"]] = sheet["stops"]
-    names = list(routes)
-    plan = Plan(
-        ident, str(pub["origin"]), float(pub["window_close"]), routes, starts, stops,
-        fleet([routes[v] for v in names]), {v: i for i, v in enumerate(names)},
-        dt.datetime.fromisoformat(str(pub["origin"])),
-    )  # fmt: skip
-    with _lock:
-        _plans[key] = plan
-    return plan
-
-
-def params_of(uow: UnitOfWork) -> LiveParams:
-    return uow.live_params if isinstance(uow.live_params, LiveParams) else LiveParams()
 
 
 def clock_flag(at: dt.datetime, now: dt.datetime, params: LiveParams) -> str | None:

@@ -248,18 +248,29 @@ class SqlCheckIns(SqlRepo):
         q = select(orm.checkins).order_by(orm.checkins.c.id)
         if vehicle is not None:
             q = q.where(orm.checkins.c.vehicle == vehicle)
-        return [
-            CheckIn(
-                r.client_id,
-                r.kind,
-                r.vehicle,
-                r.place,
-                utc(r.at) or self.now(),
-                dict(r.people),
-                tuple(r.evacuees),
-            )
-            for r in self.conn.execute(q)
-        ]
+        return [self._checkin(r) for r in self.conn.execute(q)]
+
+    def since(self, after_id: int) -> list[tuple[int, CheckIn]]:
+        """The check-ins with an id above ``after_id``, in stored order, with their ids."""
+        t = orm.checkins
+        q = select(t).where(t.c.id > after_id).order_by(t.c.id)
+        return [(int(r.id), self._checkin(r)) for r in self.conn.execute(q)]
+
+    def count_upto(self, last_id: int) -> int:
+        """How many check-ins have an id up to ``last_id`` (one indexed aggregate)."""
+        t = orm.checkins
+        return int(self.conn.execute(select(func.count()).where(t.c.id <= last_id)).scalar_one())
+
+    def _checkin(self, r: Any) -> CheckIn:
+        return CheckIn(
+            r.client_id,
+            r.kind,
+            r.vehicle,
+            r.place,
+            utc(r.at) or self.now(),
+            dict(r.people),
+            tuple(r.evacuees),
+        )
 
 
 class SqlIncidents(SqlRepo):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from corridor.adapters import orm
 from corridor.adapters.repositories.base import SqlRepo, dialect_insert, row_dict
@@ -35,6 +35,18 @@ class SqlEvacuees(SqlRepo):
         if vehicle is not None:
             q = q.where(orm.evacuees.c.vehicle == vehicle)
         return [row_dict(r) for r in self.conn.execute(q)]
+
+    def classes_since(self, after_id: int) -> list[dict[str, Any]]:
+        """``id``, ``household`` and ``people_class`` of the people registered with an id
+        above ``after_id`` (what the reconciliation needs of them; nothing encrypted)."""
+        e = orm.evacuees
+        q = select(e.c.id, e.c.household, e.c.people_class).where(e.c.id > after_id)
+        return [row_dict(r) for r in self.conn.execute(q.order_by(e.c.id))]
+
+    def count_upto(self, last_id: int) -> int:
+        """How many people are registered with an id up to ``last_id``."""
+        e = orm.evacuees
+        return int(self.conn.execute(select(func.count()).where(e.c.id <= last_id)).scalar_one())
 
     def set_fields(self, evacuee_id: int, **values: Any) -> None:
         self.conn.execute(

@@ -8,6 +8,7 @@ client (``c.call``); the server's clock follows the replay.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
 from collections import Counter
@@ -45,8 +46,11 @@ def replay(ctx: Any, clock: Any, troubles: Troubles, first: float, speed: float)
         minute += step
         if minute <= t1:
             clock.set(clock(), rate=speed)
-            while clock() < zero + dt.timedelta(minutes=minute):
-                time.sleep(0.02)
+            target = zero + dt.timedelta(minutes=minute)
+            while (left := (target - clock()).total_seconds()) > 0:
+                # never far past the next step's minute (at a high speed a fixed nap would
+                # run the clock minutes ahead of the reports: every vehicle seen silent)
+                time.sleep(min(0.02, left / speed))
     clock.set(zero + dt.timedelta(minutes=t1), rate=1.0)  # from here on, real time
     return sent
 
@@ -162,6 +166,27 @@ def road_tracks(
         )
         for r in routes
     }
+
+
+def sheet_tracks(ctx: Any, routes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each vehicle's track along the roads of its published trip sheet (the version in force:
+    after a replan, on the roads its hazard left open)."""
+    from corridor.entrypoints.cli.demo_movement import Track
+
+    sheets = {
+        s["vehicle"]: s for s in ctx.c.call("sheets", "coordinator", "GET", "/v1/trip-sheets")
+    }
+    where = {pid: (p["lon"], p["lat"]) for pid, p in ctx.places.items()}
+    out = {}
+    for r in routes:
+        sheet = sheets.get(r["vehicle"])
+        legs: list[list[tuple[float, float]]] = []
+        if sheet is not None and len(sheet["stops"]) == len(r["stops"]):
+            coords = [tuple(c) for c in sheet["route"]["coordinates"]]
+            ends = [*sheet["leg_starts"], len(coords) - 1]
+            legs = [coords[a : b + 1] for a, b in itertools.pairwise(ends)]
+        out[r["vehicle"]] = Track.along(r["stops"], legs, where)
+    return out
 
 
 class Troubles:
@@ -308,11 +333,21 @@ def _replan(ctx: Any, m: float, incident: int) -> None:
         f"{out['plan_version']} with {len(out.get('differences', []))} differences and "
         f"{len(out.get('notifications', []))} new notifications"
     )
+    for h in new.get("stranded", []):
+        # No road out: the vehicle waits where it is, its people aboard, until the end.
+        ctx.tracks[h["vehicle"]] = ctx.tracks[h["vehicle"]].held(m, ctx.t1 - m + 1)
+        _say(
+            f"   {h['vehicle']} is stranded at {h['at']} with {h['on_board']} people on board "
+            f"({h['reason']}): held there, a 'stranded' alert tells the coordinator"
+        )
     row = ctx.c.call("replan", "coordinator", "GET", f"/v1/plans/{new['id']}")
+    evacuated = ((row.get("report") or {}).get("check") or {}).get("evacuated") or {}
+    _say(
+        f"   version 2 takes {sum(evacuated.values())} people out in all, those already out "
+        "included (what the closed roads still allow)"
+    )
     routes = [r for r in row["plan"]["routes"] if len(r["stops"]) > 1]
-    fresh = road_tracks(ctx.service, ctx.scenario_id, ctx.instance, routes, ctx.places)
-    for vehicle, track in fresh.items():
-        ctx.tracks[vehicle] = track
+    ctx.tracks.update(sheet_tracks(ctx, routes))
     later = checkins_due(routes, m, ctx.t1, {})
     ctx.checkins[:] = [x for x in ctx.checkins if x[3] < m] + [x for x in later if x[3] >= m]
 

@@ -5,7 +5,7 @@
 
 import { $, h, put } from "../dom.js";
 import { loadLanguage, ngettext, _ } from "../i18n.js";
-import { boardingForm, incidentForm } from "./forms.js";
+import { arrivalForm, boardingForm, incidentForm } from "./forms.js";
 import * as link from "./link.js";
 import * as outbox from "./outbox.js";
 import { markDone, nextStop, RouteMap, renderNext, renderSheet } from "./sheet.js";
@@ -70,7 +70,7 @@ function showLink() {
 
 function classesOf(sheet) {
   const out = new Set();
-  for (const s of sheet ? sheet.stops : []) for (const c of Object.keys(s.board || {})) out.add(c);
+  for (const s of sheet ? sheet.stops : []) for (const c of Object.keys({ ...s.board, ...s.deliver })) out.add(c);
   return out.size ? [...out] : ["general"];
 }
 
@@ -135,14 +135,29 @@ function board() {
 }
 
 // Arrived at the next stop: the stop is done, and the phone's last position (else the stop's
-// own) is reported with the time. The people who get off are counted by the reception centre.
+// own) is reported with the time. Where people get off (a reception centre), the driver counts
+// them by class first, as at boarding; reception checks the registered ones in by name.
 function arrive() {
   const stop = nextStop(page.sheet);
   if (!stop) return;
-  const where = page.lastFix || { lat: stop.lat, lon: stop.lon };
-  position(where.lat, where.lon, link.now());
-  markDone(page.sheet, stop.seq);
-  draw();
+  const done = () => {
+    const where = page.lastFix || { lat: stop.lat, lon: stop.lon };
+    position(where.lat, where.lon, link.now());
+    markDone(page.sheet, stop.seq);
+    draw();
+  };
+  if (!Object.keys(stop.deliver || {}).length) return done();
+  arrivalForm($("form"), stop, classesOf(page.sheet), (people) => {
+    keep("/v1/checkins", {
+      client_id: outbox.clientId("a"),
+      kind: "arrival",
+      vehicle: page.me.vehicle,
+      place: stop.place,
+      at: iso(link.now()),
+      people,
+    });
+    done();
+  }, closeForm);
 }
 
 function incident() {

@@ -1,5 +1,5 @@
-// The driver's two forms: people boarding (a count per class, the classes the trip sheet names
-// for this stop first) and an incident. Each hands its report to `send` and closes; nothing is
+// The driver's forms: people boarding and people getting off (a count per class, the classes
+// the trip sheet names for this stop first) and an incident. Each hands its report to `send` and closes; nothing is
 // lost when the phone is offline (the outbox keeps it).
 
 import { h, put } from "../dom.js";
@@ -14,21 +14,21 @@ function numberField(id, label, value) {
   );
 }
 
-// Counts by class at `stop`: every class the sheet names, this stop's planned numbers first.
-export function boardingForm(el, stop, classes, send, close) {
-  const names = [...new Set([...Object.keys(stop.board || {}), ...classes])];
+// A count by class: every class the sheet names, the planned numbers first and filled in.
+function countForm(el, { id, prefix, title, submit, planned, classes }, send, close) {
+  const names = [...new Set([...Object.keys(planned || {}), ...classes])];
   const form = h(
     "form",
-    { id: "boarding-form", autocomplete: "off" },
-    h("h2", {}, _("People boarding at {place}", { place: stop.place })),
-    names.map((c) => numberField(`board-${c}`, c, (stop.board || {})[c] || 0)),
-    h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, _("Record boarding")), h("button", { type: "button", class: "plain", onclick: close }, _("Cancel"))),
+    { id, autocomplete: "off" },
+    h("h2", {}, title),
+    names.map((c) => numberField(`${prefix}-${c}`, c, (planned || {})[c] || 0)),
+    h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, submit), h("button", { type: "button", class: "plain", onclick: close }, _("Cancel"))),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const people = {};
     for (const c of names) {
-      const n = Math.max(0, Math.round(Number(form.elements[`board-${c}`].value) || 0));
+      const n = Math.max(0, Math.round(Number(form.elements[`${prefix}-${c}`].value) || 0));
       if (n) people[c] = n;
     }
     send(people);
@@ -37,6 +37,16 @@ export function boardingForm(el, stop, classes, send, close) {
   put(el, form);
   el.hidden = false;
   form.querySelector("input")?.focus();
+}
+
+// People boarding at `stop`, by class.
+export function boardingForm(el, stop, classes, send, close) {
+  countForm(el, { id: "boarding-form", prefix: "board", title: _("People boarding at {place}", { place: stop.place }), submit: _("Record boarding"), planned: stop.board, classes }, send, close);
+}
+
+// People getting off at `stop` (a reception centre), by class, as boarding is counted.
+export function arrivalForm(el, stop, classes, send, close) {
+  countForm(el, { id: "arrival-form", prefix: "arrive", title: _("People getting off at {place}", { place: stop.place }), submit: _("Record arrival"), planned: stop.deliver, classes }, send, close);
 }
 
 function incidentKinds() {

@@ -27,6 +27,7 @@ function kindName(kind) {
       missing_person: _("Person not arrived"),
       short_arrival: _("Fewer people arrived than boarded"),
       incident_near_route: _("Incident near a route: consider a suspension"),
+      stranded: _("Stranded: no road out of the zone"),
     }[kind] || words(kind)
   );
 }
