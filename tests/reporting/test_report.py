@@ -66,6 +66,7 @@ def test_the_summary_counts_who_got_out_against_who_was_waiting(tiny: Any) -> No
     # bus/1 queues 4 min to enter and 1.6 min to leave; the ambulance 8 and 12.15.
     assert k_in.waited_minutes == pytest.approx(12.0)
     assert k_out.waited_minutes == pytest.approx(13.75)
+    assert (k_in.longest_wait_minutes, k_out.longest_wait_minutes) == pytest.approx((8.0, 12.15))
 
 
 def test_the_summary_reads_in_the_terminal_and_in_markdown(tiny: Any) -> None:

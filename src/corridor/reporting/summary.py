@@ -39,7 +39,8 @@ class CheckpointLine:
     lanes: int
     crossings: int
     busy_minutes: float
-    waited_minutes: float
+    waited_minutes: float  # all crossings' waits in the queue, summed
+    longest_wait_minutes: float = 0.0  # the longest one vehicle waited
 
 
 @dataclass
@@ -129,6 +130,7 @@ def summarize(instance: Instance | dict[str, Any], plan_raw: dict[str, Any]) -> 
             len(crossings.get((k.id, d), [])),
             sum(e - s for _, s, e in crossings.get((k.id, d), [])),
             sum(max(0.0, s - a) for a, s, _ in crossings.get((k.id, d), [])),
+            max((max(0.0, s - a) for a, s, _ in crossings.get((k.id, d), [])), default=0.0),
         )
         for k in inst.checkpoints
         for d in ("in", "out")

@@ -100,7 +100,11 @@ def _reception_rows(s: PlanSummary) -> list[list[str]]:
     ]  # fmt: skip
 
 
-CHECKPOINT_HEAD = ["checkpoint", "direction", "lanes", "crossings", "lane use", "queue wait"]
+# The queue's wait summed over every crossing (vehicle-hours lost in line), and the longest
+# one vehicle waited: a total alone reads as one queue of many hours.
+CHECKPOINT_HEAD = [
+    "checkpoint", "direction", "lanes", "crossings", "lane use", "waits, sum", "longest",
+]  # fmt: skip
 
 
 def _checkpoint_rows(s: PlanSummary) -> list[list[str]]:
@@ -108,7 +112,7 @@ def _checkpoint_rows(s: PlanSummary) -> list[list[str]]:
     return [
         [k.id, k.dir, str(k.lanes), str(k.crossings),
          _pct(k.busy_minutes, k.lanes * span) if k.lanes else "closed",
-         duration(k.waited_minutes)]
+         duration(k.waited_minutes), duration(k.longest_wait_minutes)]
         for k in s.checkpoints
     ]  # fmt: skip
 
