@@ -18,7 +18,7 @@ import pytest
 from conftest import REFEREE, run_referee
 
 from corridor.planning.construct import ConstructionParams, construct
-from corridor.planning.improve import PORTFOLIO, first_plan, search
+from corridor.planning.improve import FLEET_PORTFOLIO, first_plan, fleet_binds, search
 from corridor.planning.instance import parse_instance
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
@@ -88,7 +88,75 @@ def test_the_searchs_first_rebuilds_lift_a_fleet_bound_plan(gen20: dict[str, Any
     data = ProblemData(parse_instance(gen20))
     first = first_plan(PartialPlan(data))
     rng = np.random.Generator(np.random.PCG64(1))
-    steps = 2 * len(PORTFOLIO)  # every other rebuild is one of the portfolio's
+    assert fleet_binds(data)
+    steps = 2 * len(FLEET_PORTFOLIO)  # every other rebuild is one of the portfolio's
     best, done = search(data, None, first, rng, deadline=np.inf, iterations=steps)
     assert done == steps
     assert best.score > first.score + 100  # two bus loads at least
+
+
+def _days(plan: PartialPlan) -> dict[int, list[tuple[float, str]]]:
+    """Per vehicle, its out-crossings (start) with the centre the load then goes to."""
+    days: dict[int, list[tuple[float, str]]] = {}
+    for vi, v in enumerate(plan.fleet):
+        start = None
+        for s in v.stops:
+            if s.get("dir") == "out":
+                start = float(s["start"])
+            if "alight" in s and start is not None:
+                days.setdefault(vi, []).append((start, str(s["at"])))
+    return days
+
+
+def test_medics_take_the_first_slots_and_bring_the_stretcher_cases(
+    gen20: dict[str, Any], tmp_path: Path
+) -> None:
+    """With ``medics`` the ambulances cross out before every bus and each makes two trips to
+    the medical centre (four stretcher cases), where by default they come after the buses'
+    first pass and most make one; the plan passes the referee and scores higher."""
+    data = ProblemData(parse_instance(gen20))
+    plans = {}
+    for medics in (False, True):
+        plan = PartialPlan(data)
+        construct(plan, ConstructionParams(medics=medics), None)
+        plans[medics] = plan
+    days = _days(plans[True])
+    ambulances = [vi for vi in days if data.stretchers[vi] > 0]
+    buses = [vi for vi in days if data.stretchers[vi] == 0]
+    assert len(ambulances) == 6
+    assert max(days[vi][0][0] for vi in ambulances) < min(days[vi][0][0] for vi in buses)
+    assert all(len(days[vi]) == 2 for vi in ambulances)
+    verdicts = {m: referee_verdict(gen20, p, tmp_path) for m, p in plans.items()}
+    assert all(v["feasible"] for v in verdicts.values())
+    assert verdicts[True]["evacuated"]["critical"] == 24
+    assert verdicts[False]["evacuated"]["critical"] < 24
+    assert verdicts[True]["score"] > verdicts[False]["score"]
+
+
+def test_late_runners_go_far_only_while_they_can_come_back(
+    gen20: dict[str, Any], tmp_path: Path
+) -> None:
+    """Late runners cross after the buses that stay near; a runner whose far trip would not
+    leave the margin for another zone visit goes near instead, so every far trip but a
+    vehicle's last is followed by another trip; the plan beats the first-slot runners."""
+    data = ProblemData(parse_instance(gen20))
+    params = ConstructionParams(runners=0.7, late=30.0, margin=60.0, medics=True)
+    plan = PartialPlan(data)
+    construct(plan, params, None)
+    days = _days(plan)
+    near = {"R2"}
+    buses = [vi for vi in days if data.stretchers[vi] == 0]
+    stay = [days[vi][0][0] for vi in buses if not params.runner(vi)]
+    runners = [days[vi][0][0] for vi in buses if params.runner(vi)]
+    assert stay
+    assert runners
+    assert min(stay) < min(runners)
+    # every runner whose first load went far came back for another
+    far_first = [vi for vi in buses if params.runner(vi) and days[vi][0][1] not in near]
+    assert len(far_first) >= 8
+    assert all(len(days[vi]) >= 2 for vi in far_first)
+    verdict = referee_verdict(gen20, plan, tmp_path)
+    assert verdict["feasible"]
+    first_slot = PartialPlan(data)
+    construct(first_slot, ConstructionParams(runners=0.3), None)
+    assert plan.score() > first_slot.score() + 100

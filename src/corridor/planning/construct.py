@@ -46,7 +46,13 @@ class ConstructionParams:
     value above the lightest class counts (1: only heads count); ``far``: fraction of the window
     from its opening in which loads go to the centres farther than the mean while one of them
     has room (a vehicle that goes far early is back for more; the near beds are kept for
-    short round trips later).
+    short round trips later); ``runners``: share of the fleet that goes far once (``salt``
+    picks which); ``late``: minutes added to the runners' place in the first queue (0: they
+    take the first out-lane slots; more: they come after the vehicles that stay near, which
+    then start their round trips early); ``margin``: minutes a runner's far trip must leave
+    beyond the shortest zone visit after its return (boarding, queues), else it goes near;
+    ``medics``: vehicles with stretchers take the first out-lane slots and any trip of
+    theirs counts (where the fleet binds, their few heavy loads are worth the slots).
     """
 
     lam: float = 0.1
@@ -63,10 +69,13 @@ class ConstructionParams:
     far: float = 0.0
     runners: float = 0.0
     salt: float = 0.0
+    medics: bool = False
+    late: float = 0.0
+    margin: float = 0.0
 
     def __post_init__(self) -> None:
         if min(self.lam, self.mu, self.rho, self.noise, self.slack, self.spread, self.ration,
-               self.back, self.flat, self.far) < 0:  # fmt: skip
+               self.back, self.flat, self.far, self.late, self.margin) < 0:  # fmt: skip
             raise ValueError("every construction parameter must be >= 0")
         if self.candidates < 1 or self.max_stops < 1:
             raise ValueError("candidates and max_stops must be >= 1")
@@ -134,7 +143,11 @@ def assign_trips(
         if not v.done and (only is None or int(vi) in only):
             key = v.ready if math.isfinite(v.ready) else -float(d.roads[vi].to_k[v.place].min())
             if v.fresh and params.runner(int(vi)):
-                key -= RUNNER_FIRST  # the far runners take the first out-lane slots
+                # the far runners take the first out-lane slots, or (late) the next after
+                # the vehicles that stay near
+                key += params.late if params.late > 0 else -RUNNER_FIRST
+            if v.fresh and params.medics and d.stretchers[vi] > 0:
+                key -= 2 * RUNNER_FIRST
             heap.append((key, rank, int(vi)))
     heapq.heapify(heap)
     # How far out of order trips may be committed: a trade of speed against lane gaps.
@@ -162,7 +175,10 @@ def assign_trips(
             if v.fresh:
                 idle.add(alike)
             continue
-        if trip.value <= max(rho * float(d.svc_out[trip.k_out]), 0.0):
+        least = rho * float(d.svc_out[trip.k_out])
+        if params.medics and d.stretchers[vi] > 0:
+            least = 0.0
+        if trip.value <= max(least, 0.0):
             continue
         if heap and trip.start_out > heap[0][0] + slack:
             heapq.heappush(heap, (trip.start_out, rank, vi))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from corridor.planning.construct import ConstructionParams, OutOfTime, construct, release
-from corridor.planning.fleet import choose, rank_vehicles, swap_one
+from corridor.planning.fleet import choose, lane_trips, rank_vehicles, round_trips, swap_one
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
 from corridor.planning.replan import ReplanError, partial_from_routes, whole_trips
@@ -30,17 +30,34 @@ class Candidate:
     score: float
 
 
-def draw_params(rng: np.random.Generator) -> ConstructionParams:
+def draw_params(rng: np.random.Generator, fleet_bound: bool = False) -> ConstructionParams:
     """Construction parameters for one rebuild: mostly near the defaults, now and then wild;
     a fifth of the time the first loads go to the far centres (``far``), another fifth a
-    share of the fleet runs far once (``runners``)."""
+    share of the fleet runs far once (``runners``). Where the fleet binds
+    (:func:`fleet_binds`) the runners may also come after the vehicles that stay near
+    (``late``, ``margin``) and the ambulances may go first (``medics``)."""
     params = _draw(rng)
     u = rng.random()
     if u < 0.2:
         params = replace(params, far=float(rng.uniform(0.05, 0.3)))
     elif u < 0.4:
         params = replace(params, runners=float(rng.uniform(0.1, 0.5)), salt=float(rng.random()))
+        if fleet_bound and rng.random() < 0.5:
+            late = float(rng.uniform(10.0, 60.0))
+            params = replace(params, runners=float(rng.uniform(0.3, 0.9)), late=late,
+                             margin=float(rng.uniform(0.0, 90.0)))  # fmt: skip
+    if fleet_bound and rng.random() < 0.4:
+        params = replace(params, medics=True)
     return params
+
+
+def fleet_binds(data: ProblemData) -> bool:
+    """Whether the vehicles, on their quickest round trips, could not fill the out-lanes
+    twice over in the window (gen-20: 222 loads for 140 crossings; medium, gen-60 and large:
+    2.2 to 2.9 times the crossings): then vehicle time, not the lanes, is what is short, and
+    the shape of each vehicle's day (near round trips, or one far trip early) decides."""
+    loads = sum(round_trips(data, vi) for vi in range(len(data.vehicles)))
+    return loads < 2.0 * lane_trips(data)
 
 
 def _draw(rng: np.random.Generator) -> ConstructionParams:
@@ -86,6 +103,14 @@ PORTFOLIO = (
     ConstructionParams(rho=3.0, candidates=4),
     ConstructionParams(far=0.15),
     ConstructionParams(runners=0.2, salt=0.5),
+)
+#: Where the fleet binds, two more: the ambulances first (their two trips a day bring the
+#: stretcher cases), with the near vehicles next and a share of runners after them that go
+#: far only while they can still come back (gen-20: 7,450 -> 7,592 before any search).
+FLEET_PORTFOLIO = (
+    *PORTFOLIO,
+    ConstructionParams(runners=0.7, late=30.0, margin=60.0, medics=True),
+    ConstructionParams(runners=0.2, salt=0.5, medics=True),
 )
 
 #: With more gathering points than this, the first plan tries fewer first stops per trip, so
@@ -207,21 +232,23 @@ def search(
             float(s.get("end", s.get("depart", -np.inf))) for st in base_routes.values() for s in st
         )
     done = 0
+    bound_by_fleet = fleet_binds(data)
+    portfolio = FLEET_PORTFOLIO if bound_by_fleet else PORTFOLIO
     while (
         (iterations is None or done < iterations)
         and monotonic() < deadline
         and best.score < target() - 1e-6  # nothing better can exist
     ):
-        params = draw_params(rng)
+        params = draw_params(rng, bound_by_fleet)
         lo = max(inst.open, kept_until)
         ruin = rng if rng.random() < RUIN_SHARE else None
         cut = float(rng.uniform(lo, max(lo, inst.close))) if rng.random() < 0.7 else -np.inf
         if ruin is not None:
             cut = max(cut, lo)
         order_rng: np.random.Generator | None = rng
-        if done % 2 == 0 and done // 2 < len(PORTFOLIO) and len(data.g_ids) <= MANY_POINTS:
+        if done % 2 == 0 and done // 2 < len(portfolio) and len(data.g_ids) <= MANY_POINTS:
             # every other, at first: a whole plan, vehicles in the first plan's order
-            params, ruin, cut, order_rng = PORTFOLIO[done // 2], None, -np.inf, None
+            params, ruin, cut, order_rng = portfolio[done // 2], None, -np.inf, None
         try:
             plan = _rebuild_from(data, best, cut, base_routes, now, ruin)
         except ReplanError:  # kept trips that cannot be continued: try another cut

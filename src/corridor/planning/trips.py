@@ -367,7 +367,8 @@ def _centre(
     if runs or end - inst.open < params.far * (inst.close - inst.open):
         allowed = [
             (c, r) for c, r in costs
-            if c > mean and (not runs or end + c + stop_r + rd.min_visit <= inst.close)
+            if c > mean
+            and (not runs or end + c + stop_r + rd.min_visit + params.margin <= inst.close)
         ] or costs  # fmt: skip
     elif params.ration > 0:
         # Beds of the nearer centres are released over the window, so that they keep serving
