@@ -154,6 +154,13 @@ def test_incident_suspension_replan_from_the_live_state(
         body = notes[nid]["body"]
         if body["enters_min"] > now:
             assert body["enters_min"] - now >= 120 - 1e-6, notes[nid]["subject"]
+    # Publishing a version starts tracking afresh, yet a vehicle heard from a minute ago is not
+    # silent: it is judged on its newest report, not on the new version's start.
+    assert api.post("coordinator", "/v1/tracking/sweep").status_code == 200
+    silent = [a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "silent"]
+    assert silent == []
+    status = {s["vehicle"]: s for s in api.get("coordinator", "/v1/tracking").json()}
+    assert all(s["status"] != "silent" for s in status.values()), status
     # The replan answered the incident: its alert is cleared.
     near = [
         a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "incident_near_route"
