@@ -170,6 +170,15 @@ def test_incident_suspension_replan_from_the_live_state(
         sign(api, plan, who, role, Kind.RESUMPTION, clock)
     assert api.get("coordinator", f"/v1/corridors/{plan['corridor']}").json()["suspension"] is None
     assert run["end"] == now
+    # The first reports on the new version, each where the new plan has its vehicle: none is
+    # late (early is waiting at a stop), none taken for an earlier pass of a road it drives out
+    # and back.
+    replay(api, clock, Faults(), people, since=now, until=now + 2, tag="v2-")
+    status = {s["vehicle"]: s for s in api.get("coordinator", "/v1/tracking").json()}
+    assert status
+    late = {v: s["late_min"] for v, s in status.items() if s["late_min"] > 5}
+    assert late == {}, late
+    assert all(s["plan_version"] == 2 for s in status.values())
 
 
 def lonlat_of(sheet: dict[str, Any], index: int) -> tuple[float, float]:
