@@ -179,6 +179,14 @@ def test_incident_suspension_replan_from_the_live_state(
     late = {v: s["late_min"] for v, s in status.items() if s["late_min"] > 5}
     assert late == {}, late
     assert all(s["plan_version"] == 2 for s in status.values())
+    # Every vehicle then follows the new version to the end, on legs that hold the wait for
+    # the lead time inside them: none is ever taken for late or off its route.
+    before = {a["id"] for a in api.get("coordinator", "/v1/alerts").json()}
+    replay(api, clock, Faults(), people, since=now + 2, tag="v2b-")
+    raised = [a for a in api.get("coordinator", "/v1/alerts").json() if a["id"] not in before]
+    wrong = [(a["kind"], a["vehicle"], a["detail"]) for a in raised
+             if a["kind"] in ("late", "off_route")]  # fmt: skip
+    assert wrong == []
 
 
 def lonlat_of(sheet: dict[str, Any], index: int) -> tuple[float, float]:

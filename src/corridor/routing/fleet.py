@@ -12,8 +12,11 @@ never goes back by more than :data:`BACK_M`, and of the points within reach (``n
 one chosen is the one most consistent with the vehicle's last state: the least distance plus
 :data:`TIME_M_PER_MIN` for each minute the plan has the vehicle there *later* than it would be
 keeping its lateness (a vehicle does not make up 20 minutes between two reports; being behind
-is what waiting and traffic do). The windows of :data:`STAGES` are searched in turn: just
-ahead first, then :data:`AHEAD_M` ahead, then the whole rest of the route, each only for the
+is what waiting and traffic do), except on the leg of its last match: anywhere along it is
+consistent (a replan's legs hold the wait for the notification lead time inside their planned
+times; a vehicle drives them at road speed and waits at the end, far ahead of an even pace).
+The windows of :data:`STAGES` are searched in turn: just ahead first, then :data:`AHEAD_M`
+ahead, then the whole rest of the route, each only for the
 reports whose match in the last was not within reach, not consistent with the expected time,
 or at the window's far end. A vehicle with no state yet (its first report, or its first on a
 new version of the plan) is looked for along the whole route: of the stretches about as near
@@ -203,6 +206,9 @@ def match_many(
     px, py = project(f, r, lon, lat)
     off = r * KEY
     lo = np.maximum(np.searchsorted(f.key, since - BACK_M + off, side="right") - 1, f.base[r])
+    # The leg of the last match: anywhere along it is consistent with the vehicle's lateness.
+    here = np.searchsorted(f.key, since + off, side="right") - 1
+    leg0 = f.leg[np.clip(here, f.base[r], np.maximum(f.end[r] - 1, f.base[r]))]
     pick = np.zeros(len(r), dtype=np.int64)
     dist, t = np.zeros(len(r)), np.zeros(len(r))
     # A vehicle with a state first looks just ahead, and a report in doubt further; one
@@ -220,8 +226,9 @@ def match_many(
                 hi = np.searchsorted(f.key, since[k] + ahead + off[k], side="right")
                 hi = np.minimum(np.maximum(hi, lo[k] + 1), ends)
             chosen = _choose(
-                f, lo[k], hi, ends, px[k], py[k], since[k], expect[k], at[k], near_m, tolerance
-            )
+                f, lo[k], hi, ends, px[k], py[k], since[k], expect[k], at[k], leg0[k], near_m,
+                tolerance,
+            )  # fmt: skip
             chosen[3][chosen[1] > close_m] = True
             pick[k], dist[k], t[k] = chosen[:3]
             todo = k[chosen[3]]
@@ -249,7 +256,8 @@ def _stop_near(f: Fleet, r: IntArray, a: FloatArray) -> IntArray:
 
 def _choose(
     f: Fleet, lo: IntArray, hi: IntArray, end: IntArray, px: FloatArray, py: FloatArray,
-    since: FloatArray, expect: FloatArray, at: FloatArray, near_m: float, tolerance: float,
+    since: FloatArray, expect: FloatArray, at: FloatArray, leg0: IntArray, near_m: float,
+    tolerance: float,
 ) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:  # fmt: skip
     """Per report, among segments ``lo..hi-1`` (``end``: its route's end): the segment, the
     distance and the fraction of the point chosen, and whether it is in doubt (not within
@@ -273,7 +281,8 @@ def _choose(
         k = np.flatnonzero(near)
         i, tt, e = idx[k], t[k], expect[rep[k]]
         early = np.where(tt <= 0.0, f.arrive[i], f.leave[i] + tt * (f.arrive_next[i] - f.leave[i]))
-        jump = k[early - e > JUMP_MIN]  # (NaN: no state yet, never a jump)
+        same = f.leg[i] == leg0[rep[k]]  # its own leg: never a jump
+        jump = k[(early - e > JUMP_MIN) & ~same]  # (NaN: no state yet, never a jump)
         if len(jump):
             near[jump] = False
             d[jump] = np.maximum(d[jump], np.nextafter(near_m, np.inf))
@@ -281,7 +290,8 @@ def _choose(
     pair = _first_where(d == np.minimum.reduceat(d, first)[rep], rep, len(lo))
     doubt = np.ones(len(lo), dtype=bool)
     if near.any():
-        chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, at, tolerance)
+        own = f.leg[idx] == leg0[rep]
+        chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, at, own, tolerance)
         has = chosen >= 0
         pair[has] = chosen[has]
         doubt = ~consistent
@@ -304,7 +314,7 @@ def _first_where(mask: BoolArray, rep: IntArray, n: int) -> IntArray:
 
 def _best_stretch(
     f: Fleet, idx: IntArray, rep: IntArray, d: FloatArray, t: FloatArray, near: BoolArray,
-    expect: FloatArray, at: FloatArray, tolerance: float,
+    expect: FloatArray, at: FloatArray, own: BoolArray, tolerance: float,
 ) -> tuple[IntArray, BoolArray]:  # fmt: skip
     """Per report, the pair chosen among those within reach (-1: none), and whether it is
     consistent with the expected plan's time."""
@@ -326,7 +336,7 @@ def _best_stretch(
     fresh = np.isnan(e)
     # Only a point the plan has the vehicle at later than expected is inconsistent (it would
     # have made up time); behind is what waiting and traffic do (and what a stop is).
-    ahead = np.where(fresh, 0.0, np.maximum(early - e, 0.0))
+    ahead = np.where(fresh | own[k], 0.0, np.maximum(early - e, 0.0))
     off_time = np.where(fresh, 0.0, np.maximum(ahead, e - late))
     # No state yet: of the stretches about as near as the nearest, the one the plan has the
     # vehicle on nearest the report's time (the first, that unknown); else the point of the
