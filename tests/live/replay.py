@@ -96,9 +96,12 @@ def replay(
     evacuees: dict[str, list[int]],
     step: float = STEP,
     until: float | None = None,
+    since: float | None = None,
+    tag: str = "",
 ) -> dict[str, Any]:
-    """Run the plan in force from the first departure to 20 min after the last arrival (or
-    to minute ``until``)."""
+    """Run the plan in force from the first departure (or the step after minute ``since``,
+    replayed already: its check-ins are not sent again) to 20 min after the last arrival (or
+    to minute ``until``); ``tag`` starts every client id (a second replay's are new ones)."""
     sheets = {s["vehicle"]: s for s in api.get("coordinator", "/v1/trip-sheets").json()}
     pub = api.get("coordinator", "/v1/publications").json()[-1]
     origin = dt.datetime.fromisoformat(pub["origin"])
@@ -140,6 +143,9 @@ def replay(
                 pending.append((lines[v].minute(stop["arrive_min"]), v, body))
     pending.sort(key=lambda p: p[0])
     start = min(t.start for t in lines.values())
+    if since is not None:
+        start = max(start, since + step)
+        pending = [p for p in pending if p[0] > since]
     end = max(t.minute(t.end) for t in lines.values()) + 20
     if until is not None:
         end = min(end, until)
@@ -155,7 +161,8 @@ def replay(
             if detour and v == detour[0] and detour[1] <= i <= detour[2]:
                 lon, lat = _away(routes[v], lon, lat, faults.detour_m)
             seq += 1
-            batch.append({"client_id": f"r{seq}", "vehicle": v, "at": at(origin, m).isoformat(),
+            when = at(origin, m).isoformat()
+            batch.append({"client_id": f"{tag}r{seq}", "vehicle": v, "at": when,
                           "lat": lat, "lon": lon})  # fmt: skip
         if batch:
             r = api.post("coordinator", "/v1/positions", {"positions": batch})
@@ -163,7 +170,8 @@ def replay(
         while n < len(pending) and pending[n][0] <= m:
             _, v, body = pending[n]
             who = "coordinator" if body["kind"] == "boarding" else "reception"
-            full = {"client_id": f"c{n}", "vehicle": v, "at": at(origin, m).isoformat(), **body}
+            when = at(origin, m).isoformat()
+            full = {"client_id": f"{tag}c{n}", "vehicle": v, "at": when, **body}
             r = api.post(who, "/v1/checkins", full)
             assert r.status_code in (200, 201), r.text
             n += 1

@@ -154,6 +154,13 @@ def test_incident_suspension_replan_from_the_live_state(
         body = notes[nid]["body"]
         if body["enters_min"] > now:
             assert body["enters_min"] - now >= 120 - 1e-6, notes[nid]["subject"]
+    # Publishing a version starts tracking afresh, yet a vehicle heard from a minute ago is not
+    # silent: it is judged on its newest report, not on the new version's start.
+    assert api.post("coordinator", "/v1/tracking/sweep").status_code == 200
+    silent = [a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "silent"]
+    assert silent == []
+    status = {s["vehicle"]: s for s in api.get("coordinator", "/v1/tracking").json()}
+    assert all(s["status"] != "silent" for s in status.values()), status
     # The replan answered the incident: its alert is cleared.
     near = [
         a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "incident_near_route"
@@ -163,6 +170,23 @@ def test_incident_suspension_replan_from_the_live_state(
         sign(api, plan, who, role, Kind.RESUMPTION, clock)
     assert api.get("coordinator", f"/v1/corridors/{plan['corridor']}").json()["suspension"] is None
     assert run["end"] == now
+    # The first reports on the new version, each where the new plan has its vehicle: none is
+    # late (early is waiting at a stop), none taken for an earlier pass of a road it drives out
+    # and back.
+    replay(api, clock, Faults(), people, since=now, until=now + 2, tag="v2-")
+    status = {s["vehicle"]: s for s in api.get("coordinator", "/v1/tracking").json()}
+    assert status
+    late = {v: s["late_min"] for v, s in status.items() if s["late_min"] > 5}
+    assert late == {}, late
+    assert all(s["plan_version"] == 2 for s in status.values())
+    # Every vehicle then follows the new version to the end, on legs that hold the wait for
+    # the lead time inside them: none is ever taken for late or off its route.
+    before = {a["id"] for a in api.get("coordinator", "/v1/alerts").json()}
+    replay(api, clock, Faults(), people, since=now + 2, tag="v2b-")
+    raised = [a for a in api.get("coordinator", "/v1/alerts").json() if a["id"] not in before]
+    wrong = [(a["kind"], a["vehicle"], a["detail"]) for a in raised
+             if a["kind"] in ("late", "off_route")]  # fmt: skip
+    assert wrong == []
 
 
 def lonlat_of(sheet: dict[str, Any], index: int) -> tuple[float, float]:

@@ -105,10 +105,12 @@ def test_keep_must_be_a_plan_of_this_instance(
         solve(parse_instance(raw), SolveParams(time_limit=1, keep=broken, now=600.0))
 
 
-def test_a_vehicle_that_cannot_get_out_is_named(
+def test_a_vehicle_with_a_road_out_but_no_time_left_is_held_saying_so(
     small_plan: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    """The window is cut to end before a vehicle that is inside can leave."""
+    """The window is cut to end before a vehicle that is inside can leave: the replan does not
+    refuse; it holds each such vehicle where it is with its people (as a stranded one), the
+    reason saying no time is left, not that no road leads out."""
     raw, plan = small_plan
     now = raw["window"]["open"] + 30
     kept = started(plan, now)
@@ -118,13 +120,17 @@ def test_a_vehicle_that_cannot_get_out_is_named(
     assert inside
     edited = copy.deepcopy(raw)
     edited["window"]["close"] = now + 1
-    with pytest.raises(ReplanError) as err:
-        solve(
-            parse_instance(edited),
-            SolveParams(time_limit=1, seed=1, keep=plan, now=now, iterations=0),
-        )
-    assert err.value.vehicle in kept
-    assert err.value.exit_code == 2
+    res = solve(
+        parse_instance(edited),
+        SolveParams(time_limit=1, seed=1, keep=plan, now=now, iterations=0),
+    )
+    held = {h["vehicle"]: h for h in res.plan["held"]}
+    assert set(inside) <= set(held), (inside, sorted(held))
+    for v in inside:
+        assert held[v]["stops"] == kept[v]
+        assert held[v]["reason"].startswith("no time left"), held[v]["reason"]
+        assert "no road" not in held[v]["reason"]
+    assert not set(held) & {r["vehicle"] for r in res.plan["routes"]}
 
 
 def test_a_vehicle_with_no_road_out_is_held_and_the_rest_replanned(
@@ -182,3 +188,30 @@ def test_a_vehicle_with_no_road_out_is_held_and_the_rest_replanned(
     assert verdict["feasible"], verdict["violations"][:3]
     # The other vehicles still work: people are evacuated after now.
     assert any(s.get("alight") and s["arrive"] > now for st in routes.values() for s in st)
+
+
+def test_before_any_vehicle_started_no_new_trip_enters_before_the_lead_time(
+    small_plan: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """A replan before the first departure keeps nothing; the improvement search still keeps
+    every inbound crossing after ``enter_from`` (the notification lead time), as when some
+    vehicle has started, and no vehicle starts before ``now``."""
+    raw, plan = small_plan
+    first = min(float(r["stops"][0]["depart"]) for r in plan["routes"])
+    now = first - 5
+    assert started(plan, now) == {}
+    enter_from = now + 130
+    res = solve(
+        parse_instance(raw),
+        SolveParams(time_limit=3, seed=1, keep=plan, now=now, iterations=6,
+                    enter_from=enter_from),
+    )  # fmt: skip
+    early = [
+        (r["vehicle"], s["at"], s["start"])
+        for r in res.plan["routes"]
+        for s in r["stops"]
+        if s.get("dir") == "in" and float(s["start"]) < enter_from
+    ]
+    assert early == [], (now, early)
+    assert all(float(r["stops"][0]["depart"]) >= now for r in res.plan["routes"])
+    assert res.plan["routes"], now

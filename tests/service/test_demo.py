@@ -134,10 +134,13 @@ def test_demo_negotiates_plans_and_replays_the_first_hour(tmp_path: Path) -> Non
     }
     assert set(first) <= injected, rows
     # Under the new version the vehicles are matched to their new routes from their next
-    # report, which on this valley's back-and-forth roads may first find them behind (late,
-    # inside after the close) or, until it comes, silent: kinds of the tracking only.
+    # report, at the pass of the road the plan has them on at that time (on this valley's
+    # back-and-forth roads the first pass as near once made six of them look late): what
+    # remains is what the suspension did (a vehicle stood still through it, some fell behind)
+    # and a vehicle silent once its trip is over, never off its route or inside after the close
+    # (how many fall behind depends on the plan the short search finds: not counted here).
     later = {k for k, _, version, _ in rows if version == 2}
-    assert later <= {"late", "inside_after_close", "stopped", "off_route", "silent"}, rows
+    assert later <= {"late", "stopped", "silent"}, rows
     vehicles_move_along_their_roads(data, detour.group(1))
     # The after-action report of the replayed hour, every PDF page rendered.
     report = data / "after-action"

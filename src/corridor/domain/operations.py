@@ -37,6 +37,9 @@ class CheckIn:
     at: datetime
     people: dict[str, int]
     evacuees: tuple[int, ...] = ()
+    #: The role of whoever recorded it ("driver", "reception", ...; "" when not known): an
+    #: arrival counted by both the driver and reception counts once, as reception has it.
+    source: str = ""
 
 
 @dataclass(frozen=True)

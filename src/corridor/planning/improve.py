@@ -202,7 +202,11 @@ def _rebuild_from(
     ``cut`` (none: -inf; with ``ruin``, every trip but those of a few vehicles after ``cut``)
     and, in a replan, the stops that must be kept."""
     if cut == -np.inf and ruin is None:
-        return partial_from_routes(data, base_routes, now) if base_routes else PartialPlan(data)
+        # A replan keeps its lead-time block and its start even when nothing was kept (no
+        # vehicle had started): only a first plan starts from nothing.
+        if base_routes is None:
+            return PartialPlan(data)
+        return partial_from_routes(data, base_routes, now)
     keep = _ruined(best, cut, ruin) if ruin is not None else whole_trips(best.routes, cut)
     for name, stops in (base_routes or {}).items():
         if len(keep.get(name, [])) < len(stops):

@@ -232,11 +232,10 @@ def _finish(plan: PartialPlan, vi: int, aboard: IntArray, inside: bool, leave: f
                 return
             del v.stops[len(v.stops) - _n_pass(rd.drives.inside, here, int(w.g_in[g])) :]
         if not _out(b, vi, aboard, here, leave, []):
-            raise ReplanError(
-                name,
-                f"is inside the zone at {leave:g} and no checkpoint lets it out before the "
-                f"window closes at {inst.close:g}",
-            )
+            # A road leads out but no time is left to take it: held too, saying so.
+            _hold(b, vi, aboard, leave, f"no time left: a road leads out of the zone from "
+                  f"{last['at']}, but no checkpoint lets it out (and on to a reception "
+                  f"centre) before the window closes at {inst.close:g}")  # fmt: skip
         return
     place = inst.outside_index[last["at"]]
     if not _to_reception(b, vi, aboard, place, leave):
@@ -252,8 +251,9 @@ def _road_out(b: PartialPlan, vi: int, here: int) -> bool:
     )
 
 
-def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float) -> None:
-    """Hold a vehicle that has no road out where it is: its stops so far stay, the people
+def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float, reason: str = "") -> None:
+    """Hold a vehicle that has no road out where it is (or no time left to take one,
+    ``reason`` says): its stops so far stay, the people
     aboard stay on it (they are off their gathering point's books: nobody else is sent for
     them), and nothing new is planned for it. It is left out of the routes and listed apart
     (``PartialPlan.held_vehicles``), for the coordinator to act on."""
@@ -265,7 +265,7 @@ def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float) -> None:
         "at": last["at"],
         "since": float(since),
         "aboard": {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0},
-        "reason": f"no road leads out of the zone from {last['at']}",
+        "reason": reason or f"no road leads out of the zone from {last['at']}",
         "stops": list(v.stops),
     }
 

@@ -12,11 +12,18 @@ never goes back by more than :data:`BACK_M`, and of the points within reach (``n
 one chosen is the one most consistent with the vehicle's last state: the least distance plus
 :data:`TIME_M_PER_MIN` for each minute the plan has the vehicle there *later* than it would be
 keeping its lateness (a vehicle does not make up 20 minutes between two reports; being behind
-is what waiting and traffic do). The windows of :data:`STAGES` are searched in turn: just
-ahead first, then :data:`AHEAD_M` ahead, then the whole rest of the route, each only for the
+is what waiting and traffic do), except on the leg of its last match: anywhere along it is
+consistent (a replan's legs hold the wait for the notification lead time inside their planned
+times; a vehicle drives them at road speed and waits at the end, far ahead of an even pace).
+The windows of :data:`STAGES` are searched in turn: just ahead first, then :data:`AHEAD_M`
+ahead, then the whole rest of the route, each only for the
 reports whose match in the last was not within reach, not consistent with the expected time,
-or at the window's far end. A vehicle with no state yet takes the first stretch of the route
-about as near as the nearest point (:data:`TIE_M`).
+or at the window's far end. A vehicle with no state yet (its first report, or its first on a
+new version of the plan) is looked for along the whole route: of the stretches about as near
+as the nearest point (:data:`TIE_M`), it takes the one the plan has it on at the time nearest
+the report's own (before or after alike: a replan starts from where the vehicles are, so a
+vehicle following it is about on time; on a road driven out and back the earlier pass is not
+taken for the later one); the first of them when the report's time is not known.
 """
 
 from __future__ import annotations
@@ -189,22 +196,29 @@ def project(f: Fleet, r: IntArray, lon: FloatArray, lat: FloatArray) -> tuple[Fl
 
 def match_many(
     f: Fleet, r: IntArray, lon: FloatArray, lat: FloatArray, since: FloatArray,
-    expect: FloatArray, near_m: float,
+    expect: FloatArray, near_m: float, at_min: FloatArray | None = None,
 ) -> Matches:  # fmt: skip
     """Match report ``k`` (at ``lon[k], lat[k]``) to route ``r[k]``, never back by more than
     :data:`BACK_M` from ``since[k]``; ``expect[k]`` is the plan's minute the vehicle would be
-    at keeping its lateness (NaN: no state yet)."""
+    at keeping its lateness (NaN: no state yet), ``at_min[k]`` the report's own minute (read
+    for a vehicle with no state; None or NaN: not known)."""
+    at = np.full(len(r), np.nan) if at_min is None else at_min
     px, py = project(f, r, lon, lat)
     off = r * KEY
     lo = np.maximum(np.searchsorted(f.key, since - BACK_M + off, side="right") - 1, f.base[r])
+    # The leg of the last match: anywhere along it is consistent with the vehicle's lateness.
+    here = np.searchsorted(f.key, since + off, side="right") - 1
+    leg0 = f.leg[np.clip(here, f.base[r], np.maximum(f.end[r] - 1, f.base[r]))]
     pick = np.zeros(len(r), dtype=np.int64)
     dist, t = np.zeros(len(r)), np.zeros(len(r))
-    # A vehicle with a state first looks just ahead; one without, and any report in doubt,
-    # further (a first report may be anywhere along the route).
+    # A vehicle with a state first looks just ahead, and a report in doubt further; one
+    # without looks along the whole route at once (a first report may be anywhere on it).
     todo = np.flatnonzero(~np.isnan(expect))
-    later = np.flatnonzero(np.isnan(expect))
-    for ahead, tolerance, close_m in STAGES:
+    fresh = np.flatnonzero(np.isnan(expect))
+    for stage, (ahead, tolerance, close_m) in enumerate(STAGES):
         k = todo
+        if stage == len(STAGES) - 1 and len(fresh):
+            k = np.sort(np.concatenate([todo, fresh]))
         if len(k):
             ends = f.end[r[k]]
             hi = ends
@@ -212,13 +226,12 @@ def match_many(
                 hi = np.searchsorted(f.key, since[k] + ahead + off[k], side="right")
                 hi = np.minimum(np.maximum(hi, lo[k] + 1), ends)
             chosen = _choose(
-                f, lo[k], hi, ends, px[k], py[k], since[k], expect[k], near_m, tolerance
-            )
+                f, lo[k], hi, ends, px[k], py[k], since[k], expect[k], at[k], leg0[k], near_m,
+                tolerance,
+            )  # fmt: skip
             chosen[3][chosen[1] > close_m] = True
             pick[k], dist[k], t[k] = chosen[:3]
             todo = k[chosen[3]]
-        todo = np.concatenate([todo, later]) if len(later) else todo
-        later = later[:0]
     a = f.along[pick] + t * f.seg[pick]
     planned = f.leave[pick] + t * (f.arrive_next[pick] - f.leave[pick])
     at_stop = _stop_near(f, r, a)
@@ -243,7 +256,8 @@ def _stop_near(f: Fleet, r: IntArray, a: FloatArray) -> IntArray:
 
 def _choose(
     f: Fleet, lo: IntArray, hi: IntArray, end: IntArray, px: FloatArray, py: FloatArray,
-    since: FloatArray, expect: FloatArray, near_m: float, tolerance: float,
+    since: FloatArray, expect: FloatArray, at: FloatArray, leg0: IntArray, near_m: float,
+    tolerance: float,
 ) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:  # fmt: skip
     """Per report, among segments ``lo..hi-1`` (``end``: its route's end): the segment, the
     distance and the fraction of the point chosen, and whether it is in doubt (not within
@@ -267,7 +281,8 @@ def _choose(
         k = np.flatnonzero(near)
         i, tt, e = idx[k], t[k], expect[rep[k]]
         early = np.where(tt <= 0.0, f.arrive[i], f.leave[i] + tt * (f.arrive_next[i] - f.leave[i]))
-        jump = k[early - e > JUMP_MIN]  # (NaN: no state yet, never a jump)
+        same = f.leg[i] == leg0[rep[k]]  # its own leg: never a jump
+        jump = k[(early - e > JUMP_MIN) & ~same]  # (NaN: no state yet, never a jump)
         if len(jump):
             near[jump] = False
             d[jump] = np.maximum(d[jump], np.nextafter(near_m, np.inf))
@@ -275,7 +290,8 @@ def _choose(
     pair = _first_where(d == np.minimum.reduceat(d, first)[rep], rep, len(lo))
     doubt = np.ones(len(lo), dtype=bool)
     if near.any():
-        chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, tolerance)
+        own = f.leg[idx] == leg0[rep]
+        chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, at, own, tolerance)
         has = chosen >= 0
         pair[has] = chosen[has]
         doubt = ~consistent
@@ -298,7 +314,7 @@ def _first_where(mask: BoolArray, rep: IntArray, n: int) -> IntArray:
 
 def _best_stretch(
     f: Fleet, idx: IntArray, rep: IntArray, d: FloatArray, t: FloatArray, near: BoolArray,
-    expect: FloatArray, tolerance: float,
+    expect: FloatArray, at: FloatArray, own: BoolArray, tolerance: float,
 ) -> tuple[IntArray, BoolArray]:  # fmt: skip
     """Per report, the pair chosen among those within reach (-1: none), and whether it is
     consistent with the expected plan's time."""
@@ -320,16 +336,19 @@ def _best_stretch(
     fresh = np.isnan(e)
     # Only a point the plan has the vehicle at later than expected is inconsistent (it would
     # have made up time); behind is what waiting and traffic do (and what a stop is).
-    ahead = np.where(fresh, 0.0, np.maximum(early - e, 0.0))
+    ahead = np.where(fresh | own[k], 0.0, np.maximum(early - e, 0.0))
     off_time = np.where(fresh, 0.0, np.maximum(ahead, e - late))
-    # No state yet: the first stretch about as near as the nearest; else the point of the
+    # No state yet: of the stretches about as near as the nearest, the one the plan has the
+    # vehicle on nearest the report's time (the first, that unknown); else the point of the
     # least distance plus inconsistency with the vehicle's lateness.
     cost = dist + TIME_M_PER_MIN * ahead
     if fresh.any():
         nearest = np.full(len(expect), np.inf)
         np.minimum.at(nearest, who, dist)
-        first = np.where(dist <= nearest[who] + TIE_M, k.astype(np.float64), np.inf)
-        cost = np.where(fresh, first, cost)
+        now = at[who]
+        gap = np.maximum(np.maximum(early - now, now - late), 0.0)
+        order = np.where(np.isnan(now), k.astype(np.float64), gap)
+        cost = np.where(fresh, np.where(dist <= nearest[who] + TIE_M, order, np.inf), cost)
     head = np.ones(len(k), dtype=bool)
     head[1:] = who[1:] != who[:-1]
     group = np.cumsum(head) - 1
@@ -388,7 +407,7 @@ def advance_many(f: Fleet, prev: States, rep: Reports, params: Thresholds) -> St
     since = np.where(has, prev.along_m, 0.0)
     expect = np.where(has, rep.at_min - np.where(has, prev.late_min, 0.0), np.nan)
     near_m = max(params.off_route_m, params.stop_radius_m)
-    m = match_many(f, rep.route, rep.lon, rep.lat, since, expect, near_m)
+    m = match_many(f, rep.route, rep.lon, rep.lat, since, expect, near_m, rep.at_min)
     on = m.off_route_m <= params.off_route_m
     along = np.where(on, np.maximum(m.along_m, since - BACK_M), since)
     # As the crow flies, or along the route where the road doubles back.

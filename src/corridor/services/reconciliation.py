@@ -28,6 +28,7 @@ from corridor.domain.access import HUMANITARIAN, Principal, Role
 from corridor.domain.tracking import Condition, forward
 from corridor.services import alerts
 from corridor.services.accounts import require
+from corridor.services.arrival_counts import StopCounts, trip_done
 from corridor.services.live_plan import db_key, params_of, plan_in_force
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class VehicleTally:
     boarded_when: list[tuple[dt.datetime, int]] = field(default_factory=list)
     boarded_total: int = 0
     arrival_times: list[dt.datetime] = field(default_factory=list)  # in time order
-    #: (arrivals judged, stops judged against, whether the trip was done) of _trip_done
+    #: (arrivals judged, stops judged against, whether the trip was done) of trip_done
     trip_done: tuple[int, int, bool] | None = None
+    stops: StopCounts = field(default_factory=StopCounts)  # each arrival counted once
 
     def copy(self) -> VehicleTally:
         """A copy to take more check-ins into (the kept one may be read meanwhile)."""
@@ -73,6 +75,7 @@ class VehicleTally:
             self.boarded_total,
             list(self.arrival_times),
             self.trip_done,
+            self.stops.copy(),
         )
 
 
@@ -91,13 +94,21 @@ def _take(c: CheckIn, people: dict[int, Person], vehicles: dict[str, VehicleTall
     """One more check-in into the replay."""
     v = vehicles.setdefault(c.vehicle, VehicleTally(c.vehicle))
     counted = _apply(c, people)
-    (v.boarded if c.kind == "boarding" else v.arrived).update(counted)
-    (v.boardings if c.kind == "boarding" else v.arrivals).append(c)
     if c.kind == "boarding":
+        v.boarded.update(counted)
+        v.boardings.append(c)
         bisect.insort(v.boarded_when, (c.at, sum(counted.values())), key=lambda b: b[0])
         v.boarded_total += sum(counted.values())
-    else:
-        bisect.insort(v.arrival_times, c.at)
+        return
+    # The driver's count of a stop reception also counted gives way to reception's.
+    added, gone, kept = v.stops.take(c, counted, c)
+    for d, n in gone:
+        v.arrived -= n
+        v.arrivals.remove(d)
+    v.arrived.update(added)
+    if kept:
+        v.arrivals.append(c)
+    bisect.insort(v.arrival_times, c.at)
 
 
 @dataclass
@@ -190,12 +201,20 @@ def counted(checkins: list[CheckIn], evacuees: list[dict[str, Any]]) -> list[Che
     (a boarding retry delivered after the arrival, a second arrival); one that moves nobody
     forward and counts nobody else is left out. The history keeps them all."""
     people = _people(evacuees)
-    out = []
+    out: list[CheckIn | None] = []
+    stops: dict[str, StopCounts] = {}
     for c in checkins:
         people_counted = _apply(c, people)
+        if c.kind == "arrival":  # each stop's arrival counted once (reception's prevails)
+            stop = stops.setdefault(c.vehicle, StopCounts())
+            _, gone, kept = stop.take(c, people_counted, len(out))
+            for i, _ in gone:
+                out[i] = None
+            if not kept:
+                continue
         if sum(people_counted.values()) or not c.evacuees:
             out.append(dc_replace(c, people={k: n for k, n in people_counted.items() if n}))
-    return out
+    return [c for c in out if c is not None]
 
 
 def _people(evacuees: list[dict[str, Any]]) -> dict[int, Person]:
@@ -247,38 +266,11 @@ def checkins_counted(uow: UnitOfWork, vehicle: str | None = None) -> list[CheckI
     return kept if vehicle is None else [c for c in kept if c.vehicle == vehicle]
 
 
-def _trip_done(sheet: dict[str, Any] | None, arrivals: list[CheckIn]) -> bool:
-    """Whether the vehicle's last arrival is its trip's last planned reception (True when the
-    plan does not say: then every arrival is judged)."""
-    if sheet is None or not arrivals:
-        return True
-    stops = sheet["stops"]
-    index = -1
-    for c in arrivals:
-        nxt = next(
-            (
-                i
-                for i in range(index + 1, len(stops))
-                if stops[i]["place"] == c.place and stops[i]["deliver"]
-            ),
-            None,
-        )
-        if nxt is None:
-            return True
-        index = nxt
-    for s in stops[index + 1 :]:
-        if s.get("dir") == "in" or s["board"]:
-            return True
-        if s["deliver"]:
-            return False
-    return True
-
-
 def _trip_done_of(v: VehicleTally, sheet: dict[str, Any] | None) -> bool:
-    """:func:`_trip_done`, judged again only when an arrival came or the sheet changed."""
+    """:func:`trip_done`, judged again only when an arrival came or the sheet changed."""
     mark = (len(v.arrivals), id(sheet["stops"]) if sheet else 0)
     if v.trip_done is None or v.trip_done[:2] != mark:
-        v.trip_done = (*mark, _trip_done(sheet, v.arrivals))
+        v.trip_done = (*mark, trip_done(sheet, v.arrivals))
     return v.trip_done[2]
 
 
@@ -402,6 +394,7 @@ def view(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
                 "boarded": dict(v.boarded),
                 "arrived": dict(v.arrived),
                 "unaccounted": unaccounted,
+                "arrival_disagreements": v.stops.disagreements,
                 "arrived_at": None if last is None else last.isoformat(),
                 "unaccounted_min": round((now - last).total_seconds() / 60, 1)
                 if last is not None and unaccounted

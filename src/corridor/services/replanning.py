@@ -7,8 +7,9 @@ out and to a reception centre); the incident becomes a closed hazard of ``radius
 (the roads it touches are closed and the travel times compiled again); what remains of the
 agreed window is planned, and no new movement reaches a checkpoint before the agreement's
 notification lead time (plus ``REVIEW_MIN`` for the coordinator to publish) from now. A vehicle
-inside with no road out is held where it is, its people aboard: the plan lists it under
-``held``, the answer under ``stranded``, and a ``stranded`` alert is raised. Legs driven before
+inside with no road out (or no time left to take one) is held where it is, its people aboard:
+the plan lists it under ``held``, the answer under ``stranded``, and a ``stranded`` alert is
+raised (its reason says which). Legs driven before
 the hazard keep their times in the new instance (:func:`with_driven_legs`); new stops are planned
 on the roads as the hazard left them. The new plan is checked against the new instance and
 against the agreement, stored as a plan like any other (``rejected`` with why when it fails),

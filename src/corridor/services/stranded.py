@@ -1,4 +1,5 @@
-"""Vehicles a replan holds where they are (no road out of the zone): their ``stranded``
+"""Vehicles a replan holds where they are (no road out of the zone, or no time left to take
+one before the window closes: their ``reason`` says which): their ``stranded``
 alerts and what the new version's differences say of them (docs/live.md)."""
 
 from __future__ import annotations

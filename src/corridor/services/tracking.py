@@ -166,6 +166,18 @@ def _conditions(
     return [*conditions, silent]
 
 
+def _last_heard(uow: UnitOfWork, plan: Plan, rows: dict[str, Any]) -> dict[str, float]:
+    """When each vehicle of ``plan`` last reported (minutes from its origin): from its tracked
+    state, or, for a vehicle not tracked on this version yet (a version just published starts
+    every vehicle afresh), from its newest trusted report, so that publishing a version does
+    not make every vehicle look silent."""
+    heard = {v: minute_of(plan.origin, r["received_at"]) for v, r in rows.items()}
+    if any(v not in heard for v in plan.start_min):
+        for r in uow.positions.latest():
+            heard.setdefault(r["vehicle"], minute_of(plan.origin, r["received_at"]))
+    return heard
+
+
 def sweep(uow: UnitOfWork) -> int:
     """Time-based alerts at the clock's now: vehicles gone silent, people missing. Returns
     how many alerts changed; commits."""
@@ -179,10 +191,11 @@ def sweep(uow: UnitOfWork) -> int:
             now_min = minute_of(plan.origin, uow.clock())
             rows = {r["vehicle"]: r for r in uow.tracks.all()}
             _overlay(uow, plan.id, rows)
+            heard = _last_heard(uow, plan, rows)
             judged = []
             for vehicle, start in plan.start_min.items():
                 row = rows.get(vehicle)
-                last = None if row is None else minute_of(plan.origin, row["received_at"])
+                last = heard.get(vehicle)
                 finished = bool(row and row["finished"])
                 judged.append(
                     alerts.Judged(
@@ -206,6 +219,7 @@ def status(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
         _overlay(uow, plan.id, rows)
         now = uow.clock()
         params = params_of(uow)
+        heard = _last_heard(uow, plan, rows)
     now_min = minute_of(plan.origin, now)
     out = []
     from corridor.routing.matching import last_exit
@@ -215,7 +229,8 @@ def status(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
             continue
         row = rows.get(vehicle)
         if row is None:
-            silent = now_min - plan.start_min[vehicle] if now_min >= plan.start_min[vehicle] else 0
+            since = heard.get(vehicle, plan.start_min[vehicle])
+            silent = now_min - since if now_min >= plan.start_min[vehicle] else 0
             out.append(
                 {
                     "vehicle": vehicle,

@@ -244,8 +244,16 @@ class SqlCheckIns(SqlRepo):
         ).scalar_one()
         return int(old), False
 
+    @staticmethod
+    def _select() -> Any:
+        """The check-ins with the role of whoever recorded each (a user's role never changes)."""
+        t, u = orm.checkins, orm.users
+        return select(t, u.c.role.label("source_role")).select_from(
+            t.outerjoin(u, u.c.id == t.c.user_id)
+        )
+
     def list(self, vehicle: str | None = None) -> list[CheckIn]:
-        q = select(orm.checkins).order_by(orm.checkins.c.id)
+        q = self._select().order_by(orm.checkins.c.id)
         if vehicle is not None:
             q = q.where(orm.checkins.c.vehicle == vehicle)
         return [self._checkin(r) for r in self.conn.execute(q)]
@@ -253,7 +261,7 @@ class SqlCheckIns(SqlRepo):
     def since(self, after_id: int) -> list[tuple[int, CheckIn]]:
         """The check-ins with an id above ``after_id``, in stored order, with their ids."""
         t = orm.checkins
-        q = select(t).where(t.c.id > after_id).order_by(t.c.id)
+        q = self._select().where(t.c.id > after_id).order_by(t.c.id)
         return [(int(r.id), self._checkin(r)) for r in self.conn.execute(q)]
 
     def count_upto(self, last_id: int) -> int:
@@ -270,6 +278,7 @@ class SqlCheckIns(SqlRepo):
             utc(r.at) or self.now(),
             dict(r.people),
             tuple(r.evacuees),
+            str(r.source_role or ""),
         )
 
 
