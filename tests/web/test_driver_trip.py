@@ -6,6 +6,7 @@ of the alert panel's tests, in a service of this module's own.)"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -100,12 +101,19 @@ def test_the_trip_sheet_leads_to_boarding_and_arrival_counts_stored_once(
         page.fill(f"#arrive-{most}", str(delivered[most] - 1))  # one got off on the way
         phone.shot("driver-arrival-form")
         page.click("#arrival-form button[type='submit']")
+
+        def stored() -> list[dict[str, Any]]:
+            got = server.ok("GET", "/v1/checkins", "coordinator", params={"vehicle": vehicle})
+            return [c for c in got if c["kind"] == "arrival"]
+
+        # The outbox reads 0 until the page has kept the report, so wait for the service to
+        # have it rather than for the outbox alone (which raced the click).
+        deadline = time.monotonic() + 20
+        while not stored() and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
         phone.waiting(0)
-        arrivals = [
-            c
-            for c in server.ok("GET", "/v1/checkins", "coordinator", params={"vehicle": vehicle})
-            if c["kind"] == "arrival"
-        ]
+        assert page.get_attribute("#outbox", "data-refused") == "0"
+        arrivals = stored()
         assert len(arrivals) == 1
         assert arrivals[0]["place"] == reception["place"]
         got_off = {**delivered, most: delivered[most] - 1}
