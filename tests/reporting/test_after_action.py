@@ -9,6 +9,7 @@ other never, and two alerts (one acknowledged after 3 minutes, one never).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -129,6 +130,21 @@ def test_a_late_boarding_and_a_silent_vehicle_show(records: OperationRecords) ->
     assert silent[2] == "no report"
     assert silent[3] == "0"
     assert "Vehicles: 3 planned (agreed at most 3), 2 reported their position." in report.headline
+
+
+def test_a_vehicle_held_by_a_replan_is_listed_as_stranded(records: OperationRecords) -> None:
+    held = {"vehicle": "D-AND/minibus/2", "at": "G03", "since": 41.0,
+            "aboard": {"general": 12, "vulnerable": 4},
+            "reason": "no road leads out of the zone from G03"}  # fmt: skip
+    report = after_action(dataclasses.replace(records, plan_held=[held]))
+    rows = {r[0]: r for r in table(report, "Vehicles").rows}
+    assert len(rows) == 4
+    row = rows["D-AND/minibus/2"]
+    assert row[1].startswith("held at G03 from ")
+    assert row[4] == "stranded, 16 on board: no road leads out of the zone from G03"
+    assert "1 held where it stood (stranded)" in " ".join(report.headline)
+    agreed = {r[0]: r for r in table(report, "Agreed against").rows}
+    assert "1 held where it stood" in agreed["Vehicles"][1]
 
 
 def test_incidents_suspensions_notifications_and_alerts_with_who_and_when(

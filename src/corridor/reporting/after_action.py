@@ -55,6 +55,7 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
         f"Window agreed: {window_text(rec, clock)}.",
         f"Vehicles: {len(routes)} planned"
         + (f" (agreed at most {rec.agreed_vehicles})" if rec.agreed_vehicles else "")
+        + (f", {len(rec.plan_held)} held where it stood (stranded)" if rec.plan_held else "")
         + f", {len(reporting)} reported their position.",
         f"People out: {sum(arrived.values())} arrived of {sum(boarded.values())} boarded; "
         f"the plan takes out {sum(planned.values())}.",

@@ -35,7 +35,8 @@ class LogEntry:
 class OperationRecords:
     """Everything the report reads, as plain values (times are aware datetimes).
 
-    ``plan_routes`` are the CEP plan's routes (stops with minutes since ``origin``); positions,
+    ``plan_routes`` are the CEP plan's routes (stops with minutes since ``origin``), and
+    ``plan_held`` the vehicles it holds where they are (a replan's stranded ones); positions,
     check-ins, incidents, notifications and alerts are the service's rows as its API shows them.
     """
 
@@ -54,6 +55,8 @@ class OperationRecords:
     notifications: list[dict[str, Any]]
     alerts: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: dict[str, Any] | None = None
+    #: Vehicles a replan held where they were (no way out): the plan's ``held`` entries.
+    plan_held: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

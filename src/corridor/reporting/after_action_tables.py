@@ -66,6 +66,7 @@ def agreed_vs_happened(
         [
             "Vehicles",
             f"{len(routes)} in the plan"
+            + (f", {len(rec.plan_held)} held where it stood" if rec.plan_held else "")
             + (f", at most {rec.agreed_vehicles} agreed" if rec.agreed_vehicles else ""),
             f"{len(reporting)} reported positions",
         ],
@@ -102,6 +103,9 @@ def people_table(planned: Counter[str], boarded: Counter[str], arrived: Counter[
 def vehicles_table(
     rec: OperationRecords, clock: ReportClock, routes: list[dict[str, Any]]
 ) -> Table:
+    """Each vehicle of the plan, and each one it holds where it is (stranded), against what
+    its reports show."""
+    held = sorted(rec.plan_held, key=lambda h: natural_key(str(h["vehicle"])))
     rows = []
     for r in routes:
         v = str(r["vehicle"])
@@ -134,6 +138,19 @@ def vehicles_table(
                 f"{clock.hhmm(fixes[0])}–{clock.hhmm(fixes[-1])}" if fixes else "no report",
                 str(len(fixes)),
                 "–" if late is None else (f"+{late:.0f} min" if late >= LATE_MIN else "on time"),
+            ]
+        )
+    for h in held:
+        v = str(h["vehicle"])
+        fixes = sorted(as_utc(p["at"]) for p in rec.positions if p["vehicle"] == v)  # type: ignore[type-var]
+        aboard = sum(int(n) for n in h.get("aboard", {}).values())
+        rows.append(
+            [
+                v,
+                f"held at {h['at']} from {clock.hhmm(clock.at(float(h['since'])))}",
+                f"{clock.hhmm(fixes[0])}–{clock.hhmm(fixes[-1])}" if fixes else "no report",
+                str(len(fixes)),
+                f"stranded, {aboard} on board: {h['reason']}",
             ]
         )
     return Table(

@@ -172,6 +172,7 @@ def gather(
         plan_id=plan["id"] if plan else None,
         origin=origin,
         plan_routes=list((plan.get("plan") or {}).get("routes", [])) if plan else [],
+        plan_held=list((plan.get("plan") or {}).get("held", [])) if plan else [],
         positions=positions,
         checkins=checkins,
         incidents=incidents,
