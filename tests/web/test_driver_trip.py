@@ -59,7 +59,9 @@ def test_the_trip_sheet_leads_to_boarding_and_arrival_counts_stored_once(
         page.fill(f"#board-{cls}", str(planned[cls] - 2))  # two did not come
         phone.shot("driver-boarding-form")
         page.click("#boarding-form button[type='submit']")
-        page.wait_for_function("document.querySelector('#outbox').dataset.waiting !== '0'")
+        # (A selector, not a string predicate: polling one needs eval, which the page's CSP
+        # forbids, and fails whenever the first look does not already see the report.)
+        page.wait_for_selector("#outbox[data-waiting]:not([data-waiting='0'])")
         phone.shot("driver-boarding-offline")
         mine = [
             c
