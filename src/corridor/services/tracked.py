@@ -41,9 +41,6 @@ _kept: dict[tuple[str, str], Kept] = {}
 _lock = threading.Lock()
 
 
-db_of = db_key
-
-
 def state_of(row: dict[str, Any], origin: dt.datetime) -> TrackState:
     def minute(at: dt.datetime) -> float:
         return (at - origin).total_seconds() / 60
@@ -109,7 +106,7 @@ def keep(
 def forget(uow: UnitOfWork) -> None:
     """Drop the states kept for the database (a new version was published, or a group of
     reports was not stored)."""
-    db = db_of(uow)
+    db = db_key(uow)
     with _lock:
         for key in [k for k in _kept if k[0] == db]:
             del _kept[key]
@@ -117,6 +114,6 @@ def forget(uow: UnitOfWork) -> None:
 
 def overlay(uow: UnitOfWork, plan_id: int, rows: dict[str, dict[str, Any]]) -> None:
     """The states kept in memory over those read from the database."""
-    db = db_of(uow)
+    db = db_key(uow)
     with _lock:
         rows.update({k[1]: t.row for k, t in _kept.items() if k[0] == db and t.plan_id == plan_id})
