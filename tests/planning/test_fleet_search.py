@@ -18,7 +18,8 @@ import pytest
 from conftest import REFEREE, run_referee
 
 from corridor.planning.construct import ConstructionParams, construct
-from corridor.planning.improve import FLEET_PORTFOLIO, first_plan, fleet_binds, search
+from corridor.planning.fleet import fleet_binds
+from corridor.planning.improve import FLEET_PORTFOLIO, first_plan, search
 from corridor.planning.instance import parse_instance
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData

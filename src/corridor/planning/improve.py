@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from corridor.planning.construct import ConstructionParams, OutOfTime, construct, release
-from corridor.planning.fleet import choose, lane_trips, rank_vehicles, round_trips, swap_one
+from corridor.planning.fleet import choose, fleet_binds, rank_vehicles, swap_one
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
 from corridor.planning.replan import ReplanError, partial_from_routes, whole_trips
@@ -49,15 +49,6 @@ def draw_params(rng: np.random.Generator, fleet_bound: bool = False) -> Construc
     if fleet_bound and rng.random() < 0.4:
         params = replace(params, medics=True)
     return params
-
-
-def fleet_binds(data: ProblemData) -> bool:
-    """Whether the vehicles, on their quickest round trips, could not fill the out-lanes
-    twice over in the window (gen-20: 222 loads for 140 crossings; medium, gen-60 and large:
-    2.2 to 2.9 times the crossings): then vehicle time, not the lanes, is what is short, and
-    the shape of each vehicle's day (near round trips, or one far trip early) decides."""
-    loads = sum(round_trips(data, vi) for vi in range(len(data.vehicles)))
-    return loads < 2.0 * lane_trips(data)
 
 
 def _draw(rng: np.random.Generator) -> ConstructionParams:
