@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor.planning.fleet import fleet_binds
+from corridor.planning.fleet import lane_trips
 from corridor.planning.trips import best_trip
 
 if TYPE_CHECKING:
@@ -208,18 +208,24 @@ DEFERRED = -1e-9
 
 
 class _Stocked:
-    """Cargo leaves a depot only aboard that depot's vehicles. Where a fresh vehicle's depot
-    has run out of supplies while a fresh vehicle of its type still stands at a depot that has
-    some, that one goes first: on a city where the out-lanes, not the fleet, bind, the vehicles
-    of the depots nearest the checkpoints would otherwise take every slot and leave most
-    depots' supplies behind (the million-person instance: 27% of the cargo that could go in).
-    Where the fleet binds, every vehicle is needed early, and the queue is left as it is.
-    Each vehicle is put back once per pass, so the queue always moves on."""
+    """Cargo leaves a depot only aboard that depot's vehicles. Where the fleet has more
+    vehicles than the out-lanes can pass in the window, some stay at their depots whatever
+    the plan: let them be the ones without cargo. A fresh vehicle whose depot has run out of
+    supplies, while a fresh vehicle of its type still stands at a depot that has some, goes
+    after that one (the million-person instance: 2,000 vehicles for about 1,200 crossings; the
+    vehicles first in the queue took every slot and left 27% of the cargo that could go in
+    behind). With fewer vehicles than crossings every vehicle is needed, and its place in the
+    queue is what packs the lanes: the queue is left as it is. Each vehicle is put back once
+    per pass, so the queue always moves on."""
 
     def __init__(self, plan: PartialPlan, queued: list[int]) -> None:
         d = plan.data
         self.plan = plan
-        self.on = d.inst.cargo_weight > 0 and bool(plan.supplies.sum() > 0) and not fleet_binds(d)
+        self.on = (
+            d.inst.cargo_weight > 0
+            and bool(plan.supplies.sum() > 0)
+            and len(d.vehicles) > lane_trips(d)
+        )
         self.fresh: dict[tuple[str, int], int] = {}
         self.deferred: set[int] = set()
         if self.on:
