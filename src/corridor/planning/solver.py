@@ -38,6 +38,7 @@ from corridor.planning.instance import Instance, Vehicle
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
 from corridor.planning.replan import kept_stops, partial_from_routes
+from corridor.planning.retime import board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
@@ -183,7 +184,8 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
         )
     if run.background is not None:
         run.take_background_bound(instance)
-    return _checked_result(run, instance, base.held_vehicles())
+    return _checked_result(run, instance, base.held_vehicles(),
+                           -math.inf if params.now is None else params.now)  # fmt: skip
 
 
 class _Run:
@@ -312,17 +314,25 @@ class _BoundInBackground:
         return not self._thread.is_alive()
 
 
-def _checked_result(run: _Run, instance: Instance, held: list[dict[str, Any]]) -> SolveResult:
-    """The best plan, checked by the project's own check of the rules, with its claims (and
-    the vehicles a replan holds where they are, outside the routes)."""
+def _checked_result(
+    run: _Run, instance: Instance, held: list[dict[str, Any]], now: float
+) -> SolveResult:
+    """The best plan, its zone visits moved so that loads wait outside the zone rather than
+    in the out-lane queue (:func:`~corridor.planning.retime.board_late`; visits started by
+    ``now`` stay), checked by the project's own check of the rules, with its claims (and the
+    vehicles a replan holds where they are, outside the routes). Should the check refuse the
+    moved visits, the plan as the search left it is checked instead."""
     plan: dict[str, Any] = {
         "format": "cep-plan/1",
         "instance": instance.name,
-        "routes": run.best.routes,
+        "routes": board_late(instance, run.best.routes, after=now),
     }
     if held:
         plan["held"] = held
     checked = check_plan(instance, plan)
+    if not checked.feasible:
+        plan["routes"] = run.best.routes
+        checked = check_plan(instance, plan)
     if not checked.feasible:
         raise PlanRejected([f"[{v.rule}] {v.detail}" for v in checked.violations])
     score = float(checked.score)
