@@ -22,12 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 MEDIUM = ROOT / "data" / "cep" / "medium.json"
 
 
-def _out_waits(routes: list[dict[str, Any]]) -> list[float]:
+def _waits(routes: list[dict[str, Any]], direction: str = "out") -> list[float]:
+    """Minutes each crossing of ``direction`` waits between arriving and starting."""
     return [
         float(s["start"]) - float(s["arrive"])
         for r in routes
         for s in r["stops"]
-        if s.get("dir") == "out"
+        if s.get("dir") == direction
     ]
 
 
@@ -52,15 +53,6 @@ def _without_moved_times(routes: list[dict[str, Any]]) -> list[Any]:
     return keep
 
 
-def _in_waits(routes: list[dict[str, Any]]) -> list[float]:
-    return [
-        float(s["start"]) - float(s["arrive"])
-        for r in routes
-        for s in r["stops"]
-        if s.get("dir") == "in"
-    ]
-
-
 @pytest.fixture(scope="module")
 def medium_first() -> tuple[Any, list[dict[str, Any]]]:
     inst = load_instance(MEDIUM)
@@ -72,7 +64,7 @@ def test_visits_move_later_and_nothing_else_changes(
 ) -> None:
     inst, routes = medium_first
     late = board_late(inst, routes)
-    before, after = _out_waits(routes), _out_waits(late)
+    before, after = _waits(routes), _waits(late)
     assert max(before) > 120.0  # over two hours in the out-lane queue with people aboard
     assert max(after) <= BUFFER + 15.0
     beyond = [sum(max(0.0, w - BUFFER) for w in ws) for ws in (before, after)]
@@ -81,7 +73,7 @@ def test_visits_move_later_and_nothing_else_changes(
     assert all(a <= b + 1e-9 for a, b in zip(after, before, strict=True))
     assert _without_moved_times(late) == _without_moved_times(routes)
     # and the vehicles wait at their depot or centre, coming to the checkpoint BUFFER ahead
-    assert max(_in_waits(late)) <= BUFFER + LEAST_MOVE
+    assert max(_waits(late, "in")) <= BUFFER + LEAST_MOVE
     later = [
         s1["depart"] - s0["depart"]
         for r0, r1 in zip(routes, late, strict=True)
@@ -147,7 +139,7 @@ def test_a_visit_moves_only_into_free_in_lane_time() -> None:
 
 def test_the_planner_returns_visits_that_wait_outside() -> None:
     res = solve(load_instance(MEDIUM), SolveParams(time_limit=30, seed=1, iterations=4))
-    waits = _out_waits(res.plan["routes"])
+    waits = _waits(res.plan["routes"])
     assert res.check is not None
     assert res.check.feasible
     assert max(waits) <= BUFFER + 15.0
