@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from corridor.domain.tracking import LiveParams
-from corridor.routing.matching import advance, distance_to, match, route_line
+from corridor.domain.tracking import LiveParams, TrackState
+from corridor.routing.matching import RouteLine, advance, distance_to, match, route_line
 
 PARAMS = LiveParams()
 K = 111_320.0
@@ -71,25 +71,38 @@ def shuttle_with_parallel_return() -> tuple[list[list[float]], list[int], list[d
     return out + back, [0] * 31 + [1] * 31, stops
 
 
+def _detour(
+    route: RouteLine, north_m: float
+) -> tuple[list[tuple[float, TrackState]], list[tuple[float, bool]]]:
+    """Every half minute of the way out (300 m a minute, east) and the wait, leaving the road
+    northward between minutes 1.5 and 7.5 (a half sine up to ``north_m``): the states, and
+    the minutes at which off_route changes. Progress never runs ahead of the vehicle."""
+    state = None
+    states: list[tuple[float, TrackState]] = []
+    off_changes: list[tuple[float, bool]] = []
+    for step in range(1, 19):
+        minute = step / 2
+        x = min(300.0 * minute, 3000.0)
+        y = north_m * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
+        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
+        off = state.off_route_m > PARAMS.off_route_m
+        if not off_changes or off_changes[-1][1] != off:
+            off_changes.append((minute, off))
+        assert state.along_m <= x + 50, (minute, state.along_m)
+        states.append((minute, state))
+    return states, off_changes
+
+
 def test_a_detour_to_the_side_of_the_way_back_is_not_matched_to_the_way_back() -> None:
     """The vehicle keeps its plan but leaves the road between minutes 1.5 and 7.5, up to
     800 m to the north: as it leaves and as it comes back it is nearer the way back (40 m to
     the north) than the way out. It is on the way out all the same (the plan has it there
     now, and on the way back 15 min later): off_route is raised once and cleared once, and
     its progress never jumps to the way back."""
-    route = route_line(*shuttle_with_parallel_return())
-    state = None
-    off_changes = []
-    for step in range(1, 19):  # every half minute of the way out and the wait
-        minute = step / 2
-        x = min(300.0 * minute, 3000.0)
-        y = 800.0 * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
-        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
-        off = state.off_route_m > PARAMS.off_route_m
-        if not off_changes or off_changes[-1][1] != off:
-            off_changes.append((minute, off))
-        assert state.along_m <= x + 50, (minute, state.along_m)
+    states, off_changes = _detour(route_line(*shuttle_with_parallel_return()), 800.0)
+    for minute, state in states:
         assert state.leg == 0 or minute >= 10
+    state = states[-1][1]
     assert [off for _, off in off_changes] == [False, True, False]
     assert off_changes[1][0] == 2.5  # 400 m away
     assert off_changes[2][0] == 7.0  # 207 m away, back on the way out
@@ -116,16 +129,5 @@ def test_a_detour_across_a_later_part_of_the_route_is_off_the_route() -> None:
     """Leaving the way out for 6 minutes, the vehicle drives onto the road of its way back
     (1 km to the north, where the plan has it half an hour later): it is off its route all
     the same, once, and its progress stays where it left the road."""
-    route = route_line(*loop_back_a_kilometre_north())
-    state = None
-    off_changes = []
-    for step in range(1, 19):
-        minute = step / 2
-        x = min(300.0 * minute, 3000.0)
-        y = 1000.0 * math.sin(math.pi * (minute - 1.5) / 6) if 1.5 < minute < 7.5 else 0.0
-        state = advance(route, state, minute, x / K, y / K, None, PARAMS)
-        off = state.off_route_m > PARAMS.off_route_m
-        if not off_changes or off_changes[-1][1] != off:
-            off_changes.append((minute, off))
-        assert state.along_m <= x + 50, (minute, state.along_m)
+    _, off_changes = _detour(route_line(*loop_back_a_kilometre_north()), 1000.0)
     assert [off for _, off in off_changes] == [False, True, False], off_changes

@@ -143,3 +143,28 @@ def test_the_planner_returns_visits_that_wait_outside() -> None:
     assert res.check is not None
     assert res.check.feasible
     assert max(waits) <= BUFFER + 15.0
+
+
+def test_a_moved_plan_the_check_refuses_falls_back_to_the_search_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should the moved visits ever break a rule, the plan as the search left it is returned
+    (checked), never the broken one and never nothing."""
+    import corridor.planning.solver as solver_module
+
+    def broken(inst: Any, routes: list[dict[str, Any]], after: float = -1e18) -> Any:
+        moved = board_late(inst, routes, after)
+        for r in moved:
+            for s in r["stops"]:
+                if s.get("dir") == "in":
+                    s["start"] = s["end"] = inst.open - 60.0  # before the window opens
+                    break
+        return moved
+
+    monkeypatch.setattr(solver_module, "board_late", broken)
+    res = solve(load_instance(MEDIUM), SolveParams(time_limit=30, seed=1, iterations=2))
+    assert res.check is not None
+    assert res.check.feasible
+    first_in = [next(s for s in r["stops"] if s.get("dir") == "in") for r in res.plan["routes"]]
+    assert min(s["start"] for s in first_in) >= load_instance(MEDIUM).open
+    assert max(_waits(res.plan["routes"])) > BUFFER + 15.0  # the search's own timing

@@ -57,12 +57,9 @@ def fleet_binds(data: ProblemData) -> bool:
     """Whether the vehicles, on their quickest round trips, could not fill the out-lanes
     twice over in the window (gen-20: 222 loads for 140 crossings; medium, gen-60 and large:
     2.2 to 2.9 times the crossings): then vehicle time, not the lanes, is what is short, and
-    the shape of each vehicle's day (near round trips, or one far trip early) decides.
-    Computed once per instance."""
-    if data.fleet_bound is None:
-        loads = sum(round_trips(data, vi) for vi in range(len(data.vehicles)))
-        data.fleet_bound = loads < 2.0 * lane_trips(data)
-    return data.fleet_bound
+    the shape of each vehicle's day (near round trips, or one far trip early) decides."""
+    loads = sum(round_trips(data, vi) for vi in range(len(data.vehicles)))
+    return loads < 2.0 * lane_trips(data)
 
 
 def _fill(weights: list[float], left: list[float], slots: float, classes: list[int]) -> float:

@@ -108,5 +108,3 @@ class ProblemData:
         self.excluded = frozenset(i for i, v in enumerate(self.vehicles) if v.name in excluded)
         # A replan: no new inbound crossing starts before this minute (the notification lead).
         self.enter_from: float | None = None
-        # Whether vehicle time, not the lanes, binds (planning.fleet.fleet_binds; lazily).
-        self.fleet_bound: bool | None = None

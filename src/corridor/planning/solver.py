@@ -6,7 +6,9 @@
    instances the exact MILP (:func:`corridor.planning.exact.solve_exact`), which may prove the
    plan optimal.
 3. Improvement until the time limit (:mod:`corridor.planning.improve`).
-4. The project's own check of the fourteen rules (:func:`corridor.planning.check.check_plan`):
+4. Zone visits that would queue at the out-lanes with their loads aboard moved later, so that
+   vehicles wait outside the zone (:mod:`corridor.planning.retime`).
+5. The project's own check of the fourteen rules (:func:`corridor.planning.check.check_plan`):
    a plan that fails it is never returned.
 
 With ``keep`` and ``now`` it replans: every stop of ``keep`` that has started by ``now`` stays
