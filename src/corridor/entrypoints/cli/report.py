@@ -49,7 +49,7 @@ def check(
     plan: PlanArg,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Check a plan against the thirteen rules of the CEP format and score it."""
+    """Check a plan against the fourteen rules of the CEP format and score it."""
     from corridor.adapters.cep_files import load_instance, load_plan
     from corridor.planning.check import check_routes
 
