@@ -69,6 +69,8 @@ def test_replan_through_the_cli(tmp_path: Path, referee: Path) -> None:
         (["--now", "600"], "--keep"),
         (["--keep", "missing.json", "--now", "600"], "missing.json"),
         (["--iterations", "-2"], "--iterations"),
+        (["--ahead", "-10"], "--ahead"),
+        (["--ahead", "nan"], "--ahead"),
         (["--pin", "D9/bus/0"], "--pin: no vehicle 'D9/bus/0'"),
         (["--exclude", "D1/bus/0", "--pin", "D1/bus/0"], "--exclude: 'D1/bus/0' is pinned too"),
     ],
@@ -120,7 +122,7 @@ def test_an_existing_plan_survives_a_failed_run(tmp_path: Path) -> None:
 def test_help_lists_every_option() -> None:
     result = CliRunner().invoke(app, ["plan", "--help"], terminal_width=200)
     for option in ("--output", "--time-limit", "--seed", "--keep", "--now", "--iterations",
-                   "--pin", "--exclude"):  # fmt: skip
+                   "--pin", "--exclude", "--ahead"):  # fmt: skip
         assert option in result.output
 
 

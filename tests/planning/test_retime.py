@@ -152,8 +152,10 @@ def test_a_moved_plan_the_check_refuses_falls_back_to_the_search_s(
     (checked), never the broken one and never nothing."""
     import corridor.planning.solver as solver_module
 
-    def broken(inst: Any, routes: list[dict[str, Any]], after: float = -1e18) -> Any:
-        moved = board_late(inst, routes, after)
+    def broken(
+        inst: Any, routes: list[dict[str, Any]], after: float = -1e18, ahead: float = BUFFER
+    ) -> Any:
+        moved = board_late(inst, routes, after, ahead)
         for r in moved:
             for s in r["stops"]:
                 if s.get("dir") == "in":
@@ -168,3 +170,31 @@ def test_a_moved_plan_the_check_refuses_falls_back_to_the_search_s(
     first_in = [next(s for s in r["stops"] if s.get("dir") == "in") for r in res.plan["routes"]]
     assert min(s["start"] for s in first_in) >= load_instance(MEDIUM).open
     assert max(_waits(res.plan["routes"])) > BUFFER + 15.0  # the search's own timing
+
+
+@pytest.mark.parametrize("ahead", [10.0, 60.0])
+def test_the_coordinator_sets_how_far_ahead_loads_reach_the_lane(
+    tmp_path: Path, ahead: float
+) -> None:
+    """``corridor plan --ahead M``: loaded vehicles reach their out-lane at most about M
+    minutes before their slot (a visit moves only into free in-lane time, hence the margin),
+    and come to their in-crossing M minutes ahead; the plan and its score are the same."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "p.json"
+    base = ["plan", str(MEDIUM), "-o", str(out), "-q", "--time-limit", "30", "--seed", "1",
+            "--iterations", "4"]  # fmt: skip
+    run = [sys.executable, "-m", "corridor", *base, "--ahead", f"{ahead:g}"]
+    proc = subprocess.run(run, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    routes = json.loads(out.read_text())["routes"]
+    waits = _waits(routes)
+    assert max(waits) <= ahead + 15.0
+    assert max(_waits(routes, "in")) <= ahead + LEAST_MOVE
+    # waits that were longer than M now end at M: the lanes' own queue is what is left
+    assert sum(1 for w in waits if abs(w - ahead) < 1.0) > 10
+    inst = load_instance(MEDIUM)
+    default = solve(inst, SolveParams(time_limit=30, seed=1, iterations=4))
+    assert json.loads(out.read_text())["claimed"]["score"] == pytest.approx(default.score)
+    assert _without_moved_times(routes) == _without_moved_times(default.plan["routes"])

@@ -5,11 +5,11 @@ queue at the out-lanes for as long as they are booked: on medium a bus with fift
 aboard waited over four hours at a checkpoint, an ambulance with its stretcher cases eight.
 :func:`board_late` re-times each zone visit so that the vehicle waits before its in-crossing
 instead (outside the zone, nobody aboard who boarded in it) and reaches its out-lane
-``BUFFER`` minutes before its slot; and it waits at the place it leaves for the crossing (its
-depot, the reception centre where it set its last load down) rather than at the checkpoint,
-coming ``BUFFER`` minutes ahead. Nothing else changes: the same out-crossings, stops, loads,
-centres and score. An in-crossing moves only to a time its in-lanes have free, so where
-they are busy the visit moves less, or not at all.
+``ahead`` minutes before its slot (``BUFFER`` unless told); and it waits at the place it
+leaves for the crossing (its depot, the reception centre where it set its last load down)
+rather than at the checkpoint, coming ``ahead`` minutes before its in-crossing. Nothing else
+changes: the same out-crossings, stops, loads, centres and score. An in-crossing moves only
+to a time its in-lanes have free, so where they are busy the visit moves less, or not at all.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ Stop = dict[str, Any]
 
 
 def board_late(
-    inst: Instance, routes: list[dict[str, Any]], after: float = -INF
+    inst: Instance, routes: list[dict[str, Any]], after: float = -INF, ahead: float = BUFFER
 ) -> list[dict[str, Any]]:
-    """A copy of ``routes`` with each zone visit that queues at its out-lane moved later (see
-    the module docstring); visits whose in-crossing starts at or before ``after`` (a replan's
-    ``now``: they have started) stay as they are.
+    """A copy of ``routes`` with each zone visit that queues at its out-lane moved later, so
+    that it reaches the lane ``ahead`` minutes before its slot (see the module docstring);
+    visits whose in-crossing starts at or before ``after`` (a replan's ``now``: they have
+    started) stay as they are.
 
     >>> from corridor.adapters.cep_files import load_instance
     >>> inst = load_instance("data/cep/tiny.json")
@@ -62,7 +63,7 @@ def board_late(
             j = next((j for j in range(i + 1, len(stops)) if "dir" in stops[j]), None)
             if j is None or stops[j]["dir"] != "out":
                 continue
-            wait = float(stops[j]["start"]) - float(stops[j]["arrive"]) - BUFFER
+            wait = float(stops[j]["start"]) - float(stops[j]["arrive"]) - ahead
             if wait < LEAST_MOVE:
                 continue
             shift = _free_shift(stop, ins[stop["at"]], lanes[stop["at"]], wait)
@@ -73,17 +74,17 @@ def board_late(
                     inside["arrive"] += shift
                     inside["depart"] += shift
                 stops[j]["arrive"] += shift
-            _leave_later(stops, i, after)
+            _leave_later(stops, i, after, ahead)
     return out
 
 
-def _leave_later(stops: list[Stop], i: int, after: float) -> None:
+def _leave_later(stops: list[Stop], i: int, after: float, ahead: float) -> None:
     """The vehicle waits where it was (its depot or the reception centre it left) and comes
-    to in-crossing ``i`` ``BUFFER`` minutes ahead, not hours ahead at the checkpoint."""
+    to in-crossing ``i`` ``ahead`` minutes before it, not hours before at the checkpoint."""
     prev, stop = stops[i - 1], stops[i]
     if i == 0 or "dir" in prev or float(prev["depart"]) <= after:
         return
-    idle = float(stop["start"]) - float(stop["arrive"]) - BUFFER
+    idle = float(stop["start"]) - float(stop["arrive"]) - ahead
     if idle >= LEAST_MOVE:
         prev["depart"] += idle
         stop["arrive"] += idle

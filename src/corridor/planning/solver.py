@@ -40,7 +40,7 @@ from corridor.planning.instance import Instance, Vehicle
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
 from corridor.planning.replan import kept_stops, partial_from_routes
-from corridor.planning.retime import board_late
+from corridor.planning.retime import BUFFER, board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
@@ -100,6 +100,7 @@ class SolveParams:
     excluded_vehicles: frozenset[str] = frozenset()
     plan_roads: Instance | None = field(default=None, compare=False)
     enter_from: float | None = None  # a replan: no new inbound crossing starts before this
+    ahead: float = BUFFER  # minutes a loaded vehicle reaches its out-lane before its slot
 
     def __post_init__(self) -> None:
         for name in ("pinned_vehicles", "excluded_vehicles"):
@@ -135,6 +136,10 @@ class SolveParams:
             raise SolveParamsError("now", f"must be a time in minutes, got {self.now!r}")
         if self.keep is not None and not isinstance(self.keep, dict):
             raise SolveParamsError("keep", "must be a decoded CEP plan (a JSON object)")
+        if isinstance(self.ahead, bool) or not (
+            isinstance(self.ahead, int | float) and math.isfinite(self.ahead) and self.ahead >= 0
+        ):
+            raise SolveParamsError("ahead", f"must be a number of minutes >= 0, got {self.ahead!r}")
         if self.iterations is not None and (
             isinstance(self.iterations, bool)
             or not isinstance(self.iterations, int)
@@ -351,7 +356,7 @@ def _checked_result(
     plan: dict[str, Any] = {
         "format": "cep-plan/1",
         "instance": instance.name,
-        "routes": board_late(instance, run.best.routes, after=now),
+        "routes": board_late(instance, run.best.routes, after=now, ahead=run.params.ahead),
     }
     if held:
         plan["held"] = held

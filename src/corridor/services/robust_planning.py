@@ -26,6 +26,7 @@ class PlannerCall:
     iterations: int | None = None
     pinned: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
+    ahead: float = 30.0  # minutes a loaded vehicle reaches its out-lane before its slot
 
     def params(self, seed: int) -> SolveParams:
         """The planner's parameters for ``seed`` (they check themselves: SolveParamsError)."""
@@ -37,6 +38,7 @@ class PlannerCall:
             iterations=self.iterations,
             pinned_vehicles=self.pinned,
             excluded_vehicles=self.excluded,
+            ahead=self.ahead,
         )
 
 

@@ -2,6 +2,7 @@
 
     corridor plan INSTANCE.json -o PLAN.json [--time-limit SECONDS] [--seed N]
                   [--keep PLAN.json --now T] [--iterations N] [--pin V]... [--exclude V]...
+                  [--ahead MINUTES]
 
 Prints progress while it searches, then the score, the proven upper bound and ``optimal`` or
 ``gap x%``, and a summary. The plan is written only after it passed the project's own check.
@@ -10,6 +11,7 @@ Exit codes: 0 a plan was written, 2 an input (file, field or option) is wrong, 1
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import replace
@@ -57,6 +59,14 @@ def plan(
         list[str] | None,
         typer.Option("--exclude", help="a vehicle (depot/type/k) that gets no trips; repeat"),
     ] = None,
+    ahead: Annotated[
+        float,
+        typer.Option(
+            "--ahead",
+            help="minutes before its out-lane slot that a loaded vehicle reaches the checkpoint; "
+            "before that it waits outside the zone, empty",
+        ),
+    ] = 30.0,
     robust: plan_robust.RobustOpt = False,
     target: plan_robust.TargetOpt = 0.05,
     runs: plan_robust.RunsOpt = 2000,
@@ -73,6 +83,8 @@ def plan(
         raise InputError("--time-limit", f"must be > 0 seconds, got {time_limit:g}")
     if seed < 0:
         raise InputError("--seed", f"must be >= 0, got {seed}")
+    if not (math.isfinite(ahead) and ahead >= 0):
+        raise InputError("--ahead", f"must be a number of minutes >= 0, got {ahead:g}")
     if iterations is not None and iterations < 0:
         raise InputError("--iterations", f"must be >= 0, got {iterations}")
     # numpy, scipy and HiGHS load here, not when the CLI starts
@@ -84,7 +96,7 @@ def plan(
     if robust or portfolio != 1:  # docs/simulation.md
         chosen = (frozenset(pin or ()), frozenset(exclude or ()))
         how = plan_robust.Options(robust, target, runs, plans, portfolio, scheduler, workers,
-                                  quiet, *chosen)  # fmt: skip
+                                  quiet, *chosen, ahead)  # fmt: skip
         plan_robust.run(inst, output, keep, time_limit, seed, iterations, how)
         return
     kept = read_json_file(keep, "plan") if keep is not None else None
@@ -99,6 +111,7 @@ def plan(
             iterations=iterations,
             pinned_vehicles=frozenset(pin or ()),
             excluded_vehicles=frozenset(exclude or ()),
+            ahead=ahead,
         )
         result = _solve_shown(inst, params, quiet)
     except SolveParamsError as exc:  # name the option the user gave, not the field

@@ -53,6 +53,7 @@ class Options:
     quiet: bool
     pinned: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
+    ahead: float = 30.0
 
 
 class NoRobustPlan(CorridorError):
@@ -121,7 +122,7 @@ def run(
         unknown = sorted(chosen - names)
         if unknown:  # refused here, before any worker starts
             raise InputError(option, f"no vehicle {unknown[0]!r} in the fleet of {inst.name!r}")
-    call = PlannerCall(time_limit, iterations, o.pinned, o.excluded)
+    call = PlannerCall(time_limit, iterations, o.pinned, o.excluded, o.ahead)
     try:
         call.params(seed)
     except SolveParamsError as exc:  # name the option the user gave, not the field
