@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from corridor.planning.retime import BUFFER
+
 if TYPE_CHECKING:
     from corridor.planning.solver import SolveParams, SolveResult
     from corridor.simulation.robust import Candidate, RobustResult
@@ -26,7 +28,7 @@ class PlannerCall:
     iterations: int | None = None
     pinned: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
-    ahead: float = 30.0  # minutes a loaded vehicle reaches its out-lane before its slot
+    ahead: float = BUFFER  # at most, minutes a loaded vehicle reaches its out-lane early
 
     def params(self, seed: int) -> SolveParams:
         """The planner's parameters for ``seed`` (they check themselves: SolveParamsError)."""

@@ -23,6 +23,7 @@ import typer
 from corridor.entrypoints.cli import plan_robust
 from corridor.entrypoints.cli.plan_output import print_result, write_plan
 from corridor.errors import InputError
+from corridor.planning.retime import BUFFER
 
 if TYPE_CHECKING:
     from corridor.planning.instance import Instance
@@ -63,10 +64,11 @@ def plan(
         float,
         typer.Option(
             "--ahead",
-            help="minutes before its out-lane slot that a loaded vehicle reaches the checkpoint; "
-            "before that it waits outside the zone, empty",
+            help="at most this many minutes before its out-lane slot does a loaded vehicle "
+            "reach the checkpoint: a longer queue becomes a wait outside the zone, empty "
+            "(shorter waits stay as planned)",
         ),
-    ] = 30.0,
+    ] = BUFFER,
     robust: plan_robust.RobustOpt = False,
     target: plan_robust.TargetOpt = 0.05,
     runs: plan_robust.RunsOpt = 2000,
@@ -115,7 +117,7 @@ def plan(
         )
         result = _solve_shown(inst, params, quiet)
     except SolveParamsError as exc:  # name the option the user gave, not the field
-        option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+        option = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude", "ahead": "--ahead"}
         raise InputError(option.get(exc.where, exc.where), exc.problem) from None
     write_plan(output, result.plan)
     print_result(inst, output, result)

@@ -11,6 +11,7 @@ import typer
 
 from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import CorridorError, InputError
+from corridor.planning.retime import BUFFER
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -53,7 +54,7 @@ class Options:
     quiet: bool
     pinned: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
-    ahead: float = 30.0
+    ahead: float = BUFFER
 
 
 class NoRobustPlan(CorridorError):
@@ -126,7 +127,7 @@ def run(
     try:
         call.params(seed)
     except SolveParamsError as exc:  # name the option the user gave, not the field
-        given = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude"}
+        given = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude", "ahead": "--ahead"}
         raise InputError(given.get(exc.where, exc.where), exc.problem) from None
     seeds = list(range(seed, seed + o.portfolio))
     err = lazy_console(stderr=True)

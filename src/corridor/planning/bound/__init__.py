@@ -7,10 +7,17 @@ the time-indexed network (:mod:`.network`), its lane rows (:mod:`.lanes`) and it
 """
 
 from corridor.planning.bound.closed_form import cargo_bound, closed_form_people
-from corridor.planning.bound.upper import BoundResult, build_relaxation, choose_cell, upper_bound
+from corridor.planning.bound.upper import (
+    LP_METHOD,
+    BoundResult,
+    build_relaxation,
+    choose_cell,
+    upper_bound,
+)
 from corridor.planning.travel import quickest_minutes
 
 __all__ = [
+    "LP_METHOD",
     "BoundResult",
     "build_relaxation",
     "cargo_bound",

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from corridor.planning.instance import Instance
 
 INF = math.inf
+#: The method of a bound that the time-indexed LP gave (on the grid in ``cell_minutes``).
+LP_METHOD = "lp-time-indexed"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def upper_bound(
             left *= 0.6  # keep some for a coarser try
         try:
             people, binding = lp_people(instance, cell, left, vehicles)
-            method, delta = "lp-time-indexed", cell
+            method, delta = LP_METHOD, cell
             break
         except NoBound as exc:
             method = f"closed-form ({exc})"
@@ -127,7 +129,7 @@ def upper_bound(
     ):
         people = float(math.floor(people + 1e-6))  # whole people times whole weights
     if people >= closed:
-        people, method = closed, method if method != "lp-time-indexed" else "closed-form (lower)"
+        people, method = closed, method if method != LP_METHOD else "closed-form (lower)"
     if exact is None:
         exact = _small_and_complete(instance)
     if exact:
