@@ -375,3 +375,23 @@ def test_the_planner_refines_its_bound_on_halved_cells_while_it_searches(
     assert background.first.is_set()
     assert background.known[0] == pytest.approx(fine)
     assert background.known[1] == "lp-time-indexed"
+
+
+def test_the_quick_handover_is_restored_after_the_last_bound() -> None:
+    """Bounds solved at once (the service may plan several operations together) share the
+    short switch interval; the interpreter's own comes back when the last one ends, even if
+    one ends with an error."""
+    from corridor.planning import solver
+
+    before = sys.getswitchinterval()
+    first, second = solver._quick_handover(), solver._quick_handover()
+    first.__enter__()
+    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
+    with pytest.raises(RuntimeError), solver._quick_handover():
+        raise RuntimeError("a bound that failed")
+    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(before)
