@@ -249,7 +249,8 @@ def test_the_bound_on_the_planner_s_finer_cells_is_above_every_plan_found(
     then 0.5): every grid must give a bound at or above every feasible plan, the planner's
     and the exact model's, scored by the referee."""
     from corridor.planning.bound import choose_cell
-    from corridor.planning.solver import FINEST_CELL, SolveParams, solve
+    from corridor.planning.bound_thread import FINEST_CELL
+    from corridor.planning.solver import SolveParams, solve
 
     path = generate(referee, tmp_path / f"f{seed}.json", seed, gathering=4, depots=2,
                     receptions=2, checkpoints=2, buses=4, people=400, cargo=True,
@@ -281,7 +282,7 @@ def _scripted(
 ) -> tuple[Any, list[float]]:  # fmt: skip
     """A background bound whose LP on each cell gives ``values[cell]`` after ``took[cell]``
     seconds of a fake clock (cut short on the cells in ``cut``); the cells tried."""
-    from corridor.planning import solver
+    from corridor.planning import bound_thread
 
     clock, tried = _Clock(), []
 
@@ -295,9 +296,9 @@ def _scripted(
             return 1e9, "closed-form (HiGHS stopped)", cell
         return values[cell], "lp-time-indexed", cell
 
-    monkeypatch.setattr(solver, "monotonic", clock)
-    monkeypatch.setattr(solver, "_bound", fake_bound)
-    background = object.__new__(solver._BoundInBackground)
+    monkeypatch.setattr(bound_thread, "monotonic", clock)
+    monkeypatch.setattr(bound_thread, "bound_of", fake_bound)
+    background = object.__new__(bound_thread.BoundInBackground)
     background.known = (100.0, "lp-time-indexed")
     background.stop = threading.Event()
     background.first = threading.Event()
@@ -325,9 +326,9 @@ def test_the_background_bound_refines_while_it_fits(
     """Refinement on a fake clock: halved cells from the first grid (4 minutes, solved in 2 s)
     while REFINE_COST times the last solve fits before the end, never below FINEST_CELL,
     never after the search has ended, and the least bound stands."""
-    from corridor.planning import solver
+    from corridor.planning import bound_thread
 
-    assert (solver.FINEST_CELL, solver.REFINE_COST) == (0.5, 3.0)
+    assert (bound_thread.FINEST_CELL, bound_thread.REFINE_COST) == (0.5, 3.0)
     background, tried = _scripted(monkeypatch, VALUES, TOOK, cut)
     if stop:
         background.stop.set()
@@ -355,7 +356,7 @@ def test_the_planner_refines_its_bound_on_halved_cells_while_it_searches(
     bound is the finer one. (When a refinement is started is the fake-clock test's; here
     REFINE_COST is 0 and the wait long, so that the outcome does not depend on this
     machine's speed short of a first LP that needs over a minute.)"""
-    from corridor.planning import solver
+    from corridor.planning import bound_thread
     from corridor.planning.bound import choose_cell
 
     path = tmp_path / "fleet-bound.json"
@@ -368,9 +369,9 @@ def test_the_planner_refines_its_bound_on_halved_cells_while_it_searches(
     coarse = upper_bound(inst, cell_minutes=cell, exact=False).value
     fine = upper_bound(inst, cell_minutes=cell / 2, exact=False).value
     assert fine < coarse - 1e-6  # the instance is one where the finer grid pays
-    monkeypatch.setattr(solver, "FINEST_CELL", cell / 2)
-    monkeypatch.setattr(solver, "REFINE_COST", 0.0)
-    background = solver._BoundInBackground(inst, solver.SolveParams(), 120.0)
+    monkeypatch.setattr(bound_thread, "FINEST_CELL", cell / 2)
+    monkeypatch.setattr(bound_thread, "REFINE_COST", 0.0)
+    background = bound_thread.BoundInBackground(inst, frozenset(), 120.0)
     background.wait(monotonic() + 120.0)
     assert background.first.is_set()
     assert background.known[0] == pytest.approx(fine)
@@ -381,17 +382,17 @@ def test_the_quick_handover_is_restored_after_the_last_bound() -> None:
     """Bounds solved at once (the service may plan several operations together) share the
     short switch interval; the interpreter's own comes back when the last one ends, even if
     one ends with an error."""
-    from corridor.planning import solver
+    from corridor.planning import bound_thread
 
     before = sys.getswitchinterval()
-    first, second = solver._quick_handover(), solver._quick_handover()
+    first, second = bound_thread._quick_handover(), bound_thread._quick_handover()
     first.__enter__()
-    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
+    assert sys.getswitchinterval() == pytest.approx(bound_thread.SWITCH_SECONDS)
     second.__enter__()
     first.__exit__(None, None, None)
-    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
-    with pytest.raises(RuntimeError), solver._quick_handover():
+    assert sys.getswitchinterval() == pytest.approx(bound_thread.SWITCH_SECONDS)
+    with pytest.raises(RuntimeError), bound_thread._quick_handover():
         raise RuntimeError("a bound that failed")
-    assert sys.getswitchinterval() == pytest.approx(solver.SWITCH_SECONDS)
+    assert sys.getswitchinterval() == pytest.approx(bound_thread.SWITCH_SECONDS)
     second.__exit__(None, None, None)
     assert sys.getswitchinterval() == pytest.approx(before)

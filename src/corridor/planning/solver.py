@@ -25,10 +25,7 @@ True
 from __future__ import annotations
 
 import math
-import sys
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from time import monotonic, thread_time
 from typing import Any
@@ -36,9 +33,10 @@ from typing import Any
 import numpy as np
 
 from corridor.errors import CorridorError, InputError
+from corridor.planning.bound_thread import BoundInBackground, allowed, bound_of, trivial_bound
 from corridor.planning.check import check_plan, parse_plan
 from corridor.planning.improve import Candidate, first_plan, search
-from corridor.planning.instance import Instance, Vehicle
+from corridor.planning.instance import Instance
 from corridor.planning.partial import PartialPlan
 from corridor.planning.problem import ProblemData
 from corridor.planning.replan import kept_stops, partial_from_routes
@@ -46,19 +44,6 @@ from corridor.planning.retime import BUFFER, board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
-#: The relaxation's bound is refined on halved cells down to this many minutes, each finer
-#: grid started only if this many times the last one's time fits before the search ends
-#: (gen-20 alone: 1.9 s on 4-minute cells, 4.9 s on 2, 10.4 s on 1; beside the search up
-#: to 3.6 times the last, and then HiGHS stops at the end and the finer grid is dropped).
-FINEST_CELL = 0.5
-REFINE_COST = 3.0
-#: While a bound is solved beside the search, the interpreter hands its lock from thread to
-#: thread this often (seconds; Python's default is 0.005). HiGHS, in the bound's thread,
-#: needs the lock back now and then while it solves, and waits for each handover: gen-20's
-#: LP on 4-minute cells took 8-12 s beside the search against 2.5 s alone; with 0.1 ms it
-#: takes 3 s, and in 30 s the bound reaches 1-minute cells (8,027.3) with as many search
-#: iterations as before (942 against 913, seed 1).
-SWITCH_SECONDS = 1e-4
 
 
 class SolveParamsError(InputError, ValueError):
@@ -223,7 +208,7 @@ class _Run:
         self.first_seconds = 0.0
         self.bound, self.method, self.proven = math.inf, "", False
         self.iterations = 0
-        self.background: _BoundInBackground | None = None
+        self.background: BoundInBackground | None = None
 
     def keep_for_the_end(self, first_cpu: float, first_wall: float) -> None:
         """Keep enough of the time limit for the check and the caller's writing and summary:
@@ -252,7 +237,7 @@ class _Run:
         until = self.t0 + self.params.time_limit - 0.5 * self.reserve
         self.background.stop.set()  # no finer grid starts now
         if not self.background.wait_first(until):
-            trivial = _trivial_bound(instance)  # unless the closed form came in time
+            trivial = trivial_bound(instance)  # unless the closed form came in time
             if trivial < min(self.bound, self.background.known[0]):
                 self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"
         elif self.best.score < self.background.known[0] - 1e-6:
@@ -301,112 +286,17 @@ def _prove(run: _Run, instance: Instance, params: SolveParams, exact_allowed: bo
     if not run.proven and params.iterations is None:
         # Solved on the other core while the search runs (HiGHS lets go of the GIL), with all
         # the time there is; the search stops early if its plan reaches it.
-        run.background = _BoundInBackground(instance, params, run.deadline - monotonic())
+        seconds = run.deadline - monotonic()
+        run.background = BoundInBackground(instance, params.excluded_vehicles, seconds)
     elif not run.proven:
         # With a fixed number of iterations the search must not depend on when the bound
         # comes (it stops at the bound): the bound comes first.
-        value, method, _ = _bound(instance, max(1.0, 0.3 * (run.deadline - monotonic())), params)
+        value, method, _ = bound_of(
+            instance, max(1.0, 0.3 * (run.deadline - monotonic())), params.excluded_vehicles
+        )
         if value < run.bound:
             run.bound, run.method = value, method
         run.report("bound")
-
-
-_switch_lock = threading.Lock()
-_switch_users = [0, 0.005]  # bounds being solved, the interval to restore after the last
-
-
-@contextmanager
-def _quick_handover() -> Iterator[None]:
-    """Hand the interpreter's lock over every ``SWITCH_SECONDS`` while at least one bound is
-    solved beside a search in this process (several plans may be made at once in the
-    service), and restore the interval there was when the last one ends."""
-    with _switch_lock:
-        if _switch_users[0] == 0:
-            _switch_users[1] = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_SECONDS, _switch_users[1]))
-        _switch_users[0] += 1
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            _switch_users[0] -= 1
-            if _switch_users[0] == 0:
-                sys.setswitchinterval(_switch_users[1])
-
-
-class _BoundInBackground:
-    """The relaxation's bound, computed in a thread while the search runs."""
-
-    def __init__(self, instance: Instance, params: SolveParams, seconds: float) -> None:
-        self.known: tuple[float, str] = (math.inf, "")  # (bound, method), replaced whole
-        self.first = threading.Event()  # the first LP (or its fallback) is in
-        self.stop = threading.Event()  # the search is over: no finer grid starts
-        self._thread = threading.Thread(
-            target=self._solve, args=(instance, params, seconds), daemon=True, name="bound"
-        )
-        self._thread.start()
-
-    def _solve(self, instance: Instance, params: SolveParams, seconds: float) -> None:
-        with _quick_handover():
-            self._solve_all(instance, params, seconds)
-
-    def _solve_all(self, instance: Instance, params: SolveParams, seconds: float) -> None:
-        from corridor.planning.bound import LP_METHOD, cargo_bound, closed_form_people
-
-        t0 = monotonic()
-        try:  # first the closed form (a fraction of a second), in case the LP has no time
-            allowed = _allowed(instance, params)
-            pairs = None if allowed is None else [(v.depot, v.type) for v in allowed]
-            closed = closed_form_people(instance, pairs) + cargo_bound(instance)
-            self.known = (closed, "closed-form (the LP had no time)")
-        except Exception:  # the LP below says what went wrong, if it does
-            pass
-        end = t0 + seconds
-        try:
-            value, method, cell = _bound(instance, max(1.0, end - monotonic()), params)
-            self._take(value, method)
-        finally:
-            self.first.set()
-        self._refine(instance, params, end, cell if method == LP_METHOD else 0.0,
-                     monotonic() - t0)  # fmt: skip
-
-    def _refine(
-        self, instance: Instance, params: SolveParams, end: float, cell: float, took: float
-    ) -> None:
-        """While the search runs, the same relaxation on cells half as long: its arcs lose less
-        to rounding (gen-20: 8,084.3 on 4-minute cells, 8,051.3 on 2, 8,027.3 on 1). Each
-        halving about doubles the LP: it starts only if ``REFINE_COST`` times the last solve
-        fits before the search ends, and not after a halving that did not lower the bound
-        (where the lanes bind, as on medium and large, the grid does not matter). Any valid
-        bound may be taken: the least stands."""
-        from corridor.planning.bound import LP_METHOD
-
-        last = self.known[0]
-        while (
-            cell / 2 >= FINEST_CELL
-            and not self.stop.is_set()
-            and monotonic() + REFINE_COST * took <= end
-        ):
-            started = monotonic()
-            cell /= 2
-            value, method, _ = _bound(instance, end - started, params, cell)
-            took = monotonic() - started
-            if method != LP_METHOD or value >= last - 1e-6:
-                return
-            self._take(value, method)
-            last = value
-
-    def _take(self, value: float, method: str) -> None:
-        if value < self.known[0]:
-            self.known = (value, method)
-
-    def wait_first(self, until: float) -> bool:
-        """Wait until the first bound is there or ``until`` (monotonic); whether it is."""
-        return self.first.wait(max(0.0, until - monotonic()))
-
-    def wait(self, until: float) -> None:
-        """Wait until every refinement is done or ``until`` (monotonic)."""
-        self._thread.join(max(0.0, until - monotonic()))
 
 
 def _checked_result(
@@ -478,55 +368,11 @@ def _check_keep(instance: Instance, keep: dict[str, Any]) -> None:
     parse_plan(keep, instance)
 
 
-def _allowed(instance: Instance, params: SolveParams) -> list[Vehicle] | None:
-    """The vehicles a plan may use (None: the whole fleet)."""
-    if not params.excluded_vehicles:
-        return None
-    return [v for v in instance.vehicles if v.name not in params.excluded_vehicles]
-
-
-def _bound(
-    instance: Instance, time_limit: float, params: SolveParams, cell: float | None = None
-) -> tuple[float, str, float]:
-    """The project's own upper bound (for plans without the excluded vehicles), how it was
-    found and the cells of its time grid in minutes (on ``cell`` when given; 0 without a
-    grid). Where a grid is imposed the exact trip model is left out: it was tried first."""
-    from corridor.planning.bound import upper_bound
-
-    allowed = _allowed(instance, params)
-    pairs = None if allowed is None else [(v.depot, v.type) for v in allowed]
-    try:
-        res = upper_bound(
-            instance,
-            time_limit=time_limit,
-            vehicles=pairs,
-            cell_minutes=cell,
-            exact=False if cell is not None else None,
-        )
-    except Exception as exc:  # a failing bound must not cost the coordinator the plan
-        failed = f"everyone and all cargo (the LP bound failed: {exc!r})"
-        return _trivial_bound(instance), failed, 0.0
-    return float(res.value), str(res.method), float(res.cell_minutes or 0.0)
-
-
-def _trivial_bound(instance: Instance) -> float:
-    people = sum(
-        instance.classes[c].weight * n
-        for g in instance.gathering
-        for c, n in g.people.items()
-        if instance.classes[c].weight > 0
-    )
-    cargo = min(
-        sum(g.needs_kg for g in instance.gathering), sum(d.supplies_kg for d in instance.depots)
-    )
-    return float(people + max(instance.cargo_weight, 0.0) * cargo)
-
-
 def _exact(instance: Instance, time_limit: float, params: SolveParams) -> Any:
     from corridor.planning.exact import solve_exact
 
-    allowed = _allowed(instance, params)
-    names = None if allowed is None else [v.name for v in allowed]
+    chosen = allowed(instance, params.excluded_vehicles)
+    names = None if chosen is None else [v.name for v in chosen]
     try:
         return solve_exact(instance, time_limit, vehicles=names, pinned=params.pinned_vehicles)
     except Exception:  # the exact model only ever adds a proof; the heuristic plan stands

@@ -30,6 +30,16 @@ if TYPE_CHECKING:
     from corridor.planning.solver import Progress as SolveProgress
     from corridor.planning.solver import SolveParams, SolveResult
 
+AheadOpt = Annotated[
+    float,
+    typer.Option(
+        "--ahead",
+        help="at most this many minutes before its out-lane slot does a loaded vehicle reach "
+        "the checkpoint: a longer queue becomes a wait outside the zone, empty (shorter waits "
+        "stay as planned)",
+    ),
+]
+
 
 def plan(
     instance: Annotated[Path, typer.Argument(help="CEP instance (JSON, format cep/1)")],
@@ -60,15 +70,7 @@ def plan(
         list[str] | None,
         typer.Option("--exclude", help="a vehicle (depot/type/k) that gets no trips; repeat"),
     ] = None,
-    ahead: Annotated[
-        float,
-        typer.Option(
-            "--ahead",
-            help="at most this many minutes before its out-lane slot does a loaded vehicle "
-            "reach the checkpoint: a longer queue becomes a wait outside the zone, empty "
-            "(shorter waits stay as planned)",
-        ),
-    ] = BUFFER,
+    ahead: AheadOpt = BUFFER,
     robust: plan_robust.RobustOpt = False,
     target: plan_robust.TargetOpt = 0.05,
     runs: plan_robust.RunsOpt = 2000,
@@ -79,16 +81,7 @@ def plan(
 ) -> None:
     """Plan who goes on which vehicle when: the most people out inside the window."""
     started = time.monotonic() - _process_age()
-    if (keep is None) != (now is None):
-        raise InputError("--keep/--now", "give both: --keep PLAN.json --now T")
-    if not time_limit > 0:
-        raise InputError("--time-limit", f"must be > 0 seconds, got {time_limit:g}")
-    if seed < 0:
-        raise InputError("--seed", f"must be >= 0, got {seed}")
-    if not (math.isfinite(ahead) and ahead >= 0):
-        raise InputError("--ahead", f"must be a number of minutes >= 0, got {ahead:g}")
-    if iterations is not None and iterations < 0:
-        raise InputError("--iterations", f"must be >= 0, got {iterations}")
+    _check_options(keep is None, now is None, time_limit, seed, ahead, iterations)
     # numpy, scipy and HiGHS load here, not when the CLI starts
     from corridor.adapters.cep_files import load_instance
     from corridor.adapters.files import read_json_file
@@ -148,6 +141,23 @@ def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResul
                        bound=bound)  # fmt: skip
 
         return solve(inst, replace(params, on_progress=show))
+
+
+def _check_options(
+    no_keep: bool, no_now: bool, time_limit: float, seed: int, ahead: float,
+    iterations: int | None,
+) -> None:  # fmt: skip
+    """Each option's own range; an error names the option and the value."""
+    if no_keep != no_now:
+        raise InputError("--keep/--now", "give both: --keep PLAN.json --now T")
+    if not time_limit > 0:
+        raise InputError("--time-limit", f"must be > 0 seconds, got {time_limit:g}")
+    if seed < 0:
+        raise InputError("--seed", f"must be >= 0, got {seed}")
+    if not (math.isfinite(ahead) and ahead >= 0):
+        raise InputError("--ahead", f"must be a number of minutes >= 0, got {ahead:g}")
+    if iterations is not None and iterations < 0:
+        raise InputError("--iterations", f"must be >= 0, got {iterations}")
 
 
 def _process_age() -> float:
