@@ -32,9 +32,10 @@ lint: setup
 
 # The dashboard's end-to-end tests drive Debian's Chromium; install it where we may (root + apt).
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || \
-	  echo "chromium is not installed: the browser tests will skip"
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }; } || \
+	  echo "chromium or poppler-utils is not installed: the browser and page-rendering tests will skip"
 
 test: setup lint browser
 	$(BIN)/pytest
