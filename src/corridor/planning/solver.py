@@ -95,7 +95,7 @@ class SolveParams:
     excluded_vehicles: frozenset[str] = frozenset()
     plan_roads: Instance | None = field(default=None, compare=False)
     enter_from: float | None = None  # a replan: no new inbound crossing starts before this
-    ahead: float = BUFFER  # minutes a loaded vehicle reaches its out-lane before its slot
+    ahead: float = BUFFER  # at most, minutes a loaded vehicle waits at its out-lane (retime)
 
     def __post_init__(self) -> None:
         for name in ("pinned_vehicles", "excluded_vehicles"):
