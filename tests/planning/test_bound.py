@@ -276,28 +276,37 @@ class _Clock:
         return self.now
 
 
+Cell = float | tuple[float, str]  # a grid, or ``(grid, "bands")``: with the point bands
+
+
 def _scripted(
-    monkeypatch: pytest.MonkeyPatch, values: dict[float, float], took: dict[float, float],
-    cut: frozenset[float] = frozenset(),
-) -> tuple[Any, list[float]]:  # fmt: skip
-    """A background bound whose LP on each cell gives ``values[cell]`` after ``took[cell]``
-    seconds of a fake clock (cut short on the cells in ``cut``); the cells tried."""
+    monkeypatch: pytest.MonkeyPatch, values: dict[Cell, float], took: dict[Cell, float],
+    cut: frozenset[Cell] = frozenset(), bands: bool = False,
+) -> tuple[Any, list[Cell]]:  # fmt: skip
+    """A background bound whose LP on each grid gives ``values[grid]`` after ``took[grid]``
+    seconds of a fake clock (cut short on the grids in ``cut``); the grids tried. ``bands``:
+    the instance is one where the point bands may help (``bands_may_help``)."""
     from corridor.planning import bound_thread
+    from corridor.planning.bound import points
 
     clock, tried = _Clock(), []
 
     def fake_bound(
-        instance: Any, time_limit: float, params: Any, cell: float | None = None
-    ) -> tuple[float, str, float]:
+        instance: Any, time_limit: float, params: Any, cell: float | None = None,
+        limit: int | None = None,
+    ) -> tuple[float, str, float]:  # fmt: skip
         assert cell is not None
-        tried.append(cell)
-        clock.now += took[cell]
-        if cell in cut:
+        assert limit in (None, points.REFINE_COLUMNS)
+        key: Cell = cell if limit is None else (cell, "bands")
+        tried.append(key)
+        clock.now += took[key]
+        if key in cut:
             return 1e9, "closed-form (HiGHS stopped)", cell
-        return values[cell], "lp-time-indexed", cell
+        return values[key], "lp-time-indexed", cell
 
     monkeypatch.setattr(bound_thread, "monotonic", clock)
     monkeypatch.setattr(bound_thread, "bound_of", fake_bound)
+    monkeypatch.setattr(points, "bands_may_help", lambda instance: bands)
     background = object.__new__(bound_thread.BoundInBackground)
     background.known = (100.0, "lp-time-indexed")
     background.stop = threading.Event()
@@ -348,6 +357,67 @@ def test_a_halving_that_does_not_lower_the_bound_is_the_last(
     assert background.known == (100.0, "lp-time-indexed")
 
 
+def _generated(path: Path, args: str) -> Path:
+    """An instance made by benchmarks/cep_generate.py (the benchmark's generator)."""
+    generator = ROOT / "benchmarks" / "cep_generate.py"
+    subprocess.run([sys.executable, str(generator), *args.split(), "-o", str(path)], check=True)
+    return path
+
+
+BANDED: dict[Cell, float] = {2.0: 90.0, (2.0, "bands"): 87.0, (1.0, "bands"): 83.0,
+                             (0.5, "bands"): 82.0}  # fmt: skip
+BANDED_STEPS: list[Cell] = [(2.0, "bands"), (1.0, "bands"), (0.5, "bands")]
+BANDED_TOOK: dict[Cell, float] = {2.0: 5.0, (2.0, "bands"): 15.0, (1.0, "bands"): 40.0,
+                                  (0.5, "bands"): 90.0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("values", "end", "cells", "known"),
+    [
+        # after the first halving the bands, then halvings with them, down to FINEST_CELL
+        (BANDED, 1000.0, [2.0, *BANDED_STEPS], 82.0),
+        # 3 x 15 s after 22 s: past the end
+        (BANDED, 60.0, [2.0, (2.0, "bands")], 87.0),
+        # the halving did not lower the bound, the bands still may (fleet-bound, lanes idle)
+        ({**BANDED, 2.0: 100.0}, 1000.0, [2.0, *BANDED_STEPS], 82.0),
+        # bands that do not lower the bound are the last step
+        ({**BANDED, (2.0, "bands"): 95.0}, 1000.0, [2.0, (2.0, "bands")], 90.0),
+    ],
+)
+def test_the_refined_bound_takes_the_point_bands_after_a_halving(
+    monkeypatch: pytest.MonkeyPatch, values: dict[Cell, float], end: float,
+    cells: list[Cell], known: float,
+) -> None:  # fmt: skip
+    """Where the point bands are too big for the first bound but may help
+    (``bands_may_help``: gen-20), the refinement adds them after its first halving, while
+    REFINE_COST times the last solve fits, and keeps them on the finer grids."""
+    background, tried = _scripted(monkeypatch, values, BANDED_TOOK, bands=True)
+    background._refine(None, None, end, 4.0, 2.0)
+    assert tried == cells
+    assert background.known == (known, "lp-time-indexed")
+
+
+def test_the_point_bands_on_a_fleet_bound_instance_stay_above_the_plans(
+    referee: Path, tmp_path: Path
+) -> None:
+    """gen-20 of docs/benchmarks.md (160 point columns: no bands in the first bound, bands in
+    the refined one): on 4-minute cells the bands lower the bound by 0.5%, and it stays above
+    the planner's plan, scored by the referee."""
+    from corridor.planning.bound.points import REFINE_COLUMNS, bands_may_help
+    from corridor.planning.solver import SolveParams, solve
+
+    path = _generated(tmp_path / "gen-20.json", "--seed 11 --gathering 20 --depots 2 "
+                      "--receptions 3 --checkpoints 2 --buses 30 --ambulances 6 --people 8000 "
+                      "--window 480 1020 --cargo")  # fmt: skip
+    inst = load_instance(path)
+    assert bands_may_help(inst)
+    plain = upper_bound(inst, cell_minutes=4.0, exact=False).value
+    banded = upper_bound(inst, cell_minutes=4.0, exact=False, points=REFINE_COLUMNS).value
+    assert banded < plain * 0.996
+    planned = solve(inst, SolveParams(time_limit=20, seed=1, iterations=60))
+    assert referee_score(referee, path, planned.plan, tmp_path) <= banded + 1e-6
+
+
 def test_the_planner_refines_its_bound_on_halved_cells_while_it_searches(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -359,11 +429,9 @@ def test_the_planner_refines_its_bound_on_halved_cells_while_it_searches(
     from corridor.planning import bound_thread
     from corridor.planning.bound import choose_cell
 
-    path = tmp_path / "fleet-bound.json"
-    args = "--seed 18 --gathering 6 --depots 1 --receptions 2 --checkpoints 2 --buses 8 "
-    args += "--ambulances 2 --people 1500 --window 480 720 --cargo"
-    generator = ROOT / "benchmarks" / "cep_generate.py"
-    subprocess.run([sys.executable, str(generator), *args.split(), "-o", str(path)], check=True)
+    path = _generated(tmp_path / "fleet-bound.json", "--seed 18 --gathering 6 --depots 1 "
+                      "--receptions 2 --checkpoints 2 --buses 8 --ambulances 2 --people 1500 "
+                      "--window 480 720 --cargo")  # fmt: skip
     inst = load_instance(path)
     cell = choose_cell(inst)
     coarse = upper_bound(inst, cell_minutes=cell, exact=False).value

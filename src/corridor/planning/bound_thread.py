@@ -97,25 +97,35 @@ class BoundInBackground:
         self, instance: Instance, excluded: frozenset[str], end: float, cell: float, took: float
     ) -> None:
         """While the search runs, the same relaxation on cells half as long: its arcs lose less
-        to rounding (gen-20: 8,084.3 on 4-minute cells, 8,051.3 on 2, 8,027.3 on 1). Each
-        halving about doubles the LP: it starts only if ``REFINE_COST`` times the last solve
-        fits before the search ends, and not after a halving that did not lower the bound
-        (where the lanes bind, as on medium and large, the grid does not matter). Any valid
-        bound may be taken: the least stands."""
+        to rounding (gen-20: 8,084.3 on 4-minute cells, 8,051.3 on 2, 8,027.3 on 1); and after
+        the first halving, where the instance is small enough (``bands_may_help``), with the
+        loaded arcs in bands of where people board (gen-20 on 2-minute cells: 8,000.3). Each
+        step about doubles the LP or more: it starts only if ``REFINE_COST`` times the last
+        solve fits before the search ends, and none after a step that did not lower the bound
+        (where the lanes bind, as on medium and large, neither matters), but the bands after
+        a halving that did not. Any valid bound may be taken: the least stands."""
         from corridor.planning.bound import LP_METHOD
+        from corridor.planning.bound.points import REFINE_COLUMNS, bands_may_help
 
         last = self.known[0]
-        while (
-            cell / 2 >= FINEST_CELL
-            and not self.stop.is_set()
-            and monotonic() + REFINE_COST * took <= end
-        ):
+        points: int | None = None  # the first bound's limit on point bands
+        band_next = False
+        bands_left = cell > 0 and bands_may_help(instance)
+        while not self.stop.is_set() and monotonic() + REFINE_COST * took <= end:
+            if band_next:
+                points, bands_left, band_next = REFINE_COLUMNS, False, False
+            elif cell / 2 >= FINEST_CELL:
+                cell /= 2
+                band_next = bands_left
+            else:
+                return
             started = monotonic()
-            cell /= 2
-            value, method, _ = bound_of(instance, end - started, excluded, cell)
+            value, method, _ = bound_of(instance, end - started, excluded, cell, points)
             took = monotonic() - started
             if method != LP_METHOD or value >= last - 1e-6:
-                return
+                if not band_next:
+                    return
+                continue
             self._take(value, method)
             last = value
 
@@ -140,11 +150,16 @@ def allowed(instance: Instance, excluded: frozenset[str]) -> list[Vehicle] | Non
 
 
 def bound_of(
-    instance: Instance, time_limit: float, excluded: frozenset[str], cell: float | None = None
+    instance: Instance,
+    time_limit: float,
+    excluded: frozenset[str],
+    cell: float | None = None,
+    points: int | None = None,
 ) -> tuple[float, str, float]:
     """The project's own upper bound (for plans without the excluded vehicles), how it was
     found and the cells of its time grid in minutes (on ``cell`` when given; 0 without a
-    grid). Where a grid is imposed the exact trip model is left out: it was tried first."""
+    grid). Where a grid is imposed the exact trip model is left out: it was tried first.
+    ``points``: the most point columns for which the LP has bands (the default if None)."""
     from corridor.planning.bound import upper_bound
 
     chosen = allowed(instance, excluded)
@@ -156,6 +171,7 @@ def bound_of(
             vehicles=pairs,
             cell_minutes=cell,
             exact=False if cell is not None else None,
+            points=points,
         )
     except Exception as exc:  # a failing bound must not cost the coordinator the plan
         failed = f"everyone and all cargo (the LP bound failed: {exc!r})"

@@ -28,9 +28,14 @@ Bands = dict[tuple[int, int], list[tuple[float, "IntArray", float]]]
 
 MAX_BANDS = 8
 MAX_COLUMNS = 100  # point columns (types x pairs x points) beyond which no bands are made
+#: The same limit for a bound refined beside the search (corridor.planning.bound_thread), which
+#: has the time of the search to spend: gen-20 (160 columns) gets 0.6% lower on 2-minute cells
+#: with bands (8,052.3 -> 8,000.3; 3.5 s -> 13 s alone); gen-60 (1,080) gets nothing in 3.5
+#: times as long, and a city (hundreds of thousands) would not fit in memory.
+REFINE_COLUMNS = 500
 
 
-def use_bands(geos: list[TypeGeometry]) -> bool:
+def use_bands(geos: list[TypeGeometry], limit: int | None = None) -> bool:
     """Whether the point rows are small enough to add (else one band: the nearest point).
 
     The bands copy the loaded arcs (of every size of load) up to MAX_BANDS times: on gen-20
@@ -38,7 +43,15 @@ def use_bands(geos: list[TypeGeometry]) -> bool:
     15-20 s on a loaded machine, beside a 30-s search; on gen-250 they took five times as
     long for the same value. So only the smallest instances get them."""
     total = sum(int(np.isfinite(g.by_point).sum()) for g in geos)
-    return total <= MAX_COLUMNS
+    return total <= (MAX_COLUMNS if limit is None else limit)
+
+
+def bands_may_help(instance: Instance) -> bool:
+    """Whether bands up to REFINE_COLUMNS would be made where MAX_COLUMNS makes none, by the
+    most point columns there can be (types x checkpoints squared x points)."""
+    types = {v.type for v in instance.vehicles}
+    most = len(types) * len(instance.checkpoints) ** 2 * len(instance.gathering)
+    return MAX_COLUMNS < most <= REFINE_COLUMNS
 
 
 def bands(geo: TypeGeometry, a: int, b: int, delta: float) -> list[float]:

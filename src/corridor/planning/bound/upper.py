@@ -81,6 +81,7 @@ def upper_bound(
     cell_minutes: float | None = None,
     exact: bool | None = None,
     vehicles: list[tuple[str, str]] | None = None,
+    points: int | None = None,
 ) -> BoundResult:
     """A proven upper bound on the score of every feasible plan of ``instance``.
 
@@ -91,6 +92,9 @@ def upper_bound(
     covers every plan (one checkpoint, one reception centre, no cargo) and takes its bound if
     lower; None does so only where that model is small (a few vehicles and trips).
     ``vehicles`` ((depot, type) pairs) bounds plans that use only those (default: the fleet).
+    ``points``: the most point columns for which the loaded arcs come in bands of where people
+    board (:mod:`.points`; a tighter bound on fleet-bound instances, a bigger LP; None:
+    ``points.MAX_COLUMNS``).
 
     >>> from corridor.adapters.cep_files import load_instance
     >>> b = upper_bound(load_instance("data/cep/tiny.json"))
@@ -113,7 +117,7 @@ def upper_bound(
         if left is not None and i < len(grids) - 1:
             left *= 0.6  # keep some for a coarser try
         try:
-            people, binding = lp_people(instance, cell, left, vehicles)
+            people, binding = lp_people(instance, cell, left, vehicles, points)
             method, delta = LP_METHOD, cell
             break
         except NoBound as exc:
@@ -192,17 +196,21 @@ def lp_people(
     delta: float,
     time_limit: float | None,
     vehicles: list[tuple[str, str]] | None = None,
+    points: int | None = None,
 ) -> tuple[float, list[tuple[str, float]]]:
     """The people term of the time-indexed relaxation with cells of ``delta`` minutes,
     certified; raises :class:`~corridor.planning.highs.NoBound` where HiGHS gives nothing."""
-    lp = build_relaxation(instance, delta, vehicles)
+    lp = build_relaxation(instance, delta, vehicles, points)
     if lp is None:
         return 0.0, [("no vehicle can carry anyone out", 1.0)]
     return solve_certified(lp, time_limit)
 
 
 def build_relaxation(
-    instance: Instance, delta: float, vehicles: list[tuple[str, str]] | None = None
+    instance: Instance,
+    delta: float,
+    vehicles: list[tuple[str, str]] | None = None,
+    points: int | None = None,
 ) -> SparseLP | None:
     """The whole time-indexed LP, or None when nobody can be carried at all."""
     fleet = fleet_by_type(instance, vehicles)
@@ -223,7 +231,7 @@ def build_relaxation(
         return None
     lp = SparseLP()
     use = LaneUse()
-    banded = use_bands(list(geos.values()))
+    banded = use_bands(list(geos.values()), points)
     types = [
         TypeFleet(
             instance.vehicle_types[t],
