@@ -160,3 +160,45 @@ def test_a_bad_scenario_is_refused_naming_the_field(sqlite_api: Api) -> None:
     )
     assert r.status_code == 422
     assert sqlite_api.get("coordinator", "/v1/scenarios").json() == []
+
+
+def test_the_coordinator_sets_how_long_loads_wait_at_the_lane(
+    sqlite_api: Api, referee: Path, tmp_path: Path
+) -> None:
+    """``ahead`` of POST /v1/plans (corridor plan --ahead): the plan is made with it, says so
+    in its parameters, and its loaded vehicles wait at their out-lane at most about that long
+    (a visit moves only into free in-lane time: 15 minutes of margin, as for the CLI); the
+    referee finds it feasible."""
+    api = sqlite_api
+    sid = upload_andorra(api)
+    scenario = scenario_view(api, sid)
+    window = scenario["instance"]["window"]
+    corridor = agree(api, scenario, max_vehicles=8, window=(window["open"], window["close"]))
+    body = {"scenario_id": sid, "corridor": corridor, "time_limit": 3, "iterations": 3}
+    bad = api.post("coordinator", "/v1/plans", {**body, "ahead": -5})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.ahead"
+    plans = {}
+    for ahead in (2, 120):
+        r = api.post("coordinator", "/v1/plans", {**body, "ahead": ahead})
+        assert r.status_code == 202, r.text
+        plans[ahead] = plan = wait_plan(api, r.json()["id"])
+        assert plan["status"] == "done", plan["error"]
+        assert plan["params"]["ahead"] == ahead
+    waits = {ahead: _out_waits(plan["plan"]) for ahead, plan in plans.items()}
+    assert max(waits[2]) <= 2 + 15.0
+    assert max(waits[120]) > 2 + 15.0  # the same plan, loads waiting longer at the lanes
+    assert plans[2]["score"] == plans[120]["score"]
+    plan = plans[2]
+    (tmp_path / "i.json").write_text(json.dumps(scenario["instance"]))
+    (tmp_path / "p.json").write_text(json.dumps(plan["plan"]))
+    verdict = run_referee(referee, tmp_path / "i.json", tmp_path / "p.json", "--json")
+    assert json.loads(verdict.stdout)["feasible"], verdict.stdout
+
+
+def _out_waits(plan: dict[str, Any]) -> list[float]:
+    """Minutes each vehicle waits at its out-lane, crossing by crossing."""
+    return [
+        s["start"] - s["arrive"] for route in plan["routes"] for s in route["stops"]
+        if s.get("dir") == "out"
+    ]  # fmt: skip

@@ -108,11 +108,13 @@ class PlanJobs:
         pinned: tuple[str, ...] = (),
         excluded: tuple[str, ...] = (),
         iterations: int | None = None,
+        ahead: float | None = None,
     ) -> int:
         """Queue a plan of ``scenario_id`` within the terms of ``corridor`` (NotFound if the
         log has no such corridor; InputError unless both parties accepted its latest version);
         ``pinned`` vehicles always belong to the fleet used, ``excluded`` ones never (vehicle
-        names ``DEPOT/TYPE/k``)."""
+        names ``DEPOT/TYPE/k``); ``ahead``: at most, minutes a loaded vehicle waits at its
+        out-lane (``corridor plan --ahead``; the planner's default if None)."""
         require(who, "plans.write")
         if self._agreed(corridor) is None:
             raise InputError(
@@ -122,6 +124,8 @@ class PlanJobs:
         params: dict[str, Any] = {"time_limit": time_limit, "seed": seed, "corridor": corridor}
         if iterations is not None:
             params["iterations"] = iterations
+        if ahead is not None:
+            params["ahead"] = ahead
         if pinned or excluded:
             params.update(pinned=sorted(pinned), excluded=sorted(excluded))
         with uow:
@@ -213,7 +217,9 @@ class PlanJobs:
         )
 
     def _params(self, plan_id: int, params: dict[str, Any]) -> Any:
-        """The planner's parameters: time, seed, pinned and excluded vehicles, progress."""
+        """The planner's parameters: time, seed, pinned and excluded vehicles, how long loads
+        wait at their out-lane at most, progress."""
+        from corridor.planning.retime import BUFFER
         from corridor.planning.solver import Progress, SolveParams
 
         last = [0.0]
@@ -239,6 +245,7 @@ class PlanJobs:
             seed=int(params["seed"]),
             iterations=params.get("iterations"),
             on_progress=on_progress,
+            ahead=float(params.get("ahead", BUFFER)),
             **fleet,
         )
 

@@ -151,9 +151,11 @@ def replan(
     time_limit: float,
     seed: int,
     iterations: int | None = None,
+    ahead: float | None = None,
 ) -> dict[str, Any]:
     """Plan again from now; returns the new plan's row (done or rejected, with why).
-    ``iterations`` caps each round's improvement iterations (the same replan on any machine)."""
+    ``iterations`` caps each round's improvement iterations (the same replan on any machine);
+    ``ahead``: at most, minutes a loaded vehicle waits at its out-lane (default: the planner's)."""
     require(who, "plans.write")
     from corridor.services import tracking
 
@@ -192,13 +194,14 @@ def replan(
         "reached": reached,
         "time_limit": time_limit,
         "seed": seed,
+        **({} if ahead is None else {"ahead": ahead}),
     }
     with uow:
         plan_id = int(uow.plans.add(pub["scenario_id"], params, who.user_id))
         uow.commit()
     try:
         result, held = _solve_with_notice(
-            narrowed, keep, now_min, lead, time_limit, seed, iterations, planned_on
+            narrowed, keep, now_min, lead, time_limit, seed, iterations, planned_on, ahead
         )
     except CorridorError as exc:
         return _store_failure(uow, plan_id, instance, exc)
@@ -342,12 +345,14 @@ def _solve_with_notice(
     seed: int,
     iterations: int | None = None,
     roads: dict[str, Any] | None = None,
+    ahead: float | None = None,
 ) -> tuple[Any, list[str]]:
     """Solve from ``now_min``; a vehicle the plan sends into the zone on a new trip sooner
     than the notification lead time is held to the trip it is on, and the rest planned
     again, until no new trip enters too soon. Returns the result and the vehicles held."""
     from corridor.planning.instance import parse_instance
     from corridor.planning.replan import kept_stops
+    from corridor.planning.retime import BUFFER
     from corridor.planning.solver import SolveParams, solve
 
     # The stops the solver keeps (started by now); a vehicle caught mid-trip is first brought
@@ -368,6 +373,7 @@ def _solve_with_notice(
             excluded_vehicles=frozenset(held),
             plan_roads=plan_roads,
             enter_from=now_min + lead + REVIEW_MIN,
+            ahead=BUFFER if ahead is None else ahead,
         )
         result = solve(parsed, params)
         _wait_outside(result.plan, kept, now_min + lead + REVIEW_MIN)

@@ -9,6 +9,7 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from corridor.domain.access import Role
+from corridor.planning.retime import BUFFER
 
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -145,6 +146,20 @@ class ScenarioIn(Strict):
 
 
 VehicleName = Annotated[str, Field(min_length=1, max_length=200)]
+#: ``corridor plan --ahead``: how long before its out-lane slot a loaded vehicle reaches the lane.
+Ahead = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=600,
+        allow_inf_nan=False,
+        strict=True,
+        description="at most, minutes a loaded vehicle waits at its out-lane: its boarding is "
+        "timed so that it reaches the lane this long before its slot, and it comes to its "
+        "in-crossing this long ahead (waiting at its depot or centre rather than at the "
+        "checkpoint)",
+    ),
+]
 
 
 class PlanIn(Strict):
@@ -170,3 +185,4 @@ class PlanIn(Strict):
     excluded_vehicles: list[VehicleName] = Field(
         default=[], max_length=5000, description="vehicles the plan must not use"
     )
+    ahead: Ahead = BUFFER

@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from corridor.domain.operations import PositionReport
 from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
-from corridor.entrypoints.http.schemas import IdPath
+from corridor.entrypoints.http.schemas import Ahead, IdPath
 from corridor.errors import InputError
+from corridor.planning.retime import BUFFER
 from corridor.services import alerts, publication, reconciliation, tracking
 from corridor.services.accounts import hash_token, require
 from corridor.services.errors import NotAuthenticated, NotFound
@@ -58,6 +59,7 @@ class ReplanIn(BaseModel):
         strict=True,
         description="a cap on each round's improvement iterations",
     )
+    ahead: Ahead = BUFFER
 
 
 @router.post("/replan", status_code=201, **guard("plans.write"))
@@ -77,6 +79,7 @@ async def replan(body: ReplanIn, who: Who, uow: UowDep, service: ServiceDep) -> 
         body.time_limit,
         body.seed,
         body.iterations,
+        body.ahead,
     )
 
 

@@ -150,6 +150,7 @@ def start_plan(body: PlanIn, who: Who, service: ServiceDep) -> Accepted:
         tuple(body.pinned_vehicles),
         tuple(body.excluded_vehicles),
         iterations=body.iterations,
+        ahead=body.ahead,
     )
     return Accepted(id=ident, status="queued")
 
