@@ -378,8 +378,8 @@ BANDED_TOOK: dict[Cell, float] = {2.0: 5.0, (2.0, "bands"): 15.0, (1.0, "bands")
         (BANDED, 1000.0, [2.0, *BANDED_STEPS], 82.0),
         # 3 x 15 s after 22 s: past the end
         (BANDED, 60.0, [2.0, (2.0, "bands")], 87.0),
-        # the halving did not lower the bound, the bands still may (fleet-bound, lanes idle)
-        ({**BANDED, 2.0: 100.0}, 1000.0, [2.0, *BANDED_STEPS], 82.0),
+        # the halving did not lower the bound (the lanes bind): no bands either
+        ({**BANDED, 2.0: 100.0}, 1000.0, [2.0], 100.0),
         # bands that do not lower the bound are the last step
         ({**BANDED, (2.0, "bands"): 95.0}, 1000.0, [2.0, (2.0, "bands")], 90.0),
     ],
@@ -389,8 +389,9 @@ def test_the_refined_bound_takes_the_point_bands_after_a_halving(
     cells: list[Cell], known: float,
 ) -> None:  # fmt: skip
     """Where the point bands are too big for the first bound but may help
-    (``bands_may_help``: gen-20), the refinement adds them after its first halving, while
-    REFINE_COST times the last solve fits, and keeps them on the finer grids."""
+    (``bands_may_help``: gen-20), the refinement adds them after a first halving that lowered
+    the bound, while REFINE_COST times the last solve fits, and keeps them on the finer
+    grids."""
     background, tried = _scripted(monkeypatch, values, BANDED_TOOK, bands=True)
     background._refine(None, None, end, 4.0, 2.0)
     assert tried == cells

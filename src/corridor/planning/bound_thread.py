@@ -98,12 +98,14 @@ class BoundInBackground:
     ) -> None:
         """While the search runs, the same relaxation on cells half as long: its arcs lose less
         to rounding (gen-20: 8,084.3 on 4-minute cells, 8,051.3 on 2, 8,027.3 on 1); and after
-        the first halving, where the instance is small enough (``bands_may_help``), with the
-        loaded arcs in bands of where people board (gen-20 on 2-minute cells: 8,000.3). Each
-        step about doubles the LP or more: it starts only if ``REFINE_COST`` times the last
-        solve fits before the search ends, and none after a step that did not lower the bound
-        (where the lanes bind, as on medium and large, neither matters), but the bands after
-        a halving that did not. Any valid bound may be taken: the least stands."""
+        a first halving that lowered the bound (the vehicles' timing binds), where the instance
+        is small enough (``bands_may_help``), with the loaded arcs in bands of where people
+        board (gen-20 on 2-minute cells: 8,000.3). Each step about doubles the LP or more: it
+        starts only if ``REFINE_COST`` times the last solve fits before the search ends, and
+        none after a step that did not lower the bound (where the lanes bind, as on medium and
+        large, neither matters: medium's banded LP, tried after a halving that did not lower
+        it, changed nothing and took its peak memory from 129 to 214 MB). Any valid bound may
+        be taken: the least stands."""
         from corridor.planning.bound import LP_METHOD
         from corridor.planning.bound.points import REFINE_COLUMNS, bands_may_help
 
@@ -123,9 +125,7 @@ class BoundInBackground:
             value, method, _ = bound_of(instance, end - started, excluded, cell, points)
             took = monotonic() - started
             if method != LP_METHOD or value >= last - 1e-6:
-                if not band_next:
-                    return
-                continue
+                return
             self._take(value, method)
             last = value
 
