@@ -117,13 +117,25 @@ def test_incident_suspension_replan_from_the_live_state(
     assert state["suspension"] is not None
     # The coordinator replans from the live state.
     checkins = api.get("coordinator", "/v1/checkins").json()
+    ahead = 12.0
     body = {"incident": incident_id, "radius_m": radius, "time_limit": 120, "seed": 3,
-            "iterations": 10}  # fmt: skip
+            "iterations": 10, "ahead": ahead}  # fmt: skip
     r = api.post("coordinator", "/v1/replan", body)
     assert r.status_code == 201, r.text
     new = r.json()
     assert new["status"] == "done", new["error"]
     row = api.get("coordinator", f"/v1/plans/{new['id']}").json()
+    assert row["params"]["ahead"] == ahead
+    # The new stops' loads reach their out-lane at most about that long ahead of their slot
+    # (a visit moves only into free in-lane time: 15 minutes of margin, as for corridor plan).
+    new_waits = [
+        s["start"] - s["arrive"]
+        for route in row["plan"]["routes"]
+        for s in route["stops"][new["kept"].get(route["vehicle"], 0) :]
+        if s.get("dir") == "out"
+    ]
+    assert max(new_waits) <= ahead + 15.0
+    assert any(abs(w - ahead) < 1.0 for w in new_waits)  # a longer wait now ends there
     instance = api.get("coordinator", f"/v1/plans/{new['id']}/instance").json()
     (tmp_path / "i.json").write_text(json.dumps(instance))
     (tmp_path / "p.json").write_text(json.dumps(row["plan"]))
