@@ -41,14 +41,18 @@ def use_bands(geos: list[TypeGeometry], limit: int | None = None) -> bool:
     The bands copy the loaded arcs (of every size of load) up to MAX_BANDS times: on gen-20
     (160 point columns) they take the bound from 8,084.3 to 8,041.3 but the LP from 5 to
     15-20 s on a loaded machine, beside a 30-s search; on gen-250 they took five times as
-    long for the same value. So only the smallest instances get them."""
+    long for the same value. So only the smallest instances get them in the first bound
+    (``limit`` None: MAX_COLUMNS); the bound refined beside the search passes REFINE_COLUMNS."""
     total = sum(int(np.isfinite(g.by_point).sum()) for g in geos)
     return total <= (MAX_COLUMNS if limit is None else limit)
 
 
 def bands_may_help(instance: Instance) -> bool:
     """Whether bands up to REFINE_COLUMNS would be made where MAX_COLUMNS makes none, by the
-    most point columns there can be (types x checkpoints squared x points)."""
+    most point columns there can be (types x checkpoints squared x points). Where points a
+    type cannot reach bring the real count to MAX_COLUMNS or below, the first bound had the
+    bands already: the refinement's banded LP is then the same LP, does not lower the bound,
+    and ends the refinement one step early (the bound stays valid, only less refined)."""
     types = {v.type for v in instance.vehicles}
     most = len(types) * len(instance.checkpoints) ** 2 * len(instance.gathering)
     return MAX_COLUMNS < most <= REFINE_COLUMNS
