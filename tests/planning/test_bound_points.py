@@ -26,7 +26,7 @@ def _unbanded(inst: Instance) -> float:
     nearest point's, its boarding minutes paid from waits alone."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(points, "MAX_COLUMNS", -1)
-        mp.setattr(network, "LOAD_SIZES", 1)
+        mp.setattr(network, "load_sizes", lambda room, per_person: [(0.0, float(room))])
         return upper_bound(inst, exact=False).value
 
 
