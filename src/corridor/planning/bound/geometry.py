@@ -88,14 +88,13 @@ class TypeGeometry:
     """Lower bounds on the minutes of one vehicle type's moves; checkpoints by position.
 
     ``loaded[a, b]``: in-service at ``a``, to the nearest gathering point with people, one
-    stop, on to checkpoint ``b`` (its out-service not included); ``transit[a, b]`` the same
-    without a stop; ``alight[b, r]`` out of ``b`` to centre ``r`` and one stop there;
-    ``back[r, a]`` from centre ``r`` to checkpoint ``a``; ``from_depot[d][a]`` from depot ``d``
-    to checkpoint ``a``. ``reach[g]``: whether a vehicle of this type can fetch anyone from
-    gathering point ``g`` (from one of its depots, in and out, and to a centre)."""
+    stop, on to checkpoint ``b`` (its out-service not included); ``alight[b, r]``: out of
+    ``b`` to centre ``r`` and one stop there; ``back[r, a]``: from centre ``r`` to checkpoint
+    ``a``; ``from_depot[d][a]``: from depot ``d`` to checkpoint ``a``. ``reach[g]``: whether a
+    vehicle of this type can fetch anyone from gathering point ``g`` (from one of its depots,
+    in and out, and to a centre)."""
 
     loaded: FloatArray
-    transit: FloatArray
     alight: FloatArray
     back: FloatArray
     from_depot: dict[str, list[float]]
@@ -133,14 +132,12 @@ def type_geometry(instance: Instance, minutes: Minutes, depots: list[str]) -> Ty
     svc_out = [k.outward.service for k in cps]
     people_points = [g.id for g in instance.gathering if sum(g.people.values()) > 0]
     loaded = np.full((kk, kk), INF)
-    transit = np.full((kk, kk), INF)
     for a, ka in enumerate(cps):
         if ka.inward.lanes == 0:
             continue
         for b, kb in enumerate(cps):
             if kb.outward.lanes == 0:
                 continue
-            transit[a, b] = svc_in[a] + d[ii[ka.id], ii[kb.id]]
             best = min(
                 (d[ii[ka.id], ii[g]] + d[ii[g], ii[kb.id]] for g in people_points), default=INF
             )
@@ -163,7 +160,6 @@ def type_geometry(instance: Instance, minutes: Minutes, depots: list[str]) -> Ty
     )
     return TypeGeometry(
         loaded=loaded,
-        transit=transit,
         alight=alight.reshape(kk, len(recs)),
         back=back.reshape(len(recs), kk),
         from_depot={dp: [float(d[oi[dp], oi[k.id]]) for k in cps] for dp in depots},

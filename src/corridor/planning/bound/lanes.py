@@ -5,8 +5,8 @@ With ``L`` lanes and service ``s``, "at most L in service at once" splits the cr
 direction into ``L`` chains whose starts are ``s - TOL`` apart (interval graphs are perfect).
 So the starts in any ``w`` consecutive cells with ``w delta <= m (s - SLACK)`` number at most
 ``m L``; the starts from a cell to the end fit the real time left before the latest start; the
-first cells fit the time since the earliest possible crossing. The out-crossings that end a
-visit with boarding are a subset that obeys the same argument with a later earliest start.
+first cells fit the time since the earliest possible crossing (for an out-crossing, the end of
+the quickest visit that boards: every zone visit of the network boards someone).
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ def add_lane_rows(
     """Rows on the crossings of every type, per checkpoint and direction (``geos``: the
     geometry of every type, whose earliest and latest crossings the rows take)."""
     cps, kk = instance.checkpoints, len(instance.checkpoints)
-    first_out = [min(float(g.transit[a, b]) for g in geos for a in range(kk)) for b in range(kk)]
+    first_out = [min(float(g.loaded[a, b]) for g in geos for a in range(kk)) for b in range(kk)]
     latest_in = [
         max(vals) for vals in zip(*(grid.latest_in(instance, g) for g in geos), strict=True)
     ]
-    first_loaded = [min(float(g.loaded[x, b]) for g in geos for x in range(kk)) for b in range(kk)]
     for (a, direction), parts in use.crossings.items():
         spec = cps[a].inward if direction == "in" else cps[a].outward
         if spec.service <= SLACK:
@@ -56,9 +55,6 @@ def add_lane_rows(
         suffix = _suffix_counts(lp, grid, top + 1, parts, latest, earliest, spec, fam)
         _window_rows(lp, grid, top + 1, suffix, spec, fam)
         _head_rows(lp, grid, top + 1, suffix, earliest, spec, fam)
-        if direction == "out" and a in use.loaded_out:
-            _loaded_rows(lp, grid, top + 1, use.loaded_out[a], latest, first_loaded[a] - SLACK,
-                         spec, fam)  # fmt: skip
 
 
 def _suffix_counts(
@@ -104,7 +100,7 @@ def _head_rows(
     """Near the start, starts in cells [0, i] come no earlier than the earliest crossing."""
     service, lanes = spec.service, float(spec.lanes)
     s_eff = service - SLACK
-    for i in range(min(m - 1, math.ceil(4 * service / grid.delta))):
+    for i in range(min(m - 1, math.ceil((max(earliest, 0.0) + 4 * service) / grid.delta))):
         e = (i + 1) * grid.delta - SLACK
         cap = lanes * math.ceil(max(e - earliest, 0.0) / s_eff - 1e-12)
         row = lp.add_rows(1, -INF, cap, fam)
@@ -113,23 +109,3 @@ def _head_rows(
             np.array([suf[0], suf[i + 1]]),
             np.array([1.0, -1.0]),
         )
-
-
-def _loaded_rows(
-    lp: SparseLP, grid: Grid, m: int, loaded_out: Arcs, latest: float,
-    first_loaded: float, spec: Crossing, fam: str,
-) -> None:  # fmt: skip
-    """Out-crossings after a visit that boarded someone form chains of their own, and none
-    starts before the quickest such visit can end; from each cell to the end they fit the
-    time left after that start."""
-    service, lanes = spec.service, float(spec.lanes)
-    s_eff = service - SLACK
-    for i in range(min(m, math.ceil((first_loaded + 4 * service) / grid.delta) + 1)):
-        e = (i + 1) * grid.delta - SLACK
-        cap = lanes * math.ceil(max(e - first_loaded, 0.0) / s_eff - 1e-12)
-        row = lp.add_rows(1, -INF, cap, fam)
-        for src, used in loaded_out:
-            early = src <= i
-            if early.any():
-                lp.entries(np.full(int(early.sum()), row[0]), used[early], 1.0)
-    _suffix_counts(lp, grid, m, loaded_out, latest, first_loaded, spec, fam)

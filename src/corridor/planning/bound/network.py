@@ -1,12 +1,13 @@
 """The time-indexed relaxation: vehicles of each type flow through layers of nodes per cell.
 
 Per vehicle type and cell of ``delta`` minutes: outside a checkpoint ready to cross in (O),
-inside a checkpoint ready to cross out after boarding (Q) or after passing through (Qt),
-outside a checkpoint after crossing out (P), at a reception centre (R). Each arc lasts its
-type's lower-bound duration rounded down to whole cells (:mod:`.geometry`), crossings share the
-lanes of their checkpoint and direction (:mod:`.lanes`), and the people each type carries are
-counted on the legs that take them to a centre (:mod:`.people`). docs/planning-bound.md says
-why every plan maps onto a feasible point.
+inside a checkpoint ready to cross out after boarding (Q), outside a checkpoint after crossing
+out (P), at a reception centre (R). Every zone visit of the network boards someone: a plan's
+visits that board nobody are forgotten (docs/planning-bound.md, "Visits that board nobody").
+Each arc lasts its type's lower-bound duration rounded down to whole cells (:mod:`.geometry`),
+crossings share the lanes of their checkpoint and direction (:mod:`.lanes`), and the people
+each type carries are counted on the legs that take them to a centre (:mod:`.people`).
+docs/planning-bound.md says why every plan maps onto a feasible point.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Grid:
         return [
             max(
                 (
-                    self.span - kb.outward.service + 2 * SLACK - geo.transit[a, b]
+                    self.span - kb.outward.service + 2 * SLACK - geo.loaded[a, b]
                     for b, kb in enumerate(cps)
                     if kb.outward.lanes
                 ),
@@ -134,25 +135,22 @@ class TypeArcs:
 
 @dataclass
 class LaneUse:
-    """Per (checkpoint, direction): the arcs that start a crossing, with their start cells;
-    per checkpoint, the out-crossings that end a visit with boarding."""
+    """Per (checkpoint, direction): the arcs that start a crossing, with their start cells."""
 
     crossings: dict[tuple[int, str], list[tuple[IntArray, IntArray]]] = field(default_factory=dict)
-    loaded_out: dict[int, list[tuple[IntArray, IntArray]]] = field(default_factory=dict)
 
     def add(self, a: int, direction: str, src: IntArray, cols: IntArray) -> None:
         self.crossings.setdefault((a, direction), []).append((src, cols))
 
 
 class _Layers:
-    """The node rows of one type: O, Q, Qt, P per checkpoint and R per centre, by cell."""
+    """The node rows of one type: O, Q, P per checkpoint and R per centre, by cell."""
 
     def __init__(self, lp: SparseLP, name: str, kk: int, n_recs: int, n: int, hi: float) -> None:
         fam = f"flow {name}"
         self.lp, self.hi = lp, hi
         self.o = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
         self.q = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
-        self.qt = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)  # after transit
         self.p = lp.add_rows(kk * n, 0.0, 0.0, fam).reshape(kk, n)
         self.r = lp.add_rows(n_recs * n, 0.0, 0.0, fam).reshape(n_recs, n)
 
@@ -198,12 +196,11 @@ def add_type_arcs(
     for layer, rows, count in (
         ("O", nodes.o, kk),
         ("Q", nodes.q, kk),
-        ("Qt", nodes.qt, kk),
         ("P", nodes.p, kk),
         ("R", nodes.r, n_recs),
     ):
         for x in range(count):
-            top = n - 1 if layer not in ("Q", "Qt") else grid.last_out[x]
+            top = n - 1 if layer != "Q" else grid.last_out[x]
             if top >= 1:
                 w = nodes.arc(rows[x, :top], rows[x, 1 : top + 1], top)
                 if layer == "Q":
@@ -225,9 +222,9 @@ def _add_crossings(
     instance: Instance, grid: Grid, geo: TypeGeometry, nodes: _Layers, out: TypeArcs,
     lanes: LaneUse, banded: bool, sizes: list[tuple[float, float]],
 ) -> None:  # fmt: skip
-    """In-crossings (loaded visits and transits) O[a][i] -> Q[b][i + len], and out-crossings
-    Q[b][i] -> P[b][i + service]; a loaded visit for each size of load (``sizes``: boarding
-    minutes it pays in its duration, most people it carries)."""
+    """In-crossings with a visit that boards, O[a][i] -> Q[b][i + len], and out-crossings
+    Q[b][i] -> P[b][i + service]; a visit for each size of load (``sizes``: boarding minutes
+    it pays in its duration, most people it carries)."""
     cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
     last_in = grid.last_in(grid.latest_in(instance, geo))
     for a in range(kk):
@@ -236,7 +233,6 @@ def _add_crossings(
         for b in range(kk):
             trips = bands(geo, a, b, grid.delta) if banded else [float(geo.loaded[a, b])]
             kinds = [(t + paid, t, cap, paid) for t in trips for paid, cap in sizes]
-            kinds.append((float(geo.transit[a, b]), -1.0, 0.0, 0.0))  # transit: no stop
             for dur, trip, cap, paid in kinds:
                 step = cells(float(dur), grid.delta)
                 if step < 0:
@@ -245,14 +241,12 @@ def _add_crossings(
                 if top < 0:
                     continue
                 src = cells_[: top + 1]
-                heads = (nodes.q if trip >= 0 else nodes.qt)[b, src + step]
-                cols = nodes.arc(nodes.o[a, src], heads, top + 1)
+                cols = nodes.arc(nodes.o[a, src], nodes.q[b, src + step], top + 1)
                 lanes.add(a, "in", src, cols)
                 out.in_arcs.append(cols)
-                if trip >= 0:
-                    out.loaded.append(LoadedArcs(cols, cap, paid))
-                    if banded:
-                        out.bands.setdefault((a, b), []).append((trip, cols, cap))
+                out.loaded.append(LoadedArcs(cols, cap, paid))
+                if banded:
+                    out.bands.setdefault((a, b), []).append((trip, cols, cap))
     for b in range(kk):
         if grid.last_out[b] < 0:
             continue
@@ -260,11 +254,8 @@ def _add_crossings(
         src = cells_[: grid.last_out[b] + 1]
         head = src + step
         ok = head < grid.n
-        for layer_rows in (nodes.q, nodes.qt):
-            cols = nodes.arc(layer_rows[b, src[ok]], nodes.p[b, head[ok]], int(ok.sum()))
-            lanes.add(b, "out", src[ok], cols)
-            if layer_rows is nodes.q:
-                lanes.loaded_out.setdefault(b, []).append((src[ok], cols))
+        cols = nodes.arc(nodes.q[b, src[ok]], nodes.p[b, head[ok]], int(ok.sum()))
+        lanes.add(b, "out", src[ok], cols)
 
 
 def _add_alighting(

@@ -126,24 +126,24 @@ def _fleet_rows(
 def _room_rows(
     lp: SparseLP, instance: Instance, tf: TypeFleet, mine: dict[tuple[str, str, int], int]
 ) -> None:
-    """A load may alight at several centres on one way back; its leg in the network goes to
-    one of them, to a medical one if it carries medical classes. So people fit all legs,
-    medical people fit legs to medical centres, and every load was boarded in a visit that
-    stopped at a gathering point."""
+    """A load may alight at several centres on one way back (docs/planning-bound.md,
+    "Capacities only grow"): one with a medical class goes whole onto a leg to a medical
+    centre, any other is split among its centres' legs in proportion to who alights where, so
+    a load always makes one vehicle. Hence seated and stretcher people fit the seats and
+    stretchers of all legs, medical ones those of the legs to medical centres, the people of
+    each set of centres that holds every medical one fit the room of the legs to the set, and
+    every load was boarded in a visit that stopped at a gathering point."""
     t, classes, fam = tf.vtype, instance.classes, f"room {tf.vtype.name}"
+    recs = instance.receptions
+    medical = [r for r, rec in enumerate(recs) if rec.medical]
     for stretcher, room in ((False, t.seats), (True, t.stretchers)):
         sel = [c for c in classes if classes[c].stretcher == stretcher]
         for subset, only_medical in ((sel, False), ([c for c in sel if classes[c].medical], True)):
             zr = [col for key, col in mine.items() if key[1] in subset]
-            if not zr:
-                continue
-            legs = [
-                leg
-                for r, rec in enumerate(instance.receptions)
-                if rec.medical or not only_medical
-                for leg in (a.cols for a in tf.arcs.to_rec[r])
-            ]
-            _bounded_by_arcs(lp, zr, legs, float(room), fam)
+            if zr:
+                legs = [a.cols for r in (medical if only_medical else range(len(recs)))
+                        for a in tf.arcs.to_rec[r]]  # fmt: skip
+                _bounded_by_arcs(lp, zr, legs, float(room), fam)
         zt = [col for key, col in mine.items() if key[1] in sel]
         if zt:
             _bounded_by_arcs(lp, zt, [a.cols for a in tf.arcs.loaded], float(room), fam)
@@ -153,16 +153,23 @@ def _room_rows(
         row = lp.add_row(0.0, zt, family=fam)
         for arcs in tf.arcs.loaded:
             lp.entries([row] * len(arcs.cols), arcs.cols, -arcs.room)
-    # A load that alights at several centres is split among their legs in proportion to who
-    # alights where (each part's times hold: see docs/planning-bound.md), so the people a
-    # centre takes fit the legs to that centre.
-    # (each leg at the room of its size of load)
-    for r in range(len(instance.receptions)):
-        zr = [col for key, col in mine.items() if key[2] == r]
+    # A load with medical people goes whole onto a leg to a medical centre; any other load
+    # that alights at several centres is split among their legs in proportion to who alights
+    # where. So the people a set of centres takes, with every medical one in it, fit the legs
+    # to that set (each leg at the room of its size of load); a type that has no room for any
+    # medical class splits every load, and each centre is such a set.
+    carries_medical = any(
+        cls.medical and (t.stretchers if cls.stretcher else t.seats) > 0 for cls in classes.values()
+    )
+    others = [r for r in range(len(recs)) if r not in medical or not carries_medical]
+    sets = [medical] if medical and carries_medical else []
+    for group in sets + [[r, *(medical if carries_medical else [])] for r in others]:
+        zr = [col for key, col in mine.items() if key[2] in group]
         if zr:
             row = lp.add_row(0.0, zr, family=fam)
-            for leg in tf.arcs.to_rec[r]:
-                lp.entries([row] * len(leg.cols), leg.cols, -leg.room)
+            for r in group:
+                for leg in tf.arcs.to_rec[r]:
+                    lp.entries([row] * len(leg.cols), leg.cols, -leg.room)
 
 
 def _bounded_by_arcs(
