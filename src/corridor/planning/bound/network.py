@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 IntArray = npt.NDArray[np.int64]
 INF = math.inf
 #: Where the sizes of load are cut, as shares of the room (besides one below full): most
-#: loads are full or nearly, so the cuts crowd towards the top; the thirds (to whole people)
-#: stay, or smaller loads would pay less than before (gen-250's bound rose by 6 without
-#: them). On 4-minute cells gen-20's bound falls from 8,084.3 to 8,026.3, gen-60's from
+#: loads are full or nearly, so the cuts crowd towards the top; a third (to whole people)
+#: stays, or smaller loads would pay less than with thirds (gen-250's bound rose by 6 without
+#: it). On 4-minute cells gen-20's bound falls from 8,084.3 to 8,026.3, gen-60's from
 #: 21,364.1 to 21,318.1.
 LOAD_CUTS = (1 / 3, 0.5, 0.75, 0.9)
 
@@ -103,8 +103,9 @@ def load_sizes(room: int, per_person: float) -> list[tuple[float, float]]:
     are cut at whole numbers ``q_0 = 0 < q_1 < … < q_m = room`` (at :data:`LOAD_CUTS` of the
     room and at ``room − 1``); one that carries more than ``q_i`` people carries at least
     ``q_i + 1`` (people are whole), so it lasts at least ``per_person × (q_i + 1)`` longer,
-    and so does its arc, which carries at most ``q_{i+1}``. The smallest size pays nothing: a
-    stop may board nobody (cargo only). A full load pays its whole boarding.
+    and so does its arc, which carries at most ``q_{i+1}``. The smallest size pays nothing (every
+    segment of the network boards someone, so it could pay ``per_person``: not done yet). A
+    full load pays its whole boarding.
 
     >>> load_sizes(4, 0.25)
     [(0.0, 1.0), (0.5, 2.0), (0.75, 3.0), (1.0, 4.0)]
