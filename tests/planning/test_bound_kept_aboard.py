@@ -108,18 +108,17 @@ def _plan_side_by_side() -> dict[str, Any]:
 
 
 def _plan_through_zone() -> dict[str, Any]:
-    load = LOAD
     stops = [
         {"at": "D1", "arrive": -5, "depart": -5},
         _crossing("K1", "in", 0),
-        {"at": "G1", "arrive": 3, "depart": 4, "board": load},
+        {"at": "G1", "arrive": 3, "depart": 4, "board": LOAD},
         _crossing("K1", "out", 6),
         {"at": "R1", "arrive": 9, "depart": 10, "alight": {"critical": 2}},
         _crossing("K1", "in", 12),  # eight still aboard: through the zone, no stop
         _crossing("K2", "out", 16),
         {"at": "R2", "arrive": 19, "depart": 20, "alight": {"general": 8}},
         _crossing("K2", "in", 22),
-        {"at": "G1", "arrive": 28, "depart": 29, "board": load},
+        {"at": "G1", "arrive": 28, "depart": 29, "board": LOAD},
         _crossing("K1", "out", 31),
         {"at": "R1", "arrive": 34, "depart": 35, "alight": {"critical": 2}},
         {"at": "R2", "arrive": 235, "depart": 236, "alight": {"general": 8}},

@@ -123,7 +123,6 @@ class TypeArcs:
 
     sources: list[IntArray] = field(default_factory=list)
     loaded: list[LoadedArcs] = field(default_factory=list)
-    in_arcs: list[IntArray] = field(default_factory=list)
     wait_q: list[IntArray] = field(default_factory=list)
     wait_pr: list[IntArray] = field(default_factory=list)
     final: list[IntArray] = field(default_factory=list)
@@ -244,7 +243,6 @@ def _add_crossings(
                 src = cells_[: top + 1]
                 cols = nodes.arc(nodes.o[a, src], nodes.q[b, src + step], top + 1)
                 lanes.add(a, "in", src, cols)
-                out.in_arcs.append(cols)
                 out.loaded.append(LoadedArcs(cols, cap, paid))
                 if banded:
                     out.bands.setdefault((a, b), []).append((trip, cols, cap))

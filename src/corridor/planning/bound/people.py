@@ -161,9 +161,11 @@ def _room_rows(
     carries_medical = any(
         cls.medical and (t.stretchers if cls.stretcher else t.seats) > 0 for cls in classes.values()
     )
-    others = [r for r in range(len(recs)) if r not in medical or not carries_medical]
-    sets = [medical] if medical and carries_medical else []
-    for group in sets + [[r, *(medical if carries_medical else [])] for r in others]:
+    if medical and carries_medical:
+        sets = [medical] + [[r, *medical] for r in range(len(recs)) if r not in medical]
+    else:
+        sets = [[r] for r in range(len(recs))]
+    for group in sets:
         zr = [col for key, col in mine.items() if key[2] in group]
         if zr:
             row = lp.add_row(0.0, zr, family=fam)
@@ -196,7 +198,7 @@ def _time_rows(
     if pp <= 0 or not everyone:
         return
     row = lp.add_row(0.0, everyone, pp, f"boarding time {name}")
-    for arcs in (*info.wait_q, *info.in_arcs):
+    for arcs in (*info.wait_q, *(loaded.cols for loaded in info.loaded)):
         lp.entries([row] * len(arcs), arcs, -grid.delta)
     for loaded in info.loaded:  # the minutes a visit's duration already includes
         if loaded.paid > 0:
