@@ -103,18 +103,20 @@ def load_sizes(room: int, per_person: float) -> list[tuple[float, float]]:
     are cut at whole numbers ``q_0 = 0 < q_1 < … < q_m = room`` (at :data:`LOAD_CUTS` of the
     room and at ``room − 1``); one that carries more than ``q_i`` people carries at least
     ``q_i + 1`` (people are whole), so it lasts at least ``per_person × (q_i + 1)`` longer,
-    and so does its arc, which carries at most ``q_{i+1}``. The smallest size pays nothing (every
-    segment of the network boards someone, so it could pay ``per_person``: not done yet). A
-    full load pays its whole boarding.
+    and so does its arc, which carries at most ``q_{i+1}``. The smallest size pays
+    ``per_person`` too: every segment of the network boards someone, and every alighting leg
+    sets someone down. A full load pays its whole boarding.
 
     >>> load_sizes(4, 0.25)
-    [(0.0, 1.0), (0.5, 2.0), (0.75, 3.0), (1.0, 4.0)]
+    [(0.25, 1.0), (0.5, 2.0), (0.75, 3.0), (1.0, 4.0)]
+    >>> load_sizes(1, 0.25)
+    [(0.25, 1.0)]
     """
-    if per_person <= 0 or room <= 1:
+    if per_person <= 0 or room <= 0:
         return [(0.0, float(room))]
     cuts = {min(room - 1, max(1, round(room * f))) for f in LOAD_CUTS}
     q = sorted({0, room - 1, room} | cuts)
-    return [(per_person * (q[i] + 1) if i else 0.0, float(q[i + 1])) for i in range(len(q) - 1)]
+    return [(per_person * (q[i] + 1), float(q[i + 1])) for i in range(len(q) - 1)]
 
 
 @dataclass
