@@ -281,11 +281,12 @@ Cell = float | tuple[float, str]  # a grid, or ``(grid, "bands")``: with the poi
 
 def _scripted(
     monkeypatch: pytest.MonkeyPatch, values: dict[Cell, float], took: dict[Cell, float],
-    cut: frozenset[Cell] = frozenset(), bands: bool = False,
+    cut: frozenset[Cell] = frozenset(), bands: bool = False, fleet_bound: bool = False,
 ) -> tuple[Any, list[Cell]]:  # fmt: skip
     """A background bound whose LP on each grid gives ``values[grid]`` after ``took[grid]``
     seconds of a fake clock (cut short on the grids in ``cut``); the grids tried. ``bands``:
-    the instance is one where the point bands may help (``bands_may_help``)."""
+    the instance is one where the point bands may help (``bands_may_help``); ``fleet_bound``:
+    one where the fleet, not the lanes, binds."""
     from corridor.planning import bound_thread
     from corridor.planning.bound import points
 
@@ -309,6 +310,7 @@ def _scripted(
     monkeypatch.setattr(points, "bands_may_help", lambda instance: bands)
     background = object.__new__(bound_thread.BoundInBackground)
     background.known = (100.0, "lp-time-indexed")
+    background.fleet_bound = fleet_bound
     background.stop = threading.Event()
     background.first = threading.Event()
     return background, tried
@@ -391,11 +393,32 @@ def test_the_refined_bound_takes_the_point_bands_after_a_halving(
     """Where the point bands are too big for the first bound but may help
     (``bands_may_help``: gen-20), the refinement adds them after a first halving that lowered
     the bound, while REFINE_COST times the last solve fits, and keeps them on the finer
-    grids."""
+    grids (where the lanes bind: the fleet's case is below)."""
     background, tried = _scripted(monkeypatch, values, BANDED_TOOK, bands=True)
     background._refine(None, None, end, 4.0, 2.0)
     assert tried == cells
     assert background.known == (known, "lp-time-indexed")
+
+
+def test_where_the_fleet_binds_the_bands_come_after_a_halving_that_did_not_lower_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A generated operation whose near centre is an hour from the checkpoints (seed 12 of
+    gen-20's arguments): its buses' round trips bind on every grid (7,143.1 on 4-, 2- and
+    1-minute cells), but the bands lower it (7,099.1 on 2-minute cells). Where the fleet
+    binds, the halving that did not lower the bound is followed by the bands on its grid; where
+    the lanes bind (the case above), it is the last step."""
+    values = {**BANDED, 2.0: 100.0, (2.0, "bands"): 96.0}
+    background, tried = _scripted(monkeypatch, values, BANDED_TOOK, bands=True,
+                                  fleet_bound=True)  # fmt: skip
+    background._refine(None, None, 1000.0, 4.0, 2.0)
+    assert tried == [2.0, (2.0, "bands"), (1.0, "bands"), (0.5, "bands")]
+    assert background.known == (82.0, "lp-time-indexed")
+    background, tried = _scripted(monkeypatch, {**values, (2.0, "bands"): 100.0}, BANDED_TOOK,
+                                  bands=True, fleet_bound=True)  # fmt: skip
+    background._refine(None, None, 1000.0, 4.0, 2.0)
+    assert tried == [2.0, (2.0, "bands")]
+    assert background.known == (100.0, "lp-time-indexed")
 
 
 def test_the_point_bands_on_a_fleet_bound_instance_stay_above_the_plans(

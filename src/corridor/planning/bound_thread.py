@@ -60,10 +60,16 @@ def _quick_handover() -> Iterator[None]:
 class BoundInBackground:
     """The relaxation's bound, computed in a thread while the search runs."""
 
-    def __init__(self, instance: Instance, excluded: frozenset[str], seconds: float) -> None:
+    def __init__(
+        self, instance: Instance, excluded: frozenset[str], seconds: float,
+        fleet_bound: bool = False,
+    ) -> None:  # fmt: skip
+        """``fleet_bound``: vehicle time, not the lanes, is short (:func:`fleet_binds`), so
+        the bands of where people board may lower the bound even where finer cells do not."""
         self.known: tuple[float, str] = (math.inf, "")  # (bound, method), replaced whole
         self.first = threading.Event()  # the first LP (or its fallback) is in
         self.stop = threading.Event()  # the search is over: no finer grid starts
+        self.fleet_bound = fleet_bound
         self._thread = threading.Thread(
             target=self._solve, args=(instance, excluded, seconds), daemon=True, name="bound"
         )
@@ -98,14 +104,15 @@ class BoundInBackground:
     ) -> None:
         """While the search runs, the same relaxation on cells half as long: its arcs lose less
         to rounding (gen-20: 8,084.3 on 4-minute cells, 8,051.3 on 2, 8,027.3 on 1); and after
-        a first halving that lowered the bound (the vehicles' timing binds), where the instance
-        is small enough (``bands_may_help``), with the loaded arcs in bands of where people
-        board (gen-20 on 2-minute cells: 8,000.3). Each step about doubles the LP or more: it
-        starts only if ``REFINE_COST`` times the last solve fits before the search ends, and
-        none after a step that did not lower the bound (where the lanes bind, as on medium and
-        large, neither matters: medium's banded LP, tried after a halving that did not lower
-        it, changed nothing and took its peak memory from 129 to 214 MB). Any valid bound may
-        be taken: the least stands."""
+        a first halving that lowered the bound (the vehicles' timing binds), or that did not
+        where the fleet binds (``fleet_bound``), where the instance is small enough
+        (``bands_may_help``), with the loaded arcs in bands of where people board (gen-20 on
+        2-minute cells: 8,000.3). Each step about doubles the LP or more: it starts only if
+        ``REFINE_COST`` times the last solve fits before the search ends, and none after a
+        step that did not lower the bound (where the lanes bind, as on medium and large,
+        neither matters: medium's banded LP, tried after a halving that did not lower it,
+        changed nothing and took its peak memory from 129 to 214 MB). Any valid bound may be
+        taken: the least stands."""
         from corridor.planning.bound import LP_METHOD
         from corridor.planning.bound.points import REFINE_COLUMNS, bands_may_help
 
@@ -124,6 +131,12 @@ class BoundInBackground:
             started = monotonic()
             value, method, _ = bound_of(instance, end - started, excluded, cell, points)
             took = monotonic() - started
+            if method == LP_METHOD and value >= last - 1e-6 and band_next and self.fleet_bound:
+                # The halving did not lower it: each bus's round trips bind whatever the grid
+                # (a generated operation whose near centre is an hour away: 7,143.1 on 4-,
+                # 2- and 1-minute cells), but the bands, which make loads from far points
+                # last longer, may (7,099.1 on 2-minute cells).
+                continue
             if method != LP_METHOD or value >= last - 1e-6:
                 return
             self._take(value, method)

@@ -35,6 +35,7 @@ import numpy as np
 from corridor.errors import CorridorError, InputError
 from corridor.planning.bound_thread import BoundInBackground, allowed, bound_of, trivial_bound
 from corridor.planning.check import check_plan, parse_plan
+from corridor.planning.fleet import fleet_binds
 from corridor.planning.improve import Candidate, first_plan, search
 from corridor.planning.instance import Instance
 from corridor.planning.partial import PartialPlan
@@ -175,7 +176,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     run.first_seconds = monotonic() - run.t0
     run.keep_for_the_end(thread_time() - cpu, monotonic() - wall)
     run.report("first plan")
-    _prove(run, instance, params, exact_allowed=base_routes is None)
+    _prove(run, instance, params, base_routes is None, fleet_binds(data))
     if not run.proven and run.best.score < run.current_bound() - 1e-6:
         rng = np.random.Generator(np.random.PCG64(params.seed))
         run.best, run.iterations = search(
@@ -270,9 +271,12 @@ def _starting_point(
     return base, routes
 
 
-def _prove(run: _Run, instance: Instance, params: SolveParams, exact_allowed: bool) -> None:
+def _prove(
+    run: _Run, instance: Instance, params: SolveParams, exact_allowed: bool, fleet_bound: bool
+) -> None:
     """The exact model on small instances (it goes first: it may prove optimality), then the
-    relaxation's bound where nothing is proven yet."""
+    relaxation's bound where nothing is proven yet (``fleet_bound``: see
+    :class:`BoundInBackground`)."""
     if exact_allowed and len(instance.vehicles) * len(instance.gathering) <= EXACT_SIZE:
         exact = _exact(instance, max(0.5, (run.deadline - monotonic()) * 0.7), params)
         if exact is not None:
@@ -287,7 +291,7 @@ def _prove(run: _Run, instance: Instance, params: SolveParams, exact_allowed: bo
         # Solved on the other core while the search runs (HiGHS lets go of the GIL), with all
         # the time there is; the search stops early if its plan reaches it.
         seconds = run.deadline - monotonic()
-        run.background = BoundInBackground(instance, params.excluded_vehicles, seconds)
+        run.background = BoundInBackground(instance, params.excluded_vehicles, seconds, fleet_bound)
     elif not run.proven:
         # With a fixed number of iterations the search must not depend on when the bound
         # comes (it stops at the bound): the bound comes first.
