@@ -26,7 +26,7 @@ from corridor.planning.instance import parse_instance
 PER_PERSON = 5.0
 
 
-def _instance(close: float, people: int) -> dict[str, Any]:
+def _instance(close: float) -> dict[str, Any]:
     return {
         "format": "cep/1",
         "name": "sizes",
@@ -39,7 +39,7 @@ def _instance(close: float, people: int) -> dict[str, Any]:
         "checkpoints": [
             {"id": "K1", "in": {"service": 1, "lanes": 1}, "out": {"service": 1, "lanes": 1}}
         ],
-        "gathering": [{"id": "G1", "people": {"general": people}}],
+        "gathering": [{"id": "G1", "people": {"general": 5}}],
         "travel": {
             "outside": {
                 "ids": ["D1", "R1", "K1"],
@@ -84,7 +84,7 @@ CASES = [[1], [2], [3], [1, 3]]
 @pytest.mark.parametrize("loads", CASES, ids=lambda c: "+".join(map(str, c)))
 def test_the_sizes_of_load_keep_the_plan_and_fit_no_one_more(loads: list[int]) -> None:
     plan, close = _plan(loads)
-    raw = _instance(close, people=5)
+    raw = _instance(close)
     result = check_plan(raw, plan)
     assert result.feasible, result.violations
     best = sum(loads)
@@ -100,5 +100,5 @@ def test_the_referee_scores_the_plans(referee: Path, tmp_path: Path) -> None:
     for loads in CASES:
         plan, close = _plan(loads)
         path = tmp_path / "sizes.json"
-        path.write_text(json.dumps(_instance(close, people=5)))
+        path.write_text(json.dumps(_instance(close)))
         assert referee_score(referee, path, plan, tmp_path) == sum(loads)

@@ -131,13 +131,13 @@ class BoundInBackground:
             started = monotonic()
             value, method, _ = bound_of(instance, end - started, excluded, cell, points)
             took = monotonic() - started
-            if method == LP_METHOD and value >= last - 1e-6 and band_next and self.fleet_bound:
-                # The halving did not lower it: each bus's round trips bind whatever the grid
-                # (a generated operation whose near centre is an hour away: 7,143.1 on 4-,
-                # 2- and 1-minute cells), but the bands, which make loads from far points
-                # last longer, may (7,099.1 on 2-minute cells).
-                continue
             if method != LP_METHOD or value >= last - 1e-6:
+                if method == LP_METHOD and band_next and self.fleet_bound:
+                    # The halving did not lower it: each bus's round trips bind whatever the
+                    # grid (a generated operation whose near centre is an hour away: 7,143.1
+                    # on 4-, 2- and 1-minute cells), but the bands, which make loads from far
+                    # points last longer, may (7,099.1 on 2-minute cells).
+                    continue
                 return
             self._take(value, method)
             last = value
