@@ -6,16 +6,20 @@ checkpoints and boarding takes time, and still at or above the exact optimum
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from small_instances import CLASSES, small_instances
 from test_bound import generate, referee_score
 
 from corridor.adapters.cep_files import load_instance
 from corridor.planning.bound import network, points, upper_bound
+from corridor.planning.bound.upper import lp_people
 from corridor.planning.exact import solve_exact
 from corridor.planning.instance import Instance, parse_instance
 from corridor.planning.solver import SolveParams, solve
@@ -105,3 +109,69 @@ def test_the_banded_bound_is_between_the_exact_optimum_and_the_old_bound(
     banded = upper_bound(inst, exact=False).value
     assert banded >= exact.score - 1e-6
     assert banded <= _unbanded(inst) + 1e-6
+
+
+def _spread(steps: list[int], mass: list[float], chosen: list[int]) -> float:
+    """People-cells by which the bands ``chosen`` shorten the trips (what placement lowers)."""
+    total = 0.0
+    for t, (s, w) in enumerate(zip(steps, mass, strict=True)):
+        band = max(i for i in chosen if i <= t)
+        total += w * (s - steps[band])
+    return total
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gaps=st.lists(st.integers(1, 6), min_size=1, max_size=9),
+    weights=st.lists(st.floats(0, 50, allow_nan=False), min_size=10, max_size=10),
+    most=st.integers(1, 5),
+)
+def test_bands_go_where_they_shorten_the_trips_least(
+    gaps: list[int], weights: list[float], most: int
+) -> None:
+    """Against every choice of bands (the first always among them), by brute force."""
+    steps = [int(x) for x in np.cumsum([3, *gaps])]
+    mass = weights[: len(steps)]
+    chosen = points.place_bands(steps, mass, most)
+    assert chosen[0] == 0
+    assert chosen == sorted(set(chosen))
+    assert len(chosen) == min(most, len(steps))
+    rest = range(1, len(steps))
+    best = min(
+        _spread(steps, mass, [0, *pick])
+        for k in range(min(most, len(steps)))
+        for pick in itertools.combinations(rest, k)
+    )
+    assert _spread(steps, mass, chosen) == pytest.approx(best, abs=1e-9)
+
+
+def _direct_band_rows(
+    lp: Any, band_arcs: list[tuple[float, Any, float]], u: list[tuple[int, float]],
+    total: float, fam: str,
+) -> None:  # fmt: skip
+    """The band rows as first written: row ``j`` holds every loaded arc of the bands ``≥ j``."""
+    for least in sorted({t for t, _, _ in band_arcs}):
+        far = [c for c, trip in u if trip >= least]
+        if far:
+            row = lp.add_row(0.0, far, family=fam)
+            for t, cols, cap in band_arcs:
+                if t >= least:
+                    lp.entries(np.full(len(cols), row), cols, -cap)
+
+
+def test_the_compact_band_rows_make_the_same_lp(referee: Path, tmp_path: Path) -> None:
+    """One column per band carrying the room of the bands above it (each loaded arc in one
+    row) gives the LP the rows with every arc of the bands above gave: on gen-20 (20 points,
+    up to 8 bands a pair, 8-minute cells) and the far-and-near bus."""
+    path = generate(
+        referee, tmp_path / "gen-20.json", 11, gathering=20, depots=2, receptions=3,
+        checkpoints=2, buses=30, ambulances=6, people=8000, window=(480, 1020), cargo=True,
+    )  # fmt: skip
+    for inst, cell in ((load_instance(path), 8.0), (parse_instance(_far_and_near()), 2.0)):
+        compact, _ = lp_people(inst, cell, None, None, points.REFINE_COLUMNS)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(points, "_band_rows", _direct_band_rows)
+            direct, _ = lp_people(inst, cell, None, None, points.REFINE_COLUMNS)
+        unbanded, _ = lp_people(inst, cell, None, None, -1)
+        assert compact == pytest.approx(direct, rel=1e-7)
+        assert compact < unbanded - 1.0  # the bands bind here

@@ -229,11 +229,12 @@ def _add_crossings(
     it pays in its duration, most people it carries)."""
     cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
     last_in = grid.last_in(grid.latest_in(instance, geo))
+    people = [float(sum(instance.gathering[p].people.values())) for p in geo.points]
     for a in range(kk):
         if cps[a].inward.lanes == 0 or last_in[a] < 0:
             continue
         for b in range(kk):
-            trips = bands(geo, a, b, grid.delta) if banded else [float(geo.loaded[a, b])]
+            trips = bands(geo, a, b, grid.delta, people) if banded else [float(geo.loaded[a, b])]
             kinds = [(t + paid, t, cap, paid) for t in trips for paid, cap in sizes]
             for dur, trip, cap, paid in kinds:
                 step = cells(float(dur), grid.delta)
