@@ -400,25 +400,38 @@ def test_the_refined_bound_takes_the_point_bands_after_a_halving(
     assert background.known == (known, "lp-time-indexed")
 
 
-def test_where_the_fleet_binds_the_bands_come_after_a_halving_that_did_not_lower_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.parametrize(
+    ("first", "end", "bands", "cells", "known"),
+    [
+        # the bands fit with the first halving: they come with it, then halvings with them
+        (2.0, 1000.0, 96.0, [(2.0, "bands"), (1.0, "bands"), (0.5, "bands")], 82.0),
+        # bands that do not lower the bound are the last step
+        (2.0, 1000.0, 100.0, [(2.0, "bands")], 100.0),
+        # BANDED_COST x 3 s does not fit in 22: the plain halving first (it does not lower
+        # the bound), then the bands on its grid while REFINE_COST x its 5 s fits
+        (3.0, 22.0, 96.0, [2.0, (2.0, "bands")], 96.0),
+    ],
+)
+def test_where_the_fleet_binds_the_bands_come_with_the_first_halving(
+    monkeypatch: pytest.MonkeyPatch, first: float, end: float, bands: float,
+    cells: list[Cell], known: float,
+) -> None:  # fmt: skip
     """A generated operation whose near centre is an hour from the checkpoints (seed 12 of
     gen-20's arguments): its buses' round trips bind on every grid (7,143.1 on 4-, 2- and
-    1-minute cells), but the bands lower it (7,099.1 on 2-minute cells). Where the fleet
-    binds, the halving that did not lower the bound is followed by the bands on its grid; where
-    the lanes bind (the case above), it is the last step."""
-    values = {**BANDED, 2.0: 100.0, (2.0, "bands"): 96.0}
+    1-minute cells), but the bands lower it (7,081.1 on 2-minute cells); and gen-20's bands
+    fit in a 30-s search only without the plain halving before them. Where the fleet binds,
+    the first halving brings the bands when BANDED_COST times the first bound's time fits;
+    else the plain halving comes first, and the bands follow it even where it did not lower
+    the bound (where the lanes bind, the case above, it is the last step)."""
+    from corridor.planning import bound_thread
+
+    assert bound_thread.BANDED_COST == 8.0
+    values = {**BANDED, 2.0: 100.0, (2.0, "bands"): bands}
     background, tried = _scripted(monkeypatch, values, BANDED_TOOK, bands=True,
                                   fleet_bound=True)  # fmt: skip
-    background._refine(None, None, 1000.0, 4.0, 2.0)
-    assert tried == [2.0, (2.0, "bands"), (1.0, "bands"), (0.5, "bands")]
-    assert background.known == (82.0, "lp-time-indexed")
-    background, tried = _scripted(monkeypatch, {**values, (2.0, "bands"): 100.0}, BANDED_TOOK,
-                                  bands=True, fleet_bound=True)  # fmt: skip
-    background._refine(None, None, 1000.0, 4.0, 2.0)
-    assert tried == [2.0, (2.0, "bands")]
-    assert background.known == (100.0, "lp-time-indexed")
+    background._refine(None, None, end, 4.0, first)
+    assert tried == cells
+    assert background.known == (known, "lp-time-indexed")
 
 
 def test_the_point_bands_on_a_fleet_bound_instance_stay_above_the_plans(

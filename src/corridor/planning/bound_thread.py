@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 #: to 3.6 times the last, and then HiGHS stops at the end and the finer grid is dropped).
 FINEST_CELL = 0.5
 REFINE_COST = 3.0
+#: Where the fleet binds, the first halving brings the point bands with it if this many times
+#: the first bound's time fits (gen-20 beside the search: 2.5-3.0 s on 4-minute cells, then
+#: 18.5-19.0 s on 2-minute cells with the bands; else the plain halving comes first, 4-6 s,
+#: and the bands after it fitted in only two of three 30-s runs).
+BANDED_COST = 8.0
 #: While a bound is solved beside the search, the interpreter hands its lock from thread to
 #: thread this often (seconds; Python's default is 0.005). HiGHS, in the bound's thread,
 #: needs the lock back now and then while it solves, and waits for each handover: gen-20's
@@ -107,9 +112,11 @@ class BoundInBackground:
         a first halving that lowered the bound (the vehicles' timing binds), or that did not
         where the fleet binds (``fleet_bound``), where the instance is small enough
         (``bands_may_help``), with the loaded arcs in bands of where people board (gen-20 on
-        2-minute cells: 8,000.3). Each step about doubles the LP or more: it starts only if
-        ``REFINE_COST`` times the last solve fits before the search ends, and none after a
-        step that did not lower the bound (where the lanes bind, as on medium and large,
+        2-minute cells: 7,890.3). Where the fleet binds, the bands come with the first halving
+        if ``BANDED_COST`` times the first solve fits. Each step about doubles the LP or
+        more: it starts only if ``REFINE_COST`` times the last solve fits before the search
+        ends, and none after a step that did not lower the bound (where the lanes bind, as on
+        medium and large,
         neither matters: medium's banded LP, tried after a halving that did not lower it,
         changed nothing and took its peak memory from 129 to 214 MB). Any valid bound may be
         taken: the least stands."""
@@ -125,7 +132,10 @@ class BoundInBackground:
                 points, bands_left, band_next = REFINE_COLUMNS, False, False
             elif cell / 2 >= FINEST_CELL:
                 cell /= 2
-                band_next = bands_left
+                if bands_left and self.fleet_bound and monotonic() + BANDED_COST * took <= end:
+                    points, bands_left = REFINE_COLUMNS, False  # the bands with the halving
+                else:
+                    band_next = bands_left
             else:
                 return
             started = monotonic()
