@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 FINEST_CELL = 0.5
 REFINE_COST = 3.0
 #: Where the fleet binds, the first halving brings the point bands with it if this many times
-#: the first bound's time fits (gen-20 beside the search: 2.5-3.0 s on 4-minute cells, then
-#: 18.5-19.0 s on 2-minute cells with the bands; else the plain halving comes first, 4-6 s,
-#: and the bands after it fitted in only two of three 30-s runs).
+#: the first bound's time fits (gen-20 beside the search: 2.1-3.2 s on 4-minute cells, then
+#: 18.5-21 s on 2-minute cells with the bands; else the plain halving comes first, 4-6 s, and
+#: the bands after it fitted in only two of three 30-s runs).
 BANDED_COST = 8.0
 #: While a bound is solved beside the search, the interpreter hands its lock from thread to
 #: thread this often (seconds; Python's default is 0.005). HiGHS, in the bound's thread,
@@ -116,10 +116,9 @@ class BoundInBackground:
         if ``BANDED_COST`` times the first solve fits. Each step about doubles the LP or
         more: it starts only if ``REFINE_COST`` times the last solve fits before the search
         ends, and none after a step that did not lower the bound (where the lanes bind, as on
-        medium and large,
-        neither matters: medium's banded LP, tried after a halving that did not lower it,
-        changed nothing and took its peak memory from 129 to 214 MB). Any valid bound may be
-        taken: the least stands."""
+        medium and large, neither matters: medium's banded LP, tried after a halving that did
+        not lower it, changed nothing and took its peak memory from 129 to 214 MB). Any valid
+        bound may be taken: the least stands."""
         from corridor.planning.bound import LP_METHOD
         from corridor.planning.bound.points import REFINE_COLUMNS, bands_may_help
 
