@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corridor.planning.bound.geometry import SLACK, TypeGeometry, cells
-from corridor.planning.bound.points import bands
+from corridor.planning.bound.points import bands, waiting
 from corridor.planning.highs import SparseLP
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ def _add_crossings(
     it pays in its duration, most people it carries)."""
     cps, kk, cells_ = instance.checkpoints, len(instance.checkpoints), grid.cells
     last_in = grid.last_in(grid.latest_in(instance, geo))
-    people = [float(sum(instance.gathering[p].people.values())) for p in geo.points]
+    people = waiting(instance, geo)
     for a in range(kk):
         if cps[a].inward.lanes == 0 or last_in[a] < 0:
             continue
