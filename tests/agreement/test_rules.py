@@ -302,3 +302,66 @@ def test_a_statement_without_a_time_offset_is_refused(
     )
     with pytest.raises(MessageRefused, match=r"predicate.at 'tomorrow' is not an ISO 8601 time"):
         proposed.submit(sign_statement(stmt, keys["party_a"]))
+
+
+def _notice(
+    service: AgreementService, key: SignerKey, kind: Kind, author: str, extra: dict[str, object]
+) -> bytes:
+    """A notice by ``author`` on the latest version, signed by ``key``, with ``extra`` terms."""
+    stmt = statement(
+        kind,
+        CID,
+        author,
+        T0.isoformat(),
+        corridor(service).latest.hash,
+        {"version": 2, **extra},
+        follows=service.state().head(),
+    )
+    return sign_statement(stmt, key)
+
+
+def test_a_notice_cannot_say_who_acknowledged_it_nor_its_entry(
+    proposed: AgreementService, keys: dict[str, SignerKey]
+) -> None:
+    """Replays a party that signed a movement "acknowledged by" the other party (which then
+    never saw it offered to acknowledge), one with a number there (every later
+    acknowledgement failed with a server error), and an incident claiming another entry."""
+    forged = [
+        (Kind.MOVEMENT, {"movement": "m1", "acknowledged_by": ["party-b", "intermediary"]}),
+        (Kind.MOVEMENT, {"movement": "m2", "acknowledged_by": 5}),
+        (Kind.MOVEMENT, {"movement": "m3", "index": 0}),
+        (Kind.INCIDENT, {"description": "shelling", "index": 3}),
+    ]
+    size = proposed.state().size
+    for kind, extra in forged:
+        with pytest.raises(MessageRefused, match=r"predicate\.(acknowledged_by|index) is"):
+            proposed.submit(_notice(proposed, keys["party_a"], kind, "party-a", extra))
+    assert proposed.state().size == size  # nothing stored
+    assert corridor(proposed).movements == {}
+    proposed.submit(
+        _notice(proposed, keys["party_a"], Kind.MOVEMENT, "party-a", {"movement": "m2"})
+    )
+    proposed.acknowledge(CID, keys["party_b"], "m2")
+    assert corridor(proposed).movements["m2"]["acknowledged_by"] == ["party-b"]
+    assert corridor(proposed).movements["m2"]["index"] == size
+
+
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00-23:59", "1969-12-31T23:00:00+00:00"]
+)
+def test_a_signed_time_no_time_zone_can_show_is_refused(
+    proposed: AgreementService, keys: dict[str, SignerKey], at: str
+) -> None:
+    """Replays an incident dated 9999-12-31: accepted, it broke the after-action report for
+    good (the time could not be shown in the operation's zone)."""
+    stmt = statement(
+        Kind.INCIDENT,
+        CID,
+        "party-a",
+        at,
+        corridor(proposed).latest.hash,
+        {"version": 2, "description": "shelling"},
+        follows=proposed.state().head(),
+    )
+    with pytest.raises(MessageRefused, match=r"in the years 1970-9998"):
+        proposed.submit(sign_statement(stmt, keys["party_a"]))

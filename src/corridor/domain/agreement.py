@@ -251,8 +251,24 @@ def _withdraw(corridor: CorridorState, role: str, message: Message) -> None:
     corridor.history.append(f"#{message.index} {message.author} withdrew")
 
 
+#: What the log itself says of a notice (its entry, who acknowledged it): an author's predicate
+#: may not say it, or the view every role reads would show what the author wrote there.
+_DERIVED = ("index", "acknowledged_by")
+
+
+def _own_words(message: Message) -> dict[str, object]:
+    """The predicate of an incident or movement notice, refused if it names a derived key."""
+    named = [key for key in _DERIVED if key in message.predicate]
+    if named:
+        raise Refused(
+            f"predicate.{named[0]} is {message.predicate[named[0]]!r}, but the log says that "
+            f"of a notice itself (its entry, who acknowledged it): leave out {', '.join(named)}"
+        )
+    return dict(message.predicate)
+
+
 def _incident(corridor: CorridorState, role: str, message: Message) -> None:
-    incident = {"index": message.index, "author": message.author, **message.predicate}
+    incident = {**_own_words(message), "index": message.index, "author": message.author}
     corridor.incidents.append(incident)
     corridor.history.append(f"#{message.index} {message.author} reported an incident")
 
@@ -264,10 +280,10 @@ def _movement(corridor: CorridorState, role: str, message: Message) -> None:
     if movement in corridor.movements:
         raise Refused(f"movement {movement!r} has been notified already")
     corridor.movements[movement] = {
+        **_own_words(message),
         "index": message.index,
         "author": message.author,
         "acknowledged_by": [],
-        **message.predicate,
     }
     corridor.history.append(f"#{message.index} {message.author} notified movement {movement}")
 

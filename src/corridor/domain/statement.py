@@ -174,7 +174,8 @@ def parse_statement(obj: Any, index: int, payload_sha256: str, signer_key: str) 
             raise Refused(f"predicate.{key} must be a non-empty string")
     if _instant(predicate["at"]) is None:
         raise Refused(
-            f"predicate.at {predicate['at'][:40]!r} is not an ISO 8601 time with a UTC offset"
+            f"predicate.at {predicate['at'][:40]!r} is not an ISO 8601 time with a UTC offset "
+            f"in the years {FIRST_YEAR}-{LAST_YEAR}"
         )
     return Message(
         index=index,
@@ -191,12 +192,19 @@ def parse_statement(obj: Any, index: int, payload_sha256: str, signer_key: str) 
     )
 
 
+#: The years a signed time may lie in (the service's own times are checked the same way): a
+#: time that cannot be shown in every time zone would break every report that shows it.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
 def _instant(text: str) -> dt.datetime | None:
     try:
         at = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if at.tzinfo is None or not FIRST_YEAR <= at.astimezone(dt.UTC).year <= LAST_YEAR:
+            return None
+    except (ValueError, OverflowError):
         return None
-    return at if at.tzinfo is not None else None
+    return at
 
 
 def message_time(message: Message) -> dt.datetime:
