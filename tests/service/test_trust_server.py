@@ -257,3 +257,25 @@ def test_finding_7_every_html_page_has_security_headers(sqlite_api: Api) -> None
     big = api.client.post("/v1/drafts", content=b"x" * 2_000_000, headers=api.h("liaison-a"))
     assert big.status_code == 413
     assert big.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_not_a_server_error(sqlite_api: Api) -> None:
+    """Replays a 2 MB JSON body sent without a length (chunked) to a JSON route: the JSON guard
+    read it whole before any route, and the size limit's exception became a 500."""
+    api = sqlite_api
+
+    def chunks() -> object:
+        for _ in range(20):
+            yield b" " * 100_000
+
+    json_type = {"content-type": "application/json"}
+    for headers in (json_type, {**json_type, **api.h("liaison-a")}):
+        r = api.client.post("/v1/agreement/envelopes", content=chunks(), headers=headers)
+        assert r.status_code == 413, r.text
+        assert r.json()["errors"][0]["field"] == "body"
+        assert r.request.headers.get("transfer-encoding") == "chunked"  # no declared length
+        assert "content-length" not in r.request.headers
+    small = api.client.post(
+        "/v1/incidents", content=iter([b"{", b"}"]), headers={**json_type, **api.h("liaison-a")}
+    )
+    assert small.status_code == 422  # a small chunked body still reaches the route

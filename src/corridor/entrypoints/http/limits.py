@@ -59,7 +59,21 @@ class BodySizeLimit:
                     raise BodyTooLarge(seen, limit)
             return message
 
-        await self.app(scope, counting_receive, send)
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            # Read before any route (the JSON guard reads whole bodies): answer here, as for a
+            # declared length. Once a response has started, there is nothing left to answer.
+            if started:
+                raise
+            await self._refuse(scope, send, seen, limit)
 
     async def _refuse(self, scope: Scope, send: Send, size: int, limit: int) -> None:
         body: dict[str, Any] = {
