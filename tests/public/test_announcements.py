@@ -108,6 +108,12 @@ def test_the_feed_parses_as_atom(andorra: Andorra) -> None:
     assert parsed.version == "atom10"
     assert len(parsed.entries) == 3
     assert all(e.links[0].href.endswith(".xml") for e in parsed.entries), parsed.entries[0].links
+    # Every link the feed gives answers: the feed's own (it named a feed.atom that was a 404)
+    # and each message's.
+    self_link = next(x.href for x in parsed.feed.links if x.rel == "self")
+    assert self_link.endswith("/v1/public/alerts.atom"), self_link
+    for href in (self_link, parsed.feed.id, *(e.links[0].href for e in parsed.entries)):
+        assert andorra.api.client.get(href).status_code == 200, href
 
 
 def test_the_schema_refuses_a_broken_message() -> None:

@@ -130,9 +130,12 @@ def message(uow: UnitOfWork, identifier: str) -> bytes:
     return str(row["xml"]).encode()
 
 
-def feed(rows: list[dict[str, Any]], base_url: str) -> bytes:
-    """The Atom feed of ``rows``, newest first, each linked at ``{base_url}/{identifier}.xml``."""
+def feed(rows: list[dict[str, Any]], base_url: str, self_url: str | None = None) -> bytes:
+    """The Atom feed of ``rows``, newest first, each linked at ``{base_url}/{identifier}.xml``;
+    the feed itself is at ``self_url`` (default ``{base_url}/feed.atom``, as the export writes
+    it)."""
     base = base_url.rstrip("/")
+    here = self_url or f"{base}/feed.atom"
     entries = [
         FeedEntry(
             identifier=r["identifier"],
@@ -146,8 +149,8 @@ def feed(rows: list[dict[str, Any]], base_url: str) -> bytes:
     updated = entries[0].sent if entries else "1970-01-01T00:00:00+00:00"
     return atom_feed(
         entries,
-        feed_id=f"{base}/feed.atom",
+        feed_id=here,
         title="Humanitarian corridor announcements",
-        self_url=f"{base}/feed.atom",
+        self_url=here,
         updated=updated,
     )

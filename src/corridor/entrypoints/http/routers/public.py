@@ -36,8 +36,9 @@ class Published(BaseModel):
 @router.get("/public/alerts.atom", response_class=Response, **PUBLIC)
 def alerts_feed(request: Request, service: ServiceDep) -> Response:
     """The Atom feed of every published CAP message, newest first (public, no token)."""
-    base = str(request.url_for("alerts_feed")).rsplit("/", 1)[0] + "/alerts"
-    body = announcements.feed(announcements.messages(service.uow()), base)
+    here = str(request.url_for("alerts_feed"))
+    base = here.rsplit("/", 1)[0] + "/alerts"
+    body = announcements.feed(announcements.messages(service.uow()), base, here)
     return Response(body, media_type="application/atom+xml")
 
 
