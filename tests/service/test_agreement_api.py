@@ -167,6 +167,17 @@ def test_checkpoint_cosignatures_proofs_and_tiles_verify_offline(api: Api, tmp_p
     assert size == CEREMONY + 6
     inc = api.get("observer", "/v1/log/proof/inclusion", params={"index": 3}).json()
     assert inc["size"] == CEREMONY + 6
+    # A size or second beyond the log is named as such, with its value (it named the index).
+    for path, params, field, value in (
+        ("inclusion", {"index": 0, "size": 999}, "size", 999),
+        ("inclusion", {"index": 5, "size": 5}, "index", 5),
+        ("consistency", {"first": 1, "second": 99_999}, "second", 99_999),
+        ("consistency", {"first": 9, "second": 4}, "first", 9),
+    ):
+        r = api.get("observer", f"/v1/log/proof/{path}", params=params)
+        assert r.status_code == 422, (path, params)
+        assert r.json()["errors"][0]["field"] == field, r.json()
+        assert r.json()["errors"][0]["value"] == value, r.json()
     # Mirror the tiles over HTTP into a folder and verify it with the keys alone.
     mirror = tmp_path / "mirror"
     (mirror / "checkpoint").parent.mkdir(parents=True)

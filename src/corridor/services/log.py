@@ -397,8 +397,10 @@ class LogService:
 
     def inclusion(self, index: int, size: int | None) -> dict[str, Any]:
         n = self.store.size if size is None else size
-        if not 0 <= index < n <= self.store.size:
-            raise InputError("index", f"{index} is not below size {n} (log has {self.store.size})")
+        if n > self.store.size:
+            raise InputError("size", f"the log has {self.store.size} entries, not {n}", n)
+        if not 0 <= index < n:
+            raise InputError("index", f"{index} is not below size {n}", index)
         proof = self.store.inclusion_proof(index, n)
         leaf = merkle.leaf_hash(self.store.entry(index))
         return {
@@ -410,8 +412,10 @@ class LogService:
 
     def consistency(self, first: int, second: int | None) -> dict[str, Any]:
         n = self.store.size if second is None else second
-        if not 0 < first <= n <= self.store.size:
-            raise InputError("first", f"{first} must be in 1..{n} (log has {self.store.size})")
+        if n > self.store.size:
+            raise InputError("second", f"the log has {self.store.size} entries, not {n}", n)
+        if not 0 < first <= n:
+            raise InputError("first", f"{first} must be in 1..{n} (second is {n})", first)
         proof = self.store.consistency_proof(first, n)
         return {"first": first, "second": n, "proof": [base64.b64encode(h).decode() for h in proof]}
 
