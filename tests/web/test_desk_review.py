@@ -57,7 +57,11 @@ def test_the_difference_since_this_party_accepted_and_an_incident_on_the_map(
     post_envelope(server, "coordinator", envelope)
     private, _ = write_key_pair(signers["party_a"], tmp_path)
     desk.reload(corridor)
+    # A proposal exists but this device has no key yet: the panel says what is missing (it
+    # said that incidents come once a proposal exists).
+    assert "Make or import your key first" in desk.page.text_content("#incident-panel")
     import_key(desk, private, corridor)
+    assert desk.page.is_visible("#report-incident")
     desk.signed("#accept")
     assert desk.page.is_visible("#accepted-note")
 

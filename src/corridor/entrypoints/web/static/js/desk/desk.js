@@ -521,7 +521,9 @@ function renderMovements() {
 function renderIncident() {
   const panel = $("incident-panel");
   if (!state.signer || !state.view || !state.view.versions.length) {
-    put(panel, h("h2", { id: "incident-title" }, _("Report an incident")), h("p", { class: "empty" }, _("Once a proposal exists, incidents are reported here.")));
+    // Say what is missing: without a key on this device nothing can be signed, proposal or not.
+    const why = !state.signer ? _("Make or import your key first.") : _("Once a proposal exists, incidents are reported here.");
+    put(panel, h("h2", { id: "incident-title" }, _("Report an incident")), h("p", { class: "empty" }, why));
     return;
   }
   put(
