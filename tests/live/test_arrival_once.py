@@ -57,6 +57,13 @@ def test_an_arrival_checked_in_twice_counts_once_as_reception_has_it(
     assert seen["D1/bus/1"]["arrival_disagreements"] == []
     short = [a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "short_arrival"]
     assert [(a["vehicle"], a["data"]["missing"]) for a in short] == [("D1/bus/0", 1)]
+    assert short[0]["detail"] == "D1/bus/0 set down 4 people; 5 boarded"
+    # One person set down of two boarded reads as one person, not "1 people".
+    checkin(api, "coordinator", clock, "b2", "boarding", "D1/bus/2", "G1", 2)
+    later(clock, 20)
+    checkin(api, "reception", clock, "a2-reception", "arrival", "D1/bus/2", "R1", 1)
+    short = [a for a in api.get("coordinator", "/v1/alerts").json() if a["kind"] == "short_arrival"]
+    assert "D1/bus/2 set down 1 person; 2 boarded" in [a["detail"] for a in short]
     # A later visit to the same centre (a round trip later) is another stop: the driver's count
     # there counts where reception has none.
     checkin(api, "coordinator", clock, "b0-2", "boarding", "D1/bus/0", "G1", 2)

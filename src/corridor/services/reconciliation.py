@@ -316,7 +316,8 @@ def evaluate(uow: UnitOfWork) -> int:
                 Condition(
                     "short_arrival",
                     short,
-                    f"{v.vehicle} set down {arrived} people; {boarded} boarded",
+                    f"{v.vehicle} set down {arrived} {'person' if arrived == 1 else 'people'}; "
+                    f"{boarded} boarded",
                     {"boarded": boarded, "arrived": arrived, "missing": boarded - arrived},
                 ),
                 v.vehicle,
