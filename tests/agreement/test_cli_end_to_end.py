@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -356,3 +358,29 @@ def test_a_grown_log_extends_a_saved_checkpoint_and_a_fork_is_caught(
                       "--previous", saved, cwd=tmp)  # fmt: skip
     assert caught.returncode == 3
     assert "previous checkpoint" in caught.stderr or "consistency" in caught.stderr
+
+
+def test_a_resumption_signed_on_the_command_line_carries_its_note(
+    negotiation: dict[str, object], tmp_path: Path
+) -> None:
+    """The desk signs a resumption with a note; the command line takes one too (`--note`)."""
+    tmp = negotiation["tmp"]
+    assert isinstance(tmp, Path)
+    shutil.copytree(tmp / "keys", tmp_path / "keys")
+    shutil.copy(tmp / "log.db", tmp_path / "log.db")  # this test's own copy of the log
+    log = ["--log", "log.db"]
+    cid = "eastbrook-westford-1"
+    before = AgreementService(LogStore.open(str(tmp_path / "log.db")), fixed_clock()).state()
+    if before.corridors[cid].suspension is None:  # another test of the module may suspend it
+        ok("agreement", "suspend", cid, "--reason", "shots near Bridge 7",
+           "--key", "keys/party-a.key", *log, cwd=tmp_path)  # fmt: skip
+    for party in ("party-a", "party-b"):
+        ok("agreement", "resume", cid, "--note", f"{party}: the battery was pulled back",
+           "--key", f"keys/{party}.key", *log, cwd=tmp_path)  # fmt: skip
+    service = AgreementService(LogStore.open(str(tmp_path / "log.db")), fixed_clock())
+    history = service.state().corridors[cid].history
+    assert history[-1].endswith("the corridor resumed"), history[-3:]
+    store = LogStore.open(str(tmp_path / "log.db"))
+    last = json.loads(store.entry(store.size - 1))
+    predicate = json.loads(base64.b64decode(last["payload"]))["predicate"]
+    assert predicate["note"] == "party-b: the battery was pulled back"

@@ -169,6 +169,7 @@ def suspend(
 
 def resume(
     corridor: str = typer.Argument(...),
+    note: str = typer.Option("", "--note", help="What was put right (signed with it)."),
     key: Path = KeyOption,
     log: str = LogOption,
     token: str | None = TokenOption,
@@ -176,7 +177,7 @@ def resume(
 ) -> None:
     """Agree, for your party, to resume a suspended corridor (both parties must)."""
     with opened(log, token, log_key=log_key, key=key) as service:
-        report(service.resume(corridor, read_signer(key)))
+        report(service.resume(corridor, read_signer(key), note))
 
 
 def withdraw(
