@@ -13,6 +13,7 @@ import * as history from "./history.js";
 import * as keys from "./keys.js";
 import { deskMap } from "./map.js";
 import { leafHash } from "./merkle.js";
+import { renderServiceNotes } from "./notes.js";
 import * as remote from "./remote.js";
 import { documentDigest, keyDigest, stamp, statement } from "./statements.js";
 import * as store from "./store.js";
@@ -600,6 +601,7 @@ async function showCorridor() {
   await renderKey();
   await renderReview();
   renderMovements();
+  await renderServiceNotes({ party: isParty() ? (state.role === "party_a" ? "A" : "B") : null, when: inZone, status });
   renderIncident();
   renderLog();
   document.body.dataset.loaded = "true";

@@ -42,3 +42,5 @@ export const signCheckpoint = () => call("POST", "/v1/log/checkpoint", { text: t
 export const consistency = (first, second) => call("GET", `/v1/log/proof/consistency?first=${first}&second=${second}`);
 export const entries = (start) => call("GET", `/v1/log/entries?start=${start}`);
 export const cosignature = (note, witnessKey) => call("POST", "/v1/log/cosignatures", { body: { note, witness_key: witnessKey } });
+export const notifications = () => call("GET", "/v1/notifications");
+export const acknowledgeNotification = (id) => call("POST", `/v1/notifications/${part(id)}/ack`, { body: { note: "" } });
