@@ -179,6 +179,42 @@ def test_routes_command_writes_geojson_and_a_map(
     assert "Corridor candidates" in stdout
 
 
+@pytest.mark.parametrize(
+    ("png", "said"),
+    [
+        ("map.txt", "--png: {path} must end in .png"),
+        ("folder", "--png: {path} is a folder, not a file to write"),
+        ("nowhere/map.png", "--png: {path}: folder {parent} does not exist"),
+    ],
+)
+def test_a_map_name_that_cannot_be_written_is_refused_before_anything_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], png: str, said: str
+) -> None:
+    """Replays `--png m.txt` (a traceback after the GeoJSON was overwritten) and `--png FOLDER`
+    (said it wrote the folder; wrote FOLDER.png beside it)."""
+    (tmp_path / "folder").mkdir()
+    out = tmp_path / "routes.geojson"
+    out.write_text("the good file of an earlier run")
+    path = tmp_path / png
+    code, _, stderr = run_cli(["routes", str(EXAMPLE), "-o", str(out), "--png", str(path)], capsys)
+    assert code == 2, stderr
+    assert said.format(path=path, parent=path.parent) in stderr
+    assert "Traceback" not in stderr
+    assert out.read_text() == "the good file of an earlier run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "routes.geojson"]
+    assert not list((tmp_path / "folder").iterdir())
+
+
+def test_compile_refuses_an_output_folder_before_it_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The output is checked first: no table of places, then an error after it."""
+    code, stdout, stderr = run_cli(["compile", str(EXAMPLE), "-o", str(tmp_path)], capsys)
+    assert code == 2, stderr
+    assert f"--output: {tmp_path} is a folder, not a file to write" in stderr
+    assert "connects" not in stdout
+
+
 def test_compile_command_and_referee(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

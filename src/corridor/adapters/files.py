@@ -39,6 +39,20 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int | None = None) -> P
     return target
 
 
+def check_writable(path: Path, where: str, suffix: str | None = None) -> None:
+    """Before any work: ``path`` (given as ``where``) can be written as a new file: not a
+    folder, in a folder that exists, and ending in ``suffix`` where one is required (a drawing
+    library would add it or refuse the name, after the other files were written)."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(where, f"{path} is a folder, not a file to write", str(path))
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(where, f"{path}: folder {folder} does not exist", str(path))
+    if suffix is not None and target.suffix.lower() != suffix:
+        raise InputError(where, f"{path} must end in {suffix}", str(path))
+
+
 def write_json_file(path: Path, doc: Any, *, indent: int = 1) -> Path:
     """``doc`` as JSON (UTF-8, a newline at the end) to a file a person named: a folder, or a
     folder that does not exist, is an :class:`InputError` naming the path."""

@@ -26,9 +26,11 @@ def compile_command(
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Compile a scenario into a CEP planning instance (data/cep/FORMAT.md)."""
+    from corridor.adapters.files import check_writable
     from corridor.services.compile_scenario import compile_instance
     from corridor.services.scenario_check import check_scenario
 
+    check_writable(output, "--output")  # before the work, not after the whole table
     sc, net = prepare(scenario)
     with out.status("Computing travel times inside and outside the zone…"):
         inst = compile_instance(sc, net)

@@ -32,9 +32,13 @@ def routes_command(
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Find corridor routes from every checkpoint to every reception centre."""
+    from corridor.adapters.files import check_writable
     from corridor.services.routes import ATTRIBUTION, corridor_candidates, route_feature
     from corridor.services.scenario_check import check_scenario
 
+    check_writable(output, "--output")  # before the work, not after it
+    if png is not None:
+        check_writable(png, "--png", ".png")
     sc, net = prepare(scenario)
     check = check_scenario(net)
     print_check(check, sc.file_label, strict)
