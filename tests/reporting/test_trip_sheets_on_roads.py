@@ -18,9 +18,10 @@ from corridor.planning.solver import SolveParams, solve
 from corridor.reporting.trip_sheets import trip_sheets
 from corridor.services.compile_scenario import compile_instance
 from corridor.services.network import prepare_network
-from corridor.services.trip_directions import place_infos, plan_directions
+from corridor.services.trip_directions import different_roads, place_infos, plan_directions
 
 HELSINKI = Path(__file__).resolve().parents[2] / "examples" / "helsinki" / "scenario.yaml"
+ANDORRA = Path(__file__).resolve().parents[2] / "examples" / "andorra" / "scenario.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,37 @@ def test_report_with_the_scenario_writes_html_and_pdf_a_driver_can_follow(
     assert "OpenStreetMap" in text  # the attribution of the street names
     used = sum(1 for r in planned["plan"]["routes"] if len(r["stops"]) > 1)
     assert len(reader.pages) >= used
+
+
+def test_an_instance_from_other_roads_is_named_as_such(planned: dict[str, Any]) -> None:
+    """The roads of the scenario given are those the instance was timed on, or the sheets
+    would name streets the plan never drove (a reviewer's bus over a bridge closed to it)."""
+    net, instance = planned["net"], planned["instance"]
+    assert different_roads(net, instance) is None
+    edited = json.loads(json.dumps(instance))
+    outside = edited["travel"]["outside"]
+    outside["minutes"][0][1] += 3.0  # as if a hazard had closed a road on this leg
+    a, b = outside["ids"][0], outside["ids"][1]
+    said = different_roads(net, edited)
+    assert said is not None
+    assert said.startswith(f"travel.outside: {a} → {b} takes"), said
+    edited["travel"]["outside"]["ids"][0] = "G-ELSEWHERE"
+    assert "other places (" in str(different_roads(net, edited))
+
+
+def test_report_refuses_a_scenario_the_instance_was_not_compiled_from(
+    planned: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, cache_dir: Path,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(cache_dir))
+    inst, plan = tmp_path / "h.json", tmp_path / "h.plan.json"
+    inst.write_text(json.dumps(planned["instance"]))
+    plan.write_text(json.dumps(planned["plan"]))
+    out = tmp_path / "report"
+    args = ["report", str(inst), str(plan), "--out", str(out), "--scenario", str(ANDORRA)]
+    code, _, stderr = run_cli(args, capsys)
+    assert code == 2, stderr
+    assert f"--scenario: {ANDORRA} is not the scenario this instance was compiled from" in (
+        " ".join(stderr.split())
+    )
+    assert not out.exists()

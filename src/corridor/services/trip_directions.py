@@ -48,6 +48,39 @@ def plan_directions(
     return out
 
 
+def different_roads(net: Network, instance: dict[str, Any]) -> str | None:
+    """Why ``instance`` was not compiled from ``net``'s scenario (None: it was): the first
+    place or travel time that differs. Trip sheets name the streets of the scenario's roads;
+    from another scenario (another hazard, another place), they would send a vehicle along
+    roads the plan was not timed on, a closed bridge among them."""
+    from corridor.services.compile_scenario import compile_instance
+
+    here = compile_instance(net.scenario, net)["travel"]
+    there = instance.get("travel") or {}
+    sheets = [("", side, here.get(side), there.get(side)) for side in ("outside", "inside")]
+    mine, theirs = here.get("by_type") or {}, there.get("by_type") or {}
+    for vtype in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(vtype) or {}, theirs.get(vtype) or {}
+        sheets += [(vtype, side, a.get(side), b.get(side)) for side in ("outside", "inside")]
+    for vtype, side, a, b in sheets:
+        what = f"travel{'.by_type.' + vtype if vtype else ''}.{side}"
+        if a is None and b is None:
+            continue
+        if a is None or b is None:
+            return f"{what}: only the {'instance' if a is None else 'scenario'} has these times"
+        if a.get("ids") != b.get("ids"):
+            gone = sorted(set(a["ids"]) ^ set(b.get("ids") or []))
+            return f"{what}: other places ({', '.join(gone[:5]) or 'another order'})"
+        for i, j in itertools.product(range(len(a["ids"])), repeat=2):
+            x, y = a["minutes"][i][j], b["minutes"][i][j]
+            if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-6):
+                return (
+                    f"{what}: {a['ids'][i]} → {a['ids'][j]} takes {x} min on the scenario's "
+                    f"roads, {y} in the instance"
+                )
+    return None
+
+
 def leg_route(net: Network, a: str, b: str, side: str, vehicle_type: str) -> Route | None:
     """The road a vehicle of ``vehicle_type`` takes from place ``a`` to place ``b`` on one
     side: the least-cost route on its own roads (None where it has none)."""

@@ -106,11 +106,21 @@ def report(
 
 
 def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[str, Any]) -> Any:
+    from corridor.errors import InputError
     from corridor.services.network import prepare_network
     from corridor.services.ports import scenario_source
-    from corridor.services.trip_directions import place_infos, plan_directions
+    from corridor.services.trip_directions import different_roads, place_infos, plan_directions
 
     net = prepare_network(scenario_source().load(scenario))
+    why = different_roads(net, instance)
+    if why is not None:
+        raise InputError(
+            "--scenario",
+            f"{scenario} is not the scenario this instance was compiled from ({why}): its "
+            "streets would not be the roads the plan was timed on; give the scenario the "
+            "instance came from, or compile the instance again from this one",
+            str(scenario),
+        )
     return place_infos(net), plan_directions(net, instance, plan)
 
 
