@@ -258,3 +258,17 @@ def test_lane_reservations_never_overbook(lanes: int, service: float, wants: lis
     for _, step in events:
         busy += step
         assert busy <= lanes
+
+
+def test_a_plan_that_reaches_the_closed_form_bound_does_not_blame_the_lp() -> None:
+    """Everyone fits at once: the search stops at the bound of everyone waiting, and the
+    answer names that bound, not "the LP had no time" (it had, and was no lower)."""
+    raw = json.loads((ROOT / "data" / "cep" / "small.json").read_text())
+    for g in raw["gathering"]:
+        g["people"] = {c: 2 for c in raw["classes"] if not raw["classes"][c].get("stretcher")}
+    weight = sum(c["weight"] for c in raw["classes"].values() if not c.get("stretcher"))
+    res = solve(parse_instance(raw), SolveParams(time_limit=10, seed=1))
+    assert "cargo_weight" not in raw  # the score is the people's alone
+    assert res.status == "optimal"
+    assert res.score == res.upper_bound == 2 * weight * len(raw["gathering"])  # everyone
+    assert res.bound_method == "closed-form (everyone waiting, the beds)"

@@ -62,6 +62,11 @@ def _quick_handover() -> Iterator[None]:
                 sys.setswitchinterval(_switch_users[1])
 
 
+#: The bound of everyone waiting, the beds and the cargo, known before the LP (which may come
+#: in time or not: the solver says which).
+CLOSED_FORM = "closed-form (everyone waiting, the beds)"
+
+
 class BoundInBackground:
     """The relaxation's bound, computed in a thread while the search runs."""
 
@@ -92,7 +97,7 @@ class BoundInBackground:
             chosen = allowed(instance, excluded)
             pairs = None if chosen is None else [(v.depot, v.type) for v in chosen]
             closed = closed_form_people(instance, pairs) + cargo_bound(instance)
-            self.known = (closed, "closed-form (the LP had no time)")
+            self.known = (closed, CLOSED_FORM)
         except Exception:  # the LP below says what went wrong, if it does
             pass
         end = t0 + seconds

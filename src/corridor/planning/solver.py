@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 
 from corridor.errors import CorridorError, InputError
-from corridor.planning.bound_thread import BoundInBackground, allowed, bound_of, trivial_bound
+from corridor.planning.bound_thread import (
+    CLOSED_FORM,
+    BoundInBackground,
+    allowed,
+    bound_of,
+    trivial_bound,
+)
 from corridor.planning.check import check_plan, parse_plan
 from corridor.planning.fleet import fleet_binds
 from corridor.planning.improve import Candidate, first_plan, search
@@ -237,13 +243,16 @@ class _Run:
         assert self.background is not None
         until = self.t0 + self.params.time_limit - 0.5 * self.reserve
         self.background.stop.set()  # no finer grid starts now
-        if not self.background.wait_first(until):
+        late = not self.background.wait_first(until)
+        if late:
             trivial = trivial_bound(instance)  # unless the closed form came in time
             if trivial < min(self.bound, self.background.known[0]):
                 self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"
         elif self.best.score < self.background.known[0] - 1e-6:
             self.background.wait(until)
         self.current_bound()
+        if late and self.method == CLOSED_FORM:  # not when the LP came and was no lower
+            self.method += " (the LP had no time)"
 
     def report(self, phase: str, score: float | None = None, iteration: int = 0) -> None:
         if self.params.on_progress is None:
