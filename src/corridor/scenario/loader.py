@@ -23,6 +23,7 @@ from corridor.scenario.messages import Loc, did_you_mean, first_error, show, sou
 from corridor.scenario.model import Hazard, Place, Scenario
 
 MAX_BYTES = 50 * 1024 * 1024
+SWAPPED = "; latitude and longitude swapped? (a location is longitude first, then latitude)"
 
 SideFiles = Callable[[str], bytes]
 """The bytes of a side file named (relative, no ``..``) by the scenario; raises
@@ -249,11 +250,15 @@ def _check_sides(s: Scenario, label: str) -> None:
         x, y = proj.forward(loc[0], loc[1])
         return shapely.Point(float(x), float(y))
 
+    def swapped(loc: tuple[float, float]) -> tuple[float, float]:
+        return loc[1], loc[0]
+
     for i, g in enumerate(s.gathering):
         if not zone.contains(point(g.location)):
+            hint = SWAPPED if zone.contains(point(swapped(g.location))) else ""
             raise InputError(
                 f"{label}: gathering[{i}].location",
-                f"{list(g.location)} is outside the zone (gathering points are inside)",
+                f"{list(g.location)} is outside the zone (gathering points are inside){hint}",
             )
     for key, items in (("depots", s.depots), ("receptions", s.receptions)):
         for i, p in enumerate(items):
@@ -265,10 +270,12 @@ def _check_sides(s: Scenario, label: str) -> None:
     for i, k in enumerate(s.checkpoints):
         d = boundary.distance(point(k.location))
         if d > s.routing.boundary_max_m:
+            near = boundary.distance(point(swapped(k.location))) <= s.routing.boundary_max_m
             raise InputError(
                 f"{label}: checkpoints[{i}].location",
                 f"{list(k.location)} is {d:.0f} m from the zone boundary "
-                f"(at most routing.boundary_max_m = {s.routing.boundary_max_m:g} m)",
+                f"(at most routing.boundary_max_m = {s.routing.boundary_max_m:g} m)"
+                + (SWAPPED if near else ""),
             )
 
 

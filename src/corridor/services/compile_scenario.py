@@ -19,6 +19,7 @@ from typing import Any
 from corridor.routing.paths import route_matrix
 from corridor.scenario.model import Scenario
 from corridor.services.network import Network, prepare_network
+from corridor.services.place_bounds import check_places_on_extract
 
 Matrix = list[list[float | None]]
 
@@ -93,8 +94,10 @@ def travel(net: Network) -> dict[str, Any]:
 
 
 def compile_instance(scenario: Scenario, net: Network | None = None) -> dict[str, Any]:
-    """The CEP instance of ``scenario`` (a JSON-ready dict)."""
+    """The CEP instance of ``scenario`` (a JSON-ready dict); raises InputError for a place far
+    outside the OSM extract (:mod:`corridor.services.place_bounds`)."""
     net = net or prepare_network(scenario)
+    check_places_on_extract(net)
     s = scenario
     open_min, close_min = s.window.minutes()
     noise = {"simulation": dict(s.simulation)} if s.simulation else {}

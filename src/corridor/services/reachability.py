@@ -1,11 +1,15 @@
 """Use case: where every place of a scenario sits on the roads and whether it connects as it must.
 
-Each gathering point must reach a checkpoint inside the zone and be reached from one; each
-checkpoint must be reached from a depot or reception centre outside the zone, reach a reception
-centre, and reach and be reached from a gathering point inside; each depot must reach a
-checkpoint; each reception centre must be reached from a checkpoint and lead back to one. A
-place that does not is named with the reason (:mod:`corridor.routing.reach`), first for every
-vehicle, then for the vehicle types whose roads differ (a bridge closed to heavy vehicles).
+Connection is judged per direction, by the checkpoints' lanes: a checkpoint with inward lanes
+must be reached from a depot or reception centre outside the zone and reach a gathering point
+inside; one with outward lanes must be reached from a gathering point inside and reach a
+reception centre outside (a checkpoint on a divided road may be an inward gate on one
+carriageway and an outward gate on the other). Each gathering point must be reached from an
+inward checkpoint and reach an outward one inside the zone; each depot must reach an inward
+checkpoint; each reception centre must be reached from an outward checkpoint and lead back to
+an inward one. A place that does not is named with the reason (:mod:`corridor.routing.reach`),
+first for every vehicle, then for the vehicle types whose roads differ (a bridge closed to heavy
+vehicles).
 """
 
 from __future__ import annotations
@@ -21,24 +25,59 @@ from corridor.routing.profiles import allowed_edges
 from corridor.routing.reach import Cut, diagnose, reached
 from corridor.services.network import NO_CROSSING, NO_ROAD, Network, SnappedPlace, TypeRoads
 
-# (side, direction, target kinds, words when it fails) per kind of place
-NEEDS: dict[str, list[tuple[str, str, tuple[str, ...], str]]] = {
+IN, OUT = "in", "out"
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one kind of place must connect to: on ``side``, ``direction`` ``to`` or ``from``
+    places of ``kinds``; ``words`` when it does not (``{checkpoint}`` names the checkpoints that
+    count). ``lanes``: only checkpoints with lanes that way count; ``role``: for a checkpoint,
+    the need holds only when it has lanes that way."""
+
+    side: str
+    direction: str
+    kinds: tuple[str, ...]
+    words: str
+    lanes: str | None = None
+    role: str | None = None
+
+
+NEEDS: dict[str, list[Need]] = {
     "gathering": [
-        ("inside", "to", ("checkpoint",), "cannot get to any checkpoint inside the zone"),
-        ("inside", "from", ("checkpoint",), "no checkpoint reaches it inside the zone"),
+        Need(
+            "inside", "to", ("checkpoint",), "cannot get to any {checkpoint} inside the zone", OUT
+        ),
+        Need("inside", "from", ("checkpoint",), "no {checkpoint} reaches it inside the zone", IN),
     ],
     "checkpoint": [
-        ("outside", "from", ("depot", "reception"), "no depot or reception centre reaches it"),
-        ("outside", "to", ("reception",), "reaches no reception centre"),
-        ("inside", "to", ("gathering",), "reaches no gathering point inside the zone"),
-        ("inside", "from", ("gathering",), "no gathering point reaches it inside the zone"),
+        Need(
+            "outside",
+            "from",
+            ("depot", "reception"),
+            "no depot or reception centre reaches it",
+            role=IN,
+        ),
+        Need("outside", "to", ("reception",), "reaches no reception centre", role=OUT),
+        Need("inside", "to", ("gathering",), "reaches no gathering point inside the zone", role=IN),
+        Need(
+            "inside",
+            "from",
+            ("gathering",),
+            "no gathering point reaches it inside the zone",
+            role=OUT,
+        ),
     ],
-    "depot": [("outside", "to", ("checkpoint",), "reaches no checkpoint")],
+    "depot": [Need("outside", "to", ("checkpoint",), "reaches no {checkpoint}", IN)],
     "reception": [
-        ("outside", "from", ("checkpoint",), "no checkpoint reaches it"),
-        ("outside", "to", ("checkpoint",), "cannot get back to any checkpoint"),
+        Need("outside", "from", ("checkpoint",), "no {checkpoint} reaches it", OUT),
+        Need("outside", "to", ("checkpoint",), "cannot get back to any {checkpoint}", IN),
     ],
 }
+LANE_WORDS = {IN: "checkpoint with an inward lane", OUT: "checkpoint with an outward lane"}
+
+Reason = tuple[str | None, str]  # (the checkpoint role it is about, or None; the sentence)
+Link = tuple[str, set[str], str | None, str | None]  # words, places reached, their role, own
 
 
 @dataclass(frozen=True)
@@ -73,45 +112,59 @@ class PlaceReach:
 
 def reachability(net: Network) -> list[PlaceReach]:
     """The reachability report of every place, gathering points first."""
-    reasons: dict[str, list[str]] = {}
-    links: dict[str, list[tuple[str, set[str]]]] = {}
+    lanes = checkpoint_lanes(net)
+    reasons: dict[str, list[Reason]] = {}
+    links: dict[str, list[Link]] = {}
     by_type: dict[str, dict[str, list[str]]] = {}
     for p in net.places.values():
-        reasons[p.id] = _snap_problem(net, p)
+        reasons[p.id] = [(None, r) for r in _snap_problem(net, p)]
         by_type[p.id] = {}
         if reasons[p.id]:
             continue
-        reasons[p.id], links[p.id] = _check(net, p, None)
+        reasons[p.id], links[p.id] = _check(net, p, None, lanes)
         if not reasons[p.id] and _restricted(net):
             for roads in net.type_roads:
-                got, _ = _check(net, p, roads)
-                by_type[p.id].update({t: got for t in roads.members if got})
+                got, _ = _check(net, p, roads, lanes)
+                by_type[p.id].update({t: [r for _, r in got] for t in roads.members if got})
     _through_cut_places(reasons, links)
     out = []
     for p in net.places.values():
-        why, types = reasons[p.id], by_type[p.id]
+        why, types = [r for _, r in reasons[p.id]], by_type[p.id]
         status = "cut" if why else "partial" if types else "ok"
         out.append(PlaceReach(p.id, p.kind, p.name, p.road, p.distance_m, status, why, types))
     order = {k: i for i, k in enumerate(("gathering", "checkpoint", "depot", "reception"))}
     return sorted(out, key=lambda r: order[r.kind])
 
 
-def _through_cut_places(
-    reasons: dict[str, list[str]], links: dict[str, list[tuple[str, set[str]]]]
-) -> None:
+def checkpoint_lanes(net: Network) -> dict[str, set[str]]:
+    """The directions (``in``, ``out``) in which each checkpoint has at least one lane."""
+    return {
+        c.id: {d for d, way in ((IN, c.inward), (OUT, c.outward)) if way.lanes > 0}
+        for c in net.scenario.checkpoints
+    }
+
+
+def _cut_for(reasons: list[Reason], role: str | None) -> bool:
+    """True when ``reasons`` cut the place off in the role it is needed for (a checkpoint cut
+    off inward still serves as an outward gate)."""
+    return any(role is None or r is None or r == role for r, _ in reasons)
+
+
+def _through_cut_places(reasons: dict[str, list[Reason]], links: dict[str, list[Link]]) -> None:
     """A place whose every way in some direction leads only to places that are themselves
-    cut off is cut off too (repeated until nothing changes)."""
+    cut off (in the role it needs them for) is cut off too (repeated until nothing changes)."""
     changed = True
     while changed:
         changed = False
         for pid, needs in links.items():
-            if reasons[pid]:
-                continue
-            for words, got in needs:
-                if got and all(reasons[q] for q in got):
+            before = list(reasons[pid])
+            for words, got, theirs, own in needs:
+                if _cut_for(before, own):
+                    continue
+                if got and all(_cut_for(reasons[q], theirs) for q in got):
                     names = ", ".join(sorted(got))
                     verb = "does" if len(got) == 1 else "do"
-                    reasons[pid].append(f"{words} {names}, which {verb} not connect")
+                    reasons[pid].append((own, f"{words} {names}, which {verb} not connect"))
                     changed = True
 
 
@@ -138,23 +191,41 @@ def _snap_problem(net: Network, p: SnappedPlace) -> list[str]:
 
 
 def _check(
-    net: Network, p: SnappedPlace, roads: TypeRoads | None
-) -> tuple[list[str], list[tuple[str, set[str]]]]:
+    net: Network, p: SnappedPlace, roads: TypeRoads | None, lanes: dict[str, set[str]]
+) -> tuple[list[Reason], list[Link]]:
     """Reasons the place does not connect, and per need the places it does connect to."""
-    out, links = [], []
-    for side, direction, kinds, words in NEEDS[p.kind]:
-        others = [q for q in net.places.values() if q.kind in kinds and q.on_road]
+    out: list[Reason] = []
+    links: list[Link] = []
+    for need in NEEDS[p.kind]:
+        if need.role is not None and need.role not in lanes.get(p.id, set()):
+            continue
+        others = [
+            q
+            for q in net.places.values()
+            if q.kind in need.kinds
+            and q.on_road
+            and (need.lanes is None or need.lanes in lanes.get(q.id, set()))
+        ]
         if not others:
             continue
+        side, direction = need.side, need.direction
         cut = _diagnose(net, p, roads, side, direction, [q.node for q in others])
         if cut is not None:
-            out.append(f"{words}: {explain(net, cut, kinds, side)}")
+            words = need.words.format(checkpoint=_checkpoint_words(need, lanes))
+            out.append((need.role, f"{words}: {explain(net, cut, need.kinds, side)}"))
             continue
         keep = _side(net, side) & (net.effect.open_edges if roads is None else roads.allowed)
         got = reached(net.graph, keep, [p.node], reverse=direction == "from")
         words = "reaches only" if direction == "to" else "is reached only from"
-        links.append((words, {q.id for q in others if got[q.node]}))
+        links.append((words, {q.id for q in others if got[q.node]}, need.lanes, need.role))
     return out, links
+
+
+def _checkpoint_words(need: Need, lanes: dict[str, set[str]]) -> str:
+    """``checkpoint``, or ``checkpoint with an inward lane`` when some checkpoint has none."""
+    if need.lanes is None or all(need.lanes in way for way in lanes.values()):
+        return "checkpoint"
+    return LANE_WORDS[need.lanes]
 
 
 def _side(net: Network, side: str) -> BoolArray:

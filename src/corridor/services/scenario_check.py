@@ -13,8 +13,10 @@ from typing import Any
 
 from corridor.errors import InputError
 from corridor.scenario.preflight import PlanningWarning, preflight
+from corridor.services.hazard_check import hazard_warnings
 from corridor.services.network import Network
-from corridor.services.reachability import PlaceReach, reachability
+from corridor.services.place_bounds import check_places_on_extract
+from corridor.services.reachability import PlaceReach, checkpoint_lanes, reachability
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,42 @@ class ScenarioCheck:
 
 
 def check_scenario(net: Network, instance: dict[str, Any] | None = None) -> ScenarioCheck:
-    """Reachability always; planning warnings and legs with no road when ``instance`` (the
-    compiled CEP instance) is given."""
+    """Reachability and the hazards that close no road always; planning warnings and legs with
+    no road when ``instance`` (the compiled CEP instance) is given. Raises InputError for a
+    place far outside the OSM extract."""
+    check_places_on_extract(net)
     places = reachability(net)
+    hazards = hazard_warnings(net)
     if instance is None:
-        return ScenarioCheck(places)
-    return ScenarioCheck(places, preflight(instance), no_road_legs(instance, net.fleet_types))
+        return ScenarioCheck(places, hazards)
+    lanes = checkpoint_lanes(net)
+    warnings = [w for w in preflight(instance) if not _one_way_gate(w, lanes)]
+    return ScenarioCheck(places, hazards + warnings, no_road_legs(instance, net.fleet_types, lanes))
 
 
-def no_road_legs(instance: dict[str, Any], fleet: list[str]) -> list[NoRoad]:
-    """The legs of the instance with no road: for every vehicle, then per vehicle type."""
+def _one_way_gate(w: PlanningWarning, lanes: dict[str, set[str]]) -> bool:
+    """A checkpoint with lanes one way only while another checkpoint has lanes the other way:
+    one gate of a pair on a divided road (one per carriageway), not a mistake."""
+    if w.code != "no_lane" or len(w.ids) != 1 or len(lanes.get(w.ids[0], set())) != 1:
+        return False
+    (has,) = lanes[w.ids[0]]
+    lacks = "out" if has == "in" else "in"
+    return any(lacks in way for k, way in lanes.items() if k != w.ids[0])
+
+
+def _unused(side: str, src: str, dst: str, lanes: dict[str, set[str]]) -> bool:
+    """A leg no vehicle drives: into a checkpoint the way it has no lane (outside: toward one
+    with no inward lane, inside: toward one with no outward lane), or on from it."""
+    first, then = ("out", "in") if side == "outside" else ("in", "out")
+    return (src in lanes and first not in lanes[src]) or (dst in lanes and then not in lanes[dst])
+
+
+def no_road_legs(
+    instance: dict[str, Any], fleet: list[str], lanes: dict[str, set[str]] | None = None
+) -> list[NoRoad]:
+    """The legs of the instance with no road: for every vehicle, then per vehicle type; with
+    ``lanes`` (checkpoint id to its directions with lanes), not the legs no vehicle drives."""
+    lanes = lanes or {}
     travel = instance["travel"]
     by_type = travel.get("by_type", {})
     out = []
@@ -92,7 +120,7 @@ def no_road_legs(instance: dict[str, Any], fleet: list[str]) -> list[NoRoad]:
             every: list[str] = []
             some: dict[tuple[str, ...], list[str]] = {}
             for b, dst in enumerate(ids):
-                if a == b:
+                if a == b or _unused(side, src, dst, lanes):
                     continue
                 missing = tuple(t for t, m in per_type.items() if m[a][b] is None)
                 if missing and len(missing) == len(per_type):
