@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_referee
+from conftest import ROOT, run_cli, run_referee
 from typer.testing import CliRunner
 
 from corridor.entrypoints.cli.main import app
@@ -143,3 +143,15 @@ def test_pin_and_exclude_through_the_cli(tmp_path: Path, referee: Path) -> None:
     assert len(used) <= 3
     verdict = json.loads(run_referee(referee, inst, out, "--json").stdout)
     assert verdict["feasible"], verdict["violations"][:3]
+
+
+def test_an_error_quoting_brackets_prints_them_as_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message is text, not console markup: a file named with "[/x]" made the error
+    printer fail (a closing tag with no opening one), and "[lon, lat]" would vanish."""
+    missing = tmp_path / "[/x] [lon, lat].json"
+    code, _, stderr = run_cli(["plan", str(missing), "-o", str(tmp_path / "p.json")], capsys)
+    assert code == 2, stderr
+    assert "[/x] [lon, lat].json" in " ".join(stderr.split())
+    assert "Traceback" not in stderr

@@ -66,6 +66,9 @@ def run() -> None:
         app()
     except CorridorError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # The message quotes what was typed ("[lon, lat]", a name with brackets): as text.
+        said = escape(str(exc))
+        Console(stderr=True).print(f"[bold red]error:[/] {said}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

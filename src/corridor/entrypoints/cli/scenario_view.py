@@ -27,6 +27,9 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
 
 def prepare(scenario_path: Path) -> tuple[Scenario, Network]:
     """Load the scenario and its roads; print what the network is."""
+    from rich.markup import escape
+
+    from corridor.services.hazard_check import hazard_closures
     from corridor.services.network import prepare_network
     from corridor.services.ports import scenario_source
 
@@ -35,8 +38,8 @@ def prepare(scenario_path: Path) -> tuple[Scenario, Network]:
         net = prepare_network(scenario)
     g = net.graph
     out.print(
-        f"[bold]{scenario.name}[/]: {g.n_nodes:,} road nodes, {g.n_edges:,} road segments; "
-        f"{len(scenario.hazards)} hazards close {int((~net.effect.open_edges).sum()):,} segments",
+        f"[bold]{escape(scenario.name)}[/]: {g.n_nodes:,} road nodes, {g.n_edges:,} road "
+        f"segments; {escape(hazard_closures(net).text())}",  # with those closed to some types
         highlight=False,
     )
     return scenario, net
