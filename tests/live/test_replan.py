@@ -99,10 +99,7 @@ def test_incident_suspension_replan_from_the_live_state(
     for role, who in (("party_a", "liaison-a"), ("party_b", "liaison-b")):
         sign(api, plan, who, role, Kind.CEASEFIRE_START, clock)
     now = first + 90
-    features = plan["scenario"]["map"]["features"]
-    places = [
-        tuple(f["geometry"]["coordinates"]) for f in features if f["geometry"]["type"] == "Point"
-    ]
+    places = map_points(plan)
     vehicle, lon, lat, radius = spot_ahead(sheets, places, now)
     incident_id = shelling(api, clock, "shelling-1", "shelling reported beside the road", lon, lat)
     near = [
@@ -201,6 +198,28 @@ def test_incident_suspension_replan_from_the_live_state(
     assert wrong == []
 
 
+def map_points(plan: dict[str, Any]) -> list[tuple[float, ...]]:
+    """The places of the plan's scenario map, as (lon, lat)."""
+    features = plan["scenario"]["map"]["features"]
+    return [
+        tuple(f["geometry"]["coordinates"]) for f in features if f["geometry"]["type"] == "Point"
+    ]
+
+
+def boarding_an_hour_in(sheets: list[dict[str, Any]], first: float) -> tuple[dict[str, Any], int]:
+    """The first vehicle (by name) with a boarding stop at least an hour after ``first`` that
+    lasts 6 minutes or more: its trip sheet and the stop's index."""
+    return next(
+        (s, i)
+        for s in sorted(sheets, key=lambda s: s["vehicle"])
+        for i, st in enumerate(s["stops"])
+        if st.get("board")
+        and st["arrive_min"] >= first + 60
+        and st["leave_min"] - st["arrive_min"] >= 6
+        and not st.get("dir")
+    )
+
+
 def lonlat_of(sheet: dict[str, Any], index: int) -> tuple[float, float]:
     """Where stop ``index`` of a trip sheet is: the start of its leg on the road."""
     coords = sheet["route"]["coordinates"]
@@ -217,15 +236,7 @@ def test_a_vehicle_trapped_by_the_hazard_is_held_and_the_rest_replanned(
     board, plans everything else, passes the referee, and the new version says so."""
     api = live_api
     _, sheets, people, first = in_force(api)
-    sheet, index = next(
-        (s, i)
-        for s in sorted(sheets, key=lambda s: s["vehicle"])
-        for i, st in enumerate(s["stops"])
-        if st.get("board")
-        and st["arrive_min"] >= first + 60
-        and st["leave_min"] - st["arrive_min"] >= 6
-        and not st.get("dir")
-    )
+    sheet, index = boarding_an_hour_in(sheets, first)
     vehicle, stop = sheet["vehicle"], sheet["stops"][index]
     now = float(stop["arrive_min"]) + 4.0  # boarding there
     replay(api, clock, Faults(), people, until=now)

@@ -25,6 +25,7 @@ from corridor.planning.partial import IntArray, PartialPlan, drive_stops
 from corridor.planning.problem import ProblemData
 from corridor.planning.travel import Side
 from corridor.planning.trips import fill
+from corridor.planning.verdict import TOL
 
 INF = math.inf
 
@@ -98,12 +99,17 @@ def partial_from_routes(
         if name not in data.v_index:
             raise InputError(f"keep: routes[{name}]", f"no vehicle {name!r} in the fleet")
         vi = data.v_index[name]
+        if now is not None:  # a replan's kept stops may hold what the check-ins counted
+            stops = _lengthened(data, stops)
         aboard, inside = _replay(plan, vi, stops, crossings)
         last = stops[-1]
         leave = float(last["end"] if "dir" in last else last["depart"])
         if now is not None:
             leave = max(leave, now)
-        if inside or aboard.any() or "dir" in last:
+        broken = [] if now is None else _broken_rules(data, vi, stops)
+        if broken:
+            _hold(plan, vi, aboard, leave, _odd_reason(broken), sorted({r for r, _ in broken}))
+        elif inside or aboard.any() or "dir" in last:
             pending.append((vi, aboard, inside, leave))
         else:
             plan.fleet[vi].place, plan.fleet[vi].ready = data.inst.outside_index[last["at"]], leave
@@ -251,12 +257,20 @@ def _road_out(b: PartialPlan, vi: int, here: int) -> bool:
     )
 
 
-def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float, reason: str = "") -> None:
+def _hold(
+    b: PartialPlan,
+    vi: int,
+    aboard: IntArray,
+    since: float,
+    reason: str = "",
+    rules: list[str] | None = None,
+) -> None:
     """Hold a vehicle that has no road out where it is (or no time left to take one,
     ``reason`` says): its stops so far stay, the people
     aboard stay on it (they are off their gathering point's books: nobody else is sent for
     them), and nothing new is planned for it. It is left out of the routes and listed apart
-    (``PartialPlan.held_vehicles``), for the coordinator to act on."""
+    (``PartialPlan.held_vehicles``), for the coordinator to act on. ``rules``: the plan rules
+    its recorded stops break, when that is why it is held (:func:`_broken_rules`)."""
     w, v = b.data, b.fleet[vi]
     last = v.stops[-1]
     v.done = True
@@ -267,7 +281,77 @@ def _hold(b: PartialPlan, vi: int, aboard: IntArray, since: float, reason: str =
         "aboard": {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0},
         "reason": reason or f"no road leads out of the zone from {last['at']}",
         "stops": list(v.stops),
+        **({"rules": rules} if rules else {}),
     }
+
+
+def _need(inst: Any, s: dict[str, Any]) -> float:
+    """Minutes an ordinary stop takes by the plan rules (people on or off, cargo)."""
+    people = sum(int(n) for n in s.get("board", {}).values())
+    people += sum(int(n) for n in s.get("alight", {}).values())
+    busy = people or s.get("load_kg") or s.get("unload_kg")
+    return float(inst.stop_fixed + inst.stop_per_person * people) if busy else 0.0
+
+
+def _lengthened(data: ProblemData, stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kept stops where the check-ins counted more boarding than the plan's stop time allows
+    (the boarding took longer than planned): such a stop lasts as long as the rules say and
+    the stops after it move as much later, each wait on the way (a stop's slack, a queue
+    before a crossing, whose service keeps its time) absorbing what it can. Where a crossing
+    cannot absorb it, the stops stay as they were (:func:`_broken_rules` then names them)."""
+    out: list[dict[str, Any]] = []
+    push = 0.0  # minutes the current stop is reached later than planned
+    for s in stops:
+        t = s
+        if "dir" in s:
+            if push > TOL:
+                if float(s["arrive"]) + push > float(s["start"]) + TOL:
+                    return stops
+                t = {**s, "arrive": float(s["arrive"]) + push}
+            push = 0.0
+        else:
+            arrive = float(s["arrive"]) + push
+            depart = max(float(s["depart"]), arrive + _need(data.inst, s))
+            if depart - float(s["depart"]) > TOL or push > TOL:
+                t = {**s, "arrive": arrive, "depart": depart}
+            push = max(depart - float(s["depart"]), 0.0)
+        out.append(t)
+    return out if any(a is not b for a, b in zip(out, stops, strict=True)) else stops
+
+
+def _broken_rules(data: ProblemData, vi: int, stops: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The plan rules a vehicle's kept stops break by themselves, as (rule, what): more
+    aboard than its room, a stop shorter than its boarding takes. Such stops come from what
+    was recorded (check-ins), not from a plan: no plan that holds them passes the check."""
+    aboard = np.zeros(len(data.classes), dtype=np.int64)
+    out: list[tuple[str, str]] = []
+    for i, s in enumerate(stops):
+        where = f"stop {i} ({s['at']})"
+        for c, n in s.get("alight", {}).items():
+            aboard[data.c_index[c]] -= int(n)
+        for c, n in s.get("board", {}).items():
+            aboard[data.c_index[c]] += int(n)
+        lying = int(aboard[data.stretcher].sum())
+        for what, have, room in (
+            ("seated", int(aboard.sum()) - lying, int(data.seats[vi])),
+            ("stretcher", lying, int(data.stretchers[vi])),
+        ):
+            if have > room:
+                out.append(("capacity", f"{where}: {have} {what} aboard, room {room}"))
+        need = 0.0 if "dir" in s else _need(data.inst, s)
+        stays = 0.0 if "dir" in s else float(s["depart"]) - float(s["arrive"])
+        if stays < need - TOL:
+            out.append(("stop-time", f"{where}: stays {stays:.10g} min, needs {need:.10g}"))
+    return out
+
+
+def _odd_reason(broken: list[tuple[str, str]]) -> str:
+    """Why a vehicle whose recorded stops break the plan rules is held, said plainly."""
+    shown = "; ".join(f"[{rule}] {what}" for rule, what in broken[:3])
+    return (
+        f"its recorded state breaks the plan rules ({shown}): held as recorded, with its "
+        "people aboard, and nothing new is planned for it; check its check-ins with the driver"
+    )
 
 
 def _n_pass(side: Side, i: int, j: int) -> int:

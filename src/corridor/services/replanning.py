@@ -9,7 +9,10 @@ agreed window is planned, and no new movement reaches a checkpoint before the ag
 notification lead time (plus ``REVIEW_MIN`` for the coordinator to publish) from now. A vehicle
 inside with no road out (or no time left to take one) is held where it is, its people aboard:
 the plan lists it under ``held``, the answer under ``stranded``, and a ``stranded`` alert is
-raised (its reason says which). Legs driven before
+raised (its reason says which). The hazards of the plan replaced stay closed, and the vehicles
+it held stay held (or are brought out from where they are, their people aboard). A vehicle
+whose recorded stops break a plan rule (more boarded than its room) is held as recorded, and
+the answer's ``notes`` name it with the rule: the replan does not fail. Legs driven before
 the hazard keep their times in the new instance (:func:`with_driven_legs`); new stops are planned
 on the roads as the hazard left them. The new plan is checked against the new instance and
 against the agreement, stored as a plan like any other (``rejected`` with why when it fails),
@@ -32,6 +35,7 @@ from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
 from corridor.services.live_plan import plan_in_force
 from corridor.services.reconciliation import checkins_counted
+from corridor.services.replan_carry import hazards_for, held_routes, keep_since, odd_notes
 from corridor.services.stranded import raise_stranded
 
 if TYPE_CHECKING:
@@ -44,18 +48,6 @@ if TYPE_CHECKING:
 #: Minutes a replan leaves the coordinator to look at it and publish it: its new trips enter
 #: the zone no sooner than the notification lead time plus this from the replan's now.
 REVIEW_MIN = 10.0
-
-
-def hazard_of(incident: dict[str, Any], radius_m: float) -> dict[str, Any]:
-    """A closed hazard of ``radius_m`` metres around an incident."""
-    return {
-        "id": f"INC-{incident['id']}",
-        "name": f"incident {incident['id']}: {incident['kind']}",
-        "kind": "shelling" if incident["kind"] == "shelling" else "other",
-        "closed": True,
-        "buffer_m": float(radius_m),
-        "geometry": {"type": "Point", "coordinates": [incident["lon"], incident["lat"]]},
-    }
 
 
 @functools.lru_cache(maxsize=4)
@@ -89,11 +81,15 @@ def live_keep(
     boarded: dict[tuple[str, str], dict[str, int]],
 ) -> dict[str, Any]:
     """The plan in force cut after the stops each vehicle has reached (``reached``: how many
-    of its stops), the boardings as the check-ins counted them."""
+    of its stops), the boardings as the check-ins counted them. A vehicle the plan held where
+    it was keeps every stop it made (its people are aboard): the planner holds it again or
+    brings it out from there."""
     keep = copy.deepcopy(plan)
     for route in keep["routes"]:
-        n = reached.get(route["vehicle"], 0)
-        route["stops"] = route["stops"][:n]
+        route["stops"] = route["stops"][: reached.get(route["vehicle"], 0)]
+    keep["routes"] += held_routes(keep)
+    keep.pop("held", None)
+    for route in keep["routes"]:
         for s in route["stops"]:
             counted = boarded.get((route["vehicle"], s["at"]))
             if counted is not None and s.get("board"):
@@ -176,7 +172,7 @@ def replan(
     now_min = minute_of(pub["origin"], now)
     reached = _reached(live, tracks, checkins)
     keep = live_keep(base["plan"], reached, _boarded(checkins))
-    hazards = [] if incident is None or incident["lat"] is None else [hazard_of(incident, radius_m)]
+    hazards = hazards_for(base.get("params"), incident, radius_m)  # earlier ones stay closed
     document = agreed(str(pub["corridor"]))
     if document is None:
         raise Conflict("replan", f"corridor {pub['corridor']!r} is no longer agreed")
@@ -205,6 +201,7 @@ def replan(
         )
     except CorridorError as exc:
         return _store_failure(uow, plan_id, instance, exc)
+    keep_since(result.plan.get("held") or [], base["plan"])
     status, error = _store_checked(uow, plan_id, instance, terms, result)
     from corridor.planning.replan import kept_stops
 
@@ -218,6 +215,7 @@ def replan(
         "kept": kept,
         "held": held,
         "stranded": stranded,
+        "notes": odd_notes(result.plan.get("held") or []),
     }
 
 

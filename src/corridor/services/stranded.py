@@ -26,6 +26,8 @@ def raise_stranded(
             "on_board": sum(h["aboard"].values()),
             "by_class": h["aboard"],
             "reason": h["reason"],
+            # held for a recorded state that breaks these plan rules (not for want of a road)
+            **({"rules": list(h["rules"])} if h.get("rules") else {}),
         }
         for h in held
     ]
