@@ -501,3 +501,28 @@ def test_the_quick_handover_is_restored_after_the_last_bound() -> None:
     assert sys.getswitchinterval() == pytest.approx(bound_thread.SWITCH_SECONDS)
     second.__exit__(None, None, None)
     assert sys.getswitchinterval() == pytest.approx(before)
+
+
+EXITS_AT_ONCE = """
+import atexit, sys
+threads = []
+# Registered first, so it runs last: after the bound module's own handler.
+atexit.register(lambda: print("alive at shutdown:", [t.is_alive() for t in threads]))
+from corridor.adapters.cep_files import load_instance
+from corridor.planning.bound_thread import BoundInBackground
+bound = BoundInBackground(load_instance(sys.argv[1]), frozenset(), 2.0)
+threads.append(bound._thread)
+"""
+
+
+def test_a_process_that_ends_while_the_bound_is_solved_waits_for_it() -> None:
+    """A HiGHS solve that returned while Python was shutting down aborted the command after
+    its plan was written (exit code 134, "terminate called without an active exception"):
+    a bound still solving at exit is now waited for, its LP ending at its own time limit."""
+    run = subprocess.run(
+        [sys.executable, "-c", EXITS_AT_ONCE, str(ROOT / "data" / "cep" / "large.json")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "alive at shutdown: [False]" in run.stdout, run.stdout
+    assert "terminate called" not in run.stderr

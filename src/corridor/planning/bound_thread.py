@@ -8,9 +8,11 @@ HiGHS takes it back now and then and would otherwise wait for the search each ti
 
 from __future__ import annotations
 
+import atexit
 import math
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import monotonic
@@ -67,6 +69,27 @@ def _quick_handover() -> Iterator[None]:
 CLOSED_FORM = "closed-form (everyone waiting, the beds)"
 
 
+#: At exit, how long to wait for a bound still inside HiGHS (seconds): each LP's time limit ends
+#: at the search's deadline, so this is HiGHS's last step beyond it.
+EXIT_WAIT = 5.0
+_RUNNING: weakref.WeakSet[BoundInBackground] = weakref.WeakSet()
+
+
+def _let_highs_finish() -> None:
+    """Before the interpreter shuts down, let a bound still solving finish (no finer grid
+    starts). A HiGHS call that returned while Python was shutting down aborted the process
+    ("terminate called without an active exception", exit code 134) after the plan was
+    written: the thread, back from C++ and refused the interpreter's lock, was unwound
+    through code that may not be."""
+    until = monotonic() + EXIT_WAIT
+    for bound in list(_RUNNING):
+        bound.stop.set()
+        bound._thread.join(max(0.0, until - monotonic()))
+
+
+atexit.register(_let_highs_finish)
+
+
 class BoundInBackground:
     """The relaxation's bound, computed in a thread while the search runs."""
 
@@ -84,6 +107,7 @@ class BoundInBackground:
             target=self._solve, args=(instance, excluded, seconds), daemon=True, name="bound"
         )
         self._thread.start()
+        _RUNNING.add(self)
 
     def _solve(self, instance: Instance, excluded: frozenset[str], seconds: float) -> None:
         with _quick_handover():
