@@ -129,6 +129,16 @@ CASES: list[tuple[str, str | Mutation | None, str]] = [
         "scenario.yaml: osm: 'nowhere.osm.pbf': OSM extract not found",
     ),
     (
+        "extract is a folder",
+        _set("osm", "."),
+        "scenario.yaml: osm: '.' is a folder: name the .osm.pbf file in it",
+    ),
+    (
+        "extract is another file",
+        _set("osm", "hazards.geojson"),
+        "scenario.yaml: osm: 'hazards.geojson': is not a readable OSM extract",
+    ),
+    (
         "unknown noise parameter",
         _set("simulation", {"shelling_per_hour": 0.2}),
         "simulation: shelling_per_hour: unknown parameter",

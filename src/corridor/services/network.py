@@ -163,10 +163,17 @@ def prepare_network(
     label = scenario.file_label
     if graph is None:
         path = scenario.osm_path()
+        if path.is_dir():
+            raise InputError(
+                f"{label}: osm", f"{scenario.osm!r} is a folder: name the .osm.pbf file in it"
+            )
         if not path.is_file():
             raise InputError(f"{label}: osm", f"{scenario.osm!r}: OSM extract not found")
         stat = path.stat()
-        graph = _road_graph(path.resolve(), stat.st_mtime_ns, stat.st_size, cache_dir)
+        try:
+            graph = _road_graph(path.resolve(), stat.st_mtime_ns, stat.st_size, cache_dir)
+        except InputError as exc:  # the file is there but is not an extract: say which field
+            raise InputError(f"{label}: osm", f"{scenario.osm!r}: {exc.problem}") from exc
     zone = to_metres(scenario.zone.shape(), graph.projection)
     hazards = hazard_areas(scenario, graph)
     effect = apply_hazards(graph, hazards, scenario.routing.near_m)
