@@ -155,3 +155,14 @@ def test_an_error_quoting_brackets_prints_them_as_typed(
     assert code == 2, stderr
     assert "[/x] [lon, lat].json" in " ".join(stderr.split())
     assert "Traceback" not in stderr
+
+
+def test_a_scenario_given_for_the_instance_says_to_compile_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = ROOT / "examples" / "andorra" / "scenario.yaml"
+    code, _, stderr = run_cli(["plan", str(scenario), "-o", str(tmp_path / "p.json")], capsys)
+    assert code == 2, stderr
+    said = " ".join(stderr.split())
+    assert "not valid JSON" in said
+    assert f"it looks like a scenario: compile it first (corridor compile {scenario}" in said

@@ -15,8 +15,19 @@ __all__ = ["check_files", "load_instance", "load_plan"]
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read and check a CEP instance file; a missing or non-JSON file is an :class:`InputError`."""
-    return parse_instance(read_json_file(path, "instance"), str(path))
+    """Read and check a CEP instance file; a missing or non-JSON file is an :class:`InputError`
+    (a scenario given in its place says it must be compiled first)."""
+    try:
+        raw = read_json_file(path, "instance")
+    except InputError as exc:
+        if Path(path).suffix.lower() not in (".yaml", ".yml") or not Path(path).is_file():
+            raise
+        raise InputError(
+            exc.where,
+            f"{exc.problem}; it looks like a scenario: compile it first "
+            f"(corridor compile {path} -o instance.json) and give the instance",
+        ) from None
+    return parse_instance(raw, str(path))
 
 
 def load_plan(path: str | Path, inst: Instance) -> tuple[dict[str, Any], list[PlanRoute]]:
