@@ -14,14 +14,23 @@ class NotAuthenticated(CorridorError):
 
 
 class Forbidden(CorridorError):
-    """The caller's role may not do this (the access table), or not to this object (scope)."""
+    """The caller's role may not do this (the access table), or not to this object (scope).
+
+    Where the role may act but not on what the request names (a driver and another vehicle,
+    a person on another manifest), ``field`` and ``value`` name that object, so that a client
+    knows what to change; otherwise the refusal is about the role."""
 
     exit_code = 3
 
-    def __init__(self, role: str, action: str, problem: str | None = None) -> None:
+    def __init__(
+        self, role: str, action: str, problem: str | None = None, *, field: str | None = None,
+        value: object = None,
+    ) -> None:  # fmt: skip
         self.role = role
         self.action = action
         self.problem = problem or f"role {role!r} may not {action!r}"
+        self.field = field
+        self.value = value
         super().__init__(self.problem)
 
 

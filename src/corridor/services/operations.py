@@ -9,7 +9,7 @@ from corridor.domain.access import Principal, Role, vehicle_filter, vehicle_in_s
 from corridor.domain.operations import CheckIn, Event, Incident, PositionReport, reconcile
 from corridor.domain.tracking import Condition, forward
 from corridor.errors import InputError
-from corridor.services import alerts, reconciliation, tracking
+from corridor.services import alerts, checkin_checks, position_checks, reconciliation, tracking
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, Forbidden, NotFound
 
@@ -25,13 +25,14 @@ class PositionsResult:
     duplicates: int
 
 
-def _own_vehicle(who: Principal, vehicle: str, action: str) -> None:
+def _own_vehicle(who: Principal, vehicle: str, action: str, field: str | None = None) -> None:
+    """A driver acts only for its own vehicle; ``field``: where the request names the vehicle
+    (the refusal names it and the vehicle sent, not the role, which may do the action)."""
     if not vehicle_in_scope(who, action, vehicle):
-        raise Forbidden(
-            who.role.value,
-            action,
-            f"a driver acts only for its own vehicle {who.vehicle!r}, not {vehicle!r}",
-        )
+        problem = f"a driver acts only for its own vehicle {who.vehicle!r}, not {vehicle!r}"
+        if field is not None:
+            raise Forbidden(who.role.value, action, problem, field=field, value=vehicle)
+        raise Forbidden(who.role.value, action, problem)
 
 
 def check_positions(who: Principal, reports: list[PositionReport], max_batch: int) -> None:
@@ -41,7 +42,7 @@ def check_positions(who: Principal, reports: list[PositionReport], max_batch: in
         raise InputError("positions", f"{len(reports)} reports in one batch; at most {max_batch}")
     seen: set[tuple[str, str]] = set()
     for i, r in enumerate(reports):
-        _own_vehicle(who, r.vehicle, "positions.write")
+        _own_vehicle(who, r.vehicle, "positions.write", f"positions[{i}].vehicle")
         if (r.vehicle, r.client_id) in seen:
             raise InputError(f"positions[{i}].client_id", f"{r.client_id!r} repeats in the batch")
         seen.add((r.vehicle, r.client_id))
@@ -61,10 +62,15 @@ def store_positions(
     A report whose (vehicle, client id) is stored already is a retry when it says the same;
     saying something else under that id is a :class:`Conflict` naming the id (nothing of the
     batch is stored). With ``defer``, the new trusted reports are added to it instead of
-    being matched: the caller matches the reports of many batches at once."""
+    being matched: the caller matches the reports of many batches at once.
+
+    Once a plan is published, a batch naming a vehicle that is not the operation's is refused
+    (:class:`InputError`, nothing stored), and a report far outside the operation's area is
+    stored flagged (:mod:`corridor.services.position_checks`)."""
     suspect: dict[tuple[str, str], str] = {}
     if uow.publications is not None:
-        suspect = tracking.flags(uow, reports)
+        scope = position_checks.check_vehicles(uow, reports)
+        suspect = tracking.flags(uow, reports, scope)
     if suspect:
         stored = uow.positions.add_batch(reports, who.user_id, suspect)
     else:
@@ -141,45 +147,73 @@ def list_positions(
         return list(uow.positions.list(vehicle, after_id, limit))
 
 
-def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bool]:
-    """Store a boarding or arrival check-in once; returns (id, created)."""
+def _may_record(who: Principal, c: CheckIn) -> None:
+    """What each role may record: the driver boards (by name only its manifest) and counts the
+    people it sets down; reception records arrivals."""
     require(who, "checkins.write")
-    _own_vehicle(who, c.vehicle, "checkins.write")
+    _own_vehicle(who, c.vehicle, "checkins.write", "vehicle")
     if who.role is Role.DRIVER and c.kind != "boarding" and c.evacuees:
         # The driver counts the people it sets down by class; reception names them.
         raise Forbidden(
             who.role.value,
             "checkins.write",
             "a driver counts arrivals by class; reception checks registered people in by name",
+            field="evacuees",
+            value=list(c.evacuees),
         )
     if who.role is Role.RECEPTION and c.kind != "arrival":
         raise Forbidden(
             who.role.value,
             "checkins.write",
             "reception records arrival; the driver records boarding",
+            field="kind",
+            value=c.kind,
         )
+
+
+def _persons(uow: UnitOfWork, who: Principal, c: CheckIn) -> dict[int, dict[str, Any]]:
+    """The registry rows of the persons ``c`` names (each must be registered; a driver names
+    only people on its own manifest)."""
+    current = {}
+    for i, evacuee_id in enumerate(c.evacuees):
+        row = uow.evacuees.get(evacuee_id)
+        if row is None:
+            raise InputError(f"evacuees[{i}]", f"no registered evacuee {evacuee_id}", evacuee_id)
+        if who.role is Role.DRIVER and row["vehicle"] != c.vehicle:
+            # Boarding by id would put the person on this vehicle's named manifest, which
+            # the driver may read: only the coordinator or a registrar assigns people.
+            raise Forbidden(
+                who.role.value,
+                "checkins.write",
+                f"evacuees[{i}]: registry id {evacuee_id} is not on the manifest of "
+                f"{c.vehicle!r}; count people not on it by class in 'people'",
+                field=f"evacuees[{i}]",
+                value=evacuee_id,
+            )
+        current[evacuee_id] = row
+    return current
+
+
+def _stored_as(uow: UnitOfWork, c: CheckIn) -> CheckIn | None:
+    """The check-in stored under ``c``'s vehicle and client id, if any."""
+    return next((o for o in uow.checkins.list(c.vehicle) if o.client_id == c.client_id), None)
+
+
+def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bool]:
+    """Store a boarding or arrival check-in once; returns (id, created).
+
+    A new check-in is checked against the operation first (:mod:`checkin_checks`); a retry
+    (the same client id) is not, so that it answers as the first time did."""
+    _may_record(who, c)
     with uow:
         _trusted_time(uow, c.at)
-        current = {}
-        for i, evacuee_id in enumerate(c.evacuees):
-            row = uow.evacuees.get(evacuee_id)
-            if row is None:
-                raise InputError(
-                    f"evacuees[{i}]", f"no registered evacuee {evacuee_id}", evacuee_id
-                )
-            if who.role is Role.DRIVER and row["vehicle"] != c.vehicle:
-                # Boarding by id would put the person on this vehicle's named manifest, which
-                # the driver may read: only the coordinator or a registrar assigns people.
-                raise Forbidden(
-                    who.role.value,
-                    "checkins.write",
-                    f"evacuees[{i}]: registry id {evacuee_id} is not on the manifest of "
-                    f"{c.vehicle!r}; count people not on it by class in 'people'",
-                )
-            current[evacuee_id] = row
+        current = _persons(uow, who, c)
+        old = _stored_as(uow, c)
+        scope = checkin_checks.check_new(uow, who, c) if old is None else None
         ident, created = uow.checkins.add(c, who.user_id)
         if not created:
-            old = next(o for o in uow.checkins.list(c.vehicle) if o.client_id == c.client_id)
+            old = old or _stored_as(uow, c)
+            assert old is not None
             if (old.kind, old.place, old.at, old.people, tuple(old.evacuees)) != (
                 c.kind,
                 c.place,
@@ -194,33 +228,39 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
                     c.client_id,
                 )
         if created:
-            status = "boarded" if c.kind == "boarding" else "arrived"
-            kept = 0
-            for evacuee_id in c.evacuees:
-                # A status only moves forward: a boarding delivered after the arrival (a retry
-                # from a phone that was offline) stays in the history and changes nothing.
-                if forward(str(current[evacuee_id]["status"]), status):
-                    vehicle = c.vehicle if status == "boarded" else current[evacuee_id]["vehicle"]
-                    uow.evacuees.set_fields(evacuee_id, vehicle=vehicle or c.vehicle, status=status)
-                else:
-                    kept += 1
-            uow.emit(
-                Event(
-                    "checkins",
-                    {
-                        "kind": c.kind,
-                        "vehicle": c.vehicle,
-                        "place": c.place,
-                        "people": c.people,
-                        "at": c.at.isoformat(),
-                        "not_applied": kept,
-                    },
-                    vehicle=c.vehicle,
-                )
-            )
+            _apply_checkin(uow, c, current)
+            checkin_checks.outside_window(uow, scope, c, ident)
             reconciliation.evaluate(uow)
         uow.commit()
     return ident, created
+
+
+def _apply_checkin(uow: UnitOfWork, c: CheckIn, current: dict[int, dict[str, Any]]) -> None:
+    """Move the named persons forward and record the event of a new check-in (no commit)."""
+    status = "boarded" if c.kind == "boarding" else "arrived"
+    kept = 0
+    for evacuee_id in c.evacuees:
+        # A status only moves forward: a boarding delivered after the arrival (a retry
+        # from a phone that was offline) stays in the history and changes nothing.
+        if forward(str(current[evacuee_id]["status"]), status):
+            vehicle = c.vehicle if status == "boarded" else current[evacuee_id]["vehicle"]
+            uow.evacuees.set_fields(evacuee_id, vehicle=vehicle or c.vehicle, status=status)
+        else:
+            kept += 1
+    uow.emit(
+        Event(
+            "checkins",
+            {
+                "kind": c.kind,
+                "vehicle": c.vehicle,
+                "place": c.place,
+                "people": c.people,
+                "at": c.at.isoformat(),
+                "not_applied": kept,
+            },
+            vehicle=c.vehicle,
+        )
+    )
 
 
 def _trusted_time(uow: UnitOfWork, at: Any, field: str = "at") -> None:
@@ -243,6 +283,7 @@ def _trusted_time(uow: UnitOfWork, at: Any, field: str = "at") -> None:
                 else f"{params.clock_behind_h:g} h"
             )
             + ": set the device's clock and send it again",
+            at.isoformat(),
         )
 
 

@@ -2,8 +2,10 @@
 that stores it; the vehicles' live status; time-based alerts (silent vehicles).
 
 A report whose device clock is outside the documented skew from the server's clock (more than
-``clock_ahead_min`` ahead, or ``clock_behind_h`` behind) is stored, flagged ``suspect``, and
-never matched nor taken as the vehicle's latest position. The others are matched in their own
+``clock_ahead_min`` ahead, or ``clock_behind_h`` behind), or whose place is far outside the
+operation's area (:mod:`corridor.services.position_checks`: latitude and longitude swapped, no
+fix), is stored, flagged ``suspect``, and never matched nor taken as the vehicle's latest
+position. The others are matched in their own
 time order; a report older than the vehicle's latest changes nothing (it arrived late).
 """
 
@@ -30,9 +32,11 @@ from corridor.services.live_plan import Plan
 from corridor.services.live_plan import db_key as _db
 from corridor.services.live_plan import params_of as params_of  # re-exported for its callers
 from corridor.services.live_plan import plan_in_force as plan_in_force
+from corridor.services.position_checks import area_flag
 
 if TYPE_CHECKING:
     from corridor.domain.operations import PositionReport
+    from corridor.services.operation_scope import Scope
     from corridor.services.unit_of_work import UnitOfWork
 
 _overlay = tracked.overlay
@@ -48,11 +52,15 @@ def clock_flag(at: dt.datetime, now: dt.datetime, params: LiveParams) -> str | N
     return None
 
 
-def flags(uow: UnitOfWork, reports: list[PositionReport]) -> dict[tuple[str, str], str]:
+def flags(
+    uow: UnitOfWork, reports: list[PositionReport], scope: Scope | None = None
+) -> dict[tuple[str, str], str]:
+    """Why each untrusted report of ``reports`` is not trusted, by (vehicle, client id): its
+    device clock, else its place outside the area of the operation ``scope``."""
     now, params = uow.clock(), params_of(uow)
     out = {}
     for r in reports:
-        why = clock_flag(r.at, now, params)
+        why = clock_flag(r.at, now, params) or area_flag(scope, r.lat, r.lon)
         if why:
             out[(r.vehicle, r.client_id)] = why
     return out

@@ -133,14 +133,7 @@ async def on_corridor_error(request: Request, exc: Exception) -> JSONResponse:
             headers={"WWW-Authenticate": "Bearer"},
         )
     if isinstance(exc, Forbidden):
-        return problem_response(
-            request,
-            403,
-            "forbidden",
-            "Forbidden for this role",
-            exc.problem,
-            [{"field": "role", "value": exc.role, "problem": f"may not {exc.action}"}],
-        )
+        return _forbidden(request, exc)
     if isinstance(exc, NotFound):
         return problem_response(
             request,
@@ -191,6 +184,20 @@ async def on_corridor_error(request: Request, exc: Exception) -> JSONResponse:
         )
     assert isinstance(exc, CorridorError)
     return problem_response(request, 400, "rejected", "Rejected", str(exc))
+
+
+def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+    """403 about the role (the access table), or about the object the request names (a
+    driver and another vehicle): then the field and the value sent."""
+    if exc.field is None:
+        errors = [{"field": "role", "value": exc.role, "problem": f"may not {exc.action}"}]
+        return problem_response(
+            request, 403, "forbidden", "Forbidden for this role", exc.problem, errors
+        )
+    errors = [{"field": exc.field, "value": _short(exc.value), "problem": exc.problem}]
+    return problem_response(
+        request, 403, "forbidden", "Forbidden for this object", exc.problem, errors
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:

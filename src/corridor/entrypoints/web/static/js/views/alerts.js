@@ -28,6 +28,7 @@ function kindName(kind) {
       short_arrival: _("Fewer people arrived than boarded"),
       incident_near_route: _("Incident near a route: consider a suspension"),
       stranded: _("Stranded: no road out of the zone"),
+      boarding_outside_window: _("Boarding outside the agreed window"),
     }[kind] || words(kind)
   );
 }
