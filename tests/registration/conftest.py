@@ -30,6 +30,7 @@ def store_andorra(service: Service, user_id: int) -> int:
         "name": scenario.name,
         "classes": {k: v.model_dump() for k, v in scenario.classes.items()},
         "gathering": [{"id": g.id, "people": g.people} for g in scenario.gathering],
+        "depots": [{"id": d.id, "fleet": dict(d.fleet)} for d in scenario.depots],
     }
     with service.uow() as uow:
         ident = int(uow.scenarios.add(scenario.name, ANDORRA.read_text(), "", user_id))

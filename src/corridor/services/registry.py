@@ -19,9 +19,15 @@ from corridor.domain.registry import (
     field_expiries,
     summarise,
 )
-from corridor.errors import InputError
+from corridor.errors import InputError, InputErrors
 from corridor.services.accounts import require
-from corridor.services.errors import Forbidden, NotFound
+from corridor.services.errors import Conflict, Forbidden, NotFound
+from corridor.services.registry_checks import (
+    differences,
+    entry_problems,
+    operation_names,
+    vehicle_problem,
+)
 
 if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
@@ -39,9 +45,20 @@ def register(
     at: datetime | None = None,
     vehicle: str | None = None,
 ) -> tuple[int, bool]:
-    """Register one person; a retry with the same client id returns the first record."""
+    """Register one person; a retry with the same client id returns the first record.
+
+    The class, the gathering point and the vehicle (when given) must be names of the
+    operation's scenario (:mod:`corridor.services.registry_checks`): the parties see them
+    counted, so no free text may pass through them. Before any scenario is uploaded,
+    registration still works unchecked. Every bad field is named at once (422). The same client
+    id with other content is a 409 naming the client id and the fields that differ, never their
+    values; with the same content it answers the first record, ``created`` False.
+    """
     require(who, "registry.write")
     with uow:
+        problems = entry_problems(operation_names(uow), people_class, gathering, vehicle)
+        if problems:
+            raise InputErrors(problems[0][0], problems[0][2], problems)
         when = at or uow.clock()
         record: dict[str, Any] = {
             "client_id": client_id,
@@ -57,6 +74,16 @@ def register(
         for name in FIELD_NAMES:
             record[f"{name}_enc"] = uow.cipher.encrypt(name, personal.get(name))
         ident, created = uow.evacuees.add(record)
+        if not created:
+            differ = differences(uow, uow.evacuees.get(ident), record, personal, uow.clock())
+            if differ:
+                raise Conflict(
+                    "client_id",
+                    f"{client_id!r} was already used for another registration (registry id "
+                    f"{ident}), which differs in {', '.join(differ)}; a retry must send the same "
+                    "entry, a new person a new client id",
+                    client_id,
+                )
         if created:
             uow.audit.add(
                 who,
@@ -212,12 +239,25 @@ def assign_vehicle(
     """Put a registered person on a vehicle's manifest (or take them off it, with None).
 
     Only the humanitarian roles that write the registry assign; a driver then boards by name
-    only the people on its own vehicle's manifest. Audited."""
+    only the people on its own vehicle's manifest. The vehicle must be one of the operation's
+    scenario (422 naming ``vehicle``); a person who has boarded (or arrived) stays with the
+    vehicle they boarded: another one, or none, is a 409 naming the person and that vehicle.
+    Audited."""
     require(who, "registry.write")
     with uow:
         row = uow.evacuees.get(evacuee_id)
         if row is None:
             raise NotFound("evacuee", evacuee_id)
+        why = vehicle_problem(operation_names(uow), vehicle)
+        if why is not None:
+            raise InputError("vehicle", why, vehicle)
+        if row["status"] != "registered" and row["vehicle"] != vehicle:
+            raise Conflict(
+                f"evacuees/{evacuee_id}",
+                f"person {evacuee_id} has already boarded {row['vehicle']!r} (status "
+                f"{row['status']}): a manifest is not changed after boarding",
+                row["vehicle"],
+            )
         uow.evacuees.set_fields(evacuee_id, vehicle=vehicle)
         uow.audit.add(
             who,

@@ -5,7 +5,11 @@ with any bad row imports nothing and every problem is reported (file, row, field
 every person is registered in one transaction, personal fields encrypted and each new record
 audited as :func:`corridor.services.registry.register` does. A person's client id is made of the
 submission's id and the person's place in it, so importing the same submissions again (the
-same file, a later export that holds them, or the other format) adds nobody twice.
+same file, a later export that holds them, or the other format) adds nobody twice; a submission
+imported before with other answers (edited since) is a problem of its row, and nothing is
+imported. The rows are checked against the scenario given or else, like a registration by hand,
+against the operation (:func:`corridor.services.registry_checks.operation_names`: the plan in
+force, else the newest compiled scenario).
 """
 
 from __future__ import annotations
@@ -19,9 +23,18 @@ from corridor.domain.operations import Event
 from corridor.domain.registry import FIELD_NAMES, PERSONAL_FIELDS, EvacueeFacts, summarise
 from corridor.errors import InputErrors
 from corridor.registration.checks import Household, Member, Reference
+from corridor.registration.problems import RowProblem, at
 from corridor.registration.reader import ExportFile, Reading, read_export
+from corridor.registration.submissions import SUBMISSION_ID
 from corridor.services.accounts import require
 from corridor.services.public_facts import scenario_row
+from corridor.services.registry_checks import (
+    ScenarioNames,
+    differences,
+    names_of,
+    operation_names,
+    operation_scenario_id,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -33,13 +46,14 @@ if TYPE_CHECKING:
 MAX_PROBLEMS = 200
 
 
-def reference(row: dict[str, Any], now: datetime) -> Reference:
-    """What the rows are checked against: the scenario's classes and gathering points."""
-    instance = row["instance"]
+def reference(row: dict[str, Any], now: datetime, names: ScenarioNames | None = None) -> Reference:
+    """What the rows are checked against: the classes and gathering points of ``names`` (by
+    default, of the scenario ``row``)."""
+    names = names or names_of(row)
     return Reference(
-        scenario=f"scenario {row['id']} ({row['name']})",
-        classes=tuple(instance["classes"]),
-        gathering=tuple(g["id"] for g in instance["gathering"]),
+        scenario=names.label,
+        classes=names.classes,
+        gathering=names.gathering,
         now=now,
         retention=min(f.retention for f in PERSONAL_FIELDS),
     )
@@ -50,7 +64,10 @@ def _n(count: int, word: str) -> str:
 
 
 def rejected(reading: Reading) -> InputErrors:
-    problems = reading.problems
+    return _rejected(reading.problems)
+
+
+def _rejected(problems: list[RowProblem]) -> InputErrors:
     rows = len({(p.file, p.row) for p in problems})
     shown = problems[:MAX_PROBLEMS]
     more = f" (the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ""
@@ -71,9 +88,12 @@ def import_export(
     """Check every submission of the export, then register all its people, or nobody."""
     require(who, "registry.import")
     with uow:
-        scenario = scenario_row(uow, scenario_id)
+        names = None if scenario_id is not None else operation_names(uow)
+        scenario = scenario_row(
+            uow, scenario_id if scenario_id is not None else operation_scenario_id(uow)
+        )
         now = uow.clock()
-    reading = read_export(files, fmt, reference(scenario, now))
+    reading = read_export(files, fmt, reference(scenario, now, names))
     if reading.problems:
         raise rejected(reading)
     households = reading.checked.households
@@ -117,8 +137,12 @@ def _personal(household: Household, member: Member) -> dict[str, str | None]:
 
 
 def _store(uow: UnitOfWork, who: Principal, households: list[Household]) -> int:
-    """Register every person not yet registered; returns how many were added."""
+    """Register every person not yet registered; returns how many were added. A person
+    registered before with other answers is a problem of its row: every such row is named and
+    nothing is kept (the caller's transaction is rolled back)."""
     added = 0
+    now = uow.clock()
+    conflicts: list[RowProblem] = []
     for household in households:
         for member in household.members:
             personal = _personal(household, member)
@@ -136,6 +160,10 @@ def _store(uow: UnitOfWork, who: Principal, households: list[Household]) -> int:
             for name in FIELD_NAMES:
                 record[f"{name}_enc"] = uow.cipher.encrypt(name, personal.get(name))
             ident, created = uow.evacuees.add(record)
+            if not created:
+                differ = differences(uow, uow.evacuees.get(ident), record, personal, now)
+                if differ:
+                    conflicts.append(_conflict(household, member, int(ident), differ))
             if created:
                 added += 1
                 uow.audit.add(
@@ -147,7 +175,20 @@ def _store(uow: UnitOfWork, who: Principal, households: list[Household]) -> int:
                         "submission": household.submission_id,
                     },
                 )
+    if conflicts:
+        raise _rejected(conflicts)
     return added
+
+
+def _conflict(household: Household, member: Member, ident: int, differ: list[str]) -> RowProblem:
+    return at(
+        household.row,
+        SUBMISSION_ID,
+        household.submission_id,
+        f"person {member.index} of this submission was imported before (registry id {ident}) "
+        f"with other answers (it differs in {', '.join(differ)}): the registry keeps the first; "
+        "leave this submission out of the file",
+    )
 
 
 def _result(reading: Reading, scenario: dict[str, Any], added: int) -> dict[str, Any]:
