@@ -84,6 +84,7 @@ def test_the_difference_since_this_party_accepted_and_an_incident_on_the_map(
 
     # An incident, its place picked on the map.
     desk.page.fill("#incident-what", "shelling 300 m east of the bridge")
+    desk.page.locator("#desk-map").scroll_into_view_if_needed()  # filling scrolled to the form
     box = desk.page.locator("#desk-map").bounding_box()
     desk.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     lon = float(desk.page.input_value("#incident-lon"))
