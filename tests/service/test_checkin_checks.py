@@ -167,43 +167,50 @@ def test_arrivals_of_more_people_than_the_vehicle_holds_are_refused(operation: O
     assert "-30 aboard" in error["problem"]
 
 
-def test_a_boarding_beyond_the_seats_left_is_refused_and_a_retry_still_answers(
+def test_a_trip_over_the_seats_is_kept_with_an_alert_and_a_retry_still_answers(
     operation: Operation,
 ) -> None:
+    """One check-in of more than twice the seats cannot be true; a trip over them is kept (an
+    arrival of the trip before may still be on a phone, or people stand) and the coordinator
+    is told."""
     api = operation.api
     first = checkin("seats-45", "boarding", "G08", {"vulnerable": 40, "medical": 5})
     assert api.post("bus-driver", "/v1/checkins", first).status_code == 201
-    error = refused(
-        operation, "bus-driver", checkin("seats-6", "boarding", "G08", {"general": 6}),
-        "people", {"general": 6},
-    )  # fmt: skip
-    assert "50 seats and 45 aboard on this trip: room for 5" in error["problem"]
+    body = checkin("seats-101", "boarding", "G08", {"general": 101})
+    error = refused(operation, "bus-driver", body, "people", {"general": 101})
+    assert "would board D-AND/bus/0 at once, which has 50 seats" in error["problem"]
     # nobody on a stretcher: a bus has none
     body = checkin("stretcher", "boarding", "G08", {"critical": 1})
-    assert (
-        "room for 0" in refused(operation, "bus-driver", body, "people", {"critical": 1})["problem"]
-    )
-    # the driver's phone sends the first check-in again: answered as before, not refused
+    error = refused(operation, "bus-driver", body, "people", {"critical": 1})
+    assert "which has 0 stretchers" in error["problem"]
+    # the driver's phone sends the first check-in again: answered as before
     again = api.post("bus-driver", "/v1/checkins", first)
     assert (again.status_code, again.json()["created"]) == (200, False)
-    five = checkin("seats-5", "boarding", "G08", {"general": 5})
-    assert api.post("bus-driver", "/v1/checkins", five).status_code == 201
-    assert api.post("bus-driver", "/v1/checkins", five).json()["created"] is False  # full now
-    # 50 aboard: the arrival of 51 is refused, of 50 stored; reception's count of the same
-    # stop then replaces the driver's (it counts once), and is not refused as "nobody aboard"
+    six = checkin("seats-6", "boarding", "G08", {"general": 6})
+    assert api.post("bus-driver", "/v1/checkins", six).status_code == 201
+    over = [
+        a for a in api.get("coordinator", "/v1/alerts").json()
+        if a["kind"] == "boarding_over_capacity" and a["vehicle"] == BUS
+    ]  # fmt: skip
+    assert [(a["data"]["aboard"], a["data"]["seats"]) for a in over] == [(51, 50)]
+    assert api.post("bus-driver", "/v1/checkins", six).json()["created"] is False
+    # 51 aboard: an arrival of 102 is refused, of 51 stored; reception's count of the same
+    # stop then replaces the driver's (it counts once)
     operation.clock.set(at(8, 15))
-    down = checkin("down-51", "arrival", "R-SJL", {"vulnerable": 40, "general": 11}, when=at(8, 15))
-    refused(operation, "bus-driver", down, "people", {"vulnerable": 40, "general": 11})
-    driver = {**down, "client_id": "down-50", "people": {"vulnerable": 40, "general": 10}}
+    down = checkin("down-102", "arrival", "R-SJL", {"general": 102}, when=at(8, 15))
+    refused(operation, "bus-driver", down, "people", {"general": 102})
+    driver = {**down, "client_id": "down-51", "people": {"vulnerable": 40, "general": 11}}
     assert api.post("bus-driver", "/v1/checkins", driver).status_code == 201
-    reception = {**driver, "client_id": "down-r", "people": {"vulnerable": 40, "general": 9}}
+    reception = {**driver, "client_id": "down-r", "people": {"vulnerable": 40, "general": 10}}
     assert api.post("reception", "/v1/checkins", reception).status_code == 201
     assert api.get("coordinator", "/v1/progress").json()["aboard"][BUS] == 1
-    # The one reception did not count is the reconciliation's matter: on the next trip the
-    # bus boards a full load again.
+    # The one reception did not count is the reconciliation's matter: the next trip boards a
+    # full load with no alert.
     operation.clock.set(at(9))
     again = checkin("trip-2", "boarding", "G08", {"general": 50}, when=at(9))
     assert api.post("bus-driver", "/v1/checkins", again).status_code == 201
+    alerts = api.get("coordinator", "/v1/alerts").json()
+    assert len([a for a in alerts if a["kind"] == "boarding_over_capacity"]) == 1
     operation.clock.set(at(7, 30))
 
 

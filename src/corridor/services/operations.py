@@ -209,7 +209,7 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
         _trusted_time(uow, c.at)
         current = _persons(uow, who, c)
         old = _stored_as(uow, c)
-        scope = checkin_checks.check_new(uow, who, c) if old is None else None
+        checked = checkin_checks.check_new(uow, who, c) if old is None else None
         ident, created = uow.checkins.add(c, who.user_id)
         if not created:
             old = old or _stored_as(uow, c)
@@ -229,7 +229,7 @@ def record_checkin(uow: UnitOfWork, who: Principal, c: CheckIn) -> tuple[int, bo
                 )
         if created:
             _apply_checkin(uow, c, current)
-            checkin_checks.outside_window(uow, scope, c, ident)
+            checkin_checks.after_stored(uow, checked, c, ident)
             reconciliation.evaluate(uow)
         uow.commit()
     return ident, created

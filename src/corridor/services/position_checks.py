@@ -10,7 +10,8 @@ Andorra) or loses its fix (0, 0) is not a vehicle thousands of kilometres off it
 The margin, 50 km, is far more than any fix error or detour of a corridor operation (whose
 places lie within some tens of kilometres of each other; Andorra's are 20 km apart) and far less
 than what a swapped pair of coordinates or a wrong sign moves a report (hundreds of kilometres
-and more, anywhere but near the equator and the meridian line of 45°).
+and more, except where latitude and longitude are nearly equal for a swap, or near the equator
+or the prime meridian for a wrong sign).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ function kindName(kind) {
       incident_near_route: _("Incident near a route: consider a suspension"),
       stranded: _("Stranded: no road out of the zone"),
       boarding_outside_window: _("Boarding outside the agreed window"),
+      boarding_over_capacity: _("More aboard than the vehicle's room"),
     }[kind] || words(kind)
   );
 }
