@@ -64,6 +64,9 @@ class FakeEvacuees:
         self.rows[ident] = {"id": ident, **record}
         return ident, True
 
+    def id_of(self, client_id: str) -> int | None:
+        return next((i for i, r in self.rows.items() if r["client_id"] == client_id), None)
+
     def get(self, evacuee_id: int) -> dict[str, Any] | None:
         return self.rows.get(evacuee_id)
 

@@ -109,6 +109,10 @@ def test_before_any_scenario_registration_still_works(api: Api) -> None:
     andorra(api)
     r = api.post("registrar", EVACUEES, person("later", people_class="general", gathering="G1"))
     assert (r.status_code, errors(r)) == (422, [("gathering", "G1")])
+    # The phone that sent "early" sends it again: a retry answers as the first time did, though
+    # its gathering point is not the scenario's (it was stored before there was one).
+    r = api.post("registrar", EVACUEES, person("early", people_class="general", gathering="G1"))
+    assert (r.status_code, r.json()["created"]) == (200, False), r.text
 
 
 def board(api: Api, ident: int, vehicle: str = "D-AND/bus/0") -> None:
@@ -249,3 +253,10 @@ def test_while_a_plan_is_in_force_its_names_are_the_ones_checked(live_api: Api) 
     r = api.post("registrar", EVACUEES, person("p-2", people_class="other", gathering="X1"))
     assert (r.status_code, errors(r)) == (422, [("people_class", "other"), ("gathering", "X1")])
     assert "the plan in force" in r.json()["errors"][0]["problem"]
+    # An import naming the newer scenario is checked against the plan in force all the same.
+    elsewhere = [dataclasses.replace(ex.sample(T0)[0], gathering="X1")]
+    body = {"files": [{"name": "x.json", "text": ex.kobo_json(elsewhere).decode()}],
+            "scenario_id": newer}  # fmt: skip
+    r = api.post("registrar", "/v1/registry/imports", body)
+    assert r.status_code == 422, r.text
+    assert ("x.json row 1: household/gathering", "X1") in errors(r), errors(r)

@@ -56,9 +56,10 @@ def register(
     """
     require(who, "registry.write")
     with uow:
-        problems = entry_problems(operation_names(uow), people_class, gathering, vehicle)
-        if problems:
-            raise InputErrors(problems[0][0], problems[0][2], problems)
+        if uow.evacuees.id_of(client_id) is None:  # a retry answers as the first time did
+            problems = entry_problems(operation_names(uow), people_class, gathering, vehicle)
+            if problems:
+                raise InputErrors(problems[0][0], problems[0][2], problems)
         when = at or uow.clock()
         record: dict[str, Any] = {
             "client_id": client_id,

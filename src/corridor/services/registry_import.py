@@ -27,6 +27,7 @@ from corridor.registration.problems import RowProblem, at
 from corridor.registration.reader import ExportFile, Reading, read_export
 from corridor.registration.submissions import SUBMISSION_ID
 from corridor.services.accounts import require
+from corridor.services.operation_scope import scope_of
 from corridor.services.public_facts import scenario_row
 from corridor.services.registry_checks import (
     ScenarioNames,
@@ -88,7 +89,8 @@ def import_export(
     """Check every submission of the export, then register all its people, or nobody."""
     require(who, "registry.import")
     with uow:
-        names = None if scenario_id is not None else operation_names(uow)
+        # While a plan is in force its names are the ones checked, whichever scenario is named.
+        names = operation_names(uow) if scenario_id is None or scope_of(uow) else None
         scenario = scenario_row(
             uow, scenario_id if scenario_id is not None else operation_scenario_id(uow)
         )

@@ -26,6 +26,13 @@ class SqlEvacuees(SqlRepo):
         ).scalar_one()
         return int(old), False
 
+    def id_of(self, client_id: str) -> int | None:
+        """The registry id stored under ``client_id``, if any."""
+        found = self.conn.execute(
+            select(orm.evacuees.c.id).where(orm.evacuees.c.client_id == client_id)
+        ).scalar()
+        return None if found is None else int(found)
+
     def get(self, evacuee_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(orm.evacuees).where(orm.evacuees.c.id == evacuee_id)).first()
         return None if row is None else row_dict(row)
