@@ -271,6 +271,17 @@ class Dashboard:
 
 
 @pytest.fixture
+def desk(browser: Any, server: Server) -> Iterator[Any]:
+    """Party A's liaison signed in at the desk (its own browser context)."""
+    from .desk import Desk  # desk.py reads this module's names
+
+    d = Desk(browser, server, "liaison_a")
+    d.sign_in()
+    yield d
+    d.close()
+
+
+@pytest.fixture
 def dashboard(browser: Any, server: Server) -> Iterator[Any]:
     """A factory of dashboard tabs (laptop size unless told), closed after the test."""
     opened: list[Dashboard] = []

@@ -6,8 +6,6 @@ no page."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -15,14 +13,6 @@ from .conftest import Server
 from .desk import Desk
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk(browser: Any, server: Server) -> Iterator[Desk]:
-    d = Desk(browser, server, "liaison_a")
-    d.sign_in()
-    yield d
-    d.close()
 
 
 def ours(server: Server, who: str, party: str, subjects: set[str]) -> dict[str, bool]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,6 @@ from .conftest import Server, log_head, open_corridor, post_envelope
 from .desk import Desk
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk(browser: Any, server: Server) -> Iterator[Desk]:
-    d = Desk(browser, server, "liaison_a")
-    d.sign_in()
-    yield d
-    d.close()
 
 
 def entries(server: Server) -> list[bytes]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,6 @@ from .desk import Desk
 from .test_desk_refusal import import_key
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk(browser: Any, server: Server) -> Iterator[Desk]:
-    d = Desk(browser, server, "liaison_a")
-    d.sign_in()
-    yield d
-    d.close()
 
 
 def counter(server: Server, corridor: str, doc: dict[str, Any], signer: SignerKey) -> None:
