@@ -67,24 +67,27 @@ class Settings(BaseSettings):
 
     # -- the live operation (docs/live.md): when an alert is raised ---------------------------
     #: A vehicle this many minutes behind its plan is ``late``.
-    live_late_min: float = Field(default=10.0, gt=0)
+    live_late_min: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     #: A vehicle this many metres from its agreed route is ``off_route``.
-    live_off_route_m: float = Field(default=250.0, gt=0)
+    live_off_route_m: float = Field(default=250.0, gt=0, allow_inf_nan=False)
     #: A vehicle that has not moved for this many minutes away from a planned stop: ``stopped``.
-    live_stopped_min: float = Field(default=10.0, gt=0)
+    live_stopped_min: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     #: No position for this many minutes from a vehicle on its way: ``silent``.
-    live_silent_min: float = Field(default=5.0, gt=0)
+    live_silent_min: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     #: A boarded person not checked in on arrival this many minutes after their vehicle
     #: arrived: ``missing_person``.
-    live_missing_min: float = Field(default=15.0, gt=0)
+    live_missing_min: float = Field(default=15.0, gt=0, allow_inf_nan=False)
     #: A critical incident this many metres from a planned route: ``incident_near_route``.
-    live_incident_m: float = Field(default=1000.0, gt=0)
+    live_incident_m: float = Field(default=1000.0, gt=0, allow_inf_nan=False)
     #: Within this many metres of a planned stop a vehicle is at the stop (waiting is planned).
-    live_stop_radius_m: float = Field(default=150.0, gt=0)
+    live_stop_radius_m: float = Field(default=150.0, gt=0, allow_inf_nan=False)
     #: A report dated more than this many minutes ahead of the server's clock is not trusted.
-    live_clock_ahead_min: float = Field(default=5.0, gt=0)
+    live_clock_ahead_min: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     #: A report dated more than this many hours before the server's clock is not trusted.
-    live_clock_behind_h: float = Field(default=24.0, gt=0)
+    live_clock_behind_h: float = Field(default=24.0, gt=0, allow_inf_nan=False)
+    #: A report more than this many km outside the bounding box of the operation's places is
+    #: stored but not trusted (flagged ``suspect``: latitude and longitude swapped, no fix).
+    live_area_margin_km: float = Field(default=50.0, gt=0, allow_inf_nan=False)
     #: How often (seconds) the server looks for time-based alerts (silent vehicles, missing
     #: people); 0: only when asked (``POST /v1/tracking/sweep``).
     live_sweep_seconds: float = Field(default=30.0, ge=0)
@@ -102,6 +105,7 @@ class Settings(BaseSettings):
             stop_radius_m=self.live_stop_radius_m,
             clock_ahead_min=self.live_clock_ahead_min,
             clock_behind_h=self.live_clock_behind_h,
+            area_margin_km=self.live_area_margin_km,
         )
 
     @property

@@ -42,6 +42,9 @@ class LiveParams:
     moving_kmh: float = 3.0
     clock_ahead_min: float = 5.0
     clock_behind_h: float = 24.0
+    #: A report more than this many km outside the bounding box of the operation's places is
+    #: stored but not trusted (latitude and longitude swapped, no fix).
+    area_margin_km: float = 50.0
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -2,11 +2,11 @@
 that stores it; the vehicles' live status; time-based alerts (silent vehicles).
 
 A report whose device clock is outside the documented skew from the server's clock (more than
-``clock_ahead_min`` ahead, or ``clock_behind_h`` behind), or whose place is far outside the
-operation's area (:mod:`corridor.services.position_checks`: latitude and longitude swapped, no
-fix), is stored, flagged ``suspect``, and never matched nor taken as the vehicle's latest
-position. The others are matched in their own
-time order; a report older than the vehicle's latest changes nothing (it arrived late).
+``clock_ahead_min`` ahead, or ``clock_behind_h`` behind), or whose place is more than
+``area_margin_km`` outside the operation's area (:mod:`corridor.services.position_checks`:
+latitude and longitude swapped, no fix), is stored, flagged ``suspect``, and never matched nor
+taken as the vehicle's latest position. The others are matched in their own time order; a
+report older than the vehicle's latest changes nothing (it arrived late).
 """
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ def flags(
     """Why each untrusted report of ``reports`` is not trusted, by (vehicle, client id): its
     device clock, else its place outside the area of the operation ``scope``."""
     now, params = uow.clock(), params_of(uow)
+    margin_m = params.area_margin_km * 1000
     out = {}
     for r in reports:
-        why = clock_flag(r.at, now, params) or area_flag(scope, r.lat, r.lon)
+        why = clock_flag(r.at, now, params) or area_flag(scope, r.lat, r.lon, margin_m)
         if why:
             out[(r.vehicle, r.client_id)] = why
     return out

@@ -17,7 +17,7 @@ from corridor.entrypoints.http.deps import ServiceDep, UowDep, Who, guard
 from corridor.entrypoints.http.schemas import Ahead, IdPath
 from corridor.errors import InputError
 from corridor.planning.retime import BUFFER
-from corridor.services import alerts, publication, reconciliation, tracking
+from corridor.services import alerts, position_checks, publication, reconciliation, tracking
 from corridor.services.accounts import hash_token, require
 from corridor.services.errors import NotAuthenticated, NotFound
 
@@ -156,11 +156,13 @@ def bind_device(
     device_id: DeviceId, body: DeviceIn, who: Who, service: ServiceDep
 ) -> dict[str, Any]:
     """Bind a Traccar Client device to one vehicle; answers the device's key once (it goes in
-    the app's server URL: /v1/osmand/KEY). Binding again makes a new key."""
+    the app's server URL: /v1/osmand/KEY). Binding again makes a new key. While a plan is in
+    force the vehicle must be one of its vehicles (422 naming ``vehicle``, nothing stored)."""
     require(who, "devices.manage")
     key = "dev_" + secrets.token_urlsafe(24)
     uow = service.uow()
     with uow:
+        position_checks.check_device_vehicle(uow, body.vehicle)
         uow.devices.bind(
             device_id, body.vehicle, hash_token(service.settings.token_secret, key), who.user_id
         )
