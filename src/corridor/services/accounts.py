@@ -1,4 +1,11 @@
-"""Organisations, users and API tokens. Tokens are shown once and stored only as HMAC hashes."""
+"""Organisations, users and API tokens. Tokens are shown once and stored only as HMAC hashes.
+
+A driver is bound to one vehicle, as a Traccar Client device is: while a plan is in force
+(:func:`corridor.services.operation_scope.scope_of`) a new driver's vehicle must be one of the
+plan's, since every position reported for another is refused. An account or a device bound
+before the first plan, or under an earlier version, is not refused when a new version lacks its
+vehicle; the lists say so per entry (:func:`with_vehicle_in_plan`).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corridor.domain.access import Principal, Role, allowed
 from corridor.errors import InputError
 from corridor.services.errors import Forbidden, NotAuthenticated, NotFound
+from corridor.services.operation_scope import scope_of
 
 if TYPE_CHECKING:
+    from corridor.services.operation_scope import Scope
     from corridor.services.unit_of_work import UnitOfWork
 
 TOKEN_PREFIX = "cor_"
@@ -86,7 +95,8 @@ def create_user(
     role: Role,
     vehicle: str | None,
 ) -> IssuedToken:
-    """A user and a first token for it."""
+    """A user and a first token for it. A driver's vehicle, while a plan is in force, is one of
+    the plan's (else :class:`InputError` naming ``vehicle``, nothing stored)."""
     require(who, "accounts.manage")
     if role is Role.DRIVER and not vehicle:
         raise InputError("vehicle", "a driver needs the vehicle it drives (got None)")
@@ -95,12 +105,44 @@ def create_user(
     with uow:
         if not uow.accounts.organisation_exists(organisation_id):
             raise NotFound("organisation", organisation_id)
+        if vehicle and in_plan(scope_of(uow), vehicle) is False:
+            raise InputError(
+                "vehicle",
+                f"{vehicle!r} is not a vehicle of the operation's plan: a driver drives one of its "
+                "vehicles (as its trip sheets name them, DEPOT/TYPE/k), or every position it "
+                "reports is refused",
+                vehicle,
+            )
         user = int(uow.accounts.add_user(organisation_id, name, role, vehicle))
         token = new_token()
         token_id = int(uow.accounts.add_token(user, hash_token(_secret(uow), token), "first"))
         uow.audit.add(who, "accounts.user", f"user:{user}", {"role": role.value, "name": name})
         uow.commit()
     return IssuedToken(user, token_id, token)
+
+
+def list_users(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
+    """Every user with role and vehicle (never tokens), and whether the vehicle is one of the
+    plan in force (:func:`with_vehicle_in_plan`)."""
+    require(who, "accounts.manage")
+    with uow:
+        return with_vehicle_in_plan(uow, uow.accounts.list_users())
+
+
+def in_plan(scope: Scope | None, vehicle: str | None) -> bool | None:
+    """Whether ``vehicle`` is one of the operation's; None with no plan in force (nothing to
+    check against) or no vehicle."""
+    if scope is None or not vehicle:
+        return None
+    return vehicle in scope.vehicles
+
+
+def with_vehicle_in_plan(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row (a user's, a device's: its ``vehicle``) with ``vehicle_in_plan``
+    (:func:`in_plan`, in the caller's open transaction): false for one bound before the plan in
+    force whose vehicle that plan lacks, every report of which is refused."""
+    scope = scope_of(uow)
+    return [{**r, "vehicle_in_plan": in_plan(scope, r.get("vehicle"))} for r in rows]
 
 
 def issue_token(uow: UnitOfWork, who: Principal, user_id: int, label: str) -> IssuedToken:

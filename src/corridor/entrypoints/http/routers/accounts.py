@@ -59,7 +59,9 @@ def list_organisations(uow: UowDep) -> list[dict[str, Any]]:
 
 @router.post("/users", status_code=201, **guard("accounts.manage"))
 def create_user(body: UserIn, who: Who, uow: UowDep) -> IssuedTokenOut:
-    """A user with a role (a driver also with its vehicle) and its first token, shown once."""
+    """A user with a role (a driver also with its vehicle) and its first token, shown once.
+    While a plan is in force a driver's vehicle must be one of its vehicles (422 naming
+    ``vehicle``, nothing stored)."""
     issued = accounts.create_user(
         uow, who, body.organisation_id, body.name, body.role, body.vehicle
     )
@@ -67,10 +69,12 @@ def create_user(body: UserIn, who: Who, uow: UowDep) -> IssuedTokenOut:
 
 
 @router.get("/users", **guard("accounts.manage"))
-def list_users(uow: UowDep) -> list[dict[str, Any]]:
-    """Every user with role and vehicle (never tokens)."""
-    with uow:
-        return list(uow.accounts.list_users())
+def list_users(who: Who, uow: UowDep) -> list[dict[str, Any]]:
+    """Every user with role and vehicle, and whether it is in the plan in force (never tokens).
+    ``vehicle_in_plan`` is false for a driver created before the plan in force (or under an
+    earlier version) for a vehicle that plan lacks: every position it reports is refused; null
+    while no plan is in force or for a user with no vehicle."""
+    return accounts.list_users(uow, who)
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, **guard("accounts.manage"))

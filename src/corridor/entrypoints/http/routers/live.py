@@ -18,7 +18,7 @@ from corridor.entrypoints.http.schemas import Ahead, IdPath
 from corridor.errors import InputError
 from corridor.planning.retime import BUFFER
 from corridor.services import alerts, position_checks, publication, reconciliation, tracking
-from corridor.services.accounts import hash_token, require
+from corridor.services.accounts import hash_token, require, with_vehicle_in_plan
 from corridor.services.errors import NotAuthenticated, NotFound
 
 router = APIRouter(prefix="/v1", tags=["live operation"])
@@ -178,10 +178,13 @@ def bind_device(
 
 @router.get("/devices", **guard("devices.manage"))
 def list_devices(who: Who, uow: UowDep) -> list[dict[str, Any]]:
-    """Traccar Client devices and the vehicles they are bound to (never their keys)."""
+    """Traccar Client devices, their vehicles and whether each is in the plan (never their keys).
+    ``vehicle_in_plan`` is false for a device bound before the plan in force (or under an earlier
+    version) to a vehicle that plan lacks: every report of it is refused; null while no plan is
+    in force."""
     require(who, "devices.manage")
     with uow:
-        return list(uow.devices.list())
+        return with_vehicle_in_plan(uow, list(uow.devices.list()))
 
 
 @router.delete("/devices/{device_id}", status_code=204, **guard("devices.manage"))
