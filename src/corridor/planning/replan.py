@@ -16,7 +16,7 @@ the rest (``now=None``: vehicles that had not started may still start whenever t
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -125,13 +125,27 @@ def partial_from_routes(
         if v.fresh and now is not None:
             v.ready = now
     if (plan.people < 0).any():
-        g, c = (int(x) for x in np.argwhere(plan.people < 0)[0])
-        raise ReplanError(
-            "keep", f"more {data.classes[c]} board at {data.g_ids[g]} than wait there"
-        )
+        _over_boarded(plan)
     for vi, aboard, inside, leave in pending:
         _finish(plan, vi, aboard, inside, leave)
     return plan
+
+
+def _over_boarded(plan: PartialPlan) -> NoReturn:
+    """Refuse kept stops that board more at a gathering point than the instance says wait
+    there, naming the point, the class and both numbers. The service's replan never gets
+    here: it first sets each such point to what the check-ins counted
+    (:func:`corridor.services.replan_carry.counted_over`)."""
+    d = plan.data
+    g, c = (int(x) for x in np.argwhere(plan.people < 0)[0])
+    have = int(d.inst.gathering[g].people.get(d.classes[c], 0))
+    boarded = have - int(plan.people[g, c])
+    raise ReplanError(
+        f"keep: {d.g_ids[g]}",
+        f"the kept stops board {boarded} {d.classes[c]} there, the instance has {have} "
+        f"waiting (people who came after the count?): set its {d.classes[c]} to at least "
+        f"{boarded} in the instance and replan",
+    )
 
 
 def _replay(
@@ -281,6 +295,8 @@ def _hold(
         "aboard": {w.classes[c]: int(n) for c, n in enumerate(aboard) if n > 0},
         "reason": reason or f"no road leads out of the zone from {last['at']}",
         "stops": list(v.stops),
+        # stranded: no way out of the zone (no road, or no time left); else held for a rule
+        "stranded": not rules,
         **({"rules": rules} if rules else {}),
     }
 

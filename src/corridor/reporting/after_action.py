@@ -13,12 +13,14 @@ adapters draw it and write the files (:mod:`corridor.adapters.after_action_files
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from corridor.reporting.after_action_chart import planned_actual_chart
 from corridor.reporting.after_action_model import (
     AfterActionReport,
     OperationRecords,
     ReportClock,
+    held_short,
     natural_key,
     planned_people,
     suspension_spans,
@@ -55,7 +57,7 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
         f"Window agreed: {window_text(rec, clock)}.",
         f"Vehicles: {len(routes)} planned"
         + (f" (agreed at most {rec.agreed_vehicles})" if rec.agreed_vehicles else "")
-        + (f", {len(rec.plan_held)} held where it stood (stranded)" if rec.plan_held else "")
+        + _held_text(rec.plan_held)
         + f", {len(reporting)} reported their position.",
         f"People out: {sum(arrived.values())} arrived of {sum(boarded.values())} boarded; "
         f"the plan takes out {sum(planned.values())}.",
@@ -96,3 +98,10 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
         chart=chart,
         incidents_at=spots,
     )
+
+
+def _held_text(held: list[dict[str, Any]]) -> str:
+    """The vehicles a replan holds where they stood, by why: ``stranded`` (no way out of the
+    zone) apart from those held for a plan rule."""
+    why = Counter(held_short(h) for h in held)
+    return "".join(f", {n} held where it stood ({w})" for w, n in sorted(why.items()))

@@ -36,7 +36,8 @@ class OperationRecords:
     """Everything the report reads, as plain values (times are aware datetimes).
 
     ``plan_routes`` are the CEP plan's routes (stops with minutes since ``origin``), and
-    ``plan_held`` the vehicles it holds where they are (a replan's stranded ones); positions,
+    ``plan_held`` the vehicles it holds where they are (a replan's stranded ones, and those it
+    holds for a plan rule: :func:`stranded` tells them apart); positions,
     check-ins, incidents, notifications and alerts are the service's rows as its API shows them.
     """
 
@@ -55,8 +56,31 @@ class OperationRecords:
     notifications: list[dict[str, Any]]
     alerts: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: dict[str, Any] | None = None
-    #: Vehicles a replan held where they were (no way out): the plan's ``held`` entries.
+    #: Vehicles a replan held where they were (no way out, or a plan rule): the plan's
+    #: ``held`` entries.
     plan_held: list[dict[str, Any]] = field(default_factory=list)
+
+
+def stranded(held: dict[str, Any]) -> bool:
+    """Whether a vehicle a replan holds (a plan's ``held`` entry, or its alert's data) is
+    stranded: no way out of the zone, no road or no time left to take one. One held for a plan
+    rule (its recorded state breaks them: ``rules``) is held, not stranded."""
+    return bool(held.get("stranded", not held.get("rules")))
+
+
+def held_label(held: dict[str, Any]) -> str:
+    """``stranded`` for a vehicle with no way out, else ``held (REASON)``."""
+    return "stranded" if stranded(held) else f"held ({held.get('reason') or 'no reason given'})"
+
+
+def held_short(held: dict[str, Any]) -> str:
+    """Why a vehicle is held, in a few words: ``stranded``, or the plan rules it breaks."""
+    if stranded(held):
+        return "stranded"
+    rules = held.get("rules") or []
+    if rules:
+        return f"held: its recorded state breaks the plan rules [{', '.join(rules)}]"
+    return f"held: {held.get('reason') or 'no reason given'}"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from corridor.reporting.after_action_model import (
     Table,
     as_utc,
     counts_text,
+    held_label,
     minutes_text,
     natural_key,
+    stranded,
     suspension_spans,
     window_text,
 )
@@ -103,8 +105,8 @@ def people_table(planned: Counter[str], boarded: Counter[str], arrived: Counter[
 def vehicles_table(
     rec: OperationRecords, clock: ReportClock, routes: list[dict[str, Any]]
 ) -> Table:
-    """Each vehicle of the plan, and each one it holds where it is (stranded), against what
-    its reports show."""
+    """Each vehicle of the plan, and each one it holds where it is (stranded, or held for a
+    plan rule), against what its reports show."""
     held = sorted(rec.plan_held, key=lambda h: natural_key(str(h["vehicle"])))
     rows = []
     for r in routes:
@@ -150,7 +152,9 @@ def vehicles_table(
                 f"held at {h['at']} from {clock.hhmm(clock.at(float(h['since'])))}",
                 f"{clock.hhmm(fixes[0])}–{clock.hhmm(fixes[-1])}" if fixes else "no report",
                 str(len(fixes)),
-                f"stranded, {aboard} on board: {h['reason']}",
+                f"stranded, {aboard} on board: {h['reason']}"
+                if stranded(h)
+                else f"{held_label(h)}, {aboard} on board",
             ]
         )
     return Table(
@@ -268,7 +272,7 @@ def alerts_table(rec: OperationRecords, clock: ReportClock) -> Table:
         rows.append(
             [
                 str(a.get("id", "")),
-                str(a.get("kind", "")).replace("_", " "),
+                _alert_kind(a),
                 str(a.get("vehicle") or "–"),
                 clock.hhmm(raised),
                 f"after {minutes_text(acked - raised)}" if raised and acked else "never",
@@ -288,6 +292,15 @@ def alerts_table(rec: OperationRecords, clock: ReportClock) -> Table:
         rows,
         note,
     )
+
+
+def _alert_kind(a: dict[str, Any]) -> str:
+    """An alert's kind in words; a ``stranded`` alert of a vehicle held for a plan rule (not
+    for want of a way out) says ``held``."""
+    kind = str(a.get("kind", ""))
+    if kind == "stranded" and not stranded(a.get("data") or {}):
+        return "held"
+    return kind.replace("_", " ")
 
 
 def reconciliation_table(rec: OperationRecords) -> Table:

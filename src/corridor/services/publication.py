@@ -8,7 +8,10 @@ to its outbound one). Each notification must go out at least the agreement's not
 time before its movement starts: publishing is refused, naming the first movement, when that
 can no longer be met. A notification asks for acknowledgement, never permission: nothing waits
 on it. A later version (a replan) lists its differences from the one it replaces and notifies
-only the movements that are new or changed.
+only the movements that are new or changed. A vehicle a version holds where it is (the plan's
+``held``) has no trip sheet in it: the differences say it is held, and why, rather than no
+longer used, and that it is back in service, rather than newly used, when a later version
+brings it out (:mod:`corridor.services.stranded`).
 """
 
 from __future__ import annotations
@@ -184,15 +187,26 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
-def differences(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
-    """What changed from one version's trip sheets to the next, one sentence each."""
+def differences(
+    old: dict[str, dict[str, Any]],
+    new: dict[str, dict[str, Any]],
+    held_before: list[dict[str, Any]] | None = None,
+) -> list[str]:
+    """What changed from one version's trip sheets to the next, one sentence each;
+    ``held_before``: the vehicles the old version held where they were (no trip sheet)."""
+    from corridor.services.stranded import back_line
+
+    was_held = {str(h["vehicle"]): h for h in held_before or []}
     out = []
     for v in sorted(set(old) | set(new)):
         if v not in new:
             out.append(f"{v}: no longer used")
             continue
         if v not in old:
-            out.append(f"{v}: newly used, {len(new[v]['stops'])} stops")
+            n = len(new[v]["stops"])
+            out.append(
+                back_line(v, was_held[v], n) if v in was_held else f"{v}: newly used, {n} stops"
+            )
             continue
         a = [(s["place"], round(s["arrive_min"])) for s in old[v]["stops"]]
         b = [(s["place"], round(s["arrive_min"])) for s in new[v]["stops"]]
@@ -224,7 +238,7 @@ def publish(
 ) -> dict[str, Any]:
     """Publish plan ``plan_id`` (done, checked, compliant) as the next version in force."""
     require(who, "plans.write")
-    plan, scenario, previous, old_sheets = _publishable(uow, plan_id)
+    plan, scenario, previous, old_sheets, held_before = _publishable(uow, plan_id)
     corridor = str(plan["params"].get("corridor"))
     document = agreed(corridor)
     if document is None:
@@ -251,7 +265,7 @@ def publish(
         net,
     )
     moves = _new_movements(old_sheets, sheets, scenario["origin"], uow.clock(), lead, plan_id)
-    changed = differences(old_sheets, sheets) if previous else []
+    changed = differences(old_sheets, sheets, held_before) if previous else []
     if plan["plan"].get("held"):
         from corridor.services.stranded import held_differences
 
@@ -292,9 +306,15 @@ def publish(
 
 def _publishable(
     uow: UnitOfWork, plan_id: int
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None, dict[str, dict[str, Any]]]:
-    """The plan, its scenario, the version in force and its sheets; refuses a plan that is not
-    done, checked and compliant."""
+) -> tuple[
+    dict[str, Any],
+    dict[str, Any],
+    dict[str, Any] | None,
+    dict[str, dict[str, Any]],
+    list[dict[str, Any]],
+]:
+    """The plan, its scenario, the version in force, its sheets and the vehicles it holds where
+    they are; refuses a plan that is not done, checked and compliant."""
     with uow:
         plan = uow.plans.get(plan_id)
         if plan is None:
@@ -304,6 +324,8 @@ def _publishable(
         old_sheets = (
             {s["vehicle"]: s for s in uow.publications.sheets(previous["id"])} if previous else {}
         )
+        before = uow.plans.get(previous["plan_id"]) if previous else None
+    held_before = list(((before or {}).get("plan") or {}).get("held") or [])
     report = plan.get("report") or {}
     if plan["status"] != "done" or not report.get("agreement", {}).get("complies"):
         raise Conflict(
@@ -311,7 +333,7 @@ def _publishable(
             f"is {plan['status']}: only a finished plan that passed its check and complies "
             "with the agreement is published",
         )
-    return plan, scenario, previous, old_sheets
+    return plan, scenario, previous, old_sheets, held_before
 
 
 def _new_movements(

@@ -8,10 +8,15 @@ live state").
   their stops were made and their people are aboard. They are kept with every stop they made,
   so that the planner holds them again, or brings them out from where they are with their
   people aboard, but never starts them afresh from their depot.
+- The people the check-ins counted aboard: where the kept stops board more at a gathering point
+  than the scenario says wait there (people came to the point after the count), the replan's
+  instance has that many there (:func:`counted_over`): nobody is left waiting, the extra are
+  carried out and reconciled like everyone aboard, and a note names the point and both numbers.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 
@@ -70,3 +75,49 @@ def keep_since(held: list[dict[str, Any]], before: dict[str, Any]) -> None:
 def odd_notes(held: list[dict[str, Any]]) -> list[str]:
     """One line per vehicle held because its recorded state breaks the plan rules."""
     return [f"{h['vehicle']} at {h['at']}: {h['reason']}" for h in held if h.get("rules")]
+
+
+def counted_over(
+    instance: dict[str, Any], kept: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Where the ``kept`` stops (by vehicle) board more of a class at a gathering point than
+    ``instance`` says wait there: ``{at, class, boarded, waiting}``, by point and class."""
+    waiting = {str(g["id"]): g.get("people") or {} for g in instance.get("gathering") or []}
+    boarded: Counter[tuple[str, str]] = Counter()
+    for stops in kept.values():
+        for s in stops:
+            if s["at"] in waiting:
+                for c, n in (s.get("board") or {}).items():
+                    boarded[(s["at"], c)] += int(n)
+    return [
+        {"at": g, "class": c, "boarded": n, "waiting": int(waiting[g].get(c, 0))}
+        for (g, c), n in sorted(boarded.items())
+        if n > int(waiting[g].get(c, 0))
+    ]
+
+
+def with_counted(instance: dict[str, Any], over: list[dict[str, Any]]) -> dict[str, Any]:
+    """``instance`` (not changed) with each point of ``over`` holding the people counted
+    boarded there: none of them is left waiting."""
+    if not over:
+        return instance
+    raised = {(o["at"], o["class"]): int(o["boarded"]) for o in over}
+    gathering = []
+    for g in instance["gathering"]:
+        people = dict(g.get("people") or {})
+        for (at, c), n in raised.items():
+            if at == g["id"]:
+                people[c] = max(int(people.get(c, 0)), n)
+        gathering.append({**g, "people": people})
+    return {**instance, "gathering": gathering}
+
+
+def counted_notes(over: list[dict[str, Any]]) -> list[str]:
+    """One line per point and class where more boarded than the scenario says wait there."""
+    return [
+        f"{o['at']}: the check-ins count {o['boarded']} {o['class']} boarded there, the "
+        f"scenario {o['waiting']} waiting; nobody is left waiting, and the "
+        f"{o['boarded'] - o['waiting']} more (come after the count) are carried out and "
+        "reconciled on arrival like everyone aboard"
+        for o in over
+    ]

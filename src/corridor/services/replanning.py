@@ -12,7 +12,11 @@ the plan lists it under ``held``, the answer under ``stranded``, and a ``strande
 raised (its reason says which). The hazards of the plan replaced stay closed, and the vehicles
 it held stay held (or are brought out from where they are, their people aboard). A vehicle
 whose recorded stops break a plan rule (more boarded than its room) is held as recorded, and
-the answer's ``notes`` name it with the rule: the replan does not fail. Legs driven before
+the answer's ``notes`` name it with the rule: the replan does not fail. Where the check-ins
+count more boarded at a gathering point than the scenario says wait there (people came after
+the count), the replan's instance has what they counted (nobody is left waiting there, the
+extra are carried out like everyone aboard), the plan's ``params.counted`` and the answer's
+``notes`` say so with both numbers: that does not fail the replan either. Legs driven before
 the hazard keep their times in the new instance (:func:`with_driven_legs`); new stops are planned
 on the roads as the hazard left them. The new plan is checked against the new instance and
 against the agreement, stored as a plan like any other (``rejected`` with why when it fails),
@@ -35,7 +39,15 @@ from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
 from corridor.services.live_plan import plan_in_force
 from corridor.services.reconciliation import checkins_counted
-from corridor.services.replan_carry import hazards_for, held_routes, keep_since, odd_notes
+from corridor.services.replan_carry import (
+    counted_notes,
+    counted_over,
+    hazards_for,
+    held_routes,
+    keep_since,
+    odd_notes,
+    with_counted,
+)
 from corridor.services.stranded import raise_stranded
 
 if TYPE_CHECKING:
@@ -153,6 +165,7 @@ def replan(
     ``iterations`` caps each round's improvement iterations (the same replan on any machine);
     ``ahead``: at most, minutes a loaded vehicle waits at its out-lane (default: the planner's)."""
     require(who, "plans.write")
+    from corridor.planning.replan import kept_stops
     from corridor.services import tracking
 
     with uow:
@@ -176,7 +189,7 @@ def replan(
     document = agreed(str(pub["corridor"]))
     if document is None:
         raise Conflict("replan", f"corridor {pub['corridor']!r} is no longer agreed")
-    instance, narrowed, planned_on, terms = _instances(
+    instance, narrowed, planned_on, terms, over = _instances(
         scenario, data_dir, hazards, document, pub["origin"], base, keep, now_min
     )
     lead = float(document.get("notification_lead_minutes") or 0)
@@ -191,6 +204,7 @@ def replan(
         "time_limit": time_limit,
         "seed": seed,
         **({} if ahead is None else {"ahead": ahead}),
+        **({"counted": over} if over else {}),
     }
     with uow:
         plan_id = int(uow.plans.add(pub["scenario_id"], params, who.user_id))
@@ -203,8 +217,6 @@ def replan(
         return _store_failure(uow, plan_id, instance, exc)
     keep_since(result.plan.get("held") or [], base["plan"])
     status, error = _store_checked(uow, plan_id, instance, terms, result)
-    from corridor.planning.replan import kept_stops
-
     kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
     stranded = raise_stranded(uow, live.routes, result.plan.get("held") or [], pub["id"])
     return {
@@ -215,7 +227,7 @@ def replan(
         "kept": kept,
         "held": held,
         "stranded": stranded,
-        "notes": odd_notes(result.plan.get("held") or []),
+        "notes": counted_notes(over) + odd_notes(result.plan.get("held") or []),
     }
 
 
@@ -228,10 +240,13 @@ def _instances(
     base: dict[str, Any],
     keep: dict[str, Any],
     now_min: float,
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Any]:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Any, list[dict[str, Any]]]:
     """The replan's instance (roads closed by the hazards, legs driven given back), the same
     narrowed to the agreed terms, the narrowed one with the roads as the hazard left them (to
-    plan new stops on), and the terms."""
+    plan new stops on), and the terms; in each, a gathering point holds at least the people
+    the kept stops board there, and the points where they board more than the scenario says
+    wait come last (:func:`~corridor.services.replan_carry.counted_over`)."""
+    from corridor.planning.replan import kept_stops
     from corridor.services.compile_scenario import compile_instance
     from corridor.services.plans import terms_for, vehicle_kinds
 
@@ -243,11 +258,13 @@ def _instances(
     assert terms is not None
     before = base.get("instance") or scenario.get("instance")
     planned_on = restrict_instance(instance, terms)
+    over = counted_over(instance, kept_stops(keep, now_min))
     return (
-        with_driven_legs(instance, before, keep, now_min),
-        with_driven_legs(planned_on, before, keep, now_min),
-        planned_on,
+        with_counted(with_driven_legs(instance, before, keep, now_min), over),
+        with_counted(with_driven_legs(planned_on, before, keep, now_min), over),
+        with_counted(planned_on, over),
         terms,
+        over,
     )
 
 

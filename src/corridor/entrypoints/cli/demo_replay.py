@@ -334,10 +334,11 @@ def _replan(ctx: Any, m: float, incident: int) -> None:
         f"{len(out.get('notifications', []))} new notifications"
     )
     for h in new.get("stranded", []):
-        # No road out: the vehicle waits where it is, its people aboard, until the end.
+        # Held (no road out, or a plan rule): it waits where it is, its people aboard.
         ctx.tracks[h["vehicle"]] = ctx.tracks[h["vehicle"]].held(m, ctx.t1 - m + 1)
+        how = "is stranded" if h.get("stranded", True) else "is held"
         _say(
-            f"   {h['vehicle']} is stranded at {h['at']} with {h['on_board']} people on board "
+            f"   {h['vehicle']} {how} at {h['at']} with {h['on_board']} people on board "
             f"({h['reason']}): held there, a 'stranded' alert tells the coordinator"
         )
     row = ctx.c.call("replan", "coordinator", "GET", f"/v1/plans/{new['id']}")
