@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_MIME = "application/cap+xml"
+#: What the HTTP responses say they hold: the bytes are UTF-8 (a browser that is not told so
+#: guesses, and shows Cyrillic headlines as mojibake).
+CAP_CONTENT_TYPE = f"{CAP_MIME}; charset=utf-8"
+ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
+FEED_TITLE = "Humanitarian corridor announcements"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -174,3 +180,44 @@ def atom_feed(
         sub(node, "link", rel="alternate", type=CAP_MIME, href=entry.url)
     out: bytes = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return out
+
+
+def feed_id_for(rows: list[dict[str, Any]]) -> str:
+    """An absolute IRI for a feed that has no URL of its own (the one ``corridor announce
+    --out`` writes to a folder): a ``urn:uuid`` derived from the corridor of the oldest
+    message, so that every run gives the same id (stored messages never change)."""
+    corridor = str(rows[0]["corridor"]) if rows else ""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:corridor:alerts:{corridor}").urn
+
+
+def feed_of(
+    rows: list[dict[str, Any]],
+    base_url: str,
+    *,
+    now: dt.datetime,
+    self_url: str | None = None,
+    feed_id: str | None = None,
+) -> bytes:
+    """The Atom feed of the stored messages ``rows`` (oldest first), newest first, each linked
+    at ``{base_url}/{identifier}.xml``.
+
+    The feed is at ``self_url`` (default ``{base_url}/feed.atom``, as the folder export writes
+    it); its id is ``feed_id`` (default ``self_url``, which must then be absolute). An empty
+    feed was last updated ``now`` (the service's clock): Atom requires an ``updated``.
+    """
+    base = base_url.rstrip("/")
+    here = self_url or f"{base}/feed.atom"
+    entries = [
+        FeedEntry(
+            identifier=r["identifier"],
+            title=r["headline"],
+            summary=f"{r['msg_type']}: corridor {r['corridor']} ({r['change']})",
+            sent=r["sent"],
+            url=f"{base}/{r['identifier']}.xml",
+        )
+        for r in reversed(rows)
+    ]
+    updated = entries[0].sent if entries else cap_time(now.astimezone(dt.UTC))
+    return atom_feed(
+        entries, feed_id=feed_id or here, title=FEED_TITLE, self_url=here, updated=updated
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from corridor.publishing.texts import rights, what_to_bring, window_sentence
+from corridor.publishing.texts import name_list, rights, what_to_bring, window_sentence
 
 if TYPE_CHECKING:
     from corridor.i18n import Translator
@@ -53,34 +53,7 @@ def gathering_notice(tr: Translator, facts: PublicFacts, gathering: str) -> Noti
     """The A4 notice of one gathering point, in one language."""
     _ = tr.gettext
     place = facts.gathering_point(gathering)
-    start, _end = facts.window
-    zone = facts.zone
-    when = [window_sentence(tr, facts)]
-    departures = facts.departures.get(gathering, [])
-    if departures:
-        when.append(
-            _(
-                "Planned departures from this gathering point: {times}.",
-                times=", ".join(f"{d.astimezone(start.tzinfo):%H:%M}" for d in departures),
-            )
-        )
-    when.append(
-        _(
-            "Times are local time: {zone}. Come at least 30 minutes before a departure.",
-            zone=tr.zone(start, zone),
-        )
-    )
-    checkpoints = facts.via.get(gathering) or facts.checkpoint_names
-    route = [
-        _(
-            "Vehicles take you from {place} through {checkpoints} to the reception centres: "
-            "{receptions}.",
-            place=place.name,
-            checkpoints=tr.list(checkpoints),
-            receptions=tr.list([r.name for r in facts.receptions]),
-        ),
-        _("Stay in the vehicle at the checkpoint unless the staff ask you to step out."),
-    ]
+    when, route = _when_and_route(tr, facts, gathering)
     markings = facts.document.get("vehicle_markings")
     vehicles = [_("The corridor's vehicles are marked (as written in the agreement):"), markings]
     sections = [
@@ -122,6 +95,57 @@ def gathering_notice(tr: Translator, facts: PublicFacts, gathering: str) -> Noti
         focus=gathering,
         footer=_footer(tr, facts),
     )
+
+
+def _when_and_route(
+    tr: Translator, facts: PublicFacts, gathering: str
+) -> tuple[list[str], list[str]]:
+    """The "When" and "Route" paragraphs of a gathering point's notice.
+
+    A point with no planned departure (no plan published yet, or the replan holds it) says so,
+    as the unit package does, and gives none of the advice that assumes a departure (come
+    early, vehicles take you from here): a notice must not send people to wait for a vehicle
+    that is not coming.
+    """
+    _ = tr.gettext
+    start = facts.window[0]
+    zone = tr.zone(start, facts.zone)
+    checkpoints = name_list(facts.via.get(gathering) or facts.checkpoint_names)
+    receptions = name_list([r.name for r in facts.receptions])
+    departures = facts.departures.get(gathering, [])
+    if not departures:
+        when = [
+            window_sentence(tr, facts),
+            _("No departure is planned from this gathering point yet."),
+            _("Wait for the next announcement."),
+            _("Times are local time: {zone}.", zone=zone),
+        ]
+        route = [
+            _(
+                "The corridor's vehicles go through {checkpoints} to the reception centres: "
+                "{receptions}.",
+                checkpoints=checkpoints,
+                receptions=receptions,
+            )
+        ]
+        return when, route
+    times = ", ".join(f"{d.astimezone(start.tzinfo):%H:%M}" for d in departures)
+    when = [
+        window_sentence(tr, facts),
+        _("Planned departures from this gathering point: {times}.", times=times),
+        _("Times are local time: {zone}. Come at least 30 minutes before a departure.", zone=zone),
+    ]
+    route = [
+        _(
+            "Vehicles take you from {place} through {checkpoints} to the reception centres: "
+            "{receptions}.",
+            place=facts.gathering_point(gathering).name,
+            checkpoints=checkpoints,
+            receptions=receptions,
+        ),
+        _("Stay in the vehicle at the checkpoint unless the staff ask you to step out."),
+    ]
+    return when, route
 
 
 def unit_package(tr: Translator, facts: PublicFacts, role: str) -> Notice:

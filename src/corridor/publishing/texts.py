@@ -14,7 +14,7 @@ from corridor.publishing.public_state import ChangeKind
 
 if TYPE_CHECKING:
     from corridor.i18n import Translator
-    from corridor.publishing.facts import Place, PublicFacts
+    from corridor.publishing.facts import PublicFacts
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ def rights(tr: Translator, facts: PublicFacts) -> list[str]:
     if granted.get("voluntary"):
         out.append(_("Leaving is voluntary. Nobody may force you to leave or to stay."))
     if (facts.document.get("destinations") or {}).get("chosen_by_evacuees"):
-        out.append(_("You choose your destination: {places}.", places=tr.list(facts.destinations)))
+        out.append(
+            _("You choose your destination: {places}.", places=name_list(facts.destinations))
+        )
     if granted.get("family_unity"):
         out.append(_("Families travel together and are not separated."))
     if granted.get("documents_and_belongings"):
@@ -74,8 +76,11 @@ def window_sentence(tr: Translator, facts: PublicFacts) -> str:
     )
 
 
-def _points(tr: Translator, places: list[Place]) -> str:
-    return tr.list([p.name for p in places])
+def name_list(items: list[str]) -> str:
+    """Place names run together so that each can be told apart: ``A; B; C``. A name may hold
+    a comma (``School, north yard``), so a comma-separated list (``tr.list``) is ambiguous; the
+    semicolon is the list separator of English, Ukrainian and Russian alike."""
+    return "; ".join(items)
 
 
 def info_text(tr: Translator, kind: ChangeKind, facts: PublicFacts, reason: str | None) -> InfoText:
@@ -84,12 +89,15 @@ def info_text(tr: Translator, kind: ChangeKind, facts: PublicFacts, reason: str 
     start, end = facts.window
     when = {"start": tr.datetime(start, facts.zone), "end": tr.datetime(end, facts.zone)}
     go = [
-        _("Go to your gathering point: {points}.", points=_points(tr, facts.gathering)),
+        _(
+            "Go to your gathering point: {points}.",
+            points=name_list([p.name for p in facts.gathering]),
+        ),
         _("Bring: {items}.", items="; ".join(what_to_bring(tr))),
         *rights(tr, facts),
         _(
             "Vehicles leave through the checkpoints: {names}.",
-            names=tr.list(facts.checkpoint_names),
+            names=name_list(facts.checkpoint_names),
         ),
     ]
     if kind is ChangeKind.OPENED:

@@ -8,7 +8,7 @@ pointing into a side file; the loader resolves side files before validation.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from corridor.errors import InputError
+from corridor.i18n import LOCALE_DIR, CatalogueMissing, catalogue_path, languages
 from corridor.routing.graph import ROAD_CLASSES
 from corridor.routing.profiles import VehicleProfile
 from corridor.scenario.profiles import PRESETS, PresetName, guess_preset
@@ -273,6 +275,40 @@ class PublicInfo(_Strict):
     )
     contact: str | None = None
     sender: Annotated[str, Field(pattern=r"^[^\s,<&]+$", max_length=200)] = "corridor-coordinator"
+
+    @field_validator("languages")
+    @classmethod
+    def _catalogued(cls, v: list[str]) -> list[str]:
+        check_languages(v, "public.languages")
+        return v
+
+
+def check_languages(codes: list[str], where: str) -> None:
+    """Each language named once and with a catalogue, refused when the scenario is checked
+    (``compile``, the upload) rather than in the middle of an operation, at ``announce``.
+
+    Raises an :class:`~corridor.errors.InputError` (:class:`~corridor.i18n.CatalogueMissing`
+    for a language without a catalogue; exit code 2, HTTP 422) naming ``where[i]`` and the
+    value. It is raised past pydantic on purpose (pydantic re-raises what is not a ValueError):
+    the message made from a pydantic error keeps no value, and an HTTP problem carries it in
+    ``errors[].value``.
+    """
+    have = languages()
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            raise InputError(
+                f"{where}[{i}]",
+                f"{code!r} is already {where}[{codes.index(code)}]: name each language once",
+                code,
+            )
+        if code not in have:
+            path = PurePosixPath("src") / catalogue_path(code).relative_to(LOCALE_DIR.parents[2])
+            raise CatalogueMissing(
+                f"{where}[{i}]",
+                f"{code!r} has no catalogue (have {', '.join(have) or 'none'}); add {path} and "
+                "run make setup",
+                code,
+            )
 
 
 class Scenario(_Strict):

@@ -92,7 +92,7 @@ def store_extract(
 
 def _scrub(text: str) -> str:
     """A message without the server's paths: absolute paths become their file name."""
-    return re.sub(r"(/[^\s'\"(),]+)+/([^/\s'\"(),]+)", r"\2", text)
+    return re.sub(r"(?<![\w./-])(/[^\s'\"(),]+)+/([^/\s'\"(),]+)", r"\2", text)
 
 
 def _confine_side_files(raw: dict[str, Any], files: dict[str, str]) -> None:
@@ -179,7 +179,7 @@ def upload(
                 scenario_source().load(staging / "scenario.yaml"), cache_dir
             )
         except InputError as exc:
-            raise InputError(_scrub(exc.where), _scrub(exc.problem)) from None
+            raise InputError(_scrub(exc.where), _scrub(exc.problem), exc.value) from None
         ident = _keep_compiled(uow, who, source, str(staging), compiled)
     except BaseException:
         folders.discard(staging)

@@ -26,10 +26,10 @@ def after_action(
 ) -> None:
     """Write the after-action report (HTML and PDF): what was agreed against what happened."""
     from corridor.bootstrap import bootstrap
-    from corridor.entrypoints.cli.serve import settings_for
+    from corridor.entrypoints.cli.data_dir import existing_settings
     from corridor.services.after_action import build_report
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(existing_settings(data_dir, db))
     try:
         from corridor.adapters.after_action_files import write_after_action
 

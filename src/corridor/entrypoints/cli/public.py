@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from corridor.entrypoints.cli.options import DataDirOpt, DbOpt, settings_for
+from corridor.entrypoints.cli.data_dir import existing_settings
+from corridor.entrypoints.cli.options import DataDirOpt, DbOpt
 
 ScenarioOpt = Annotated[
     int | None, typer.Option("--scenario", help="scenario id [default: the newest]", min=1)
@@ -33,9 +34,10 @@ def announce(
 ) -> None:
     """Publish a CAP 1.2 message for each public change of a corridor not yet published."""
     from corridor.bootstrap import bootstrap
+    from corridor.publishing.cap import feed_id_for, feed_of
     from corridor.services import announcements
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(existing_settings(data_dir, db))
     try:
         store = service.log.store
         done = announcements.publish(
@@ -49,7 +51,8 @@ def announce(
             rows = announcements.messages(service.uow())
             for row in rows:
                 (out / f"{row['identifier']}.xml").write_text(row["xml"], encoding="utf-8")
-            (out / "feed.atom").write_bytes(announcements.feed(rows, "."))
+            feed = feed_of(rows, ".", now=service.clock(), feed_id=feed_id_for(rows))
+            (out / "feed.atom").write_bytes(feed)
             typer.echo(f"wrote {len(rows)} message(s) and feed.atom to {out}")
     finally:
         service.close()
@@ -70,7 +73,7 @@ def notices(
     from corridor.bootstrap import bootstrap
     from corridor.services import notices as notices_service
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(existing_settings(data_dir, db))
     try:
         state = _corridor_state(service, corridor)
         with Progress(transient=True) as bar:
@@ -112,7 +115,7 @@ def export(
         raise InputError("TABLE", f"{table!r} is not one of {', '.join(exports.TABLES)}, geojson")
     if table == "geojson" and not corridor:
         raise InputError("--corridor", "geojson needs the corridor's id")
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(existing_settings(data_dir, db))
     try:
         if table == "geojson":
             state = _corridor_state(service, str(corridor))

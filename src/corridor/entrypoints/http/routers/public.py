@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.entrypoints.http.deps import ServiceDep, Who, guard
-from corridor.publishing.cap import CAP_MIME
+from corridor.publishing.cap import ATOM_CONTENT_TYPE, CAP_CONTENT_TYPE, feed_of
 from corridor.services import announcements
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -38,14 +38,22 @@ def alerts_feed(request: Request, service: ServiceDep) -> Response:
     """The Atom feed of every published CAP message, newest first (public, no token)."""
     here = str(request.url_for("alerts_feed"))
     base = here.rsplit("/", 1)[0] + "/alerts"
-    body = announcements.feed(announcements.messages(service.uow()), base, here)
-    return Response(body, media_type="application/atom+xml")
+    rows = announcements.messages(service.uow())
+    body = feed_of(rows, base, now=service.clock(), self_url=here)
+    return Response(body, media_type=ATOM_CONTENT_TYPE)
 
 
 @router.get("/public/alerts/{identifier}.xml", response_class=Response, **PUBLIC)
 def alert(identifier: Identifier, service: ServiceDep) -> Response:
     """One CAP 1.2 message at its stable URL (public, no token)."""
-    return Response(announcements.message(service.uow(), identifier), media_type=CAP_MIME)
+    body = announcements.message(service.uow(), identifier)
+    return Response(body, media_type=CAP_CONTENT_TYPE)
+
+
+# A feed reader or a cache asks HEAD before it fetches; the answer is the GET's without its
+# body (the server drops it). Kept out of the OpenAPI document, which lists what GET does.
+router.head("/public/alerts.atom", include_in_schema=False)(alerts_feed)
+router.head("/public/alerts/{identifier}.xml", include_in_schema=False)(alert)
 
 
 @router.post("/announcements", **guard("announcements.publish"))
