@@ -195,8 +195,11 @@ class Signing:
         state = self._corridor(self.state(), corridor)
         chosen = state.latest if version is None else state.version(version)
         if chosen is None:
-            which = "a proposal" if version is None else f"version {version}"
-            raise InputError("--version", f"corridor {corridor!r} has no {which}")
+            if version is None:
+                raise InputError("corridor", f"{corridor!r} has no proposal yet", corridor)
+            raise InputError(
+                "--version", f"corridor {corridor!r} has no version {version}", version
+            )
         return chosen.number, chosen.hash
 
     def _on_version(
