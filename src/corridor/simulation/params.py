@@ -15,7 +15,8 @@ from corridor.errors import InputError
 
 
 class NoiseParamsError(InputError, ValueError):
-    """A noise parameter out of range or unknown; names the parameter and the value."""
+    """A noise parameter out of range or unknown; names the parameter and carries the value
+    sent (``value``: an HTTP problem's ``errors[].value``)."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,9 @@ class NoiseParams:
         for f in fields(self):
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise NoiseParamsError(f.name, f"must be a number, got {v!r}")
+                raise NoiseParamsError(f.name, f"must be a number, got {v!r}", v)
             if v < 0:
-                raise NoiseParamsError(f.name, f"must be >= 0, got {v!r}")
+                raise NoiseParamsError(f.name, f"must be >= 0, got {v!r}", v)
         for name in (
             "travel_sigma",
             "service_sigma",
@@ -57,10 +58,10 @@ class NoiseParams:
             "suspension_sigma",
             "attendance_sigma",
         ):
-            if getattr(self, name) > 3:
+            v = getattr(self, name)
+            if v > 3:
                 raise NoiseParamsError(
-                    name,
-                    f"a lognormal sigma above 3 is not a delay model, got {getattr(self, name)!r}",
+                    name, f"a lognormal sigma above 3 is not a delay model, got {v!r}", v
                 )
 
     @classmethod
@@ -71,19 +72,25 @@ class NoiseParams:
     def with_overrides(self, values: dict[str, Any], source: str) -> NoiseParams:
         """These parameters with ``values`` replacing some; errors name ``source`` and the key."""
         if not isinstance(values, dict):
-            raise NoiseParamsError(source, f"expected an object of parameters, got {values!r}")
+            raise NoiseParamsError(
+                source, f"expected an object of parameters, got {values!r}", values
+            )
         known = {f.name for f in fields(self)}
         for key, value in values.items():
             if key not in known:
                 raise NoiseParamsError(
-                    f"{source}: {key}", f"unknown parameter; known: {', '.join(sorted(known))}"
+                    f"{source}: {key}",
+                    f"unknown parameter; known: {', '.join(sorted(known))}",
+                    value,
                 )
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise NoiseParamsError(f"{source}: {key}", f"must be a number, got {value!r}")
+                raise NoiseParamsError(
+                    f"{source}: {key}", f"must be a number, got {value!r}", value
+                )
         try:
             return replace(self, **{k: float(v) for k, v in values.items()})
         except NoiseParamsError as exc:
-            raise NoiseParamsError(f"{source}: {exc.where}", exc.problem) from None
+            raise NoiseParamsError(f"{source}: {exc.where}", exc.problem, exc.value) from None
 
     def to_json(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
@@ -95,9 +102,11 @@ def parse_settings(items: list[str], source: str = "--set") -> dict[str, float]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise NoiseParamsError(source, f"expected KEY=VALUE, got {item!r}")
+            raise NoiseParamsError(source, f"expected KEY=VALUE, got {item!r}", item)
         try:
             out[key.strip()] = float(value)
         except ValueError:
-            raise NoiseParamsError(f"{source} {key.strip()}", f"not a number: {value!r}") from None
+            raise NoiseParamsError(
+                f"{source} {key.strip()}", f"not a number: {value!r}", value
+            ) from None
     return out

@@ -7,6 +7,7 @@ the runs were spread over workers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -33,11 +34,32 @@ CRITICAL = 10
 
 
 def clock(minutes: float | None) -> str:
-    """Minutes of the instance's day as HH:MM (``-`` for none)."""
-    if minutes is None or minutes != minutes:
+    """Minutes of the instance's clock as HH:MM of its first day, and with the day on any
+    other: ``+4 d 18:10`` is four days later (``-1 d 23:30`` the evening before); ``-`` for
+    none. A time never wraps round to a clock time of the first day."""
+    if minutes is None or not math.isfinite(minutes):
         return "-"
-    m = round(minutes)
-    return f"{(m // 60) % 24:02d}:{m % 60:02d}"
+    day, m = divmod(round(minutes), 24 * 60)
+    hm = f"{m // 60:02d}:{m % 60:02d}"
+    return hm if day == 0 else f"{day:+d} d {hm}"
+
+
+def waits(values: list[float | None]) -> str:
+    """Quantiles of a wait from the histograms (minutes; ``inf`` past their last bin, eight
+    hours), in increasing order, as one cell: ``2 / 15 / 54 min``; with the later ones past
+    the last bin, each with its unit: ``45 min / over 8 h / over 8 h``; all past it:
+    ``over 8 h``; ``-`` for none."""
+    if all(v is None or math.isfinite(v) for v in values):
+        return " / ".join("-" if v is None else f"{v:g}" for v in values) + " min"
+    if all(v == math.inf for v in values):
+        return _duration(math.inf)
+    return " / ".join(_duration(v) for v in values)
+
+
+def _duration(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"over {EDGES[-1] / 60:g} h" if v == float("inf") else f"{v:g} min"
 
 
 def _q(values: npt.NDArray[Any], qs: tuple[int, ...] = QUANTILES) -> dict[str, float]:

@@ -89,6 +89,10 @@ def plan(
 
     inst = load_instance(instance)
     if robust or portfolio != 1:  # docs/simulation.md
+        if scheduler is not None:  # refused here, not by Dask hanging or with a traceback
+            from corridor.entrypoints.cli.simulate import check_scheduler
+
+            check_scheduler(scheduler)
         chosen = (frozenset(pin or ()), frozenset(exclude or ()))
         how = plan_robust.Options(robust, target, runs, plans, portfolio, scheduler, workers,
                                   quiet, *chosen, ahead)  # fmt: skip

@@ -9,7 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from corridor.simulation.summary import clock
+from corridor.simulation.summary import clock, waits
 
 
 def _minutes(v: float | None) -> str:
@@ -53,15 +53,11 @@ def checkpoint_table(s: dict[str, Any]) -> Table:
     for col in ("checkpoint", "lanes", "crossings", "wait", "queue 95% peak"):
         t.add_column(col, justify="left" if col == "checkpoint" else "right")
     for k in s["checkpoints"]:
-        w = [k["wait"][q] for q in ("50", "95", "99")]
-        waits = " / ".join(
-            "-" if v is None else "8 h+" if v == float("inf") else f"{v:g}" for v in w
-        )
         t.add_row(
             f"{k['checkpoint']} {k['dir']}",
             str(k["lanes"]),
             str(k["crossings"]),
-            f"{waits} min",
+            waits([k["wait"][q] for q in ("50", "95", "99")]),
             f"{k['queue_p95_peak']:g} at {clock(k['queue_p95_peak_at'])}",
         )
     return t
