@@ -3,6 +3,8 @@ that keep their margin (``docs/simulation.md``). Called by :mod:`corridor.entryp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,12 +19,34 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from corridor.planning.instance import Instance
+    from corridor.services.robust_planning import PlannerCall
     from corridor.simulation.robust import Candidate, RobustResult
 
 _out = lazy_console()
 
+
+def _sends_tasks(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """``--scheduler`` and ``--workers`` say where the planner's tasks go, and only
+    ``--robust`` and ``--portfolio N`` (N of 2 or more) make any: without them the plain
+    planner runs in this process, and the option would be ignored. (``--robust`` and
+    ``--portfolio`` are eager: taken before this, wherever they stand on the line.)"""
+    if value is None or ctx.resilient_parsing:
+        return value
+    if not ctx.params.get("robust") and ctx.params.get("portfolio", 1) == 1:
+        raise InputError(
+            str(param.opts[0]),
+            f"{value}: needs --robust or --portfolio N (N of 2 or more); without them the "
+            f"planner runs once, in this process",
+            value,
+        )
+    return value
+
+
 RobustOpt = Annotated[
-    bool, typer.Option("--robust", help="keep a margin: simulate plans until --target holds")
+    bool,
+    typer.Option(
+        "--robust", help="keep a margin: simulate plans until --target holds", is_eager=True
+    ),
 ]
 TargetOpt = Annotated[
     float, typer.Option("--target", help="--robust: P(vehicle inside after close) at most")
@@ -30,13 +54,26 @@ TargetOpt = Annotated[
 RunsOpt = Annotated[int, typer.Option("--runs", help="--robust: runs per plan tried")]
 PlansOpt = Annotated[int, typer.Option("--plans", help="--robust: planner calls at most")]
 PortfolioOpt = Annotated[
-    int, typer.Option("--portfolio", help="run the planner with N seeds on Dask, keep the best")
+    int,
+    typer.Option(
+        "--portfolio", help="run the planner with N seeds on Dask, keep the best", is_eager=True
+    ),
 ]
 SchedulerOpt = Annotated[
-    str | None, typer.Option("--scheduler", help="a running Dask cluster: tcp://HOST:PORT")
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="--robust/--portfolio: a running Dask cluster, tcp://HOST:PORT",
+        callback=_sends_tasks,
+    ),
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="LocalCluster worker processes (default: cores)")
+    int | None,
+    typer.Option(
+        "--workers",
+        help="--robust/--portfolio: LocalCluster worker processes (default: cores)",
+        callback=_sends_tasks,
+    ),
 ]
 
 
@@ -59,6 +96,12 @@ class Options:
 
 class NoRobustPlan(CorridorError):
     """No plan tried keeps the probability of a vehicle inside after the close at the target."""
+
+
+class PlanningLost(CorridorError):
+    """The cluster went away in the middle of the planning; no plan was written."""
+
+    exit_code = 1
 
 
 def check_options(o: Options, keep: Path | None) -> None:
@@ -112,16 +155,43 @@ def run(
     o: Options,
 ) -> None:
     """Plan with the portfolio (and the robust search), write the plan, print the trade-off."""
-    from corridor.adapters.dask_cluster import executor
     from corridor.entrypoints.cli.plan_output import print_result, write_plan
-    from corridor.planning.solver import SolveParamsError
-    from corridor.services.robust_planning import PlannerCall, best_of, plan_robust
+    from corridor.services.robust_planning import best_of
 
     check_options(o, keep)
+    call = _planner_call(inst, o, time_limit, iterations, seed)
+    seeds = list(range(seed, seed + o.portfolio))
+    with _cluster(o) as (mapper, n, named):
+        if not o.robust:
+            with _if_lost(named, lambda: f"{mapper.done:,} of {len(seeds):,} planner runs"):
+                result = best_of(inst.raw, call, seeds, mapper)
+            write_plan(output, result.plan)
+            print_result(inst, output, result)
+            return
+        found = _search(inst, call, seeds, o, (mapper, n, named))
+    _out.print(trade_off_table(found))
+    _report(found, o.target, o.runs)
+    if found.best is None:
+        raise NoRobustPlan(
+            f"no plan tried keeps a vehicle inside after the close in at most {100 * o.target:g}% "
+            f"of runs; nothing written (allow more plans with --plans, or relax --target)"
+        )
+    write_plan(output, found.best.plan)
+    _out.print(f"[bold]{inst.name}[/]: robust plan written to {output}", highlight=False)
+
+
+def _planner_call(
+    inst: Instance, o: Options, time_limit: float, iterations: int | None, seed: int
+) -> PlannerCall:
+    """How each planner run is made; what it is given is refused here, before any worker
+    starts, naming the option."""
+    from corridor.planning.solver import SolveParamsError
+    from corridor.services.robust_planning import PlannerCall
+
     names = {v.name for v in inst.vehicles}
     for option, chosen in (("--pin", o.pinned), ("--exclude", o.excluded)):
         unknown = sorted(chosen - names)
-        if unknown:  # refused here, before any worker starts
+        if unknown:
             raise InputError(option, f"no vehicle {unknown[0]!r} in the fleet of {inst.name!r}")
     call = PlannerCall(time_limit, iterations, o.pinned, o.excluded, o.ahead)
     try:
@@ -129,10 +199,22 @@ def run(
     except SolveParamsError as exc:  # name the option the user gave, not the field
         given = {"pinned_vehicles": "--pin", "excluded_vehicles": "--exclude", "ahead": "--ahead"}
         raise InputError(given.get(exc.where, exc.where), exc.problem) from None
-    seeds = list(range(seed, seed + o.portfolio))
+    return call
+
+
+def _search(
+    inst: Instance, call: PlannerCall, seeds: list[int], o: Options, on: tuple[Any, int, str]
+) -> RobustResult:
+    """The robust search on the cluster ``on`` (mapper, workers, its name), each plan it
+    tries shown on stderr."""
+    from corridor.services.robust_planning import plan_robust
+
+    mapper, n, named = on
     err = lazy_console(stderr=True)
+    tried = [0]
 
     def step(c: Candidate) -> None:
+        tried[0] += 1
         if not o.quiet:
             err.print(
                 f"  close {c.margin:g} min earlier, out-inspections ×{c.factor:g}, "
@@ -141,15 +223,8 @@ def run(
                 highlight=False,
             )
 
-    with executor(o.scheduler, o.workers, here=False) as (mapper, n, where):
-        if not o.quiet:
-            err.print(f"planning on {where}", highlight=False)
-        if not o.robust:
-            result = best_of(inst.raw, call, seeds, mapper)
-            write_plan(output, result.plan)
-            print_result(inst, output, result)
-            return
-        found = plan_robust(
+    with _if_lost(named, lambda: f"{tried[0]:,} plan{'' if tried[0] == 1 else 's'} tried"):
+        return plan_robust(
             inst.raw,
             call=call,
             seeds=seeds,
@@ -160,15 +235,70 @@ def run(
             workers=n,
             on_step=step,
         )
-    _out.print(trade_off_table(found))
-    _report(found, o.target, o.runs)
-    if found.best is None:
-        raise NoRobustPlan(
-            f"no plan tried keeps a vehicle inside after the close in at most {100 * o.target:g}% "
-            f"of runs; nothing written (allow more plans with --plans, or relax --target)"
-        )
-    write_plan(output, found.best.plan)
-    _out.print(f"[bold]{inst.name}[/]: robust plan written to {output}", highlight=False)
+
+
+@contextmanager
+def _cluster(o: Options) -> Iterator[tuple[_Tracked, int, str]]:
+    """(mapper, workers, name for messages) on the cluster at ``--scheduler`` or a new
+    LocalCluster, once it has a worker: with none, ``corridor simulate``'s wait (one line,
+    then exit 2 after its :data:`~corridor.entrypoints.cli.simulate.WORKER_WAIT` seconds).
+    Dask's own logs of a lost scheduler are kept back: :func:`_if_lost` says it in one line."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from corridor.adapters.dask_cluster import executor
+    from corridor.entrypoints.cli.simulate import _await_worker, _quiet_dask
+
+    with _quiet_dask(True), executor(o.scheduler, o.workers, here=False) as (mapper, n, where):
+        if not o.quiet:
+            lazy_console(stderr=True).print(f"planning on {where}", highlight=False)
+        if o.scheduler is not None:
+            bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+                disable=o.quiet,
+            )
+            with bar:
+                n = _await_worker(mapper, o.scheduler, bar, bar.add_task("", total=None))
+        named = f"--scheduler: {o.scheduler}" if o.scheduler is not None else where
+        yield _Tracked(mapper), n, named
+
+
+@contextmanager
+def _if_lost(named: str, how_far: Callable[[], str]) -> Iterator[None]:
+    """The cluster lost in the middle of the planning: one line that says how far it got,
+    exit 1, no plan written (as ``corridor simulate`` says it, in its words)."""
+    from corridor.entrypoints.cli.simulate import _lost, _lost_errors
+
+    try:
+        yield
+    except _lost_errors(False) as exc:
+        raise PlanningLost(
+            f"{named}: {_lost(exc)} after {how_far()}; no plan was written "
+            f"(run the command again once the cluster is back)"
+        ) from None
+
+
+class _Tracked:
+    """The cluster's mapper, counting the tasks that came back. A batch (the portfolio's
+    planner runs, a plan's simulation) is not sent once the client has lost its scheduler
+    (between batches: the robust search plans in this process with ``--portfolio 1``), which
+    Dask would hold for its reconnect timeout, then cancel without a reason."""
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper, self.done = mapper, 0
+
+    def __call__(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[tuple[int, Any]]:
+        from distributed.comm.core import CommClosedError
+
+        if self.mapper.client.status != "running":
+            raise CommClosedError("scheduler-connection-lost")
+        for got in self.mapper(fn, items):
+            self.done += 1
+            yield got
 
 
 def _report(found: RobustResult, target: float, runs: int) -> None:
