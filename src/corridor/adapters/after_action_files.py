@@ -10,6 +10,8 @@ PDF as bytes, for the HTTP route.
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import itertools
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
@@ -28,10 +31,13 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from corridor.reporting.after_action_html import report_html
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy.typing as npt
     from matplotlib.axes import Axes
 
     from corridor.reporting.after_action_model import AfterActionReport, PlannedActualChart, Table
-    from corridor.reporting.map_scene import MapScene
+    from corridor.reporting.map_scene import MapScene, Panel
 
 PLANNED = {"drive": "#c6dbef", "stop": "#9ecae1"}
 ACTUAL = "#08306b"
@@ -126,15 +132,15 @@ def _draw_axes(ax: Axes, chart: PlannedActualChart, n: int) -> None:
     origin = chart.origin
 
     def clock(x: float, _pos: int | None = None) -> str:
-        import datetime as dt
-
         at = origin + dt.timedelta(minutes=x)
         return at.strftime("%H:%M")
 
+    days = sorted({(origin + dt.timedelta(minutes=x)).strftime("%-d %b %Y") for x in
+                   (chart.lo, chart.hi)})  # fmt: skip
     ax.set_xlim(chart.lo, chart.hi)
     ax.xaxis.set_major_locator(MultipleLocator(30 if chart.hi - chart.lo <= 600 else 60))
     ax.xaxis.set_major_formatter(FuncFormatter(clock))
-    ax.set_xlabel(f"time ({origin.tzinfo})")
+    ax.set_xlabel(f"time on {' – '.join(days)} ({origin.tzinfo})")
     ax.set_yticks(range(len(chart.rows)))
     ax.set_yticklabels([r.vehicle for r in chart.rows], fontsize=8)
     ax.set_ylim(n - 0.5, -0.5)
@@ -189,25 +195,165 @@ def _pdf(report: AfterActionReport, pictures: dict[str, Path], path: Path) -> Pa
     return doc.write(path)
 
 
-#: Column widths (mm, of 180) for the tables with a long last column.
-WIDTHS = {
-    8: (10, 13, 16, 24, 24, 22, 15, 56),
-    7: (8, 27, 24, 12, 27, 21, 61),
-    6: (10, 14, 20, 76, 30, 30),
-    5: (38, 32, 32, 18, 60),
-}
+#: A break opportunity fpdf2 honours and prints as nothing: put after a ``/`` of a vehicle name
+#: too wide for its column, so that it wraps as ``D-AND/ambulance/`` ``0``, never inside a word.
+ZWSP = "\u200b"
+TABLE_FONT = 8.5
+
+
+def column_widths(
+    measure: Callable[[str, bool], float], header: list[str], rows: list[list[str]], total: float
+) -> list[float]:
+    """Widths (mm) of a table's columns summing to ``total``: each at least as wide as its
+    widest word (``measure(text, bold)``: printed width, bold for the header), or where they
+    cannot all be, its widest piece between ``/`` (a vehicle name then wraps at a ``/``); the
+    room left shared as browsers share it, by how much wider each column would like to be."""
+    n = len(header)
+    least, parts, want = [0.0] * n, [0.0] * n, [0.0] * n
+    for line, bold in ((header, True), *((r, False) for r in rows)):
+        if len(line) != n:
+            continue
+        for i, cell in enumerate(line):
+            words = str(cell).split() or [""]
+            least[i] = max(least[i], *(measure(w, bold) for w in words))
+            pieces = [p for w in words for p in w.replace("/", "/ ").split()] or [""]
+            parts[i] = max(parts[i], *(measure(p, bold) for p in pieces))
+            want[i] = max(want[i], measure(str(cell), bold))
+    floor = list(least)
+    while sum(floor) > total and any(f > p for f, p in zip(floor, parts, strict=True)):
+        i = max(range(n), key=lambda k: floor[k] - parts[k])
+        floor[i] = parts[i]
+    if sum(floor) > total:  # not even the pieces fit: a word must break (nothing else to do)
+        return [f * total / sum(floor) for f in floor]
+    if sum(want) <= total:
+        return [w + (total - sum(want)) * w / sum(want) for w in want]
+    # A column that wants no more than an even share of what is left gets all it wants (a
+    # time on one line), so that a long text does not squeeze the short ones; the long ones
+    # share the rest beyond their floor by how much more they want.
+    out: list[float | None] = [None] * n
+    left = total
+    while True:
+        open_ = [i for i in range(n) if out[i] is None]
+        fits = [i for i in open_ if want[i] <= left / len(open_)]
+        if not fits or len(fits) == len(open_):
+            break
+        for i in fits:
+            out[i] = want[i]
+            left -= want[i]
+    open_ = [i for i in range(n) if out[i] is None]
+    spare = {i: want[i] - floor[i] for i in open_}
+    room = left - sum(floor[i] for i in open_)
+    for i in open_:
+        out[i] = floor[i] + room * spare[i] / (sum(spare.values()) or 1.0)
+    return [float(w or 0.0) for w in out]
+
+
+def breakable(text: str, room: float, measure: Callable[[str, bool], float]) -> str:
+    """``text`` with a break opportunity after each ``/`` of a word wider than ``room``."""
+    return " ".join(
+        w.replace("/", "/" + ZWSP) if measure(w, False) > room else w for w in text.split(" ")
+    )
 
 
 def _pdf_table(doc: object, t: Table) -> None:
-    from corridor.adapters.pdf import Document
+    from corridor.adapters.pdf import FONT, Document
 
     assert isinstance(doc, Document)
+    pdf = doc.pdf
+    if pdf.get_y() > pdf.h - 45:  # a table's heading stays with its first rows
+        doc.new_page()
     doc.heading(t.title, 3)
     if t.rows:
-        widths = WIDTHS.get(len(t.header)) if len(t.header) != 3 else (38, 62, 80)
-        doc.table(t.header, t.rows, widths)
+        pad = 2 * pdf.c_margin + 0.5  # a cell's text has c_margin on either side
+
+        def measure(text: str, bold: bool) -> float:
+            pdf.set_font(FONT, "B" if bold else "", TABLE_FONT)
+            return float(pdf.get_string_width(text)) + pad
+
+        widths = column_widths(measure, t.header, t.rows, doc.width)
+        rows = [
+            [breakable(str(c), w, measure) for c, w in zip(row, widths, strict=True)]
+            if len(row) == len(widths)
+            else row
+            for row in t.rows
+        ]
+        doc.table(t.header, rows, widths, size=TABLE_FONT)
     if t.note:
         doc.paragraph(t.note, size=8.5, style="I")
+    if t.whole:
+        if pdf.get_y() > pdf.h - 45:  # the heading stays with the first text
+            doc.new_page()
+        doc.paragraph("Whole texts (cut in the table):", size=8.5, style="B")
+        for where, text in t.whole:
+            doc.paragraph(f"{where}: {text}", size=8.5)
+
+
+PLANNED_ROUTE = "Planned route"
+REPORTED = "Reported positions"
+
+
+def legible_map(scene: MapScene) -> MapScene:
+    """The report's map as it is drawn: the planned routes' road pieces each drawn once (where
+    routes share a road, their dashes would fill each other's gaps and read as one solid line)
+    and over the reported positions; those are said to be what they are, straight lines
+    between successive reports."""
+    from dataclasses import replace
+
+    def panel(p: Panel) -> Panel:
+        planned = [ln for ln in p.lines if ln.legend == PLANNED_ROUTE]
+        others = [ln for ln in p.lines if ln.legend != PLANNED_ROUTE]
+        lines = [
+            replace(ln, legend=f"{REPORTED}: straight lines between reports")
+            if ln.legend == REPORTED
+            else ln
+            for ln in others
+        ]
+        if planned:
+            first = planned[0]
+            lines += [replace(first, xy=xy) for xy in road_runs([ln.xy for ln in planned])]
+        return replace(p, lines=lines)
+
+    close = scene.close_up
+    return replace(scene, main=panel(scene.main), close_up=close and panel(close))
+
+
+def road_runs(lines: list[npt.NDArray[np.float64]]) -> list[npt.NDArray[np.float64]]:
+    """The straight pieces of ``lines``, each once, joined into runs through every point that
+    ends exactly two pieces (a run ends where roads fork or end), so that one dash pattern runs
+    along each stretch of road."""
+    from collections import defaultdict
+
+    def key(pt: npt.NDArray[np.float64]) -> tuple[float, float]:
+        return (round(float(pt[0]), 1), round(float(pt[1]), 1))
+
+    near: defaultdict[tuple[float, float], dict[tuple[float, float], None]] = defaultdict(dict)
+    for xy in lines:
+        for a, b in itertools.pairwise(xy):
+            ka, kb = key(a), key(b)
+            if ka != kb:
+                near[ka][kb] = None
+                near[kb][ka] = None
+    done: set[frozenset[tuple[float, float]]] = set()
+    runs = []
+
+    def walk(prev: tuple[float, float], cur: tuple[float, float]) -> None:
+        run = [prev, cur]
+        done.add(frozenset((prev, cur)))
+        while len(near[cur]) == 2:
+            nxt = next(k for k in near[cur] if k != prev)
+            if frozenset((cur, nxt)) in done:
+                break
+            done.add(frozenset((cur, nxt)))
+            run.append(nxt)
+            prev, cur = cur, nxt
+        runs.append(np.array(run, dtype=float))
+
+    ends = [k for k in near if len(near[k]) != 2]
+    for start in [*ends, *near]:  # runs from forks and ends first, then loops
+        for nxt in list(near[start]):
+            if frozenset((start, nxt)) not in done:
+                walk(start, nxt)
+    return runs
 
 
 def _pictures(report: AfterActionReport, scene: MapScene | None, folder: Path) -> dict[str, Path]:
@@ -217,7 +363,7 @@ def _pictures(report: AfterActionReport, scene: MapScene | None, folder: Path) -
     if scene is not None:
         from corridor.adapters.mapplot import draw_map
 
-        out["map"] = draw_map(scene, folder / "after-action-map.png").path
+        out["map"] = draw_map(legible_map(scene), folder / "after-action-map.png").path
     return out
 
 

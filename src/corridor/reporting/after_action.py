@@ -18,8 +18,10 @@ from typing import Any
 from corridor.reporting.after_action_chart import planned_actual_chart
 from corridor.reporting.after_action_model import (
     AfterActionReport,
+    Fleet,
     OperationRecords,
     ReportClock,
+    fleet,
     held_short,
     natural_key,
     planned_people,
@@ -52,15 +54,12 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
     planned = planned_people(routes)
     reporting = sorted({str(p["vehicle"]) for p in rec.positions}, key=natural_key)
     suspensions = suspension_spans(rec.log, rec.generated_at)
-
+    vehicles = fleet(rec, routes)
     headline = [
         f"Window agreed: {window_text(rec, clock)}.",
-        f"Vehicles: {len(routes)} planned"
-        + (f" (agreed at most {rec.agreed_vehicles})" if rec.agreed_vehicles else "")
-        + _held_text(rec.plan_held)
-        + f", {len(reporting)} reported their position.",
+        _vehicles_text(rec, vehicles, len(reporting)),
         f"People out: {sum(arrived.values())} arrived of {sum(boarded.values())} boarded; "
-        f"the plan takes out {sum(planned.values())}.",
+        + _planned_text(rec, planned),
         f"Incidents: {len(rec.incidents)} reported"
         + (
             f", {sum(1 for i in rec.incidents if i['severity'] == 'critical')} critical"
@@ -71,9 +70,9 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
         f"Alerts: {len(rec.alerts)}; notifications: {len(rec.notifications)}.",
     ]
     tables = [
-        agreed_vs_happened(rec, clock, routes, reporting, planned, boarded, arrived),
-        people_table(planned, boarded, arrived),
-        vehicles_table(rec, clock, routes),
+        agreed_vs_happened(rec, clock, vehicles, reporting, planned, boarded, arrived),
+        people_table(rec, planned, boarded, arrived),
+        vehicles_table(rec, clock, vehicles),
         incidents_table(rec, clock),
         log_table(rec, clock),
         notifications_table(rec, clock),
@@ -91,13 +90,49 @@ def after_action(rec: OperationRecords) -> AfterActionReport:
     return AfterActionReport(
         title=f"After-action report: {rec.corridor}",
         subtitle=f"Written {clock.day_hhmm(rec.generated_at)} ({rec.time_zone})"
-        + (f" from plan {rec.plan_id}" if rec.plan_id is not None else "")
+        + (
+            f" from plan {rec.plan_id}"
+            + (f" (published version {rec.plan_version})" if rec.plan_version else "")
+            if rec.plan_id is not None
+            else " (no plan was published)"
+        )
         + f" and {len(rec.log)} log entries; counts only, no names.",
         headline=headline,
         tables=tables,
         chart=chart,
         incidents_at=spots,
     )
+
+
+def _vehicles_text(rec: OperationRecords, vehicles: Fleet, reporting: int) -> str:
+    """The headline's vehicles: every one the report lists, by which plan it is in."""
+    if rec.plan_id is None:
+        text = "Vehicles: no plan was published"
+    else:
+        text = f"Vehicles: {len(vehicles.routes)} planned" + (
+            f" (agreed at most {rec.agreed_vehicles})" if rec.agreed_vehicles else ""
+        )
+        text += _held_text(vehicles.held)
+    if vehicles.earlier:
+        text += f", {len(vehicles.earlier)} only in an earlier version of the plan"
+    if vehicles.unplanned:
+        text += f", {len(vehicles.unplanned)} in no plan"
+    return text + f", {reporting} reported their position."
+
+
+def _planned_text(rec: OperationRecords, planned: Counter[str]) -> str:
+    """What the plan takes out, against what the scenario lists: a class it takes none of is
+    named (the headline must not hide that a replan left a class behind)."""
+    if rec.plan_id is None:
+        return "no plan was published."
+    listed = rec.scenario_people
+    text = f"the plan takes out {sum(planned.values())}"
+    if listed:
+        text += f" of the {sum(listed.values())} the scenario lists"
+    none = [f"{n} {c}" for c, n in listed.items() if n and not planned[c]]
+    if none:
+        text += f"; it takes none of the {', '.join(none)}"
+    return text + "."
 
 
 def _held_text(held: list[dict[str, Any]]) -> str:

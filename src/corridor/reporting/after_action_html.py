@@ -12,15 +12,33 @@ from html import escape
 
 from corridor.reporting.after_action_model import AfterActionReport, Table
 
+#: A word joiner: after the hyphen of a name (``D-AND/ambulance/0``) the browser may not wrap.
+JOINER = "\u2060"
+
+
+def _cell(text: str) -> str:
+    """A cell's text; a name of one piece with a ``/`` (a vehicle) is kept whole: a browser
+    wraps after a hyphen, which would print ``D-`` above ``AND/ambulance/0``."""
+    if "/" in text and not any(c.isspace() for c in text):
+        return escape(text).replace("-", "-" + JOINER)
+    return escape(text)
+
 
 def _table(t: Table) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in t.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in t.rows
+        "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in t.rows
     )
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if t.rows else ""
-    return f"<section><h2>{escape(t.title)}</h2>{table}{note}</section>"
+    whole = (
+        "<h3>Whole texts (cut in the table)</h3><dl>"
+        + "".join(f"<dt>{escape(w)}</dt><dd>{escape(text)}</dd>" for w, text in t.whole)
+        + "</dl>"
+        if t.whole
+        else ""
+    )
+    return f"<section><h2>{escape(t.title)}</h2>{table}{note}{whole}</section>"
 
 
 def report_html(report: AfterActionReport, css: str, images: dict[str, str]) -> str:
@@ -28,8 +46,9 @@ def report_html(report: AfterActionReport, css: str, images: dict[str, str]) -> 
     figures = {
         "chart": "Planned (light bars) against reported (dark bars) per vehicle; boarding, "
         "arrival and incident marks; the window's edges in red, suspensions shaded.",
-        "map": "Planned routes (dashed) and reported positions (solid) on the roads; "
-        "incidents marked.",
+        "map": "Planned routes on their roads (blue, dashed) and reported positions (red, "
+        "solid: straight lines between successive reports, not the roads driven); incidents "
+        "marked.",
     }
     parts = [
         "<!doctype html>",

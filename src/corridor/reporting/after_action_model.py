@@ -18,6 +18,10 @@ LATE_MIN = 10.0
 NOTIFICATIONS_LISTED = 15
 #: While an operation is under way, its chart shows this much of the plan ahead of "now".
 CHART_AHEAD_MIN = 90.0
+#: A text (a signed reason, an incident, an alert) longer than this is cut at a word in its
+#: table cell, with an ellipsis and where its whole text is: under the table (a row taller than
+#: a printed page cannot be printed). Shorter texts are shown whole: nothing is cut silently.
+WHOLE_TEXT_MAX = 1200
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,15 @@ class OperationRecords:
     #: Vehicles a replan held where they were (no way out, or a plan rule): the plan's
     #: ``held`` entries.
     plan_held: list[dict[str, Any]] = field(default_factory=list)
+    #: The published versions before the plan in force, oldest first, each
+    #: ``{"version", "plan_id", "routes", "held"}``; None: not read (a vehicle no longer in the
+    #: plan in force is then listed without the version that planned it).
+    earlier_versions: list[dict[str, Any]] | None = None
+    #: People by class the scenario lists at its gathering points: every class of the scenario,
+    #: 0 for a class it lists nobody of (empty: not known).
+    scenario_people: dict[str, int] = field(default_factory=dict)
+    #: The publication version of the plan in force (None: not known).
+    plan_version: int | None = None
 
 
 def stranded(held: dict[str, Any]) -> bool:
@@ -84,13 +97,67 @@ def held_short(held: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class Fleet:
+    """Every vehicle the report accounts for, each once: the routes of the plan in force, the
+    vehicles it holds where they stand, those only an earlier published version planned or
+    held (with the newest such version and its entry), and those that reported positions and
+    that no version read planned: nothing lost between versions."""
+
+    routes: list[dict[str, Any]]
+    held: list[dict[str, Any]]
+    earlier: list[tuple[str, int, dict[str, Any], bool]]
+    """(vehicle, version, its route or held entry there, whether it was held there)"""
+    unplanned: list[str]
+
+    @property
+    def names(self) -> set[str]:
+        return (
+            {str(r["vehicle"]) for r in self.routes}
+            | {str(h["vehicle"]) for h in self.held}
+            | {e[0] for e in self.earlier}
+            | set(self.unplanned)
+        )
+
+
+def fleet(rec: OperationRecords, routes: list[dict[str, Any]]) -> Fleet:
+    """The :class:`Fleet` of ``rec``; ``routes`` are the plan in force's routes that move."""
+    held = sorted(rec.plan_held, key=lambda h: natural_key(str(h["vehicle"])))
+    known = {str(r["vehicle"]) for r in routes} | {str(h["vehicle"]) for h in held}
+    earlier: dict[str, tuple[str, int, dict[str, Any], bool]] = {}
+    for version in rec.earlier_versions or []:  # oldest first: the newest one that had it wins
+        entries = [(r, False) for r in version.get("routes") or [] if len(r.get("stops", [])) > 1]
+        entries += [(h, True) for h in version.get("held") or []]
+        for entry, was_held in entries:
+            name = str(entry["vehicle"])
+            if name not in known:
+                earlier[name] = (name, int(version["version"]), entry, was_held)
+    reported = {str(p["vehicle"]) for p in rec.positions}
+    return Fleet(
+        routes,
+        held,
+        sorted(earlier.values(), key=lambda e: natural_key(e[0])),
+        sorted(reported - known - set(earlier), key=natural_key),
+    )
+
+
+def in_force_name(rec: OperationRecords) -> str:
+    """The plan in force, as the report names it (``version 2``, or ``plan 7``)."""
+    if rec.plan_version is not None:
+        return f"version {rec.plan_version}"
+    return f"plan {rec.plan_id}" if rec.plan_id is not None else "no plan"
+
+
+@dataclass(frozen=True)
 class Table:
-    """A titled table: a header and rows of text; ``note`` says what it shows or why empty."""
+    """A titled table: a header and rows of text; ``note`` says what it shows or why empty;
+    ``whole`` the texts a cell shows cut (too long for a printed row), each whole, as
+    (where it is from, text): the cell names the same place."""
 
     title: str
     header: list[str]
     rows: list[list[str]]
     note: str = ""
+    whole: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -162,8 +229,13 @@ class ReportClock:
     def hhmm(self, at: dt.datetime | None) -> str:
         return "–" if at is None else at.astimezone(self.zone).strftime("%H:%M")
 
+    def day(self, at: dt.datetime) -> str:
+        """The day with its year (``14 May 2026``)."""
+        local = at.astimezone(self.zone)
+        return f"{local.day} {local:%b %Y}"
+
     def day_hhmm(self, at: dt.datetime | None) -> str:
-        return "–" if at is None else at.astimezone(self.zone).strftime("%d %b %H:%M")
+        return "–" if at is None else f"{self.day(at)} {self.hhmm(at)}"
 
     def minute(self, at: dt.datetime) -> float:
         assert self.origin is not None
@@ -198,7 +270,22 @@ def window_text(rec: OperationRecords, clock: ReportClock) -> str:
     if rec.window is None:
         return "none (the agreement names no complete window)"
     a, b = rec.window
-    return f"{clock.day_hhmm(a)}–{clock.hhmm(b)}"
+    same_day = clock.day(a) == clock.day(b)
+    return f"{clock.day_hhmm(a)}–{clock.hhmm(b) if same_day else clock.day_hhmm(b)}"
+
+
+def shown_text(text: str, where: str, whole: list[tuple[str, str]]) -> str:
+    """``text`` whole, or (over WHOLE_TEXT_MAX characters) cut at a word with an ellipsis and
+    ``where`` its whole text is, which is then added to ``whole``: never cut mid-word, never
+    cut without saying so."""
+    text = str(text)
+    if len(text) <= WHOLE_TEXT_MAX:
+        return text
+    head = text[:WHOLE_TEXT_MAX]
+    cut = max(head.rfind(" "), head.rfind("\n"))
+    head = head[:cut] if cut > WHOLE_TEXT_MAX // 2 else head
+    whole.append((where, text))
+    return f"{head.rstrip(' ,;:')} … (cut here; whole text below the table: {where})"
 
 
 def suspension_spans(

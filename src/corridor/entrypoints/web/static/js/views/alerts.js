@@ -27,7 +27,9 @@ function kindName(kind) {
       missing_person: _("Person not arrived"),
       short_arrival: _("Fewer people arrived than boarded"),
       incident_near_route: _("Incident near a route: consider a suspension"),
-      stranded: _("Stranded: no road out of the zone"),
+      // raised for a vehicle with no road out, with no time left to leave, or held by a plan
+      // rule (its recorded state breaks one): the alert's detail says which
+      stranded: _("Held where it stands (stranded, or a plan rule)"),
       boarding_outside_window: _("Boarding outside the agreed window"),
       boarding_over_capacity: _("More aboard than the vehicle's room"),
     }[kind] || words(kind)
