@@ -121,3 +121,21 @@ def counted_notes(over: list[dict[str, Any]]) -> list[str]:
         "reconciled on arrival like everyone aboard"
         for o in over
     ]
+
+
+def idle_notes(
+    kept: dict[str, int], routes: list[dict[str, Any]], held: list[dict[str, Any]]
+) -> list[str]:
+    """One line per vehicle found on its way (``kept``: how many of its stops were made) that
+    the new plan neither routes nor holds: it made only stops that board nobody (its depot,
+    a checkpoint's queue), and no trip it can still make was found within the roads, lanes and
+    window left. Published, the differences say it is no longer used; this says why, so that
+    nobody takes it for a vehicle lost."""
+    planned = {str(r["vehicle"]) for r in routes} | {str(h["vehicle"]) for h in held}
+    return [
+        f"{v}: on its way at the replan ({n} stop(s) made, nobody aboard), but the new plan has "
+        "no trip for it within the roads, lanes and window left: it is no longer used; send it "
+        "back to its depot, or replan again when more is open"
+        for v, n in sorted(kept.items())
+        if n > 0 and v not in planned
+    ]

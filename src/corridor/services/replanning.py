@@ -44,6 +44,7 @@ from corridor.services.replan_carry import (
     counted_over,
     hazards_for,
     held_routes,
+    idle_notes,
     keep_since,
     odd_notes,
     with_counted,
@@ -227,7 +228,9 @@ def replan(
         "kept": kept,
         "held": held,
         "stranded": stranded,
-        "notes": counted_notes(over) + odd_notes(result.plan.get("held") or []),
+        "notes": counted_notes(over)
+        + odd_notes(result.plan.get("held") or [])
+        + idle_notes(kept, result.plan["routes"], result.plan.get("held") or []),
     }
 
 
