@@ -21,8 +21,15 @@ from corridor.adapters.private_files import private_dir, private_sqlite
 from corridor.adapters.repositories.accounts import SqlAudit
 from corridor.adapters.repositories.events import SqlEvents
 from corridor.adapters.scenario_files import FileScenarios, ScenarioFolders
-from corridor.adapters.sql_engine import SqliteCheckpointer, make_engine, upgrade
+from corridor.adapters.sql_engine import (
+    DATABASE_SETTING,
+    SqliteCheckpointer,
+    check_connection,
+    make_engine,
+    upgrade,
+)
 from corridor.adapters.sql_unit_of_work import SqlUnitOfWork
+from corridor.errors import InputError
 from corridor.services.ports import use_road_graph_source, use_scenario_source
 from corridor.services.position_writer import PositionWriter
 
@@ -197,24 +204,146 @@ def wire_ports() -> None:
     use_scenario_source(FileScenarios())
 
 
-def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Service:
+#: Where the data directory comes from, as its errors name it.
+DATA_DIR_SETTING = "CORRIDOR_DATA_DIR (--data-dir)"
+
+
+def open_database(settings: Settings) -> Engine:
+    """The database's engine, the data directory (owner-only: the database and the log's key
+    live in it) and a first connection; whatever fails is an InputError naming the setting and
+    the value (a URL's password masked), never a traceback. A URL that cannot be used or a
+    server that does not answer is refused before anything is made."""
+    engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
+    where = DATABASE_SETTING if settings.database_url else DATA_DIR_SETTING
+    sqlite = engine.dialect.name == "sqlite"
+    if not sqlite:
+        check_connection(engine, where)
+    try:
+        private_dir(settings.data_dir)
+    except OSError as exc:
+        engine.dispose()
+        why = "a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+        raise InputError(
+            DATA_DIR_SETTING,
+            f"{str(settings.data_dir)!r} cannot be used as the data directory ({why})",
+            str(settings.data_dir),
+        ) from exc
+    try:
+        private_sqlite(settings.db_url)
+    except OSError as exc:
+        engine.dispose()
+        raise InputError(
+            where, f"{engine.url.database!r}: the SQLite file cannot be made ({exc.strerror})"
+        ) from exc
+    if sqlite:
+        check_connection(engine, where)
+    return engine
+
+
+def check_log_key(settings: Settings, engine: Engine) -> None:
+    """Load the log operator's key, or make it when the log has no checkpoint yet; refuse a
+    start whose key signed none of the checkpoints the database holds (another data directory
+    on the same database, a restore without ``keys/``): every party's check would fail."""
+    from sqlalchemy import select
+
+    from corridor.adapters.key_files import log_key_for
+    from corridor.adapters.log_tables import checkpoints_table
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=500).execute(
+                select(checkpoints_table.c.note).order_by(checkpoints_table.c.size.desc())
+            )
+            try:  # newest first: the first one is, as a rule, signed by the key at hand
+                notes = (bytes(r[0]) for r in rows)
+                log_key_for(settings.log_key_file, notes, "CORRIDOR_LOG_KEY_PATH")
+            finally:
+                rows.close()  # a server-side cursor on PostgreSQL
+    except InputError:
+        engine.dispose()
+        raise
+
+
+#: The audit action that records the check value of the service's token secret, at each start
+#: where it changed (there is no table of the service's own settings; a change of secret, which
+#: voids every token, belongs in the audit trail anyway).
+TOKEN_SECRET_ACTION = "service.token_secret"
+
+
+def token_secret_check(secret: str) -> str:
+    """What tells two token secrets apart and nothing about either: HMAC-SHA256 of a fixed
+    label, 16 hex digits."""
+    import hashlib
+    import hmac
+
+    label = b"corridor token secret check v1"
+    return hmac.new(secret.encode(), label, hashlib.sha256).hexdigest()[:16]
+
+
+def recorded_token_secret(service: Service) -> str | None:
+    """The check value of the token secret the service last started with (None: not known)."""
+    from sqlalchemy import select
+
+    from corridor.adapters import orm
+
+    a = orm.audit.c
+    with service.engine.connect() as conn:
+        row = conn.execute(
+            select(a.detail).where(a.action == TOKEN_SECRET_ACTION).order_by(a.id.desc()).limit(1)
+        ).first()
+    check = row[0].get("check") if row is not None and isinstance(row[0], dict) else None
+    return check if isinstance(check, str) else None
+
+
+def record_token_secret(service: Service) -> str | None:
+    """Record the check value of this service's token secret unless it is the latest recorded;
+    return the one it replaces (every token issued before is now refused), else None."""
+    mine = token_secret_check(service.settings.token_secret)
+    before = recorded_token_secret(service)
+    if before == mine:
+        return None
+    with service.engine.begin() as conn:
+        detail = {"check": mine, "replaces": before}
+        audit = SqlAudit(conn, service.clock)
+        audit.add(None, TOKEN_SECRET_ACTION, "CORRIDOR_TOKEN_SECRET", detail)
+    return before
+
+
+def require_token_secret(service: Service, *, first: bool = False) -> None:
+    """Refuse a command that issues tokens with another secret than the service runs with: the
+    service would answer 401 to every token it prints. ``first``: with none recorded yet, this
+    secret is recorded as the service's (``corridor admin bootstrap`` before the first start)."""
+    mine = token_secret_check(service.settings.token_secret)
+    recorded = recorded_token_secret(service)
+    if recorded is None and first:
+        record_token_secret(service)
+    elif recorded is not None and recorded != mine:
+        raise InputError(
+            "CORRIDOR_TOKEN_SECRET",
+            f"this shell's secret (check {mine}) is not the one the service started with (check "
+            f"{recorded}): the service would refuse a token issued with it (401); run the "
+            "command with the service's CORRIDOR_TOKEN_SECRET (its environment file)",
+        )
+
+
+def bootstrap(
+    settings: Settings, *, migrate: bool = True, clock: Clock | None = None, log_key: bool = True
+) -> Service:
     """Connect, migrate (unless told not to) and wire the service for ``settings``.
 
     ``clock`` is the one clock of the whole service: by default the system's, or a running
     clock from ``settings.clock`` (CORRIDOR_CLOCK); tests and the demo pass their own.
+    ``log_key``: with ``migrate``, load (or make) the log's key and check it against the log's
+    checkpoints; the ``corridor admin`` commands, which sign nothing, pass False.
     """
     if clock is None:
         clock = clock_from(settings.clock)
     wire_ports()
-    private_dir(settings.data_dir)  # owner-only: the database and the log's key live in it
-    private_sqlite(settings.db_url)
-    engine = make_engine(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
+    engine = open_database(settings)
     if migrate:
         upgrade(engine)
-        from corridor.adapters.key_files import load_or_create_log_key
-
-        load_or_create_log_key(settings.log_key_file)  # before workers race to make one
-        _fail_interrupted_plans(engine, clock)
+        if log_key:
+            check_log_key(settings, engine)  # and make it, before workers race to make one
     bus: LocalBus = (
         PostgresBus(engine, clock) if engine.dialect.name == "postgresql" else LocalBus()
     )
@@ -224,22 +353,3 @@ def bootstrap(settings: Settings, *, migrate: bool = True, clock: Clock | None =
         checkpointer.start()
     cipher = FieldCipher(settings.registry_key_bytes)
     return Service(settings, engine, bus, cipher, clock, checkpointer=checkpointer)
-
-
-def _fail_interrupted_plans(engine: Engine, clock: Clock) -> None:
-    """Plans left queued or running by a stopped server will never finish: say so."""
-    from sqlalchemy import update
-
-    from corridor.adapters import orm
-
-    with engine.begin() as conn:
-        for table, during in ((orm.plans, "planning"), (orm.simulations, "the simulation")):
-            conn.execute(
-                update(table)
-                .where(table.c.status.in_(["queued", "running"]))
-                .values(
-                    status="failed",
-                    error=f"interrupted: the server stopped during {during}",
-                    finished_at=clock(),
-                )
-            )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import ipaddress
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -56,7 +58,8 @@ class Settings(BaseSettings):
     #: rehearsal, a replay of an operation's day, or tests. Unset: the system clock. Refused
     #: in production.
     clock: str | None = None
-    #: The interface ``corridor serve`` listens on: off the loopback, other machines reach the
+    #: The interface ``corridor serve`` listens on (``--host`` overrides it, and ``serve``
+    #: hands the one it binds to its workers): off the loopback, other machines reach the
     #: service, and placeholder secrets are refused as outside a local run.
     listen_host: str = "127.0.0.1"
 
@@ -89,8 +92,9 @@ class Settings(BaseSettings):
     #: stored but not trusted (flagged ``suspect``: latitude and longitude swapped, no fix).
     live_area_margin_km: float = Field(default=50.0, gt=0, allow_inf_nan=False)
     #: How often (seconds) the server looks for time-based alerts (silent vehicles, missing
-    #: people); 0: only when asked (``POST /v1/tracking/sweep``).
-    live_sweep_seconds: float = Field(default=30.0, ge=0)
+    #: people); 0: only when asked (``POST /v1/tracking/sweep``); at most once a day (a longer
+    #: wait overflows the sweep thread's timer, and the service would run without it).
+    live_sweep_seconds: float = Field(default=30.0, ge=0, le=86_400, allow_inf_nan=False)
 
     @property
     def live_params(self) -> LiveParams:
@@ -169,6 +173,60 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a name: it may resolve anywhere
+
+
+#: ``CORRIDOR_*`` variables that are not settings of the service but are read elsewhere: by the
+#: command line (the log, a token, the admin token ``serve`` prints), the road-graph cache, and
+#: the test suite.
+OTHER_VARIABLES = frozenset(
+    {
+        "CORRIDOR_LOG",
+        "CORRIDOR_LEDGER",
+        "CORRIDOR_TOKEN",
+        "CORRIDOR_LOG_KEY",
+        "CORRIDOR_ADMIN_TOKEN",
+        "CORRIDOR_CACHE_DIR",
+        "CORRIDOR_REFEREE",
+        "CORRIDOR_TEST_SHIFT_DAYS",
+        "CORRIDOR_TEST_CHROMIUM",
+        "CORRIDOR_FUZZ_EXAMPLES",
+        "CORRIDOR_C2SP_FORMATS",
+    }
+)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Each ``CORRIDOR_*`` variable of ``environ`` that nothing reads (a misspelt setting is
+    otherwise silently ignored), with the nearest known name (None: nothing near)."""
+    settings = sorted(f"CORRIDOR_{name.upper()}" for name in Settings.model_fields)
+    known = set(settings) | OTHER_VARIABLES
+    out: list[tuple[str, str | None]] = []
+    for name in sorted(environ):
+        if name.upper().startswith("CORRIDOR_") and name.upper() not in known:
+            near = difflib.get_close_matches(
+                name.upper(), settings, n=1
+            ) or difflib.get_close_matches(name.upper(), sorted(OTHER_VARIABLES), n=1)
+            out.append((name, near[0] if near else None))
+    return out
+
+
+def check_environment(
+    settings: Settings, environ: Mapping[str, str], warn: Callable[[str], None]
+) -> None:
+    """Warn, one line each, about every ``CORRIDOR_*`` variable that is no setting, naming the
+    nearest setting; a production run refuses to start with any (InputError naming it)."""
+    unknown = unknown_variables(environ)
+    for name, near in unknown:
+        hint = f"; did you mean {near}?" if near else ""
+        warn(f"warning: {name} is not a corridor setting and is ignored{hint}")
+    if unknown and settings.environment == "production":
+        name, near = unknown[0]
+        hint = f" (did you mean {near}?)" if near else ""
+        raise InputError(
+            name,
+            f"is not a corridor setting{hint}; a production run starts only when every "
+            "CORRIDOR_* variable is one (unset or rename it)",
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -7,6 +7,7 @@ announcements, the notices and the exports are made from.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from service.conftest import Api, log_head, make_api, open_over_http
 from service.test_agreement_api import post_envelope
 from service.test_planning_api import scenario_view, upload_andorra, wait_plan
 
+from corridor.adapters.clock import RunningClock
 from corridor.domain.agreement import Kind
 from corridor.domain.proposal import ROLES
 from corridor.services import negotiation
@@ -50,7 +52,10 @@ class Andorra:
 
 @pytest.fixture(scope="module")
 def andorra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andorra]:
-    for api in make_api(tmp_path_factory.mktemp("andorra"), None):
+    # Published two hours before T0, so that every movement is notified its lead time ahead; the
+    # clock then runs on from T0, as the service's own clock (CORRIDOR_CLOCK) would.
+    clock = RunningClock(T0 - dt.timedelta(hours=2))
+    for api in make_api(tmp_path_factory.mktemp("andorra"), None, clock=clock):
         sid = upload_andorra(api)
         scenario = scenario_view(api, sid)
         signers = {r: SignerKey.generate(r.replace("_", "-")) for r in ROLES}
@@ -76,6 +81,9 @@ def andorra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andorra]:
             {"scenario_id": sid, "corridor": corridor, "time_limit": 3, "seed": 3},
         )
         assert wait_plan(api, plan.json()["id"])["status"] == "done"
+        published = api.post("coordinator", f"/v1/plans/{plan.json()['id']}/publish", {})
+        assert published.status_code == 201, published.text
+        clock.set(T0)
         yield out
 
 

@@ -8,6 +8,7 @@ which runs them on SQLite and again, marked ``postgres``, on the server at 127.0
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import socket
 import uuid
@@ -47,6 +48,13 @@ def postgres_reachable() -> bool:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database (skips the test where none answers), dropped afterwards."""
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     name = f"corridor_t_{uuid.uuid4().hex[:12]}"

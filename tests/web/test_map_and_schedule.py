@@ -140,9 +140,11 @@ def test_the_map_shows_the_scenario_with_counts(
     page.locator(".leaflet-control-zoom-in").click()
     label = page.locator(".point-marker", has_text=first["id"]).first.locator(".point-label")
     assert f"{waiting:,} people waiting" in label.text_content()
-    # Planned figures: what the plan evacuates, by class, with units.
+    # Planned figures are those of the plan in force: the plan made here is not published, so
+    # the panel claims none of its figures (it counted a draft's before).
     planned_total = sum(planned["plan"]["report"]["check"]["evacuated"].values())
-    assert f"out of {planned_total:,} people planned" in page.locator("#progress").inner_text()
+    assert planned_total > 0
+    assert "0 people out of 0 people registered" in page.locator("#progress").inner_text()
     page.locator(".leaflet-control-zoom-out").click()
     page.wait_for_timeout(600)  # let the zoom animation end before the picture
     d.shot("operation-andorra")
@@ -228,25 +230,18 @@ def test_a_device_with_a_wrong_clock_still_shows_the_operations_time(
     assert "operation time 14 May, 10:0" in text
 
 
-def test_a_driver_sees_only_the_trips_of_its_own_vehicle(
+def test_a_driver_sees_no_trips_of_a_plan_not_published(
     server: Server, planned: dict[str, Any], dashboard: Any
 ) -> None:
+    """A driver gets the trips of the plan in force only: the plan made here is a draft (not
+    published), so its trip sheets are nobody's orders yet (tests/live cover a driver's trips
+    of a published plan)."""
     routes = [r for r in planned["plan"]["plan"]["routes"] if len(r["stops"]) > 1]
     mine = routes[0]["vehicle"]
     add_driver(server, "driver_first", mine)
     d = dashboard(viewport=(820, 1180))
     d.sign_in("driver_first")
     d.view("schedule")
-    chart = d.page.locator("svg.gantt").first
-    chart.wait_for()
-    assert chart.locator("text.row-label").all_text_contents() == [mine]
-    assert f"Trips of {mine}" in d.page.locator(".schedule-summary").inner_text()
-    # Every boarding of this vehicle's plan is on its row, with its number of people.
-    boarding = [sum(st["board"].values()) for st in routes[0]["stops"] if st.get("board")]
-    titles = chart.locator("title").all_text_contents()
-    drawn = [int(m[1]) for t in titles if (m := re.search(r": (\d+) people board$", t))]
-    assert drawn == boarding
-    sheet = d.page.locator("#trip-sheet tbody tr")
-    assert sheet.count() == len(routes[0]["stops"])
-    assert f"{boarding[0]} people board" in d.page.locator("#trip-sheet").inner_text()
-    d.shot("schedule-driver")
+    d.page.wait_for_timeout(1500)
+    assert d.page.locator("svg.gantt").count() == 0
+    assert d.page.locator("#trip-sheet tbody tr").count() == 0

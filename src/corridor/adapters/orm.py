@@ -253,6 +253,9 @@ plans = Table(
     # The instance the plan was made for when it is not its scenario's: a replan's, with the
     # incident's roads closed (issue 14).
     Column("instance", JSON),
+    # The last sign of life of the process that queued or runs the plan (NULL: none is written,
+    # a replan solved in its request); see adapters.repositories.plans.
+    Column("heartbeat_at", When),
 )
 
 # Monte Carlo runs of a plan (docs/simulation.md), done in the background like plans.
@@ -269,6 +272,8 @@ simulations = Table(
     Column("created_at", When, nullable=False),
     Column("finished_at", When),
     Column("user_id", Id, nullable=False),
+    # As a plan's: the last sign of life of the process that queued or runs it.
+    Column("heartbeat_at", When),
 )
 
 drafts = Table(

@@ -1,8 +1,11 @@
 """Use case: the after-action report of an operation, from the log and the operation records.
 
-:func:`gather` reads, for the corridor of the latest published plan (or the one named): the
-agreed window and vehicles and the signed ceasefire, suspension and resumption messages from the
-log; the plan; every position report, check-in, incident, notification with its
+:func:`gather` reads, for the corridor of the plan in force (or the one named): the agreed
+window and vehicles and the signed ceasefire, suspension and resumption messages from the log;
+the plan in force (the newest published version: a replan keeps the stops made before it) and
+the versions published before it (a vehicle only they planned is listed too; a plan made and
+not published is not the operation's); the people the scenario lists by class; every position
+report, check-in, incident, notification with its
 acknowledgements; and, where the service keeps them, the alerts and the reconciliation. It
 returns plain :class:`~corridor.reporting.after_action_model.OperationRecords`. :func:`report_map`
 draws nothing: it builds the map scene (roads, zone, hazards, places, the planned routes on
@@ -119,18 +122,50 @@ def _all_incidents(uow: Any) -> list[dict[str, Any]]:
         after = rows[-1]["id"]
 
 
+def _earlier_versions(uow: Any, plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The versions published before the plan in force, oldest first: each one's plan's
+    routes and the vehicles it held (the report lists a vehicle only they planned)."""
+    if plan is None:
+        return []
+    out = []
+    for pub in uow.publications.list():
+        if int(pub["id"]) >= int(plan["plan_version"]):
+            break
+        row = uow.plans.get(int(pub["plan_id"])) or {}
+        body = row.get("plan") or {}
+        out.append(
+            {
+                "version": int(pub["id"]),
+                "plan_id": int(pub["plan_id"]),
+                "routes": list(body.get("routes") or []),
+                "held": list(body.get("held") or []),
+            }
+        )
+    return out
+
+
+def _scenario_people(scenario: dict[str, Any] | None) -> dict[str, int]:
+    """People by class the scenario lists at its gathering points: every class it has."""
+    instance = (scenario or {}).get("instance") or {}
+    out = dict.fromkeys(instance.get("classes") or {}, 0)
+    for g in instance.get("gathering") or []:
+        for c, n in (g.get("people") or {}).items():
+            out[c] = out.get(c, 0) + int(n)
+    return out
+
+
 def gather(
     service: ReportSources, corridor: str | None = None
 ) -> tuple[OperationRecords, dict[str, Any] | None]:
-    """The records of the operation and the latest published plan's row (None: no plan).
+    """The records of the operation and the row of the plan in force (None: none published).
 
-    ``corridor`` defaults to the corridor the latest published plan was made for; NotFound if
-    there is neither.
+    ``corridor`` defaults to the corridor of the plan in force; NotFound if there is neither.
     """
     uow = service.uow()
     with uow:
-        plan = uow.plans.latest_done()
+        plan = uow.plans.in_force()
         scenario = uow.scenarios.get(plan["scenario_id"]) if plan else None
+        earlier = _earlier_versions(uow, plan)
         positions = _all_positions(uow)
         checkins = [
             {"kind": c.kind, "vehicle": c.vehicle, "place": c.place, "at": c.at, "people": c.people}
@@ -179,6 +214,9 @@ def gather(
         notifications=notifications,
         alerts=alerts,
         reconciliation=reconciliation,
+        earlier_versions=earlier,
+        scenario_people=_scenario_people(scenario),
+        plan_version=plan["plan_version"] if plan else None,
     )
     return records, (dict(plan, scenario=scenario) if plan else None)
 

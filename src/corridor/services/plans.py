@@ -9,6 +9,10 @@ only with two verdicts: the CEP check against the scenario's own instance, and t
 against the agreement (every crossing at an agreed checkpoint, inside the agreed window, no
 more vehicles than agreed, each vehicle in its agreed direction). A plan that fails either is
 stored as ``rejected``, with why.
+
+While a plan is queued or runs, its process keeps its heartbeat fresh (:class:`Heartbeat`); a
+plan whose heartbeat went stale is given up on by everyone (``failed``, "interrupted": see
+``adapters.repositories.plans``), and its job, should it come back, stops without writing.
 """
 
 from __future__ import annotations
@@ -39,6 +43,67 @@ if TYPE_CHECKING:
     from corridor.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+#: Wall seconds between two heartbeats of a process's queued and running jobs: well under the
+#: minute of the service clock after which a job is given up on (docs/deployment.md).
+BEAT_SECONDS = 5.0
+
+
+class GivenUp(Exception):
+    """The job's row was given up on (its heartbeat went stale) or ended meanwhile."""
+
+
+class Heartbeat:
+    """Writes the service clock's time as the heartbeat of a process's queued and running jobs
+    (``jobs(uow)``: their repository), every ``every`` seconds, from a thread that runs while
+    there is any."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        jobs: Callable[[UnitOfWork], Any],
+        every: float = BEAT_SECONDS,
+    ) -> None:
+        self._uow, self._jobs, self._every = uow_factory, jobs, every
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, ident: int) -> None:
+        with self._lock:
+            self._ids.add(ident)
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, ident: int) -> None:
+        with self._lock:
+            self._ids.discard(ident)
+
+    def beat(self) -> None:
+        """One heartbeat of every job of this process that is still alive."""
+        with self._lock:
+            ids = sorted(self._ids)
+        if ids:
+            uow = self._uow()
+            with uow:
+                self._jobs(uow).beat(ids)
+                uow.commit()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            with self._lock:
+                if not self._ids:
+                    self._thread = None
+                    return
+            try:
+                self.beat()
+            except Exception:  # the database away for a moment: the next beat may make it
+                log.exception("heartbeat of jobs %s", sorted(self._ids))
 
 
 def terms_for(
@@ -96,7 +161,7 @@ class PlanJobs:
         self._uow = uow_factory
         self._agreed = agreed_document
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner")
-        self._lock = threading.Lock()
+        self._heartbeat = Heartbeat(uow_factory, lambda uow: uow.plans)
 
     def start(
         self,
@@ -128,17 +193,24 @@ class PlanJobs:
             params["ahead"] = ahead
         if pinned or excluded:
             params.update(pinned=sorted(pinned), excluded=sorted(excluded))
+        give_up(self._uow, "plans")  # those whose processes are gone: write it down
         with uow:
             row = uow.scenarios.get(scenario_id)
             if row is None or row["instance"] is None:
                 raise NotFound("compiled scenario", scenario_id)
-            plan_id = int(uow.plans.add(scenario_id, params, who.user_id))
+            plan_id = int(uow.plans.add(scenario_id, params, who.user_id, heartbeat=True))
             uow.emit(Event("plans", {"id": plan_id, "status": "queued", "progress": 0.0}))
             uow.commit()
+        self._heartbeat.add(plan_id)
         self._pool.submit(self._run, plan_id)
         return plan_id
 
+    def beat(self) -> None:
+        """One heartbeat of this process's queued and running plans (its thread's, now)."""
+        self._heartbeat.beat()
+
     def shutdown(self) -> None:
+        self._heartbeat.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _set(
@@ -148,11 +220,13 @@ class PlanJobs:
         finished: bool = False,
         **values: Any,
     ) -> None:
+        """Write to the plan while it is alive (with a heartbeat); GivenUp once it is not."""
         uow = self._uow()
         with uow:
             if finished:
                 values["finished_at"] = uow.clock()
-            uow.plans.set_fields(plan_id, **values)
+            if not uow.plans.set_alive(plan_id, **values):
+                raise GivenUp(plan_id)
             if event is not None:
                 uow.emit(Event("plans", {"id": plan_id, **event}))
             uow.commit()
@@ -160,20 +234,33 @@ class PlanJobs:
     def _run(self, plan_id: int) -> None:
         try:
             self._solve(plan_id)
+        except GivenUp:
+            self._given_up(plan_id)
         except CorridorError as exc:
             self._fail(plan_id, str(exc))
         except Exception as exc:  # a bug in a job must not kill the worker thread
             log.exception("plan %s failed", plan_id)
             self._fail(plan_id, f"internal error: {type(exc).__name__}")
+        finally:
+            self._heartbeat.discard(plan_id)
 
     def _fail(self, plan_id: int, error: str) -> None:
-        self._set(
-            plan_id,
-            {"status": "failed", "error": error},
-            status="failed",
-            error=error,
-            finished=True,
-        )
+        try:
+            self._set(
+                plan_id,
+                {"status": "failed", "error": error},
+                status="failed",
+                error=error,
+                finished=True,
+            )
+        except GivenUp:
+            self._given_up(plan_id)
+
+    def _given_up(self, plan_id: int) -> None:
+        """The plan was given up on while this process still had it (it hung, or could not
+        reach the database, for too long): it stays failed, and what the job found is lost."""
+        log.warning("plan %s was given up on (no heartbeat): it stays failed", plan_id)
+        give_up(self._uow, "plans")
 
     def _solve(self, plan_id: int) -> None:
         from corridor.planning.check import check_plan
@@ -285,6 +372,16 @@ def _report(
     }
 
 
+def give_up(uow_factory: Callable[[], UnitOfWork], topic: str) -> None:
+    """Write ``failed`` into every job of ``topic`` (plans, simulations) given up on, with an
+    event each."""
+    uow = uow_factory()
+    with uow:
+        for ident in getattr(uow, topic).give_up():
+            uow.emit(Event(topic, {"id": ident, "status": "failed"}))
+        uow.commit()
+
+
 def get(uow: UnitOfWork, who: Principal, plan_id: int) -> dict[str, Any]:
     require(who, "plans.read")
     with uow:
@@ -328,47 +425,10 @@ def trips(uow: UnitOfWork, who: Principal, plan_id: int) -> list[dict[str, Any]]
 
 
 def progress(uow: UnitOfWork, who: Principal) -> dict[str, Any]:
-    """Evacuated so far by class against the latest published plan; people at each point."""
-    require(who, "counts.read")
-    from collections import Counter
+    """Evacuated so far against the plan in force: :func:`corridor.services.exports.progress`."""
+    from corridor.services.exports import progress as counts
 
-    from corridor.services.reconciliation import checkins_counted
-
-    with uow:
-        plan = uow.plans.latest_done()
-        checkins = checkins_counted(uow)  # a late retry counts nobody (reconciliation)
-        scenario = uow.scenarios.get(plan["scenario_id"]) if plan else None
-    boarded: Counter[str] = Counter()
-    arrived: Counter[str] = Counter()
-    aboard: Counter[str] = Counter()
-    boarded_at: Counter[str] = Counter()
-    arrived_at: Counter[str] = Counter()
-    for c in checkins:
-        n = sum(c.people.values())
-        if c.kind == "boarding":
-            boarded.update(c.people)
-            aboard[c.vehicle] += n
-            boarded_at[c.place] += n
-        else:
-            arrived.update(c.people)
-            aboard[c.vehicle] -= n
-            arrived_at[c.place] += n
-    waiting = {}
-    if scenario and scenario["instance"]:
-        for g in scenario["instance"]["gathering"]:
-            waiting[g["id"]] = max(0, sum(g["people"].values()) - boarded_at[g["id"]])
-    planned = (plan["report"] or {}).get("check", {}).get("evacuated", {}) if plan else {}
-    if who.role is Role.DRIVER:
-        aboard = Counter({k: v for k, v in aboard.items() if k == who.vehicle})
-    return {
-        "plan": plan["id"] if plan else None,
-        "planned": planned,
-        "boarded": dict(boarded),
-        "evacuated": dict(arrived),
-        "aboard": {k: v for k, v in aboard.items() if v},
-        "waiting": waiting,
-        "arrived_at": dict(arrived_at),
-    }
+    return counts(uow, who)
 
 
 __all__ = ["Forbidden", "PlanJobs", "get", "progress", "terms_for", "trips"]

@@ -2,8 +2,9 @@
 
 Only the version both parties signed is ever used (the caller takes it from the log's replayed
 state); the scenario gives place names and its ``public`` section (languages, contact, CAP
-sender); the newest published plan of that scenario, when there is one, gives the departures per
-gathering point and the crossings of each checkpoint (vehicle ids and headcounts, no names).
+sender); the plan in force (the newest published version), when there is one and it is that
+scenario's, gives the departures per gathering point and the crossings of each checkpoint
+(vehicle ids and headcounts, no names). A plan made and not published is never announced.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def facts_for(
     departures: dict[str, list[dt.datetime]] = {}
     via: dict[str, list[str]] = {}
     crossings: list[Crossing] = []
-    plan = uow.plans.latest_done()
+    plan = uow.plans.in_force()
     if plan is not None and plan["scenario_id"] == row["id"] and plan["plan"]:
         departures, via, crossings = plan_timetable(plan["plan"], row["origin"], row["places"])
     return PublicFacts(

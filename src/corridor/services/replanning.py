@@ -216,22 +216,15 @@ def replan(
         )
     except CorridorError as exc:
         return _store_failure(uow, plan_id, instance, exc)
-    keep_since(result.plan.get("held") or [], base["plan"])
+    held_now = result.plan.get("held") or []
+    keep_since(held_now, base["plan"])
     status, error = _store_checked(uow, plan_id, instance, terms, result)
     kept = {v: len(stops) for v, stops in kept_stops(keep, now_min).items()}
-    stranded = raise_stranded(uow, live.routes, result.plan.get("held") or [], pub["id"])
-    return {
-        "id": plan_id,
-        "status": status,
-        "error": error,
-        "reached": reached,
-        "kept": kept,
-        "held": held,
-        "stranded": stranded,
-        "notes": counted_notes(over)
-        + odd_notes(result.plan.get("held") or [])
-        + idle_notes(kept, result.plan["routes"], result.plan.get("held") or []),
-    }
+    stranded = raise_stranded(uow, live.routes, held_now, pub["id"])
+    notes = counted_notes(over) + odd_notes(held_now)
+    return {"id": plan_id, "status": status, "error": error, "reached": reached, "kept": kept,
+            "held": held, "stranded": stranded,
+            "notes": notes + idle_notes(kept, result.plan["routes"], held_now)}  # fmt: skip
 
 
 def _instances(

@@ -3,7 +3,9 @@
 A coordinator starts one on a finished plan (``POST /v1/simulations``); the job runs in a
 thread of this process (the compiled engine releases the GIL), or on the Dask cluster named by
 ``CORRIDOR_DASK_SCHEDULER``, reports its progress as ``simulations`` events and stores the
-summary (``summary.json``'s content). Whoever may read plans may read simulations.
+summary (``summary.json``'s content). Whoever may read plans may read simulations. Like a
+plan, a queued or running simulation has a heartbeat that its process keeps fresh; one whose
+heartbeat went stale is given up on (``services.plans``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from corridor.domain.operations import Event
 from corridor.errors import CorridorError, InputError
 from corridor.services.accounts import require
 from corridor.services.errors import NotFound
+from corridor.services.plans import GivenUp, Heartbeat, give_up
 
 if TYPE_CHECKING:
     from corridor.domain.access import Principal
@@ -41,6 +44,7 @@ class SimulationJobs:
         self._executor = executor
         self._scheduler = scheduler
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
+        self._heartbeat = Heartbeat(uow_factory, lambda uow: uow.simulations)
 
     def start(
         self, who: Principal, plan_id: int, runs: int, seed: int, noise: dict[str, Any]
@@ -51,19 +55,26 @@ class SimulationJobs:
         require(who, "plans.write")
         check_runs(runs, seed)
         NoiseParams().with_overrides(noise, "noise")  # refuse a bad parameter before queueing
+        give_up(self._uow, TOPIC)  # those whose processes are gone: write it down
         uow = self._uow()
         with uow:
             plan = uow.plans.get(plan_id)
             if plan is None or plan["plan"] is None:
                 raise NotFound("finished plan", plan_id)
             params = {"runs": runs, "seed": seed, "noise": noise}
-            sim_id = int(uow.simulations.add(plan_id, params, who.user_id))
+            sim_id = int(uow.simulations.add(plan_id, params, who.user_id, heartbeat=True))
             uow.emit(Event(TOPIC, {"id": sim_id, "plan_id": plan_id, "status": "queued"}))
             uow.commit()
+        self._heartbeat.add(sim_id)
         self._pool.submit(self._run, sim_id)
         return sim_id
 
+    def beat(self) -> None:
+        """One heartbeat of this process's queued and running simulations (as its thread's)."""
+        self._heartbeat.beat()
+
     def shutdown(self) -> None:
+        self._heartbeat.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _set(
@@ -73,11 +84,13 @@ class SimulationJobs:
         finished: bool = False,
         **values: Any,
     ) -> None:
+        """Write to the simulation while it is alive (with a heartbeat); GivenUp once not."""
         uow = self._uow()
         with uow:
             if finished:
                 values["finished_at"] = uow.clock()  # the service's one clock
-            uow.simulations.set_fields(sim_id, **values)
+            if not uow.simulations.set_alive(sim_id, **values):
+                raise GivenUp(sim_id)
             if event is not None:
                 uow.emit(Event(TOPIC, {"id": sim_id, **event}))
             uow.commit()
@@ -85,20 +98,32 @@ class SimulationJobs:
     def _run(self, sim_id: int) -> None:
         try:
             self._simulate(sim_id)
+        except GivenUp:
+            self._given_up(sim_id)
         except CorridorError as exc:
             self._fail(sim_id, str(exc))
         except Exception as exc:  # a bug in a job must not kill the worker thread
             log.exception("simulation %s failed", sim_id)
             self._fail(sim_id, f"internal error: {type(exc).__name__}")
+        finally:
+            self._heartbeat.discard(sim_id)
 
     def _fail(self, sim_id: int, error: str) -> None:
-        self._set(
-            sim_id,
-            {"status": "failed", "error": error},
-            status="failed",
-            error=error,
-            finished=True,
-        )
+        try:
+            self._set(
+                sim_id,
+                {"status": "failed", "error": error},
+                status="failed",
+                error=error,
+                finished=True,
+            )
+        except GivenUp:
+            self._given_up(sim_id)
+
+    def _given_up(self, sim_id: int) -> None:
+        """Given up on while this process still had it: it stays failed, its runs are lost."""
+        log.warning("simulation %s was given up on (no heartbeat): it stays failed", sim_id)
+        give_up(self._uow, TOPIC)
 
     def _simulate(self, sim_id: int) -> None:
         from corridor.planning.instance import parse_instance

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
 __all__ = ["DataDirOpt", "DbOpt", "settings_for"]
 
-HostOpt = Annotated[str, typer.Option(help="Interface to listen on")]
+HostOpt = Annotated[
+    str,
+    typer.Option(
+        envvar="CORRIDOR_LISTEN_HOST",
+        help="Interface to listen on (the workers check the secrets against the same one)",
+    ),
+]
 PortOpt = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
 
 TlsCertOpt = Annotated[
@@ -36,15 +42,47 @@ admin = typer.Typer(
 
 
 def export_env(settings: Settings) -> None:
-    """Hand the resolved settings to uvicorn's worker processes."""
+    """Hand the resolved settings to uvicorn's worker processes: the workers check what the
+    parent checked (the interface it binds among them)."""
     os.environ["CORRIDOR_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["CORRIDOR_LISTEN_HOST"] = settings.listen_host
     if settings.database_url:
         os.environ["CORRIDOR_DATABASE_URL"] = settings.database_url
 
 
+def checked_settings(data_dir: Path | None, db: str | None, host: str | None = None) -> Settings:
+    """The settings of a command that runs the service or opens its database; each
+    ``CORRIDOR_*`` variable that is no setting is warned about (refused in production)."""
+    from corridor.settings import check_environment
+
+    settings = settings_for(data_dir, db, listen_host=host)
+    check_environment(settings, os.environ, lambda line: typer.echo(line, err=True))
+    return settings
+
+
+def refuse_sqlite_workers(settings: Settings, workers: int) -> None:
+    """SQLite is served by one worker: refused before anything is made (no data directory,
+    no database file, no key)."""
+    from corridor.adapters.sql_engine import database_url
+
+    if workers > 1 and database_url(settings.db_url).get_backend_name() == "sqlite":
+        raise InputError(
+            "--workers", f"{workers} needs PostgreSQL (--db); SQLite is served by one worker"
+        )
+
+
 def print_bootstrap(service: Service) -> None:
+    from corridor.bootstrap import record_token_secret
     from corridor.services import accounts
 
+    replaced = record_token_secret(service)
+    if replaced is not None:
+        typer.echo(
+            f"warning: CORRIDOR_TOKEN_SECRET is not the secret of the previous start (check "
+            f"{replaced}): every token issued before is refused; issue new ones "
+            "(`corridor admin token USER_ID`)",
+            err=True,
+        )
     issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     if issued is not None:
         typer.echo("First run: the admin token, shown this once (store it safely):")
@@ -83,15 +121,13 @@ def serve(
     from corridor.bootstrap import bootstrap
 
     tls = tls_options(tls_cert, tls_key)
-    settings = settings_for(data_dir, db, listen_host=host)
+    settings = checked_settings(data_dir, db, host)
+    refuse_sqlite_workers(settings, workers)
     service = bootstrap(settings)
-    if workers > 1 and service.dialect == "sqlite":
+    try:
+        print_bootstrap(service)
+    finally:
         service.close()
-        raise InputError(
-            "--workers", f"{workers} needs PostgreSQL (--db); SQLite is served by one worker"
-        )
-    print_bootstrap(service)
-    service.close()
     export_env(settings)
     scheme = "https" if tls else "http"
     typer.echo(
@@ -112,11 +148,12 @@ def serve(
 @admin.command("bootstrap")
 def admin_bootstrap(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     """Migrate the database and print the first admin token if there is no admin yet."""
-    from corridor.bootstrap import bootstrap
+    from corridor.bootstrap import bootstrap, require_token_secret
     from corridor.services import accounts
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(checked_settings(data_dir, db), log_key=False)
     try:
+        require_token_secret(service, first=True)
         issued = accounts.bootstrap_admin(service.uow(), service.settings.token_secret)
     finally:
         service.close()
@@ -134,11 +171,12 @@ def admin_token(
     db: DbOpt = None,
 ) -> None:
     """Issue a new token for a user (for a lost admin token): printed once."""
-    from corridor.bootstrap import bootstrap
+    from corridor.bootstrap import bootstrap, require_token_secret
     from corridor.services import accounts
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(checked_settings(data_dir, db), log_key=False)
     try:
+        require_token_secret(service)
         with service.uow() as uow:
             if uow.accounts.user(user_id) is None:
                 raise InputError("USER_ID", f"no user {user_id}")
@@ -159,7 +197,7 @@ def admin_users(data_dir: DataDirOpt = None, db: DbOpt = None) -> None:
     from corridor.bootstrap import bootstrap
     from corridor.domain.access import Role
 
-    service = bootstrap(settings_for(data_dir, db))
+    service = bootstrap(checked_settings(data_dir, db), log_key=False)
     try:
         with service.uow() as uow:
             for u in uow.accounts.list_users():

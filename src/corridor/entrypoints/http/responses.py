@@ -171,7 +171,7 @@ class RouteOut(Out):
 
 
 class ProgressOut(Out):
-    plan: int | None = Field(description="the latest finished plan")
+    plan: int | None = Field(description="the plan in force (newest published), null before")
     planned: Counts = Field(description="people by class the plan evacuates")
     boarded: Counts
     evacuated: Counts = Field(description="people by class who arrived at a reception centre")

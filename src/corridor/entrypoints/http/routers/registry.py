@@ -2,16 +2,58 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.routing import APIRoute
 
+from corridor.adapters.crypto_fields import FieldDecryptionError
 from corridor.entrypoints.http.deps import UowDep, Who, guard
+from corridor.entrypoints.http.problems import problem_response
 from corridor.entrypoints.http.responses import EvacueeOut, RegistrySummaryOut
 from corridor.entrypoints.http.schemas import AssignIn, Created, EvacueeIn, IdPath, PurgeIn
 from corridor.services import registry
 
-router = APIRouter(prefix="/v1/registry", tags=["registry"])
+log = logging.getLogger(__name__)
+
+
+class RegistryRoute(APIRoute):
+    """A stored personal field that does not decrypt is the server's fault, not the client's:
+    its ``CORRIDOR_REGISTRY_KEY`` is not the key the data was stored with (a restore, a changed
+    key). 500 naming the setting, never 400, never the data; nothing was read or changed."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except FieldDecryptionError as exc:
+                return registry_key_problem(request, exc)
+
+        return guarded
+
+
+def registry_key_problem(request: Request, exc: FieldDecryptionError) -> Response:
+    problem = (
+        f"does not decrypt the stored personal field {exc.field!r}: it is not the key the "
+        "registry was stored with (a restore, or a changed key?)"
+    )
+    log.error("CORRIDOR_REGISTRY_KEY %s (%s %s)", problem, request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        "registry-key",
+        "The server's registry key does not fit its data",
+        f"CORRIDOR_REGISTRY_KEY {problem}; nothing was read or changed; the server's operator "
+        "must start it with the key the registry was stored with",
+        [{"field": "CORRIDOR_REGISTRY_KEY", "value": None, "problem": problem}],
+    )
+
+
+router = APIRouter(prefix="/v1/registry", tags=["registry"], route_class=RegistryRoute)
 Purpose = Annotated[
     str, Query(min_length=3, max_length=200, description="why you read personal data; audited")
 ]
@@ -85,7 +127,7 @@ def purge(body: PurgeIn, who: Who, uow: UowDep) -> dict[str, int]:
     return registry.purge(uow, who, body.as_of, dry_run=body.dry_run)
 
 
-manifests_router = APIRouter(prefix="/v1/manifests", tags=["operation"])
+manifests_router = APIRouter(prefix="/v1/manifests", tags=["operation"], route_class=RegistryRoute)
 
 
 @manifests_router.get("/people", **guard("manifests.read"))
