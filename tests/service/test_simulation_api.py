@@ -79,3 +79,18 @@ def test_who_may_start_and_what_is_refused(sqlite_api: Api) -> None:
     assert api.get("observer", "/v1/simulations").json() == []
     r = api.get("observer", "/v1/simulations/1/plots/evil.png")
     assert r.status_code in (404, 422)
+
+
+def test_a_simulation_counts_inside_after_the_agreed_close(api: Api) -> None:
+    """The agreed terms close 5 minutes before the scenario's window: a vehicle inside after the
+    agreed close is inside after the close (the service measured against the scenario's)."""
+    pid = stored_plan(api)
+    uow = api.service.uow()
+    with uow:
+        terms = {"open": 480.0, "close": 715.0, "checkpoints": [], "max_vehicles": 0}
+        uow.plans.set_fields(pid, report={"agreement": {"complies": True, "terms": terms}})
+        uow.commit()
+    body = {"plan_id": pid, "runs": 50, "seed": 1}
+    sim = wait(api, api.post("coordinator", "/v1/simulations", body).json()["id"])
+    assert sim["status"] == "done", sim["error"]
+    assert sim["summary"]["window"] == {"open": 480.0, "close": 715.0}

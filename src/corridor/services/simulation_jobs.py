@@ -135,8 +135,9 @@ class SimulationJobs:
             plan = uow.plans.get(row["plan_id"])
             scenario = uow.scenarios.get(plan["scenario_id"])
         p = row["params"]
-        inst = parse_instance(scenario["instance"], "scenario instance")
-        noise = noise_params(scenario["instance"], "scenario instance", (p["noise"], "noise"))
+        raw = agreed_instance(plan, scenario)
+        inst = parse_instance(raw, "plan instance")
+        noise = noise_params(raw, "plan instance", (p["noise"], "noise"))
         model = prepare(inst, plan["plan"], f"plan {plan['id']}")
         self._set(sim_id, {"status": "running", "progress": 0.0}, status="running")
         last = [0.0]
@@ -202,3 +203,18 @@ def plot(
     if row["summary"] is None:
         raise NotFound("finished simulation", sim_id)
     return render(row["summary"], name)
+
+
+def agreed_instance(plan: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    """The instance a plan was made for (a replan's own, with its roads closed, else its
+    scenario's), its window narrowed to the agreed terms the plan was checked against: a
+    vehicle inside after the agreed close is inside after the close, whatever the scenario's."""
+    raw = dict(plan.get("instance") or scenario["instance"])
+    terms = ((plan.get("report") or {}).get("agreement") or {}).get("terms") or {}
+    window = dict(raw["window"])
+    if terms.get("open") is not None:
+        window["open"] = max(float(window["open"]), float(terms["open"]))
+    if terms.get("close") is not None:
+        window["close"] = min(float(window["close"]), float(terms["close"]))
+    raw["window"] = window
+    return raw
