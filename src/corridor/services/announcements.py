@@ -17,9 +17,7 @@ from zoneinfo import ZoneInfo
 from corridor.domain.agreement import LogState
 from corridor.i18n import translators
 from corridor.publishing.cap import (
-    FeedEntry,
     Reference,
-    atom_feed,
     cap_message,
     cap_time,
     identifier_for,
@@ -128,29 +126,3 @@ def message(uow: UnitOfWork, identifier: str) -> bytes:
     if row is None:
         raise NotFound("announcement", identifier)
     return str(row["xml"]).encode()
-
-
-def feed(rows: list[dict[str, Any]], base_url: str, self_url: str | None = None) -> bytes:
-    """The Atom feed of ``rows``, newest first, each linked at ``{base_url}/{identifier}.xml``;
-    the feed itself is at ``self_url`` (default ``{base_url}/feed.atom``, as the export writes
-    it)."""
-    base = base_url.rstrip("/")
-    here = self_url or f"{base}/feed.atom"
-    entries = [
-        FeedEntry(
-            identifier=r["identifier"],
-            title=r["headline"],
-            summary=f"{r['msg_type']}: corridor {r['corridor']} ({r['change']})",
-            sent=r["sent"],
-            url=f"{base}/{r['identifier']}.xml",
-        )
-        for r in reversed(rows)
-    ]
-    updated = entries[0].sent if entries else "1970-01-01T00:00:00+00:00"
-    return atom_feed(
-        entries,
-        feed_id=here,
-        title="Humanitarian corridor announcements",
-        self_url=here,
-        updated=updated,
-    )
