@@ -6,24 +6,8 @@ sorted array finds every report's window of segments with a single ``searchsorte
 is then measured against each segment of its window in one numpy pass, however many vehicles
 the reports are about. :func:`corridor.routing.matching.advance` is this, for one report.
 
-Which point of the route a report is at, when the route passes the same road more than once
-(out and back, a shuttle up and down a valley, a return on the other carriageway): progress
-never goes back by more than :data:`BACK_M`, and of the points within reach (``near_m``) the
-one chosen is the one most consistent with the vehicle's last state: the least distance plus
-:data:`TIME_M_PER_MIN` for each minute the plan has the vehicle there *later* than it would be
-keeping its lateness (a vehicle does not make up 20 minutes between two reports; being behind
-is what waiting and traffic do), except on the leg of its last match: anywhere along it is
-consistent (a replan's legs hold the wait for the notification lead time inside their planned
-times; a vehicle drives them at road speed and waits at the end, far ahead of an even pace).
-The windows of :data:`STAGES` are searched in turn: just ahead first, then :data:`AHEAD_M`
-ahead, then the whole rest of the route, each only for the
-reports whose match in the last was not within reach, not consistent with the expected time,
-or at the window's far end. A vehicle with no state yet (its first report, or its first on a
-new version of the plan) is looked for along the whole route: of the stretches about as near
-as the nearest point (:data:`TIE_M`), it takes the one the plan has it on at the time nearest
-the report's own (before or after alike: a replan starts from where the vehicles are, so a
-vehicle following it is about on time; on a road driven out and back the earlier pass is not
-taken for the later one); the first of them when the report's time is not known.
+Which point a report is at where a route passes a road more than once, or with no state yet (a
+first report, or the first on a new version): docs/live.md ("Watch"); below, in numbers.
 """
 
 from __future__ import annotations
@@ -102,6 +86,9 @@ class Line(Protocol):
     @property
     def stop_leave(self) -> FloatArray: ...
 
+    @property
+    def stop_arrive(self) -> FloatArray: ...
+
 
 @dataclass(frozen=True, eq=False)
 class Fleet:
@@ -130,6 +117,16 @@ class Fleet:
     stop_count: IntArray
     stop_at: FloatArray
     stop_leave: FloatArray
+    stop_arrive: FloatArray
+    #: Per vertex, the nearest of its route's stops along it (an index of ``stop_at``).
+    stop_near: IntArray
+
+
+def _nearest_stop(along: FloatArray, stop_at: FloatArray) -> IntArray:
+    """Per distance along, the index of the nearest of ``stop_at`` (in route order)."""
+    i = np.clip(np.searchsorted(stop_at, along), 1, max(1, len(stop_at) - 1))
+    before, after = stop_at[i - 1], stop_at[np.minimum(i, len(stop_at) - 1)]
+    return np.where(np.abs(along - before) <= np.abs(after - along), i - 1, i).astype(np.int64)
 
 
 def fleet(lines: Sequence[Line]) -> Fleet:
@@ -143,10 +140,14 @@ def fleet(lines: Sequence[Line]) -> Fleet:
     def pad(a: FloatArray) -> FloatArray:
         return np.concatenate([a, [0.0]])
 
+    def ints(parts: list[IntArray]) -> IntArray:
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
     x, y = cat([ln.x for ln in lines]), cat([ln.y for ln in lines])
     along = cat([ln.along for ln in lines])
     nstops = np.asarray([len(ln.stop_at) for ln in lines], dtype=np.int64)
     lat0 = np.asarray([ln.lat0 for ln in lines], dtype=np.float64)
+    first = np.concatenate([[0], np.cumsum(nstops)[:-1]]).astype(np.int64)
     return Fleet(
         base=base,
         end=base + sizes - 1,
@@ -165,15 +166,15 @@ def fleet(lines: Sequence[Line]) -> Fleet:
         leave=cat([ln.leave for ln in lines]),
         arrive_next=cat([pad(ln.arrive[1:]) for ln in lines]),
         leave_next=cat([pad(ln.leave[1:]) for ln in lines]),
-        leg=np.concatenate(
-            [np.concatenate([ln.leg, ln.leg[-1:]])[: len(ln.x)] for ln in lines]
-        ).astype(np.int64)
-        if lines
-        else np.zeros(0, dtype=np.int64),
-        stop_base=np.concatenate([[0], np.cumsum(nstops)[:-1]]).astype(np.int64),
+        leg=ints([np.concatenate([ln.leg, ln.leg[-1:]])[: len(ln.x)] for ln in lines]),
+        stop_base=first,
         stop_count=nstops,
         stop_at=cat([ln.stop_at for ln in lines]),
         stop_leave=cat([ln.stop_leave for ln in lines]),
+        stop_arrive=cat([ln.stop_arrive for ln in lines]),
+        stop_near=ints(
+            [_nearest_stop(ln.along, ln.stop_at) + first[r] for r, ln in enumerate(lines)]
+        ),
     )
 
 
@@ -235,7 +236,13 @@ def match_many(
     a = f.along[pick] + t * f.seg[pick]
     planned = f.leave[pick] + t * (f.arrive_next[pick] - f.leave[pick])
     at_stop = _stop_near(f, r, a)
-    s = f.stop_base[r] + at_stop
+    # Of stops at one place along (a replan's crossing where it stands): the first not left yet.
+    while True:
+        s, nxt = f.stop_base[r] + at_stop, np.minimum(at_stop + 1, f.stop_count[r] - 1)
+        on = (nxt > at_stop) & (f.stop_at[f.stop_base[r] + nxt] <= f.stop_at[s] + 1e-6)
+        if not (on := on & (f.stop_leave[s] < at)).any():
+            break
+        at_stop = np.where(on, nxt, at_stop)
     gap = np.abs(f.stop_at[s] - a)
     here = (gap <= near_m) & (dist <= near_m)
     waiting = here & (a >= f.stop_at[s] - near_m)
@@ -291,10 +298,10 @@ def _choose(
     doubt = np.ones(len(lo), dtype=bool)
     if near.any():
         own = f.leg[idx] == leg0[rep]
-        chosen, consistent = _best_stretch(f, idx, rep, d, t, near, expect, at, own, tolerance)
+        chosen, ok = _best_stretch(f, idx, rep, d, t, near, expect, at, own, tolerance, near_m)
         has = chosen >= 0
         pair[has] = chosen[has]
-        doubt = ~consistent
+        doubt = ~ok
     # A point at the far end of a window may have a nearer one just past it.
     seg_at, t_at = idx[pair], t[pair]
     doubt |= (seg_at == hi - 1) & (t_at >= 1.0) & (hi < end)
@@ -314,7 +321,7 @@ def _first_where(mask: BoolArray, rep: IntArray, n: int) -> IntArray:
 
 def _best_stretch(
     f: Fleet, idx: IntArray, rep: IntArray, d: FloatArray, t: FloatArray, near: BoolArray,
-    expect: FloatArray, at: FloatArray, own: BoolArray, tolerance: float,
+    expect: FloatArray, at: FloatArray, own: BoolArray, tolerance: float, near_m: float,
 ) -> tuple[IntArray, BoolArray]:  # fmt: skip
     """Per report, the pair chosen among those within reach (-1: none), and whether it is
     consistent with the expected plan's time."""
@@ -345,10 +352,20 @@ def _best_stretch(
     if fresh.any():
         nearest = np.full(len(expect), np.inf)
         np.minimum.at(nearest, who, dist)
+        # Near a stop along the route, the vehicle may be there at any time of its wait.
+        a, s = f.along[i] + tt * f.seg[i], f.stop_near[i]
+        s = np.where(np.abs(f.stop_at[s] - a) <= np.abs(f.stop_at[f.stop_near[i + 1]] - a), s,
+                     f.stop_near[i + 1])  # fmt: skip
+        at_stop = np.abs(f.stop_at[s] - a) <= near_m
+        nearest_at_stop = np.zeros(len(expect), dtype=bool)
+        np.logical_or.at(nearest_at_stop, who, at_stop & (dist <= nearest[who]))
+        tie = (dist <= nearest[who] + TIE_M) | (at_stop & nearest_at_stop[who])
         now = at[who]
-        gap = np.maximum(np.maximum(early - now, now - late), 0.0)
+        first, last = np.minimum(early, f.stop_arrive[s]), np.maximum(late, f.stop_leave[s])
+        first, last = np.where(at_stop, first, early), np.where(at_stop, last, late)
+        gap = np.maximum(np.maximum(first - now, now - last), 0.0)
         order = np.where(np.isnan(now), k.astype(np.float64), gap)
-        cost = np.where(fresh, np.where(dist <= nearest[who] + TIE_M, order, np.inf), cost)
+        cost = np.where(fresh, np.where(tie, order, np.inf), cost)
     head = np.ones(len(k), dtype=bool)
     head[1:] = who[1:] != who[:-1]
     group = np.cumsum(head) - 1
