@@ -214,3 +214,37 @@ def test_the_scheduler_is_taken_with_robust_or_portfolio_given_after_it(
     code, err = bounded(["plan", str(TINY), "-o", str(out), *given], capsys)
     assert code == 2, err
     assert "error: --scheduler: http://x:1: is a web address" in err
+
+
+# -- --target, --runs, --plans without --robust -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        (["--runs", "500"], "--runs"),
+        (["--target", "0.01"], "--target"),
+        (["--plans", "3", "--portfolio", "2"], "--plans"),
+    ],
+)
+def test_a_robust_option_without_robust_is_refused(
+    given: list[str], option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A coordinator who types ``--target 0.01`` and forgets ``--robust`` would get a plan with
+    no margin and think it has one: refused, by name, and no plan written."""
+    out = tmp_path / "plan.json"
+    code, err = bounded(["plan", str(TINY), "-o", str(out), "--time-limit", "1", *given], capsys)
+    assert code == 2, err
+    value = given[given.index(option) + 1]
+    assert f"error: {option}: {value}: needs --robust" in err
+    assert not out.exists()
+
+
+def test_a_robust_option_given_before_robust_is_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.json"
+    given = ["--runs", "50", "--robust"]  # taken with --robust, then checked: too few runs
+    code, err = bounded(["plan", str(TINY), "-o", str(out), "--time-limit", "1", *given], capsys)
+    assert code == 2, err
+    assert "error: --runs: must be at least 100 for --robust, got 50" in err

@@ -42,6 +42,22 @@ def _sends_tasks(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> 
     return value
 
 
+def _robust_only(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """``--target``, ``--runs`` and ``--plans`` say how ``--robust`` searches: given without
+    it, they would be ignored, and the plan taken for one with a margin it does not have."""
+    if ctx.resilient_parsing or ctx.params.get("robust"):
+        return value
+    source = ctx.get_parameter_source(str(param.name))
+    if source is not None and source.name == "COMMANDLINE":
+        raise InputError(
+            str(param.opts[0]),
+            f"{value}: needs --robust; without it no plan is simulated, and none is kept for "
+            "a margin",
+            value,
+        )
+    return value
+
+
 RobustOpt = Annotated[
     bool,
     typer.Option(
@@ -49,10 +65,17 @@ RobustOpt = Annotated[
     ),
 ]
 TargetOpt = Annotated[
-    float, typer.Option("--target", help="--robust: P(vehicle inside after close) at most")
+    float,
+    typer.Option(
+        "--target", help="--robust: P(vehicle inside after close) at most", callback=_robust_only
+    ),
 ]
-RunsOpt = Annotated[int, typer.Option("--runs", help="--robust: runs per plan tried")]
-PlansOpt = Annotated[int, typer.Option("--plans", help="--robust: planner calls at most")]
+RunsOpt = Annotated[
+    int, typer.Option("--runs", help="--robust: runs per plan tried", callback=_robust_only)
+]
+PlansOpt = Annotated[
+    int, typer.Option("--plans", help="--robust: planner calls at most", callback=_robust_only)
+]
 PortfolioOpt = Annotated[
     int,
     typer.Option(
