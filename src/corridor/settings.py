@@ -162,6 +162,11 @@ class Settings(BaseSettings):
             from corridor.adapters.clock import parse_instant
 
             parse_instant("CORRIDOR_CLOCK", self.clock)
+        if self.dask_scheduler is not None:  # the form only: the cluster may start later
+            from corridor.simulation.address import address_problem
+
+            if (problem := address_problem(self.dask_scheduler)) is not None:
+                raise InputError("CORRIDOR_DASK_SCHEDULER", f"{self.dask_scheduler}: {problem}")
         return self
 
 

@@ -202,3 +202,33 @@ def test_the_deployment_doc_tells_bootstrap_migration_and_restore() -> None:
         "`--host` wins",
     ):
         assert needle in text, needle
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("http://127.0.0.1:8787", "is a web address (the dashboard's?)"),
+        ("127.0.0.1:8786", "no scheme"),
+        ("tcp://scheduler", "no port"),
+        ("tcp://scheduler:8786/status", "expected a host and a port and nothing else"),
+    ],
+)
+def test_a_dask_scheduler_setting_not_of_a_schedulers_form_is_refused_at_start(
+    value: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    uvicorn_runs: list[dict[str, Any]],
+) -> None:
+    """An operator who pastes the Dask dashboard's address learns it at start, not when the
+    first simulation of the day fails on the dashboard."""
+    monkeypatch.setenv("CORRIDOR_DASK_SCHEDULER", value)
+    code, _, err = run_cli(["serve", "--data-dir", str(tmp_path / "d")], capsys)
+    line = one_line_error(err)
+    assert code == 2, err
+    assert line.startswith(f"error: CORRIDOR_DASK_SCHEDULER: {value}: {said}"), line
+    assert uvicorn_runs == []
+    # a well-formed address is taken at start: the cluster may come up after the service
+    monkeypatch.setenv("CORRIDOR_DASK_SCHEDULER", "tcp://scheduler:8786")
+    assert load_settings(data_dir=tmp_path).dask_scheduler == "tcp://scheduler:8786"

@@ -11,4 +11,5 @@ index (common random numbers), never from a clock or a file.
 - :mod:`~corridor.simulation.tally`: what a batch of runs adds up to, merged exactly.
 - :mod:`~corridor.simulation.summary`: the figures a coordinator reads (``summary.json``).
 - :mod:`~corridor.simulation.robust`: plans that keep their margin (``corridor plan --robust``).
+- :mod:`~corridor.simulation.address`: the form of a Dask scheduler's address.
 """

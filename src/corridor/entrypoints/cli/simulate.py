@@ -29,6 +29,7 @@ import typer
 
 from corridor.entrypoints.cli.options import lazy_console
 from corridor.errors import CorridorError, InputError
+from corridor.simulation.address import GIVE, address_problem
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -42,10 +43,6 @@ _out = lazy_console()
 CONNECT_TIMEOUT = 10.0
 #: seconds to wait for a first worker at a scheduler that has none, before giving up
 WORKER_WAIT = 60.0
-#: the schemes of Dask's own addresses; ``tcp`` is the one a scheduler listens on by default
-SCHEMES = ("tcp", "tls", "ws", "wss")
-#: what every ``--scheduler`` message asks for
-GIVE = "give the Dask scheduler's address, tcp://HOST:8786"
 #: the longest greeting (handshake) a Dask scheduler sends first; a longer one is not Dask's
 GREETING_MAX = 1 << 16
 
@@ -71,24 +68,11 @@ def check_scheduler(value: str) -> None:
     """Refuse, within :data:`CONNECT_TIMEOUT` seconds, a ``--scheduler`` that is not a Dask
     scheduler: a web address, no port, nothing listening, a server that is not Dask's (a web
     server, the dashboard, the corridor service): Dask itself would hang or fail obscurely."""
-    scheme, sep, _ = value.partition("://")
-    if not sep:
-        raise _bad(value, f"no scheme; {GIVE} (tcp://{value}?)")
-    if scheme.lower() in ("http", "https"):
-        raise _bad(value, f"is a web address (the dashboard's?), not the scheduler's; {GIVE}")
-    if scheme.lower() not in SCHEMES:
-        raise _bad(value, f"unknown scheme {scheme + '://'!r}; {GIVE}")
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        raise _bad(value, f"{exc}; {GIVE}") from None
-    if not parts.hostname or parts.path.strip("/") or parts.query or parts.fragment:
-        raise _bad(value, f"expected a host and a port and nothing else; {GIVE}")
-    if not port:
-        raise _bad(value, f"no port; {GIVE} (8786 is the scheduler's usual port)")
-    if scheme.lower() == "tcp":  # tls and websockets: Dask's own connection checks them
-        _greeted(value, parts.hostname, port, CONNECT_TIMEOUT)
+    if (problem := address_problem(value)) is not None:
+        raise _bad(value, problem)
+    parts = urlsplit(value)
+    if parts.scheme.lower() == "tcp":  # tls and websockets: Dask's own connection checks them
+        _greeted(value, str(parts.hostname), int(parts.port or 0), CONNECT_TIMEOUT)
 
 
 def _greeted(value: str, host: str, port: int, timeout: float) -> None:
