@@ -51,10 +51,12 @@ def test_a_first_report_waiting_to_cross_out_is_not_taken_for_the_way_in() -> No
     assert state.late_min <= 0, state  # waiting, not 25 min behind its way in
     # still there at 70: on time; its crossing out is still ahead of it
     later = advance(route, state, 70, 0.0, 0.0, None, PARAMS)
-    assert later.at_stop == 3 and later.late_min <= 0, later
+    assert later.at_stop == 3, later
+    assert later.late_min <= 0, later
     # and at 21, the same place is its way in (the crossing in is nearest that time)
     early = advance(route, None, 21, 0.0, 0.0, None, PARAMS)
-    assert early.at_stop == 1 and early.late_min <= 0, early
+    assert early.at_stop == 1, early
+    assert early.late_min <= 0, early
 
 
 def crossing_in_then_held_to_cross_out() -> tuple[
@@ -86,4 +88,5 @@ def test_waiting_at_two_stops_in_one_place_is_the_one_not_left_yet() -> None:
         assert state.late_min <= 0, (minute, state)  # waits for its crossing out at 60
     # before the crossing in is left, it is the crossing in
     first = advance(route, None, 22, 0.0, 0.0, None, PARAMS)
-    assert first.at_stop == 1 and first.late_min <= 0, first
+    assert first.at_stop == 1, first
+    assert first.late_min <= 0, first
