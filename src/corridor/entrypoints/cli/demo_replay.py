@@ -218,12 +218,16 @@ def make_troubles(tracks: dict[str, Any], routes: list[dict[str, Any]], t0: floa
 def _hold_at_checkpoint(
     tracks: dict[str, Any], routes: list[dict[str, Any]], t0: float, out: Troubles, used: set[str]
 ) -> None:
-    """The first vehicle to cross a checkpoint in the replayed hour is held there."""
+    """The first vehicle to cross a checkpoint in the replayed hour is held there: one whose
+    crossing the plan ends early enough that the hold makes it late before the replan (the
+    plan has it wait there until then; the late alert comes 10 min after)."""
+    last_end = t0 + REPLAN_AT - 12
     for r in routes:  # the first checkpoint crossing in the replayed hour
         crossing = next(
-            (s for s in r["stops"] if s.get("dir") and t0 + 5 <= float(s["arrive"]) <= t0 + 40),
+            (s for s in r["stops"] if s.get("dir") and t0 + 5 <= float(s["arrive"])
+             and float(s.get("end", s["arrive"])) <= last_end),
             None,
-        )
+        )  # fmt: skip
         if crossing is not None:
             v, at = r["vehicle"], float(crossing["arrive"])
             tracks[v] = tracks[v].held(at, HOLD_MIN)
