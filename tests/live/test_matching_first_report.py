@@ -90,3 +90,35 @@ def test_waiting_at_two_stops_in_one_place_is_the_one_not_left_yet() -> None:
     first = advance(route, None, 22, 0.0, 0.0, None, PARAMS)
     assert first.at_stop == 1, first
     assert first.late_min <= 0, first
+
+
+def shuttle_twice() -> tuple[list[list[float]], list[int], list[dict[str, float]]]:
+    """From a depot 1 km east to a checkpoint, then twice up a 1 km road to a gathering point
+    and back: the road north is passed four times."""
+    coords = [
+        _pt(0, 0), _pt(500, 0),  # leg 0: depot to the checkpoint
+        _pt(1000, 0), _pt(1000, 500),  # leg 1: north, first time
+        _pt(1000, 1000), _pt(1000, 500),  # leg 2: back
+        _pt(1000, 0), _pt(1000, 500),  # leg 3: north, second time
+        _pt(1000, 1000), _pt(1000, 500),  # leg 4: back
+        _pt(1000, 0),  # the end
+    ]  # fmt: skip
+    legs = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4]
+    times = [(0, 0), (10, 10), (20, 30), (40, 40), (50, 60), (70, 70)]
+    return coords, legs, [{"arrive_min": a, "leave_min": b} for a, b in times]
+
+
+def test_a_vehicle_first_seen_off_its_route_is_matched_by_the_time_once_back_on_it() -> None:
+    """After a replan a vehicle whose next stop changed is off its new route at first (it was
+    driving to the old one); once it is back on the road, it is on the pass the plan has it on
+    then, not on the first pass of that road (which made it look 30 min late)."""
+    route = route_line(*shuttle_twice())
+    off = advance(route, None, 44, 1700 / K, -700 / K, None, PARAMS)
+    assert off.off_route_m > PARAMS.off_route_m, off
+    back = advance(route, off, 45, 1000 / K, 500 / K, None, PARAMS)
+    assert back.leg == 3, back
+    assert abs(back.late_min) < 1, back
+    # and a vehicle seen on its route keeps its order: the next report is matched from there
+    on = advance(route, back, 47, 1000 / K, 700 / K, None, PARAMS)
+    assert on.leg == 3, on
+    assert abs(on.late_min) < 1, on

@@ -44,11 +44,7 @@ CONSISTENT_MIN = 15.0
 QUICK_M, QUICK_MIN, QUICK_NEAR_M = 500.0, 2.0, 50.0
 #: The windows searched in turn (metres ahead, minutes and metres of doubt): a report is
 #: matched in the first where a point within reach is consistent with the vehicle's lateness.
-STAGES = (
-    (QUICK_M, QUICK_MIN, QUICK_NEAR_M),
-    (AHEAD_M, CONSISTENT_MIN, np.inf),
-    (np.inf, np.inf, np.inf),
-)
+STAGES = ((QUICK_M, QUICK_MIN, QUICK_NEAR_M), (AHEAD_M, CONSISTENT_MIN, np.inf), (np.inf,) * 3)
 #: Keys of route r's distances along start at r * KEY (longer than any route, in metres).
 KEY = 1e9
 
@@ -326,15 +322,6 @@ def _best_stretch(
     """Per report, the pair chosen among those within reach (-1: none), and whether it is
     consistent with the expected plan's time."""
     k = np.flatnonzero(near)
-    fresh_pair = np.isnan(expect[rep[k]])
-    if fresh_pair.any():
-        # No state yet: each stretch's nearest point (the first of equals), in route order.
-        same = np.concatenate([[False], near[:-1] & (rep[1:] == rep[:-1])])
-        run = np.cumsum(near & ~same) - 1
-        kf = k[fresh_pair]
-        order = kf[np.lexsort((d[kf], run[kf]))]
-        heads = order[np.concatenate([[True], run[order[1:]] != run[order[:-1]]])]
-        k = np.sort(np.concatenate([heads, k[~fresh_pair]]))
     who, dist, i, tt = rep[k], d[k], idx[k], t[k]
     planned = f.leave[i] + tt * (f.arrive_next[i] - f.leave[i])
     early = np.where(tt <= 0.0, f.arrive[i], planned)
@@ -345,8 +332,8 @@ def _best_stretch(
     # have made up time); behind is what waiting and traffic do (and what a stop is).
     ahead = np.where(fresh | own[k], 0.0, np.maximum(early - e, 0.0))
     off_time = np.where(fresh, 0.0, np.maximum(ahead, e - late))
-    # No state yet: of the stretches about as near as the nearest, the one the plan has the
-    # vehicle on nearest the report's time (the first, that unknown); else the point of the
+    # No state yet: of the points about as near as the nearest, the one the plan has the
+    # vehicle at nearest the report's time (the first, that unknown); else the point of the
     # least distance plus inconsistency with the vehicle's lateness.
     cost = dist + TIME_M_PER_MIN * ahead
     if fresh.any():
@@ -364,7 +351,8 @@ def _best_stretch(
         first, last = np.minimum(early, f.stop_arrive[s]), np.maximum(late, f.stop_leave[s])
         first, last = np.where(at_stop, first, early), np.where(at_stop, last, late)
         gap = np.maximum(np.maximum(first - now, now - last), 0.0)
-        order = np.where(np.isnan(now), k.astype(np.float64), gap)
+        # (of equal times, the nearest: a vehicle waiting at a stop is at it, not 200 m before)
+        order = np.where(np.isnan(now), k.astype(np.float64), gap + dist * 1e-6)
         cost = np.where(fresh, np.where(tie, order, np.inf), cost)
     head = np.ones(len(k), dtype=bool)
     head[1:] = who[1:] != who[:-1]
@@ -421,8 +409,11 @@ class Thresholds:
 def advance_many(f: Fleet, prev: States, rep: Reports, params: Thresholds) -> States:
     """The states after one report each (the vehicles all different)."""
     has = prev.has
-    since = np.where(has, prev.along_m, 0.0)
-    expect = np.where(has, rep.at_min - np.where(has, prev.late_min, 0.0), np.nan)
+    # Not seen on its route yet (its reports so far all off it, its state at the route's start):
+    # matched like a first report, by the time, not taken for the first pass of the road.
+    seen = has & ~((prev.along_m <= 0.0) & (prev.off_route_m > params.off_route_m))
+    since = np.where(seen, prev.along_m, 0.0)
+    expect = np.where(seen, rep.at_min - np.where(seen, prev.late_min, 0.0), np.nan)
     near_m = max(params.off_route_m, params.stop_radius_m)
     m = match_many(f, rep.route, rep.lon, rep.lat, since, expect, near_m, rep.at_min)
     on = m.off_route_m <= params.off_route_m
