@@ -37,7 +37,7 @@ from corridor.domain.tracking import minute_of
 from corridor.errors import CorridorError
 from corridor.services.accounts import require
 from corridor.services.errors import Conflict, NotFound
-from corridor.services.live_plan import plan_in_force
+from corridor.services.live_plan import params_of, plan_in_force
 from corridor.services.reconciliation import checkins_counted
 from corridor.services.replan_carry import (
     counted_notes,
@@ -182,9 +182,10 @@ def replan(
             tracking._overlay(uow, live.id, tracks)
         checkins = checkins_counted(uow)  # a late retry boards nobody again
         now = uow.clock()
+        radius = params_of(uow).stop_radius_m
     assert live is not None
     now_min = minute_of(pub["origin"], now)
-    reached = _reached(live, tracks, checkins)
+    reached = _reached(live, tracks, checkins, radius)
     keep = live_keep(base["plan"], reached, _boarded(checkins))
     hazards = hazards_for(base.get("params"), incident, radius_m)  # earlier ones stay closed
     document = agreed(str(pub["corridor"]))
@@ -272,13 +273,18 @@ def _incident(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
     return found
 
 
-def _reached(live: Any, tracks: dict[str, dict[str, Any]], checkins: list[Any]) -> dict[str, int]:
-    """How many of its stops each vehicle has really reached: its tracked progress, or a
-    check-in at a later stop."""
+def _reached(
+    live: Any, tracks: dict[str, dict[str, Any]], checkins: list[Any], radius_m: float
+) -> dict[str, int]:
+    """How many of its stops each vehicle has really reached: its tracked progress (a vehicle
+    standing still within ``radius_m`` before a stop waits there: a checkpoint's queue, a
+    gathering point whose place lies metres from the road node), or a check-in at a later
+    stop."""
     reached: dict[str, int] = {}
     for vehicle, route in live.routes.items():
         row = tracks.get(vehicle)
-        n = 0 if row is None else int((route.stop_at <= float(row["progress_m"]) + 1.0).sum())
+        near = 1.0 if row is None or row.get("stopped_since") is None else radius_m
+        n = 0 if row is None else int((route.stop_at <= float(row["progress_m"]) + near).sum())
         places = [s["place"] for s in live.stops[vehicle]]
         k = 0
         for c in checkins:
