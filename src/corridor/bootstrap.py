@@ -109,7 +109,8 @@ class Service:
             from corridor.adapters.dask_cluster import executor
             from corridor.services.simulation_jobs import SimulationJobs
 
-            self._simulations = SimulationJobs(self.uow, executor, self.settings.dask_scheduler)
+            scheduler = self.settings.dask_scheduler or None  # set but empty: none
+            self._simulations = SimulationJobs(self.uow, executor, scheduler)
         return self._simulations
 
     @property

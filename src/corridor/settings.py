@@ -162,7 +162,7 @@ class Settings(BaseSettings):
             from corridor.adapters.clock import parse_instant
 
             parse_instant("CORRIDOR_CLOCK", self.clock)
-        if self.dask_scheduler is not None:  # the form only: the cluster may start later
+        if self.dask_scheduler:  # the form only: the cluster may start later (empty: none)
             from corridor.simulation.address import address_problem
 
             if (problem := address_problem(self.dask_scheduler)) is not None:

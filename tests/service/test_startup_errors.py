@@ -232,3 +232,6 @@ def test_a_dask_scheduler_setting_not_of_a_schedulers_form_is_refused_at_start(
     # a well-formed address is taken at start: the cluster may come up after the service
     monkeypatch.setenv("CORRIDOR_DASK_SCHEDULER", "tcp://scheduler:8786")
     assert load_settings(data_dir=tmp_path).dask_scheduler == "tcp://scheduler:8786"
+    # set but empty (an env file's 'CORRIDOR_DASK_SCHEDULER='): no cluster, as when unset
+    monkeypatch.setenv("CORRIDOR_DASK_SCHEDULER", "")
+    assert not load_settings(data_dir=tmp_path).dask_scheduler
