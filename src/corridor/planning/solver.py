@@ -51,6 +51,8 @@ from corridor.planning.retime import BUFFER, board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
+#: How a bound is named when Ctrl-C stopped the search before the relaxation was solved.
+STOPPED = "stopped by Ctrl-C before the LP"
 
 
 class SolveParamsError(InputError, ValueError):
@@ -164,6 +166,7 @@ class SolveResult:
     first_plan_seconds: float
     iterations: int
     check: Any = field(repr=False, default=None)
+    interrupted: bool = False  # Ctrl-C stopped the search: the best plan found by then
 
 
 def solve(instance: Instance, params: SolveParams) -> SolveResult:
@@ -182,22 +185,27 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
     run.first_seconds = monotonic() - run.t0
     run.keep_for_the_end(thread_time() - cpu, monotonic() - wall)
     run.report("first plan")
-    _prove(run, instance, params, base_routes is None, fleet_binds(data))
-    if not run.proven and run.best.score < run.current_bound() - 1e-6:
-        rng = np.random.Generator(np.random.PCG64(params.seed))
-        run.best, run.iterations = search(
-            data,
-            base_routes,
-            run.best,
-            rng,
-            run.deadline,
-            params.iterations,
-            params.now,
-            target=run.current_bound,
-            on_step=lambda i, c: run.report("improve", c.score, i),
-        )
+    try:  # Ctrl-C stops the search: the best plan so far is checked and returned
+        _prove(run, instance, params, base_routes is None, fleet_binds(data))
+        if not run.proven and run.best.score < run.current_bound() - 1e-6:
+            rng = np.random.Generator(np.random.PCG64(params.seed))
+            run.best, run.iterations = search(
+                data,
+                base_routes,
+                run.best,
+                rng,
+                run.deadline,
+                params.iterations,
+                params.now,
+                target=run.current_bound,
+                on_step=run.step,
+            )
+    except KeyboardInterrupt:
+        run.interrupted = True
     if run.background is not None:
         run.take_background_bound(instance)
+    if not math.isfinite(run.bound):  # stopped before any bound was solved
+        run.bound, run.method = trivial_bound(instance), f"everyone and all cargo ({STOPPED})"
     return _checked_result(run, instance, base.held_vehicles(),
                            -math.inf if params.now is None else params.now)  # fmt: skip
 
@@ -216,6 +224,7 @@ class _Run:
         self.bound, self.method, self.proven = math.inf, "", False
         self.iterations = 0
         self.background: BoundInBackground | None = None
+        self.interrupted = False  # by Ctrl-C
 
     def keep_for_the_end(self, first_cpu: float, first_wall: float) -> None:
         """Keep enough of the time limit for the check and the caller's writing and summary:
@@ -242,17 +251,25 @@ class _Run:
         for only while it may still lower the bound below the plan's score."""
         assert self.background is not None
         until = self.t0 + self.params.time_limit - 0.5 * self.reserve
+        if self.interrupted:  # Ctrl-C: what is known now
+            until = monotonic()
         self.background.stop.set()  # no finer grid starts now
         late = not self.background.wait_first(until)
         if late:
             trivial = trivial_bound(instance)  # unless the closed form came in time
             if trivial < min(self.bound, self.background.known[0]):
-                self.bound, self.method = trivial, "everyone and all cargo (the LP had no time)"
+                why = STOPPED if self.interrupted else "the LP had no time"
+                self.bound, self.method = trivial, f"everyone and all cargo ({why})"
         elif self.best.score < self.background.known[0] - 1e-6:
             self.background.wait(until)
         self.current_bound()
         if late and self.method == CLOSED_FORM:  # not when the LP came and was no lower
-            self.method += " (the LP had no time)"
+            self.method += f" ({STOPPED})" if self.interrupted else " (the LP had no time)"
+
+    def step(self, iteration: int, best: Candidate) -> None:
+        """One iteration of the search done: its best so far is kept (for Ctrl-C) and shown."""
+        self.best, self.iterations = best, iteration
+        self.report("improve", best.score, iteration)
 
     def report(self, phase: str, score: float | None = None, iteration: int = 0) -> None:
         if self.params.on_progress is None:
@@ -351,6 +368,7 @@ def _checked_result(
         first_plan_seconds=run.first_seconds,
         iterations=run.iterations,
         check=checked,
+        interrupted=run.interrupted,
     )
 
 

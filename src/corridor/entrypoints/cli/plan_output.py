@@ -26,6 +26,11 @@ def write_plan(path: Path, plan: dict[str, object]) -> None:
 
 def print_result(inst: Instance, output: Path, r: SolveResult) -> None:
     verdict = "optimal" if r.status == "optimal" else f"gap {100 * r.gap:.1f}%"
+    if r.interrupted:
+        _out.print(
+            f"stopped by Ctrl-C after {r.seconds:.1f} s: the best plan found by then, checked",
+            highlight=False,
+        )
     _out.print(f"[bold]{inst.name}[/]: plan written to {output}", highlight=False)
     _out.print(
         f"  score {r.score:,.1f}   upper bound {r.upper_bound:,.1f} ({r.bound_method})   "
