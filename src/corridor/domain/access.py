@@ -194,4 +194,6 @@ def sees_event(who: Principal, topic: str, vehicle: str | None, party: str | Non
     action = TOPIC_ACTIONS.get(topic)
     if action is None:
         return who.role is Role.COORDINATOR
+    if action in VEHICLE_SCOPED and who.role is Role.DRIVER and vehicle != who.vehicle:
+        return False  # the driver's read lists only rows of its own vehicle (vehicle_filter)
     return in_scope(who, action, vehicle, party)

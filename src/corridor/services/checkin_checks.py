@@ -3,8 +3,9 @@ operation, and no more people at once than the vehicle can take.
 
 A boarding that puts more aboard on its trip than the vehicle's seats or stretchers is stored
 (an arrival of the trip before may still be on a phone out of reach, or people stand) and
-raises a ``boarding_over_capacity`` alert; only one check-in of more than ``PACKED`` times
-what the vehicle holds is refused.
+raises a ``boarding_over_capacity`` alert; a boarding that makes the trip's people more than
+``PACKED`` times what the vehicle holds is refused (one at once, or several adding up: a
+hostile phone cannot empty a gathering point on record, which a replan would believe).
 
 An arrival is checked against what the vehicle holds, not only against what the counted
 boardings put aboard: a driver's boarding may still be on a phone out of reach while reception
@@ -129,6 +130,15 @@ def _check_counts(
                     dict(c.people),
                 )
             aboard = sum(on(b.people) for b in trip) + on(counted)
+            if on(counted) and aboard > PACKED * places:  # boardings that add up, one by one
+                raise InputError(
+                    "people",
+                    f"{on(counted)} more people for {word} would make {aboard} aboard "
+                    f"{c.vehicle} on this trip by its check-ins, which has {places} {word}: "
+                    f"more than {PACKED} times that cannot be true, even with the arrival of the "
+                    "trip before still on a phone out of reach",
+                    dict(c.people),
+                )
             if on(counted) and aboard > places and over is None:
                 words = (
                     f"{c.vehicle} has {aboard} people for {word} aboard on this trip by its "

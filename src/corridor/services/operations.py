@@ -25,14 +25,12 @@ class PositionsResult:
     duplicates: int
 
 
-def _own_vehicle(who: Principal, vehicle: str, action: str, field: str | None = None) -> None:
+def _own_vehicle(who: Principal, vehicle: str, action: str, field: str = "vehicle") -> None:
     """A driver acts only for its own vehicle; ``field``: where the request names the vehicle
     (the refusal names it and the vehicle sent, not the role, which may do the action)."""
     if not vehicle_in_scope(who, action, vehicle):
         problem = f"a driver acts only for its own vehicle {who.vehicle!r}, not {vehicle!r}"
-        if field is not None:
-            raise Forbidden(who.role.value, action, problem, field=field, value=vehicle)
-        raise Forbidden(who.role.value, action, problem)
+        raise Forbidden(who.role.value, action, problem, field=field, value=vehicle)
 
 
 def check_positions(who: Principal, reports: list[PositionReport], max_batch: int) -> None:
@@ -243,8 +241,10 @@ def _apply_checkin(uow: UnitOfWork, c: CheckIn, current: dict[int, dict[str, Any
         # A status only moves forward: a boarding delivered after the arrival (a retry
         # from a phone that was offline) stays in the history and changes nothing.
         if forward(str(current[evacuee_id]["status"]), status):
+            # An arrival never puts anyone on a manifest (a driver reads its names): only a
+            # registrar or the coordinator does, audited. The check-in keeps the vehicle.
             vehicle = c.vehicle if status == "boarded" else current[evacuee_id]["vehicle"]
-            uow.evacuees.set_fields(evacuee_id, vehicle=vehicle or c.vehicle, status=status)
+            uow.evacuees.set_fields(evacuee_id, vehicle=vehicle, status=status)
         else:
             kept += 1
     uow.emit(

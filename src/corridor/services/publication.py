@@ -402,7 +402,9 @@ def trip_sheets(
     require(who, "trips.read")
     if who.role is Role.DRIVER:
         if vehicle is not None and vehicle != who.vehicle:
-            raise Forbidden(who.role.value, "trips.read", "a driver sees only its own vehicle")
+            raise Forbidden(who.role.value, "trips.read",
+                            f"a driver sees only its own vehicle {who.vehicle!r}",
+                            field="vehicle", value=vehicle)  # fmt: skip
         vehicle = who.vehicle or "\x00"
     with uow:
         pub = uow.publications.current()

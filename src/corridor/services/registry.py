@@ -278,8 +278,9 @@ def manifest_people(
     require(who, "manifests.read")
     if not in_scope(who, "manifests.read", vehicle, None):
         raise Forbidden(
-            who.role.value, "manifests.read", f"a driver sees only its own vehicle {who.vehicle!r}"
-        )
+            who.role.value, "manifests.read", f"a driver sees only its own vehicle {who.vehicle!r}",
+            field="vehicle", value=vehicle,
+        )  # fmt: skip
     with uow:
         rows = list(uow.evacuees.list(vehicle))
         uow.audit.add(

@@ -14,7 +14,8 @@ from corridor.planning.retime import BUFFER
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Ref = Annotated[str, Field(min_length=1, max_length=200)]
-Count = Annotated[int, Field(ge=0, le=100_000)]
+#: People are whole: ``true``, ``"3"`` and ``2.0`` are refused by name, not stored as 1, 3, 2.
+Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
 #: A database id in a path: bounded, so no value overflows a 64-bit column.
 IdPath = Annotated[int, Path(ge=0, le=2**62)]
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.routing import APIRoute
+from pydantic import AfterValidator
 
 from corridor.adapters.crypto_fields import FieldDecryptionError
 from corridor.entrypoints.http.deps import UowDep, Who, guard
@@ -54,8 +55,20 @@ def registry_key_problem(request: Request, exc: FieldDecryptionError) -> Respons
 
 
 router = APIRouter(prefix="/v1/registry", tags=["registry"], route_class=RegistryRoute)
+
+
+def _worded(value: str) -> str:
+    """A purpose is words: not blank, no control character (the audit keeps it as given;
+    PostgreSQL cannot store a NUL)."""
+    if not value.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must say why in words: not blank, no control characters")
+    return value
+
+
 Purpose = Annotated[
-    str, Query(min_length=3, max_length=200, description="why you read personal data; audited")
+    str,
+    Query(min_length=3, max_length=200, description="why you read personal data; audited"),
+    AfterValidator(_worded),
 ]
 
 
