@@ -67,7 +67,9 @@ def write_report(
     summary = summarize(inst, plan_raw)
     sheets = trip_sheets(inst, plan_raw, places, directions)
     out = Path(out_dir)
+    _can_take(out, sheets)
     (out / "trips").mkdir(parents=True, exist_ok=True)
+    _drop_old_sheets(out / "trips", {_file_name(sh.vehicle) for sh in sheets})
     written = [out / "summary.md", out / "trip-sheets.html", out / "trips.csv"]
     written[0].write_text(summary_markdown(summary), encoding="utf-8")
     written[1].write_text(sheets_html(sheets, summary), encoding="utf-8")
@@ -81,3 +83,27 @@ def write_report(
         written += [md, page]
     written.append(draw_gantt(gantt_chart(inst, plan_raw), out / "gantt.png"))
     return summary, written
+
+
+def _can_take(out: Path, sheets: list[TripSheet]) -> None:
+    """Refuse, before anything is written, a folder that is a file or that holds a folder
+    where a file of the report goes (naming it)."""
+    from corridor.errors import InputError
+
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file, not a folder: give a folder for the report")
+    if (out / "trips").exists() and not (out / "trips").is_dir():
+        raise InputError(str(out / "trips"), "is a file; the trip sheets go in a folder there")
+    names = ["summary.md", "trip-sheets.html", "trips.csv", "trip-sheets.pdf", "gantt.png"]
+    names += [f"trips/{_file_name(sh.vehicle)}{ext}" for sh in sheets for ext in (".md", ".html")]
+    for name in names:
+        if (out / name).is_dir():
+            raise InputError(str(out / name), "is a folder where the report writes a file")
+
+
+def _drop_old_sheets(trips: Path, keep: set[str]) -> None:
+    """Remove the trip sheets of vehicles the plan no longer uses, left by an earlier report
+    into the same folder (a driver must not pick up a sheet of another plan)."""
+    for old in trips.iterdir():
+        if old.suffix in (".md", ".html") and old.is_file() and old.stem not in keep:
+            old.unlink()

@@ -1,7 +1,8 @@
 """CLI commands: ``corridor check`` (the plan check) and ``corridor report`` (what people read).
 
-Exit codes: 0 the plan is feasible, 1 it breaks a rule, 2 an input cannot be read (the message
-names the file and field).
+Exit codes: 0 the plan is feasible, 1 it breaks a rule (``report`` then writes nothing), 2 an
+input cannot be read or the output folder cannot take the report (the message names the file
+and field).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def report(
     from corridor.adapters.cep_files import load_instance, load_plan
     from corridor.adapters.files import read_json_file
     from corridor.adapters.report_files import write_report
+    from corridor.reporting.summary import summarize
     from corridor.reporting.summary_text import summary_renderable
 
     inst = load_instance(instance)
@@ -92,8 +94,17 @@ def report(
         places, directions = _scenario_directions(
             scenario, read_json_file(instance, "instance"), raw_plan
         )
-    summary, files = write_report(inst, raw_plan, out, places, directions)
     console = Console()
+    checked = summarize(inst, raw_plan)
+    if not checked.feasible:  # no trip sheet of a plan that breaks the rules reaches a driver
+        console.print(summary_renderable(checked))
+        console.print(
+            f"\nnothing written to {out}: the plan breaks {len(checked.violations)} rule(s) "
+            "(above); trip sheets are made only of a plan that passes the check",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    summary, files = write_report(inst, raw_plan, out, places, directions)
     console.print(summary_renderable(summary))
     sheets = sum(1 for f in files if f.parent.name == "trips")
     console.print(
@@ -101,8 +112,6 @@ def report(
         f"and {sheets // 2} trip sheets (.md, .html) in {out}/trips/",
         highlight=False,
     )
-    if not summary.feasible:
-        raise typer.Exit(1)
 
 
 def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[str, Any]) -> Any:
