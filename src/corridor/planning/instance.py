@@ -45,10 +45,14 @@ __all__ = [
     "parse_instance",
 ]
 
+#: Beyond these, sums of people, minutes or weights no longer fit the planner's numbers (a
+#: score of ``inf``, an integer overflow); no operation comes near them.
+MAX_COUNT = 10**9
+MAX_NUMBER = 1e12
 _KINDS = {
-    "num": "a number",
-    "nonneg": "a number >= 0",
-    "count": "a whole number >= 0",
+    "num": "a number of size at most 1e12",
+    "nonneg": "a number >= 0 and at most 1e12",
+    "count": "a whole number >= 0 and at most 1,000,000,000",
     "bool": "true or false",
     "str": "a string",
     "obj": "an object",
@@ -69,9 +73,9 @@ class _Reader:
 
     def expect(self, value: Any, path: str, kind: str) -> Any:
         ok = {
-            "num": _finite(value),
-            "nonneg": _finite(value) and value >= 0,
-            "count": _finite(value) and value >= 0 and float(value).is_integer(),
+            "num": _finite(value) and abs(value) <= MAX_NUMBER,
+            "nonneg": _finite(value) and 0 <= value <= MAX_NUMBER,
+            "count": _finite(value) and 0 <= value <= MAX_COUNT and float(value).is_integer(),
             "bool": isinstance(value, bool),
             "str": isinstance(value, str) and value != "",
             "obj": isinstance(value, dict),
@@ -235,10 +239,15 @@ class _InstanceReader(_Reader):
 
     def crossing(self, o: dict[str, Any], p: str, d: str) -> Crossing:
         c = self.get(o, d, p, "obj")
-        return Crossing(
-            float(self.get(c, "service", f"{p}.{d}", "nonneg")),
-            self.get(c, "lanes", f"{p}.{d}", "count"),
-        )
+        service = float(self.get(c, "service", f"{p}.{d}", "nonneg"))
+        lanes = self.get(c, "lanes", f"{p}.{d}", "count")
+        if lanes and service <= 0:  # the planner's lanes and the check need a length
+            raise self.fail(
+                f"{p}.{d}.service",
+                "must be > 0 minutes where the direction has lanes (a crossing takes time; "
+                "a wave-through is still half a minute), got 0",
+            )
+        return Crossing(service, lanes)
 
     def unique_vehicle_names(self, depots: list[Depot]) -> None:
         names: set[str] = set()

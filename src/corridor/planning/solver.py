@@ -51,6 +51,8 @@ from corridor.planning.retime import BUFFER, board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
+#: The longest search (seconds): a week; Ctrl-C stops one sooner with the best plan so far.
+MAX_TIME_LIMIT = 7 * 24 * 3600
 #: How a bound is named when Ctrl-C stopped the search before the relaxation was solved.
 STOPPED = "stopped by Ctrl-C before the LP"
 
@@ -125,10 +127,12 @@ class SolveParams:
                 "excluded_vehicles", f"{both[0]!r} is pinned too: a vehicle is one or the other"
             )
         if not isinstance(self.time_limit, int | float) or not (
-            math.isfinite(self.time_limit) and self.time_limit > 0
+            math.isfinite(self.time_limit) and 0 < self.time_limit <= MAX_TIME_LIMIT
         ):
             raise SolveParamsError(
-                "time_limit", f"must be a number of seconds > 0, got {self.time_limit!r}"
+                "time_limit",
+                f"must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:,} (a week), "
+                f"got {self.time_limit!r}",
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise SolveParamsError("seed", f"must be a whole number >= 0, got {self.seed!r}")
@@ -204,7 +208,7 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
         run.interrupted = True
     if run.background is not None:
         run.take_background_bound(instance)
-    if not math.isfinite(run.bound):  # stopped before any bound was solved
+    if run.interrupted and not math.isfinite(run.bound):  # stopped before any bound was solved
         run.bound, run.method = trivial_bound(instance), f"everyone and all cargo ({STOPPED})"
     return _checked_result(run, instance, base.held_vehicles(),
                            -math.inf if params.now is None else params.now)  # fmt: skip

@@ -213,6 +213,15 @@ class Crossing(_Strict):
     service: NonNeg
     lanes: Count
 
+    @model_validator(mode="after")
+    def _takes_time(self) -> Crossing:
+        if self.lanes and self.service <= 0:
+            raise ValueError(
+                "service must be > 0 minutes where the direction has lanes (a crossing takes "
+                "time; a wave-through is still half a minute), got 0"
+            )
+        return self
+
 
 class Checkpoint(Place):
     inward: Crossing = Field(alias="in")

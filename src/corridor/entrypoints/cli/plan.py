@@ -154,8 +154,11 @@ def _check_options(
     """Each option's own range; an error names the option and the value."""
     if no_keep != no_now:
         raise InputError("--keep/--now", "give both: --keep PLAN.json --now T")
-    if not (math.isfinite(time_limit) and time_limit > 0):  # inf left the search no time
-        raise InputError("--time-limit", f"must be a number of seconds > 0, got {time_limit:g}")
+    if not (math.isfinite(time_limit) and 0 < time_limit <= 7 * 24 * 3600):  # inf: no time
+        raise InputError(
+            "--time-limit",
+            f"must be a number of seconds > 0 and at most 604,800 (a week), got {time_limit:g}",
+        )
     if seed < 0:
         raise InputError("--seed", f"must be >= 0, got {seed}")
     if not (math.isfinite(ahead) and ahead >= 0):

@@ -1,0 +1,58 @@
+"""Values a hand-edited instance or scenario may hold that the planner cannot plan with: each is
+refused naming the field and the value, before any search (they gave a traceback, a plan file
+with ``Infinity`` in it, or a plan far below what the operation allows)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from pydantic import ValidationError
+
+from corridor.errors import InputError
+from corridor.planning.instance import parse_instance
+from corridor.scenario.model import Crossing
+
+TINY = json.loads((ROOT / "data" / "cep" / "tiny.json").read_text())
+
+
+def edited(path: list[Any], value: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(TINY)
+    obj = raw
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        (["gathering", 0, "people", "general"], 10**19, "gathering[0].people.general"),
+        (["gathering", 0, "people", "general"], 1e300, "gathering[0].people.general"),
+        (["classes", "general", "weight"], 1e308, "classes.general.weight"),
+        (["vehicle_types", "bus", "seats"], 10**19, "vehicle_types.bus.seats"),
+        (["checkpoints", 0, "out", "service"], 0, "checkpoints[0].out.service"),
+    ],
+)
+def test_a_value_the_planner_cannot_take_is_refused_by_name(
+    path: list[Any], value: Any, named: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_instance(edited(path, value), "x.json")
+    assert f"x.json: {named}" in str(caught.value)
+
+
+def test_a_direction_without_lanes_may_have_no_service() -> None:
+    raw = edited(["checkpoints", 0, "in"], {"service": 0, "lanes": 0})
+    assert parse_instance(raw).checkpoints[0].inward.lanes == 0
+
+
+def test_the_scenario_refuses_a_crossing_of_no_time() -> None:
+    with pytest.raises(ValidationError, match="service must be > 0 minutes"):
+        Crossing(service=0, lanes=2)
+    assert Crossing(service=0, lanes=0).lanes == 0
+    assert Crossing(service=0.5, lanes=1).service == 0.5
