@@ -121,3 +121,33 @@ def test_without_keys_the_participants_are_placeholders_too(
     assert todo[:3] == [
         "participants.party_a.key", "participants.party_b.key", "participants.intermediary.key"
     ]  # fmt: skip
+
+
+def test_the_start_is_the_wall_clock_of_the_time_zone_given(
+    tmp_path: Path,
+    cache_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A window written in UTC, the zone given on the command line: the start is 07:00 in
+    Helsinki, not 04:00 labelled Helsinki (three hours early); a zone that is none is refused."""
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(cache_dir))
+    text = HELSINKI.read_text("utf-8")
+    text = text.replace("osm: ../../data/", f"osm: {HELSINKI.parents[2] / 'data'}/")
+    text = text.replace("open: 2026-06-10T07:00:00+03:00", "open: 2026-06-10T04:00:00Z")
+    text = text.replace("close: 2026-06-10T09:00:00+03:00", "close: 2026-06-10T06:00:00Z")
+    text = text.replace("  time_zone: Europe/Helsinki\n", "")
+    scenario = tmp_path / "utc.yaml"
+    scenario.write_text(text, "utf-8")
+    out = tmp_path / "p.json"
+    args = ("agreement", "draft", scenario, "-o", out)
+    code, _, err = corridor(capsys, *args, "--time-zone", "Europe/Helsinki")
+    assert code == 0, err
+    window = json.loads(out.read_text("utf-8"))["window"]
+    assert window == {"start": "2026-06-10T07:00", "duration_hours": 2.0,
+                      "time_zone": "Europe/Helsinki"}  # fmt: skip
+    out.unlink()
+    code, _, err = corridor(capsys, *args, "--time-zone", "Nowhere/X")
+    assert code == 2
+    assert "--time-zone: 'Nowhere/X' is not an IANA time zone" in err
+    assert not out.exists()

@@ -35,14 +35,16 @@ def draft_proposal(
     checkpoints = [
         (c.name or c.id, [c.location[0], c.location[1]]) for c in s.checkpoints if c.id not in cut
     ]
+    zone_name = s.window.time_zone or time_zone
+    opens = s.window.open if zone_name is None else s.window.open.astimezone(_zone(zone_name))
     facts = DraftFacts(
         corridor=s.name,
         title=(s.description or s.name).strip().split("\n")[0],
         route=coords,
         checkpoints=checkpoints,
-        start=s.window.open.strftime("%Y-%m-%dT%H:%M"),
+        start=opens.strftime("%Y-%m-%dT%H:%M"),  # the wall clock of the zone it names
         duration_hours=round((s.window.close - s.window.open).total_seconds() / 3600, 2),
-        time_zone=s.window.time_zone or time_zone,
+        time_zone=zone_name,
         area=_area(net, route),
         user_kinds=[s.vehicle_types[t].agreement_kind for t in net.fleet_types],
         destinations=[r.name or r.id for r in s.receptions if r.id not in cut],
@@ -108,3 +110,15 @@ def _area(net: Network, nodes: np.ndarray) -> list[list[float]]:
     out = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
     out[-1] = out[0]
     return out
+
+
+def _zone(name: str) -> Any:
+    """The IANA time zone ``name`` (``--time-zone``), or an error naming it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            "--time-zone", f"{name!r} is not an IANA time zone (e.g. Europe/Kyiv)"
+        ) from None
