@@ -94,6 +94,7 @@ def test_side_file_feature_by_id_and_single_feature(tmp_path: Path) -> None:
             "zone: must be a Polygon or MultiPolygon, not a LineString",
         ),
         ("name", "has spaces", "name: 'has spaces' is not an id"),
+        ("name", "Г01", "name: 'Г01' is not an id: Latin letters A-Z"),
         ("cargo_weight", float("nan"), "cargo_weight: nan is not a finite number"),
         ("routing", {"alternatives": 0}, "routing.alternatives: 0 is less than 1"),
         ("gathering", [], "gathering: [] is empty"),

@@ -169,7 +169,12 @@ def _simple(t: str, v: Any, ctx: dict[str, Any], shown: str, err: Any) -> str:
         "bool_parsing": f"{shown} is not true or false",
         "bool_type": f"{shown} is not true or false",
         "string_type": f"{shown} is not text",
-        "string_pattern_mismatch": f"{shown} is not an id (letters, digits, '_', '-', '.')",
+        "string_pattern_mismatch": (
+            f"{shown} is not an id: Latin letters A-Z, digits, '_', '-', '.', starting with a "
+            "letter or digit (ids go into file names, addresses and the signed log, where a "
+            "Cyrillic 'К' and a Latin 'K' must not both look like K-1); the name may be in "
+            "any script"
+        ),
         "string_too_short": f"{shown} is empty",
         "too_short": f"{shown} is empty",
         "dict_type": f"{shown} is not a mapping of fields",

@@ -84,6 +84,7 @@ def check_scenario(net: Network, instance: dict[str, Any] | None = None) -> Scen
         return ScenarioCheck(places, hazards)
     lanes = checkpoint_lanes(net)
     warnings = [w for w in preflight(instance) if not _one_way_gate(w, lanes)]
+    warnings += clock_change(net.scenario.window)
     return ScenarioCheck(places, hazards + warnings, no_road_legs(instance, net.fleet_types, lanes))
 
 
@@ -131,3 +132,37 @@ def no_road_legs(
                 out.append(NoRoad(side, src, tuple(every)))
             out += [NoRoad(side, src, tuple(d), types) for types, d in some.items()]
     return out
+
+
+def clock_change(window: Any) -> list[PlanningWarning]:
+    """The clocks of the window's time zone change between its opening and its close: every
+    time of the plan, its summaries and trip sheets is counted from midnight at the opening's
+    UTC offset, so after the change it reads an hour (or what the change is) off the wall
+    clock; say so before anyone prints a sheet."""
+    from zoneinfo import ZoneInfo
+
+    if window.time_zone is None:
+        return []
+    zone = ZoneInfo(window.time_zone)
+    before = window.open.astimezone(zone).utcoffset()
+    after = window.close.astimezone(zone).utcoffset()
+    if before is None or after is None or before == after:
+        return []
+    shift = (before - after).total_seconds() / 60
+    way = "later" if shift > 0 else "earlier"
+
+    def utc(offset: Any) -> str:
+        m = int(offset.total_seconds() // 60)
+        return f"UTC{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+
+    return [
+        PlanningWarning(
+            "clock_change",
+            (),
+            f"the clocks of {window.time_zone} change during the window ({utc(before)} at the "
+            f"opening, {utc(after)} at the close): the plan, the summaries and the trip sheets "
+            f"count time from midnight at {utc(before)}, so every time after the change reads "
+            f"{abs(shift):g} min {way} than the wall clock; tell the drivers, or agree a window "
+            "that does not cross the change",
+        )
+    ]
