@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from pydantic import ValidationError
 
 from corridor.errors import InputError
-from corridor.planning.instance import parse_instance
+from corridor.planning.instance import parse_instance, unknown_fields
 from corridor.scenario.model import Crossing
 
 TINY = json.loads((ROOT / "data" / "cep" / "tiny.json").read_text())
@@ -56,3 +57,25 @@ def test_the_scenario_refuses_a_crossing_of_no_time() -> None:
         Crossing(service=0, lanes=2)
     assert Crossing(service=0, lanes=0).lanes == 0
     assert Crossing(service=0.5, lanes=1).service == 0.5
+
+
+def test_a_field_cep_does_not_have_is_named_with_the_one_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``max_vehicle`` for ``max_vehicles`` dropped the agreed limit on vehicles silently."""
+
+    assert unknown_fields(TINY) == []
+    raw = edited(["max_vehicle"], 1)
+    raw["gathering"][0]["needs"] = 5
+    raw["classes"]["general"]["wieght"] = 1
+    assert unknown_fields(raw) == [
+        "max_vehicle: not a field of cep/1, ignored; did you mean 'max_vehicles'?",
+        "classes.general.wieght: not a field of cep/1, ignored; did you mean 'weight'?",
+        "gathering[0].needs: not a field of cep/1, ignored; did you mean 'needs_kg'?",
+    ]
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(raw))
+    code, _, err = run_cli(["plan", str(path), "-o", str(tmp_path / "p.json"), "-q",
+                            "--time-limit", "2"], capsys)  # fmt: skip
+    assert code == 0
+    assert "did you mean 'max_vehicles'?" in " ".join(err.split())

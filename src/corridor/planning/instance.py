@@ -330,3 +330,45 @@ class _InstanceReader(_Reader):
                 sides.append(own[np.ix_(order, order)])
             out[t] = TypeTravel(sides[0], sides[1])
         return out
+
+
+#: The fields of ``cep/1`` (../shared/cep/FORMAT.md) and this project's ``simulation`` object.
+FIELDS: dict[str, frozenset[str]] = {
+    "": frozenset({"format", "name", "window", "classes", "cargo_weight", "stop_time",
+                   "vehicle_types", "depots", "receptions", "checkpoints", "gathering", "travel",
+                   "max_vehicles", "simulation"}),
+    "window": frozenset({"open", "close"}),
+    "stop_time": frozenset({"fixed", "per_person"}),
+    "classes": frozenset({"weight", "stretcher", "medical"}),
+    "vehicle_types": frozenset({"seats", "stretchers", "cargo_kg"}),
+    "depots": frozenset({"id", "fleet", "supplies_kg"}),
+    "receptions": frozenset({"id", "capacity", "medical"}),
+    "checkpoints": frozenset({"id", "in", "out"}),
+    "gathering": frozenset({"id", "people", "needs_kg"}),
+    "travel": frozenset({"outside", "inside", "by_type"}),
+}  # fmt: skip
+
+
+def unknown_fields(raw: dict[str, Any]) -> list[str]:
+    """Each field of a checked instance that ``cep/1`` does not have, with the field meant
+    where one is close: the planner and the referee ignore them, so a typo such as
+    ``max_vehicle`` silently drops what it was to say (an agreed limit on vehicles)."""
+    from difflib import get_close_matches
+
+    found = []
+    for part, known in FIELDS.items():
+        value = raw if not part else raw.get(part)
+        if isinstance(value, list):
+            objs = [(f"{part}[{i}]", o) for i, o in enumerate(value)]
+        elif part in ("classes", "vehicle_types") and isinstance(value, dict):
+            objs = [(f"{part}.{k}", o) for k, o in value.items()]
+        else:
+            objs = [(part, value)]
+        for where, obj in objs:
+            for key in obj if isinstance(obj, dict) else ():
+                if key not in known:
+                    near = get_close_matches(key, sorted(known), n=1)
+                    hint = f"; did you mean {near[0]!r}?" if near else ""
+                    found.append(f"{where + '.' if where else ''}{key}: not a field of cep/1, "
+                                 f"ignored{hint}")  # fmt: skip
+    return found

@@ -88,6 +88,7 @@ def plan(
     from corridor.planning.solver import SolveParams, SolveParamsError
 
     inst = load_instance(instance)
+    _warn_unknown(instance, inst)
     if robust or portfolio != 1:  # docs/simulation.md
         if scheduler is not None:  # refused here, not by Dask hanging or with a traceback
             from corridor.entrypoints.cli.simulate import check_scheduler
@@ -118,6 +119,21 @@ def plan(
         raise InputError(option.get(exc.where, exc.where), exc.problem) from None
     write_plan(output, result.plan)
     print_result(inst, output, result)
+
+
+def _warn_unknown(path: Path, inst: Instance) -> None:
+    """Say on stderr which fields of the instance cep/1 does not have (a typo drops a term)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from corridor.planning.instance import unknown_fields
+
+    found = unknown_fields(inst.raw)
+    err = Console(stderr=True)
+    for line in found[:10]:
+        err.print(f"[yellow]warning:[/] {escape(f'{path}: {line}')}", highlight=False)
+    if len(found) > 10:
+        err.print(f"[yellow]warning:[/] {escape(str(path))}: and {len(found) - 10} more")
 
 
 def _solve_shown(inst: Instance, params: SolveParams, quiet: bool) -> SolveResult:
