@@ -96,6 +96,7 @@ def test_side_file_feature_by_id_and_single_feature(tmp_path: Path) -> None:
         ("name", "has spaces", "name: 'has spaces' is not an id"),
         ("name", "Г01", "name: 'Г01' is not an id: Latin letters A-Z"),
         ("cargo_weight", float("nan"), "cargo_weight: nan is not a finite number"),
+        ("cargo_weight", 1e300, "cargo_weight: 1e+300 is more than 1000000000000.0"),
         ("routing", {"alternatives": 0}, "routing.alternatives: 0 is less than 1"),
         ("gathering", [], "gathering: [] is empty"),
     ],

@@ -30,8 +30,8 @@ from corridor.routing.graph import ROAD_CLASSES
 from corridor.routing.profiles import VehicleProfile
 from corridor.scenario.profiles import PRESETS, PresetName, guess_preset
 
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, strict=False)]
+NonNeg = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=10**9, strict=False)]  # the planner takes up to 1e9
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 RoadClass = Literal[ROAD_CLASSES]  # type: ignore[valid-type]
 
