@@ -1,13 +1,22 @@
-"""A window across a change of the clocks (the last Sunday of October in Europe): the plan's
-times count from midnight at the opening's offset, so the trip sheets would read an hour off
-the wall clock after it; compile says so, naming the zone, both offsets and the shift."""
+"""What compile says of a window and a zone that cannot be right as written: a window across a
+change of the clocks (the last Sunday of October in Europe: the plan's times count from
+midnight at the opening's offset, so the trip sheets would read an hour off the wall clock
+after it), named with the zone, both offsets and the shift; a zone on another place's map."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
 
 from corridor.scenario.model import Window
 from corridor.services.scenario_check import clock_change
+
+EXAMPLES = ROOT / "examples"
 
 
 def window(open_: str, close: str, zone: str | None) -> Window:
@@ -36,3 +45,24 @@ def test_no_change_or_no_zone_no_warning() -> None:
                                "Europe/Andorra")) == []  # fmt: skip
     assert clock_change(window("2026-10-25T00:00:00+02:00", "2026-10-25T12:00:00+01:00",
                                None)) == []  # fmt: skip
+
+
+def test_a_zone_on_another_places_map_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The Andorra scenario with the Helsinki extract: not only 'no road crosses the zone
+    boundary', but where the zone lies against the map's roads."""
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(cache_dir))
+    text = (EXAMPLES / "andorra" / "scenario.yaml").read_text("utf-8")
+    helsinki = ROOT / "data" / "osm" / "helsinki-centre.osm.pbf"
+    text = re.sub(r"(?m)^osm: .*$", f"osm: {helsinki}", text)
+    (tmp_path / "s.yaml").write_text(text, "utf-8")
+    shutil.copy(EXAMPLES / "andorra" / "hazards.geojson", tmp_path)
+    code, _, err = run_cli(["compile", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "x.json")],
+                           capsys)  # fmt: skip
+    assert code == 2
+    said = " ".join(err.split())
+    assert "no road crosses the zone boundary: the zone (lon 1.5" in said
+    assert "lies outside the OSM extract" in said
+    assert not (tmp_path / "x.json").exists()

@@ -179,7 +179,9 @@ def prepare_network(
     effect = apply_hazards(graph, hazards, scenario.routing.near_m)
     crossings = boundary_nodes(graph, zone)
     if not crossings.any():
-        raise InputError(f"{label}: zone", "no road crosses the zone boundary")
+        raise InputError(
+            f"{label}: zone", "no road crosses the zone boundary" + _off(scenario, graph)
+        )
     places = _snap_checkpoints(scenario, graph, crossings)
     joined = [p.node for p in places.values() if p.on_road]
     sides = zone_sides(graph, zone, np.asarray(joined, dtype=np.int64))
@@ -295,3 +297,17 @@ def _touching(graph: RoadGraph, edges: BoolArray) -> BoolArray:
     out[graph.src[edges]] = True
     out[graph.dst[edges]] = True
     return out
+
+
+def _off(scenario: Scenario, graph: RoadGraph) -> str:
+    """Where the zone lies against the extract, when it lies outside it (another place's map)."""
+    west, south, east, north = scenario.zone.shape().bounds
+    lon0, lon1 = float(graph.lon.min()), float(graph.lon.max())
+    lat0, lat1 = float(graph.lat.min()), float(graph.lat.max())
+    if west <= lon1 and east >= lon0 and south <= lat1 and north >= lat0:
+        return ""
+    return (
+        f": the zone (lon {west:.4f} to {east:.4f}, lat {south:.4f} to {north:.4f}) lies outside "
+        f"the OSM extract {scenario.osm!r} (its roads span lon {lon0:.4f} to {lon1:.4f}, "
+        f"lat {lat0:.4f} to {lat1:.4f}): is it the extract of this place?"
+    )
