@@ -79,3 +79,36 @@ def test_a_field_cep_does_not_have_is_named_with_the_one_meant(
                             "--time-limit", "2"], capsys)  # fmt: skip
     assert code == 0
     assert "did you mean 'max_vehicles'?" in " ".join(err.split())
+
+
+def test_a_fleet_past_fifty_thousand_is_refused_before_naming_a_vehicle() -> None:
+    raw = edited(["depots", 0, "fleet", "bus"], 10**9)
+    with pytest.raises(InputError, match=r"depots: 1,000,000,\d+ vehicles in all; the planner"):
+        parse_instance(raw, "x.json")
+
+
+def test_five_thousand_buses_alike_are_offered_a_trip_once_per_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fleet typed with zeros too many: the first plan asked each idle bus for its best trip
+    (small.json with 5,000 buses at its first depot: 5,047 asks; 20,000 buses on the Andorra
+    example: 21 s); a refused trip now stands for its like until the plan changes."""
+    from corridor.planning import construct
+    from corridor.planning.improve import first_plan
+    from corridor.planning.partial import PartialPlan
+    from corridor.planning.problem import ProblemData
+
+    calls = 0
+    real = construct.best_trip
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args)
+
+    monkeypatch.setattr(construct, "best_trip", counted)
+    raw = json.loads((ROOT / "data" / "cep" / "small.json").read_text())
+    raw["depots"][0]["fleet"]["bus"] = 5_000
+    plan = first_plan(PartialPlan(ProblemData(parse_instance(raw))))
+    assert plan.score == 2547.0  # the plan of asking each one
+    assert calls < 200, calls

@@ -152,6 +152,8 @@ def assign_trips(
     # lanes, people and beds only get scarcer, nothing fits the next one either (on a city,
     # where the lanes bind, most of the fleet would otherwise be tried in vain, one by one).
     idle: set[tuple[object, ...]] = set()
+    refused: dict[tuple[object, ...], int] = {}  # by kind: the commits when its trip was refused
+    commits = 0
     while heap:
         if deadline is not None and monotonic() > deadline:
             raise OutOfTime
@@ -164,6 +166,8 @@ def assign_trips(
             v.done = True  # the vehicle cap is reached: it stays at its depot
             continue
         alike = (d.vehicles[vi].type, v.place, v.ready, v.cargo, params.runner(vi))
+        if v.fresh and refused.get(alike) == commits:
+            continue  # refused as its like was, the plan unchanged since (a fleet of 20,000)
         if (v.fresh and alike in idle) or not _may_get_out(plan, vi):
             v.done = True
             continue
@@ -178,12 +182,15 @@ def assign_trips(
         if params.medics and d.stretchers[vi] > 0:
             least = 0.0
         if trip.value <= max(least, 0.0):
+            if v.fresh and rng is None:  # no noise: its like gets this trip until a commit
+                refused[alike] = commits
             continue
         if heap and trip.start_out > heap[0][0] + slack:
             heapq.heappush(heap, (trip.start_out, rank, vi))
             stocked.back(vi)
             continue
         plan.commit(vi, trip)
+        commits += 1
         heapq.heappush(heap, (plan.fleet[vi].ready, rank, vi))
 
 

@@ -49,6 +49,8 @@ __all__ = [
 #: score of ``inf``, an integer overflow); no operation comes near them.
 MAX_COUNT = 10**9
 MAX_NUMBER = 1e12
+#: Vehicles in all: beyond this a first plan alone would outlast any sensible time limit.
+MAX_FLEET = 50_000
 _KINDS = {
     "num": "a number of size at most 1e12",
     "nonneg": "a number >= 0 and at most 1e12",
@@ -250,6 +252,13 @@ class _InstanceReader(_Reader):
         return Crossing(service, lanes)
 
     def unique_vehicle_names(self, depots: list[Depot]) -> None:
+        total = sum(n for d in depots for n in d.fleet.values())
+        if total > MAX_FLEET:
+            raise self.fail(
+                "depots",
+                f"{total:,} vehicles in all; the planner takes at most {MAX_FLEET:,} (a city's "
+                "operation has about 2,000): is a fleet's number mistyped?",
+            )
         names: set[str] = set()
         for d in depots:
             for t, n in d.fleet.items():
