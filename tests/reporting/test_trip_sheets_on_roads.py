@@ -108,6 +108,9 @@ def test_an_instance_from_other_roads_is_named_as_such(planned: dict[str, Any]) 
     said = different_roads(net, edited)
     assert said is not None
     assert said.startswith(f"travel.outside: {a} → {b} takes"), said
+    outside["minutes"][0][1] = None  # no road in the instance: said in words, not 'None min'
+    said = str(different_roads(net, edited))
+    assert said.endswith("min on the scenario's roads, no road in the instance"), said
     edited["travel"]["outside"]["ids"][0] = "G-ELSEWHERE"
     assert "other places (" in str(different_roads(net, edited))
 

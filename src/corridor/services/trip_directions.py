@@ -74,9 +74,13 @@ def different_roads(net: Network, instance: dict[str, Any]) -> str | None:
         for i, j in itertools.product(range(len(a["ids"])), repeat=2):
             x, y = a["minutes"][i][j], b["minutes"][i][j]
             if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-6):
+
+                def said(m: float | None) -> str:
+                    return "no road" if m is None else f"{m:g} min"
+
                 return (
-                    f"{what}: {a['ids'][i]} → {a['ids'][j]} takes {x} min on the scenario's "
-                    f"roads, {y} in the instance"
+                    f"{what}: {a['ids'][i]} → {a['ids'][j]} takes {said(x)} on the scenario's "
+                    f"roads, {said(y)} in the instance"
                 )
     return None
 
