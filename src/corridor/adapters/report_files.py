@@ -24,6 +24,7 @@ from corridor.reporting.sheet_text import (
 )
 from corridor.reporting.summary import PlanSummary, as_instance, summarize
 from corridor.reporting.summary_text import summary_markdown
+from corridor.reporting.times import Clock, hhmm
 from corridor.reporting.trip_sheets import Directions, PlaceInfo, TripSheet, trip_sheets
 
 ATTRIBUTION = "Roads © OpenStreetMap contributors (ODbL)"
@@ -60,12 +61,15 @@ def write_report(
     out_dir: str | Path,
     places: Mapping[str, PlaceInfo] | None = None,
     directions: Directions | None = None,
+    clock: Clock = hhmm,
 ) -> tuple[PlanSummary, list[Path]]:
     """Write summary.md, trip-sheets.html and .pdf (all vehicles), trips/VEHICLE.md and .html,
-    trips.csv and gantt.png into ``out_dir``; returns the summary and the files written."""
+    trips.csv and gantt.png into ``out_dir``; returns the summary and the files written.
+    ``clock`` writes the times (a :class:`~corridor.reporting.times.WallClock` with the
+    scenario's time zone reads the wall clock on a day the clocks change)."""
     inst = as_instance(instance)
-    summary = summarize(inst, plan_raw)
-    sheets = trip_sheets(inst, plan_raw, places, directions)
+    summary = summarize(inst, plan_raw, clock)
+    sheets = trip_sheets(inst, plan_raw, places, directions, clock)
     out = Path(out_dir)
     _can_take(out, sheets)
     (out / "trips").mkdir(parents=True, exist_ok=True)

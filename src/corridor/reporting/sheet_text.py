@@ -8,7 +8,7 @@ import io
 
 from corridor.reporting.summary import PlanSummary
 from corridor.reporting.summary_text import md_table
-from corridor.reporting.times import hhmm
+from corridor.reporting.times import Clock, hhmm
 from corridor.reporting.trip_sheets import KIND_WORDS, SheetRow, TripSheet
 
 SHEET_HEAD = ["#", "trip", "place", "arrive", "leave", "what to do", "aboard", "cargo kg"]
@@ -21,11 +21,11 @@ def place_cell(r: SheetRow) -> str:
     return f"{name}, {kind}" + (f", {r.address}" if r.address else "")
 
 
-def cells(r: SheetRow) -> list[str]:
+def cells(r: SheetRow, clock: Clock = hhmm) -> list[str]:
     """One stop's cells under :data:`SHEET_HEAD`."""
     return [
-        str(r.step), str(r.trip) if r.trip else "", place_cell(r), hhmm(r.arrive),
-        hhmm(r.leave), r.action, str(r.people_aboard), f"{r.cargo_aboard:,.0f}",
+        str(r.step), str(r.trip) if r.trip else "", place_cell(r), clock(r.arrive),
+        clock(r.leave), r.action, str(r.people_aboard), f"{r.cargo_aboard:,.0f}",
     ]  # fmt: skip
 
 
@@ -35,7 +35,7 @@ def sheet_rows(sheet: TripSheet) -> list[list[str]]:
     for r in sheet.rows:
         if r.drive:
             out.append(["", "", "", "", "", r.drive_text, "", ""])
-        out.append(cells(r))
+        out.append(cells(r, sheet.clock))
     return out
 
 
@@ -46,8 +46,9 @@ def sheet_title(sheet: TripSheet, s: PlanSummary) -> str:
 
 def sheet_facts(sheet: TripSheet, s: PlanSummary) -> str:
     return (
-        f"Ceasefire window {hhmm(s.open)} to {hhmm(s.close)}: be out of the zone by "
-        f"{hhmm(s.close)}. {sheet.trips} trip(s) into the zone, {sheet.people} people to bring out."
+        f"Ceasefire window {s.clock(s.open)} to {s.clock(s.close)}: be out of the zone by "
+        f"{s.clock(s.close)}. {sheet.trips} trip(s) into the zone, {sheet.people} people to bring "
+        "out."
     )
 
 
@@ -126,7 +127,7 @@ def trips_csv(sheets: list[TripSheet]) -> str:
         for r in sh.rows:
             w.writerow(
                 [sh.vehicle, sh.type, r.step, r.trip, r.place, r.kind, f"{r.arrive:.2f}",
-                 f"{r.leave:.2f}", hhmm(r.arrive), hhmm(r.leave), f"{r.wait:.2f}", r.action,
+                 f"{r.leave:.2f}", sh.clock(r.arrive), sh.clock(r.leave), f"{r.wait:.2f}", r.action,
                  r.people_aboard, f"{r.cargo_aboard:.1f}", r.place_name, r.address,
                  r.drive_text]
             )  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 from corridor.planning.check import CheckResult, Violation, check_routes, parse_plan
 from corridor.planning.instance import Instance, parse_instance
+from corridor.reporting.times import Clock, hhmm
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class PlanSummary:
     needs_kg: float
     first_in: float | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    clock: Clock = hhmm  # how its minutes are written (a WallClock with the scenario's zone)
 
     @property
     def slack(self) -> float | None:
@@ -86,7 +88,9 @@ def as_instance(instance: Instance | dict[str, Any]) -> Instance:
     return instance if isinstance(instance, Instance) else parse_instance(instance)
 
 
-def summarize(instance: Instance | dict[str, Any], plan_raw: dict[str, Any]) -> PlanSummary:
+def summarize(
+    instance: Instance | dict[str, Any], plan_raw: dict[str, Any], clock: Clock = hhmm
+) -> PlanSummary:
     """Check ``plan_raw`` against ``instance`` and total it; InputError if it cannot be read."""
     inst = as_instance(instance)
     routes = parse_plan(plan_raw, inst)
@@ -159,4 +163,5 @@ def summarize(instance: Instance | dict[str, Any], plan_raw: dict[str, Any]) -> 
         needs_kg=sum(g.needs_kg for g in inst.gathering),
         first_in=first_in,
         weights={c: inst.classes[c].weight for c in classes},
+        clock=clock,
     )

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from corridor.reporting.summary import PlanSummary
-from corridor.reporting.times import duration, hhmm
+from corridor.reporting.times import duration
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,11 +27,11 @@ def _headline(s: PlanSummary) -> list[tuple[str, str]]:
     return [
         ("Plan check", verdict),
         ("Score", f"{s.score:g}"),
-        ("Window", f"{hhmm(s.open)} to {hhmm(s.close)} ({duration(s.close - s.open)})"),
+        ("Window", f"{s.clock(s.open)} to {s.clock(s.close)} ({duration(s.close - s.open)})"),
         ("People out", f"{s.people_out} of {s.people_waiting} waiting ({share})"),
         ("Vehicles used", f"{s.vehicles_used} of {s.fleet_size}, {s.zone_visits} trips in"),
-        ("First vehicle in", hhmm(s.first_in)),
-        ("Last vehicle out", hhmm(s.last_out)),
+        ("First vehicle in", s.clock(s.first_in)),
+        ("Last vehicle out", s.clock(s.last_out)),
         (
             "Slack before close",
             "-" if slack is None else duration(slack) if slack >= 0 else f"{slack:.1f} min LATE",

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+#: How a minute of the plan is written for people: :func:`hhmm`, or a :class:`WallClock`.
+Clock = Callable[[float | None], str]
 
 
 def hhmm(minutes: float | None) -> str:
@@ -21,3 +28,22 @@ def duration(minutes: float) -> str:
         return f"{minutes:.1f} min"
     m = math.floor(minutes + 1e-6)
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+@dataclass(frozen=True)
+class WallClock:
+    """Minutes of the plan as the wall clock of ``zone`` reads them: minute 0 is ``origin``
+    (midnight at the opening's UTC offset). On a day the clocks change, :func:`hhmm` would read
+    the shift off after the change (a window of 00:00 to 12:00 on 25 October in Europe would end
+    at "13:00"); this reads 12:00."""
+
+    origin: dt.datetime
+    zone: ZoneInfo
+
+    def __call__(self, minutes: float | None) -> str:
+        if minutes is None:
+            return "-"
+        at = (self.origin + dt.timedelta(minutes=math.floor(minutes + 1e-6))).astimezone(self.zone)
+        day = (at.date() - self.origin.astimezone(self.zone).date()).days
+        suffix = "" if day == 0 else f" {day:+d}d"
+        return f"{at.hour:02d}:{at.minute:02d}{suffix}"

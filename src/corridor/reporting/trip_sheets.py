@@ -16,7 +16,7 @@ from typing import Any
 from corridor.planning.check import PlanStop, parse_plan
 from corridor.planning.instance import Instance
 from corridor.reporting.summary import as_instance
-from corridor.reporting.times import duration, hhmm
+from corridor.reporting.times import Clock, duration, hhmm
 
 KIND_WORDS = {
     "depot": "depot",
@@ -92,6 +92,7 @@ class TripSheet:
     rows: list[SheetRow]
     depot_name: str = ""
     places: dict[str, PlaceInfo] = field(default_factory=dict)
+    clock: Clock = hhmm  # how its minutes are written (a WallClock with the scenario's zone)
 
     @property
     def trips(self) -> int:
@@ -113,6 +114,7 @@ def trip_sheets(
     plan_raw: dict[str, Any],
     places: Mapping[str, PlaceInfo] | None = None,
     directions: Directions | None = None,
+    clock: Clock = hhmm,
 ) -> list[TripSheet]:
     """One sheet per route of the plan, in the plan's order; InputError if it cannot be read."""
     inst = as_instance(instance)
@@ -137,7 +139,7 @@ def trip_sheets(
                 side = "inside" if inside else "outside"
                 drive = tuple(directions.get((prev.at, s.at, side, vtype), ()))
             wait = max(0.0, s.start - s.arrive) if s.kind == "checkpoint" else 0.0
-            action = _action(s, i, len(route.stops), info, wait)
+            action = _action(s, i, len(route.stops), info, wait, clock)
             rows.append(
                 SheetRow(
                     i + 1, trip, s.at, s.kind, s.arrive, s.leave, action, aboard, cargo, wait,
@@ -149,17 +151,17 @@ def trip_sheets(
             prev = s
         depot = v.depot if v else "?"
         depot_name = known[depot].title if depot in known else depot
-        sheets.append(TripSheet(route.vehicle, vtype, depot, rows, depot_name, known))
+        sheets.append(TripSheet(route.vehicle, vtype, depot, rows, depot_name, known, clock))
     return sheets
 
 
-def _action(s: PlanStop, i: int, n: int, info: PlaceInfo, wait: float) -> str:
+def _action(s: PlanStop, i: int, n: int, info: PlaceInfo, wait: float, clock: Clock) -> str:
     if s.kind == "checkpoint":
         into = s.dir == "in"
         word = "Enter the zone (inbound)" if into else "Leave the zone (outbound)"
         text = (
             f"{word} at {info.title}: inspection {s.end - s.start:g} min, "
-            f"expected {hhmm(s.start)} to {hhmm(s.end)}"
+            f"expected {clock(s.start)} to {clock(s.end)}"
         )
         if wait >= 1:
             text += f" after a queue of {duration(wait)}"

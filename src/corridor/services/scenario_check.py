@@ -135,10 +135,10 @@ def no_road_legs(
 
 
 def clock_change(window: Any) -> list[PlanningWarning]:
-    """The clocks of the window's time zone change between its opening and its close: every
-    time of the plan, its summaries and trip sheets is counted from midnight at the opening's
-    UTC offset, so after the change it reads an hour (or what the change is) off the wall
-    clock; say so before anyone prints a sheet."""
+    """The clocks of the window's time zone change between its opening and its close: the
+    plan's minutes count from midnight at the opening's UTC offset, so a time read off them
+    after the change is an hour (or what the change is) off the wall clock; say so before
+    anyone reads a sheet made without the scenario's zone."""
     from zoneinfo import ZoneInfo
 
     if window.time_zone is None:
@@ -160,9 +160,9 @@ def clock_change(window: Any) -> list[PlanningWarning]:
             "clock_change",
             (),
             f"the clocks of {window.time_zone} change during the window ({utc(before)} at the "
-            f"opening, {utc(after)} at the close): the plan, the summaries and the trip sheets "
-            f"count time from midnight at {utc(before)}, so every time after the change reads "
-            f"{abs(shift):g} min {way} than the wall clock; tell the drivers, or agree a window "
-            "that does not cross the change",
+            f"opening, {utc(after)} at the close): the plan counts minutes from midnight at "
+            f"{utc(before)}; `corridor report --scenario` writes the summary and the trip sheets "
+            "on the wall clock, but any time read off the plan's minutes after the change "
+            f"reads {abs(shift):g} min {way} than the wall clock",
         )
     ]

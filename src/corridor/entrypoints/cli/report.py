@@ -16,6 +16,7 @@ import typer
 
 if TYPE_CHECKING:
     from corridor.planning.check import CheckResult
+    from corridor.reporting.times import Clock
 
 InstanceArg = Annotated[Path, typer.Argument(help="CEP instance (JSON, format cep/1)")]
 PlanArg = Annotated[Path, typer.Argument(help="CEP plan (JSON, format cep-plan/1)")]
@@ -86,16 +87,19 @@ def report(
     from corridor.adapters.report_files import write_report
     from corridor.reporting.summary import summarize
     from corridor.reporting.summary_text import summary_renderable
+    from corridor.reporting.times import hhmm
 
     inst = load_instance(instance)
     raw_plan = load_plan(plan, inst)[0]
-    places, directions = None, None
+    places: Any = None
+    directions: Any = None
+    clock: Clock = hhmm
     if scenario is not None:
-        places, directions = _scenario_directions(
+        places, directions, clock = _scenario_directions(
             scenario, read_json_file(instance, "instance"), raw_plan
         )
     console = Console()
-    checked = summarize(inst, raw_plan)
+    checked = summarize(inst, raw_plan, clock)
     if not checked.feasible:  # no trip sheet of a plan that breaks the rules reaches a driver
         console.print(summary_renderable(checked))
         console.print(
@@ -104,7 +108,7 @@ def report(
             highlight=False,
         )
         raise typer.Exit(1)
-    summary, files = write_report(inst, raw_plan, out, places, directions)
+    summary, files = write_report(inst, raw_plan, out, places, directions, clock)
     console.print(summary_renderable(summary))
     sheets = sum(1 for f in files if f.parent.name == "trips")
     console.print(
@@ -130,7 +134,20 @@ def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[st
             "instance came from, or compile the instance again from this one",
             str(scenario),
         )
-    return place_infos(net), plan_directions(net, instance, plan)
+    return place_infos(net), plan_directions(net, instance, plan), _wall_clock(net.scenario.window)
+
+
+def _wall_clock(window: Any) -> Clock:
+    """The times as the wall clock of the scenario's ``time_zone`` reads them (minute 0 is
+    midnight at the opening's offset, as compile counts); without a zone, as counted."""
+    from zoneinfo import ZoneInfo
+
+    from corridor.reporting.times import WallClock, hhmm
+
+    if window.time_zone is None:
+        return hhmm
+    midnight = window.open.replace(hour=0, minute=0, second=0, microsecond=0)
+    return WallClock(midnight, ZoneInfo(window.time_zone))
 
 
 def register(app: typer.Typer) -> None:

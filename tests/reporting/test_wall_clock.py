@@ -1,0 +1,53 @@
+"""Times on the summary and the trip sheets on a day the clocks change: with the scenario's
+time zone they read the wall clock (a window of 00:00 to 12:00 on 25 October 2026 in
+Europe/Andorra ends at 12:00, not at "13:00" as minutes from midnight at +02:00 would say)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from corridor.adapters.report_files import write_report
+from corridor.entrypoints.cli.report import _wall_clock
+from corridor.reporting.times import WallClock, hhmm
+from corridor.scenario.model import Window
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "cep"
+ANDORRA = ZoneInfo("Europe/Andorra")
+AUTUMN = dt.datetime.fromisoformat("2026-10-25T00:00:00+02:00")  # clocks back at 03:00
+SPRING = dt.datetime.fromisoformat("2026-03-29T00:00:00+01:00")  # clocks on at 02:00
+
+
+def test_the_wall_clock_reads_through_the_change() -> None:
+    autumn, spring = WallClock(AUTUMN, ANDORRA), WallClock(SPRING, ANDORRA)
+    assert [autumn(m) for m in (0, 179, 180, 240, 780)] == [
+        "00:00", "02:59", "02:00", "03:00", "12:00",
+    ]  # fmt: skip
+    assert [spring(m) for m in (119, 120, 660)] == ["01:59", "03:00", "12:00"]
+    assert autumn(None) == "-"
+    assert autumn(1440 + 60) == "00:00 +1d"  # 25 hours in that day
+    may = WallClock(dt.datetime(2026, 5, 14, tzinfo=dt.timezone(dt.timedelta(hours=2))), ANDORRA)
+    assert [may(m) for m in (0, 725.5, 1500)] == [hhmm(0), hhmm(725.5), hhmm(1500)]
+
+
+def test_the_scenario_gives_the_clock() -> None:
+    window = Window(open=AUTUMN, close=dt.datetime.fromisoformat("2026-10-25T12:00:00+01:00"),
+                    time_zone="Europe/Andorra")  # fmt: skip
+    clock = _wall_clock(window)
+    assert (clock(0), clock(780)) == ("00:00", "12:00")
+    assert _wall_clock(Window(open=AUTUMN, close=AUTUMN + dt.timedelta(hours=2))) is hhmm
+
+
+def test_the_sheets_and_summary_read_the_wall_clock(tmp_path: Path) -> None:
+    instance = json.loads((DATA / "tiny.json").read_text())
+    plan = json.loads((DATA / "tiny.plan.json").read_text())
+    opens, closes = instance["window"]["open"], instance["window"]["close"]
+    summary, _ = write_report(instance, plan, tmp_path, clock=WallClock(AUTUMN, ANDORRA))
+    wall = WallClock(AUTUMN, ANDORRA)
+    sheet = next((tmp_path / "trips").glob("*.md")).read_text()
+    assert f"Ceasefire window {wall(opens)} to {wall(closes)}" in sheet
+    assert wall(closes) != hhmm(closes)  # the window ends after the change
+    assert f"{wall(opens)} to {wall(closes)}" in (tmp_path / "summary.md").read_text()
+    assert summary.clock is not hhmm
