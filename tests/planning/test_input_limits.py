@@ -92,7 +92,8 @@ def test_five_thousand_buses_alike_are_offered_a_trip_once_per_change(
 ) -> None:
     """A fleet typed with zeros too many: the first plan asked each idle bus for its best trip
     (small.json with 5,000 buses at its first depot: 5,047 asks; 20,000 buses on the Andorra
-    example: 21 s); a refused trip now stands for its like until the plan changes."""
+    example: a first plan after 13.8 s); a refused trip now stands for its like until the plan
+    changes."""
     from corridor.planning import construct
     from corridor.planning.improve import first_plan
     from corridor.planning.partial import PartialPlan
