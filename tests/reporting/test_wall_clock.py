@@ -1,6 +1,7 @@
 """Times on the summary and the trip sheets on a day the clocks change: with the scenario's
 time zone they read the wall clock (a window of 00:00 to 12:00 on 25 October 2026 in
-Europe/Andorra ends at 12:00, not at "13:00" as minutes from midnight at +02:00 would say)."""
+Europe/Andorra ends at "12:00 CET", not at "13:00" as minutes from midnight at +02:00 would
+say), the zone's time named after the change (the hour the clocks repeat is read once)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ SPRING = dt.datetime.fromisoformat("2026-03-29T00:00:00+01:00")  # clocks on at 
 def test_the_wall_clock_reads_through_the_change() -> None:
     autumn, spring = WallClock(AUTUMN, ANDORRA), WallClock(SPRING, ANDORRA)
     assert [autumn(m) for m in (0, 179, 180, 240, 780)] == [
-        "00:00", "02:59", "02:00", "03:00", "12:00",
+        "00:00", "02:59", "02:00 CET", "03:00 CET", "12:00 CET",
     ]  # fmt: skip
-    assert [spring(m) for m in (119, 120, 660)] == ["01:59", "03:00", "12:00"]
+    assert [spring(m) for m in (119, 120, 660)] == ["01:59", "03:00 CEST", "12:00 CEST"]
     assert autumn(None) == "-"
-    assert autumn(1440 + 60) == "00:00 +1d"  # 25 hours in that day
+    assert autumn(1440 + 60) == "00:00 CET +1d"  # 25 hours in that day
     may = WallClock(dt.datetime(2026, 5, 14, tzinfo=dt.timezone(dt.timedelta(hours=2))), ANDORRA)
     assert [may(m) for m in (0, 725.5, 1500)] == [hhmm(0), hhmm(725.5), hhmm(1500)]
 
@@ -36,7 +37,7 @@ def test_the_scenario_gives_the_clock() -> None:
     window = Window(open=AUTUMN, close=dt.datetime.fromisoformat("2026-10-25T12:00:00+01:00"),
                     time_zone="Europe/Andorra")  # fmt: skip
     clock = _wall_clock(window)
-    assert (clock(0), clock(780)) == ("00:00", "12:00")
+    assert (clock(0), clock(780)) == ("00:00", "12:00 CET")
     assert _wall_clock(Window(open=AUTUMN, close=AUTUMN + dt.timedelta(hours=2))) is hhmm
 
 

@@ -35,7 +35,8 @@ class WallClock:
     """Minutes of the plan as the wall clock of ``zone`` reads them: minute 0 is ``origin``
     (midnight at the opening's UTC offset). On a day the clocks change, :func:`hhmm` would read
     the shift off after the change (a window of 00:00 to 12:00 on 25 October in Europe would end
-    at "13:00"); this reads 12:00."""
+    at "13:00"); this reads 12:00, and names the zone's time after the change ("12:00 CET"),
+    so that the hour the clocks repeat is not read twice."""
 
     origin: dt.datetime
     zone: ZoneInfo
@@ -44,6 +45,10 @@ class WallClock:
         if minutes is None:
             return "-"
         at = (self.origin + dt.timedelta(minutes=math.floor(minutes + 1e-6))).astimezone(self.zone)
-        day = (at.date() - self.origin.astimezone(self.zone).date()).days
+        start = self.origin.astimezone(self.zone)
+        day = (at.date() - start.date()).days
         suffix = "" if day == 0 else f" {day:+d}d"
-        return f"{at.hour:02d}:{at.minute:02d}{suffix}"
+        # after a change the zone's name says which of a repeated hour it is (02:33 CEST, then
+        # 02:17 CET on 25 October)
+        zone = f" {at.tzname()}" if at.utcoffset() != start.utcoffset() else ""
+        return f"{at.hour:02d}:{at.minute:02d}{zone}{suffix}"
