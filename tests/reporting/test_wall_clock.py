@@ -51,4 +51,21 @@ def test_the_sheets_and_summary_read_the_wall_clock(tmp_path: Path) -> None:
     assert f"Ceasefire window {wall(opens)} to {wall(closes)}" in sheet
     assert wall(closes) != hhmm(closes)  # the window ends after the change
     assert f"{wall(opens)} to {wall(closes)}" in (tmp_path / "summary.md").read_text()
+    page = (tmp_path / "trips" / "D1_bus_0.html").read_text()
+    (route,) = [r for r in plan["routes"] if r["vehicle"] == "D1/bus/0"]
+    for stop in route["stops"]:  # the table's times too, not only the heading
+        assert f">{wall(float(stop['arrive']))}<" in page, stop
     assert summary.clock is not hhmm
+
+
+def test_a_window_opening_after_the_change_reads_plainly() -> None:
+    """Minute 0 is midnight at the opening's offset, which is the evening before in the zone:
+    the day and the zone's name are the opening's, not that evening's."""
+    spring = _wall_clock(Window(open=dt.datetime.fromisoformat("2026-03-29T04:00:00+02:00"),
+                                close=dt.datetime.fromisoformat("2026-03-29T08:00:00+02:00"),
+                                time_zone="Europe/Andorra"))  # fmt: skip
+    assert (spring(240), spring(480)) == ("04:00", "08:00")
+    autumn = _wall_clock(Window(open=dt.datetime.fromisoformat("2026-10-25T04:00:00+01:00"),
+                                close=dt.datetime.fromisoformat("2026-10-25T08:00:00+01:00"),
+                                time_zone="Europe/Andorra"))  # fmt: skip
+    assert (autumn(240), autumn(480)) == ("04:00", "08:00")

@@ -89,7 +89,7 @@ def _sheet_section(sheet: TripSheet, s: PlanSummary) -> str:
             body.append(f'<tr class="drive"><td colspan="8">↓ {e(r.drive_text)}</td></tr>')
         cls = "cross" if r.kind == "checkpoint" else "inside" if r.kind == "gathering" else ""
         tds = []
-        for i, c in enumerate(cells(r)):
+        for i, c in enumerate(cells(r, sheet.clock)):
             kind = "num" if i in (0, 1, 3, 4, 6, 7) else "place" if i == 2 else ""
             tds.append(f'<td class="{kind}">{e(c)}</td>')
         body.append(f'<tr class="{cls}">{"".join(tds)}</tr>')

@@ -45,10 +45,11 @@ class WallClock:
         if minutes is None:
             return "-"
         at = (self.origin + dt.timedelta(minutes=math.floor(minutes + 1e-6))).astimezone(self.zone)
-        start = self.origin.astimezone(self.zone)
-        day = (at.date() - start.date()).days
+        # the day and the offset are the opening's (minute 0 is midnight at its offset, which
+        # is the evening before in the zone when the window opens after a change)
+        day = (at.date() - self.origin.date()).days
         suffix = "" if day == 0 else f" {day:+d}d"
-        # after a change the zone's name says which of a repeated hour it is (02:33 CEST, then
+        # after a change the zone's name says which of a repeated hour it is (02:33, then
         # 02:17 CET on 25 October)
-        zone = f" {at.tzname()}" if at.utcoffset() != start.utcoffset() else ""
+        zone = f" {at.tzname()}" if at.utcoffset() != self.origin.utcoffset() else ""
         return f"{at.hour:02d}:{at.minute:02d}{zone}{suffix}"
