@@ -36,6 +36,8 @@ def test_a_second_report_leaves_no_sheet_of_the_first(tmp_path: Path, report: An
     assert report(DATA / "tiny.plan.json", out).exit_code == 0
     assert len(list((out / "trips").glob("*.md"))) == 3
     (out / "trips" / "notes.txt").write_text("the coordinator's own file")
+    (out / "trips" / "README.md").write_text("# What these sheets are\n")  # not a sheet: stays
+    (out / "trips" / "old.html").write_text("<html><body>a page of the coordinator's</body>")
     plan = json.loads((DATA / "tiny.plan.json").read_text())
     plan["routes"] = plan["routes"][:1]  # one vehicle: still feasible, fewer people
     plan.pop("claimed", None)
@@ -44,7 +46,7 @@ def test_a_second_report_leaves_no_sheet_of_the_first(tmp_path: Path, report: An
     result = report(smaller, out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "trips").iterdir()) == [
-        "D1_bus_0.html", "D1_bus_0.md", "notes.txt",
+        "D1_bus_0.html", "D1_bus_0.md", "README.md", "notes.txt", "old.html",
     ]  # fmt: skip
 
 
@@ -77,6 +79,9 @@ def test_an_output_that_cannot_take_the_report_is_refused_first(
     assert result.exit_code == 2
     assert "trip-sheets.pdf" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["trip-sheets.pdf"]  # nothing else written
+    result = report(DATA / "tiny.plan.json", a_file / "sub")  # a parent that is a file
+    assert result.exit_code == 2
+    assert "cannot be made a folder" in result.output
 
 
 def test_a_file_where_the_sheets_folder_goes_is_refused(tmp_path: Path, report: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from corridor.adapters.gantt_png import draw_gantt
 from corridor.adapters.pdf import Document
+from corridor.errors import InputError
 from corridor.planning.instance import Instance
 from corridor.reporting.gantt import gantt_chart
 from corridor.reporting.sheet_text import (
@@ -72,7 +73,10 @@ def write_report(
     sheets = trip_sheets(inst, plan_raw, places, directions, clock)
     out = Path(out_dir)
     _can_take(out, sheets)
-    (out / "trips").mkdir(parents=True, exist_ok=True)
+    try:
+        (out / "trips").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, no permission
+        raise InputError(str(out), f"cannot be made a folder: {exc.strerror}") from None
     _drop_old_sheets(out / "trips", {_file_name(sh.vehicle) for sh in sheets})
     written = [out / "summary.md", out / "trip-sheets.html", out / "trips.csv"]
     written[0].write_text(summary_markdown(summary), encoding="utf-8")
@@ -92,8 +96,6 @@ def write_report(
 def _can_take(out: Path, sheets: list[TripSheet]) -> None:
     """Refuse, before anything is written, a folder that is a file or that holds a folder
     where a file of the report goes (naming it)."""
-    from corridor.errors import InputError
-
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "is a file, not a folder: give a folder for the report")
     if (out / "trips").exists() and not (out / "trips").is_dir():
@@ -107,7 +109,14 @@ def _can_take(out: Path, sheets: list[TripSheet]) -> None:
 
 def _drop_old_sheets(trips: Path, keep: set[str]) -> None:
     """Remove the trip sheets of vehicles the plan no longer uses, left by an earlier report
-    into the same folder (a driver must not pick up a sheet of another plan)."""
+    into the same folder (a driver must not pick up a sheet of another plan); a file that is
+    not a trip sheet this command wrote stays."""
+    marks = {".md": "# Trip sheet ", ".html": '<section class="sheet"><h1>Trip sheet '}
     for old in trips.iterdir():
-        if old.suffix in (".md", ".html") and old.is_file() and old.stem not in keep:
+        mark = marks.get(old.suffix)
+        if mark is None or old.stem in keep or not old.is_file():
+            continue
+        with old.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(1 << 16)
+        if mark in head:
             old.unlink()
