@@ -1,5 +1,6 @@
 """Ctrl-C during `corridor plan`: the search stops, the best plan found by then is checked,
-claimed with a bound that holds, and written; the command says so and exits 0.
+claimed with a bound that holds, and written; the command says so and exits 0. Other callers
+of the planner (``interruptible`` not set) are stopped whole, as before.
 
 Ctrl-C is replayed as the KeyboardInterrupt Python raises for it, from the progress callback
 (which runs inside the search, where a real Ctrl-C lands) or from the bound's step.
@@ -34,7 +35,8 @@ def test_ctrl_c_in_the_search_keeps_the_best_plan_so_far(tmp_path: Path, referee
             if p.iteration == 3:
                 raise KeyboardInterrupt
 
-    result = solve(inst, SolveParams(time_limit=20.0, seed=1, on_progress=press_ctrl_c))
+    params = SolveParams(time_limit=20.0, seed=1, on_progress=press_ctrl_c, interruptible=True)
+    result = solve(inst, params)
     assert result.interrupted
     assert result.iterations == 3
     assert result.seconds < 15.0, "the search went on after Ctrl-C"
@@ -57,7 +59,7 @@ def test_ctrl_c_before_any_bound_claims_the_bound_of_everyone(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(solver, "_prove", lp_interrupted)
-    result = solve(inst, SolveParams(time_limit=5.0, seed=0))
+    result = solve(inst, SolveParams(time_limit=5.0, seed=0, interruptible=True))
     assert result.interrupted
     assert "Ctrl-C" in result.bound_method
     assert result.upper_bound == pytest.approx(max(trivial_bound(inst), result.score))
@@ -80,3 +82,17 @@ def test_the_command_says_it_was_stopped_and_writes_the_plan(
     plan = json.loads(out.read_text())
     assert plan["claimed"]["score"] > 0
     assert check_plan(load_instance(DATA / "small.json"), plan).feasible
+
+
+def test_other_callers_of_the_planner_are_interrupted_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A robust plan's runs (and the service) call the planner too: Ctrl-C stops them whole,
+    not with a cut-short plan they would go on with."""
+
+    def lp_interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solver, "_prove", lp_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        solve(load_instance(DATA / "small.json"), SolveParams(time_limit=5.0, seed=0))

@@ -107,6 +107,9 @@ class SolveParams:
     plan_roads: Instance | None = field(default=None, compare=False)
     enter_from: float | None = None  # a replan: no new inbound crossing starts before this
     ahead: float = BUFFER  # at most, minutes a loaded vehicle waits at its out-lane (retime)
+    # Ctrl-C stops the search and the best plan so far is returned (``corridor plan``); other
+    # callers (a robust plan's runs, the service) let it through, as before.
+    interruptible: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("pinned_vehicles", "excluded_vehicles"):
@@ -205,6 +208,8 @@ def solve(instance: Instance, params: SolveParams) -> SolveResult:
                 on_step=run.step,
             )
     except KeyboardInterrupt:
+        if not params.interruptible:
+            raise
         run.interrupted = True
     if run.background is not None:
         run.take_background_bound(instance)

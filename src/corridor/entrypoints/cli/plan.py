@@ -112,6 +112,7 @@ def plan(
             pinned_vehicles=frozenset(pin or ()),
             excluded_vehicles=frozenset(exclude or ()),
             ahead=ahead,
+            interruptible=True,
         )
         result = _solve_shown(inst, params, quiet)
     except SolveParamsError as exc:  # name the option the user gave, not the field
