@@ -3,9 +3,11 @@ operation, and no more people at once than the vehicle can take.
 
 A boarding that puts more aboard on its trip than the vehicle's seats or stretchers is stored
 (an arrival of the trip before may still be on a phone out of reach, or people stand) and
-raises a ``boarding_over_capacity`` alert; a boarding that makes the trip's people more than
-``PACKED`` times what the vehicle holds is refused (one at once, or several adding up: a
-hostile phone cannot empty a gathering point on record, which a replan would believe).
+raises a ``boarding_over_capacity`` alert. One check-in of more than ``PACKED`` times what
+the vehicle holds is refused, and so are boardings that add up on one trip to more than
+``PACKED + 1`` times it (a trip before whose arrival is still out of reach, and this one packed
+with people standing): a hostile phone cannot empty a gathering point on record, which a replan
+would believe.
 
 An arrival is checked against what the vehicle holds, not only against what the counted
 boardings put aboard: a driver's boarding may still be on a phone out of reach while reception
@@ -130,13 +132,13 @@ def _check_counts(
                     dict(c.people),
                 )
             aboard = sum(on(b.people) for b in trip) + on(counted)
-            if on(counted) and aboard > PACKED * places:  # boardings that add up, one by one
+            if on(counted) and aboard > (PACKED + 1) * places:  # boardings that add up
                 raise InputError(
                     "people",
                     f"{on(counted)} more people for {word} would make {aboard} aboard "
                     f"{c.vehicle} on this trip by its check-ins, which has {places} {word}: "
-                    f"more than {PACKED} times that cannot be true, even with the arrival of the "
-                    "trip before still on a phone out of reach",
+                    f"more than {PACKED + 1} times that cannot be true (the trip before's arrival "
+                    f"still on a phone out of reach, and this trip packed {PACKED} times over)",
                     dict(c.people),
                 )
             if on(counted) and aboard > places and over is None:
