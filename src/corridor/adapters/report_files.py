@@ -63,13 +63,15 @@ def write_report(
     places: Mapping[str, PlaceInfo] | None = None,
     directions: Directions | None = None,
     clock: Clock = hhmm,
+    summary: PlanSummary | None = None,
 ) -> tuple[PlanSummary, list[Path]]:
     """Write summary.md, trip-sheets.html and .pdf (all vehicles), trips/VEHICLE.md and .html,
     trips.csv and gantt.png into ``out_dir``; returns the summary and the files written.
     ``clock`` writes the times (a :class:`~corridor.reporting.times.WallClock` with the
-    scenario's time zone reads the wall clock on a day the clocks change)."""
+    scenario's time zone reads the wall clock on a day the clocks change); ``summary``: the
+    plan's, when the caller has made it already with the same clock."""
     inst = as_instance(instance)
-    summary = summarize(inst, plan_raw, clock)
+    summary = summary or summarize(inst, plan_raw, clock)
     sheets = trip_sheets(inst, plan_raw, places, directions, clock)
     out = Path(out_dir)
     _can_take(out, sheets)

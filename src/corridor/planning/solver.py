@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from corridor.errors import CorridorError, InputError
+from corridor.planning import MAX_TIME_LIMIT
 from corridor.planning.bound_thread import (
     CLOSED_FORM,
     BoundInBackground,
@@ -51,8 +52,6 @@ from corridor.planning.retime import BUFFER, board_late
 
 #: Instances at most this big (vehicles x gathering points) go to the exact MILP as well.
 EXACT_SIZE = 12
-#: The longest search (seconds): a week; Ctrl-C stops one sooner with the best plan so far.
-MAX_TIME_LIMIT = 7 * 24 * 3600
 #: How a bound is named when Ctrl-C stopped the search before the relaxation was solved.
 STOPPED = "stopped by Ctrl-C before the LP"
 

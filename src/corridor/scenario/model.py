@@ -252,10 +252,14 @@ class Window(_Strict):
                     )
         return self
 
+    @property
+    def day(self) -> datetime:
+        """Minute 0 of the plan: midnight of the opening's day, at the opening's UTC offset."""
+        return self.open.replace(hour=0, minute=0, second=0, microsecond=0)
+
     def minutes(self) -> tuple[float, float]:
         """Open and close as minutes from midnight of the opening's local day."""
-        midnight = self.open.replace(hour=0, minute=0, second=0, microsecond=0)
-        return (_minutes(self.open - midnight), _minutes(self.close - midnight))
+        return (_minutes(self.open - self.day), _minutes(self.close - self.day))
 
 
 def _minutes(delta: Any) -> float:
@@ -379,6 +383,3 @@ class Scenario(_Strict):
 
     def open_close_minutes(self) -> tuple[float, float]:
         return self.window.minutes()
-
-    def window_day(self) -> datetime:
-        return self.window.open.replace(hour=0, minute=0, second=0, microsecond=0)

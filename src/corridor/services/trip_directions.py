@@ -74,15 +74,15 @@ def different_roads(net: Network, instance: dict[str, Any]) -> str | None:
         for i, j in itertools.product(range(len(a["ids"])), repeat=2):
             x, y = a["minutes"][i][j], b["minutes"][i][j]
             if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-6):
-
-                def said(m: float | None) -> str:
-                    return "no road" if m is None else f"{m:g} min"
-
                 return (
-                    f"{what}: {a['ids'][i]} → {a['ids'][j]} takes {said(x)} on the scenario's "
-                    f"roads, {said(y)} in the instance"
+                    f"{what}: {a['ids'][i]} → {a['ids'][j]} takes {_said(x)} on the scenario's "
+                    f"roads, {_said(y)} in the instance"
                 )
     return None
+
+
+def _said(minutes: float | None) -> str:
+    return "no road" if minutes is None else f"{minutes:g} min"
 
 
 def leg_route(net: Network, a: str, b: str, side: str, vehicle_type: str) -> Route | None:

@@ -23,6 +23,7 @@ import typer
 from corridor.entrypoints.cli import plan_robust
 from corridor.entrypoints.cli.plan_output import print_result, write_plan
 from corridor.errors import InputError
+from corridor.planning import MAX_TIME_LIMIT
 from corridor.planning.retime import BUFFER
 
 if TYPE_CHECKING:
@@ -171,10 +172,11 @@ def _check_options(
     """Each option's own range; an error names the option and the value."""
     if no_keep != no_now:
         raise InputError("--keep/--now", "give both: --keep PLAN.json --now T")
-    if not (math.isfinite(time_limit) and 0 < time_limit <= 7 * 24 * 3600):  # inf: no time
+    if not (math.isfinite(time_limit) and 0 < time_limit <= MAX_TIME_LIMIT):  # inf: no time
         raise InputError(
             "--time-limit",
-            f"must be a number of seconds > 0 and at most 604,800 (a week), got {time_limit:g}",
+            f"must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:,} (a week), "
+            f"got {time_limit:g}",
         )
     if seed < 0:
         raise InputError("--seed", f"must be >= 0, got {seed}")

@@ -108,7 +108,7 @@ def report(
             highlight=False,
         )
         raise typer.Exit(1)
-    summary, files = write_report(inst, raw_plan, out, places, directions, clock)
+    summary, files = write_report(inst, raw_plan, out, places, directions, clock, checked)
     console.print(summary_renderable(summary))
     sheets = sum(1 for f in files if f.parent.name == "trips")
     console.print(
@@ -139,15 +139,14 @@ def _scenario_directions(scenario: Path, instance: dict[str, Any], plan: dict[st
 
 def _wall_clock(window: Any) -> Clock:
     """The times as the wall clock of the scenario's ``time_zone`` reads them (minute 0 is
-    midnight at the opening's offset, as compile counts); without a zone, as counted."""
+    the window's ``day``, as compile counts); without a zone, as counted."""
     from zoneinfo import ZoneInfo
 
     from corridor.reporting.times import WallClock, hhmm
 
     if window.time_zone is None:
         return hhmm
-    midnight = window.open.replace(hour=0, minute=0, second=0, microsecond=0)
-    return WallClock(midnight, ZoneInfo(window.time_zone))
+    return WallClock(window.day, ZoneInfo(window.time_zone))
 
 
 def register(app: typer.Typer) -> None:
